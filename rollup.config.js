@@ -1,0 +1,39 @@
+import terser from '@rollup/plugin-terser';
+import typescript from '@rollup/plugin-typescript';
+import { dts } from 'rollup-plugin-dts';
+
+// One source, three runtimes: the ES module for bundlers and <script type="module">, the UMD
+// (global `HeartbeatWS`) for <script src> and require(). The package has no "type" field, so
+// Node reads the UMD's `.js` as CommonJS and the `.mjs` as ESM, and CDNs serve both as JavaScript.
+const ts = () =>
+  typescript({
+    tsconfig: './tsconfig.json',
+    include: ['src/**/*.ts'],
+    compilerOptions: { noEmit: false, declaration: false, types: [] },
+  });
+
+const umd = { format: 'umd', name: 'HeartbeatWS', exports: 'named' };
+
+export default [
+  {
+    input: 'src/index.ts',
+    plugins: [ts()],
+    output: [
+      { file: 'dist/heartbeat-ws.mjs', format: 'es' },
+      { ...umd, file: 'dist/heartbeat-ws.umd.js' },
+      {
+        ...umd,
+        file: 'dist/heartbeat-ws.umd.min.js',
+        plugins: [terser({ ecma: 2022, compress: { passes: 2 } })],
+      },
+    ],
+  },
+  {
+    input: 'src/index.ts',
+    plugins: [dts({ compilerOptions: { types: [] } })],
+    output: [
+      { file: 'dist/heartbeat-ws.d.ts', format: 'es' },
+      { file: 'dist/heartbeat-ws.d.mts', format: 'es' },
+    ],
+  },
+];

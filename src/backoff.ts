@@ -1,0 +1,26 @@
+/** The options the backoff reads. */
+export interface BackoffOptions {
+  minReconnectionDelay: number;
+  maxReconnectionDelay: number;
+  reconnectionDelayGrowFactor: number;
+  jitter: number;
+}
+
+/**
+ * Delay in ms before retry `attempt` (1 for the first retry after a failure or after a stable
+ * connection ended):
+ *
+ *   base  = min(maxReconnectionDelay, minReconnectionDelay × factor^(attempt − 1))
+ *   delay = base × (1 − jitter × random())
+ *
+ * With `random()` in [0, 1) the delay lies in (base × (1 − jitter), base]. The default jitter of
+ * 1 spreads a herd of clients over the whole (0, base] window at every step, the cap included,
+ * which is what keeps a restarted server from meeting all of its clients in the same instant.
+ */
+export function backoffDelay(attempt: number, o: BackoffOptions, random: () => number): number {
+  const base = Math.min(
+    o.maxReconnectionDelay,
+    o.minReconnectionDelay * o.reconnectionDelayGrowFactor ** Math.max(0, attempt - 1),
+  );
+  return Math.round(base * (1 - o.jitter * random()));
+}

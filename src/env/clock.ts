@@ -1,0 +1,20 @@
+/**
+ * The time source every timer of a socket goes through. Swap it for tests or for runtimes
+ * whose timers live elsewhere.
+ */
+export interface Clock {
+  /** Milliseconds since an arbitrary epoch; compared, never shown. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/**
+ * The default clock. The globals are wrapped in arrow functions, not captured, so fake timers
+ * installed after this module loads (vitest, sinon) still apply.
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};

@@ -1,0 +1,54 @@
+import type { Data } from './options';
+import type { DropReason } from './queue';
+
+/** `detail` of the `reconnecting` event: retry number `attempt` starts in `delay` ms. */
+export interface ReconnectingDetail {
+  attempt: number;
+  delay: number;
+}
+
+/** `detail` of the `heartbeat` event: a pong arrived `rtt` ms after its ping. */
+export interface HeartbeatDetail {
+  rtt: number;
+}
+
+/** `detail` of the `drop` event: a message that will not be sent, and why. */
+export interface DropDetail {
+  data: Data;
+  reason: DropReason;
+}
+
+/** Every event a {@link HeartbeatSocket} dispatches, by type. */
+export interface HeartbeatSocketEventMap {
+  open: Event;
+  message: MessageEvent;
+  close: CloseEvent;
+  error: Event;
+  reconnecting: CustomEvent<ReconnectingDetail>;
+  heartbeat: CustomEvent<HeartbeatDetail>;
+  drop: CustomEvent<DropDetail>;
+}
+
+/** The fields of a close event, which Node before 23 has no global class for. */
+export interface CloseInit {
+  code: number;
+  reason: string;
+  wasClean: boolean;
+}
+
+const g = globalThis as { CloseEvent?: typeof CloseEvent; CustomEvent?: typeof CustomEvent };
+
+/**
+ * Creates a `close` event: the runtime's own CloseEvent where there is one (browsers, jsdom,
+ * Node ≥ 23), else an Event carrying the same fields.
+ */
+export function closeEvent(init: CloseInit): CloseEvent {
+  if (g.CloseEvent) return new g.CloseEvent('close', init);
+  return Object.assign(new Event('close'), init) as CloseEvent;
+}
+
+/** Creates one of the socket's CustomEvents. */
+export function customEvent<T>(type: string, detail: T): CustomEvent<T> {
+  if (g.CustomEvent) return new g.CustomEvent(type, { detail });
+  return Object.assign(new Event(type), { detail }) as CustomEvent<T>;
+}

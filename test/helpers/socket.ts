@@ -1,0 +1,19 @@
+import { HeartbeatSocket, type Options, type UrlInput } from '../../src/index';
+import { FakeWebSocket } from './fake-websocket';
+
+export const URL_ = 'ws://example.test/live';
+
+/** A HeartbeatSocket over FakeWebSocket, with every event it dispatches recorded in order. */
+export function makeSocket(options: Options = {}, url: UrlInput = URL_, protocols?: string | string[]) {
+  const socket = new HeartbeatSocket(url, protocols, {
+    WebSocket: FakeWebSocket as unknown as Options['WebSocket'],
+    ...options,
+  });
+  const events: { type: string; event: Event }[] = [];
+  for (const type of ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'drop']) {
+    socket.addEventListener(type, (event) => events.push({ type, event }));
+  }
+  const types = () => events.map((e) => e.type);
+  const ofType = <E extends Event>(type: string) => events.filter((e) => e.type === type).map((e) => e.event as E);
+  return { socket, events, types, ofType };
+}

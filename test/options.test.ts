@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { HeartbeatSocket } from '../src/index';
+import { DEFAULTS, resolveOptions } from '../src/options';
+import { FakeWebSocket } from './helpers/fake-websocket';
+
+const WebSocket = FakeWebSocket as unknown as typeof globalThis.WebSocket;
+const make = (options: object, url: unknown = 'ws://a.test/') =>
+  () => new HeartbeatSocket(url as string, undefined, { WebSocket, startClosed: true, ...options });
+
+describe('construction-time validation', () => {
+  it.each([
+    [{ minReconnectionDelay: -1 }, RangeError, /options\.minReconnectionDelay must be a number ≥ 0, got -1/],
+    [{ maxReconnectionDelay: -5 }, RangeError, /options\.maxReconnectionDelay must be a number ≥ 0, got -5/],
+    [{ minReconnectionDelay: 500, maxReconnectionDelay: 100 }, RangeError, /options\.maxReconnectionDelay must be ≥ minReconnectionDelay \(500\), got 100/],
+    [{ connectionTimeout: 0 }, RangeError, /options\.connectionTimeout must be a positive finite number, got 0/],
+    [{ connectionTimeout: Infinity }, RangeError, /options\.connectionTimeout must be a positive finite number, got Infinity/],
+    [{ reconnectionDelayGrowFactor: 0.5 }, RangeError, /options\.reconnectionDelayGrowFactor must be a number ≥ 1, got 0\.5/],
+    [{ jitter: 1.5 }, RangeError, /options\.jitter must be a number from 0 to 1, got 1\.5/],
+    [{ jitter: -0.1 }, RangeError, /options\.jitter must be a number from 0 to 1/],
+    [{ jitter: '0.5' }, TypeError, /options\.jitter must be a number from 0 to 1, got "0\.5"/],
+    [{ minUptime: Number.NaN }, TypeError, /options\.minUptime must be a number ≥ 0, got NaN/],
+    [{ maxRetries: -1 }, RangeError, /options\.maxRetries must be a number ≥ 0/],
+    [{ maxEnqueuedMessages: -1 }, RangeError, /options\.maxEnqueuedMessages must be a number ≥ 0/],
+    [{ maxEnqueuedBytes: 'lots' }, TypeError, /options\.maxEnqueuedBytes must be a number ≥ 0, got "lots"/],
+    [{ queueOverflow: 'drop-all' }, TypeError, /options\.queueOverflow must be "drop-newest" or "drop-oldest", got "drop-all"/],
+    [{ startClosed: 'yes' }, TypeError, /options\.startClosed must be true or false, got "yes"/],
+    [{ debug: 1 }, TypeError, /options\.debug must be true or false, got 1/],
+    [{ shouldReconnect: true }, TypeError, /options\.shouldReconnect must be a function, got true/],
+    [{ random: 0.5 }, TypeError, /options\.random must be a function, got 0\.5/],
+    [{ clock: {} }, TypeError, /options\.clock must be a \{ now, setTimeout, clearTimeout \} object/],
+    [{ heartbeat: 'on' }, TypeError, /options\.heartbeat must be a boolean or an object, got "on"/],
+    [{ heartbeat: { timeout: 0 } }, RangeError, /options\.heartbeat\.timeout must be a positive finite number, got 0/],
+    [{ heartbeat: { timeout: -3 } }, RangeError, /options\.heartbeat\.timeout must be a positive finite number, got -3/],
+    [{ heartbeat: { timeout: '10' } }, TypeError, /options\.heartbeat\.timeout must be a positive finite number, got "10"/],
+    [{ heartbeat: { interval: 0 } }, RangeError, /options\.heartbeat\.interval must be a positive finite number/],
+    [{ heartbeat: { isPong: 'pong' } }, TypeError, /options\.heartbeat\.isPong must be a function, got "pong"/],
+    [{ heartbeat: { isServerPing: {} } }, TypeError, /options\.heartbeat\.isServerPing must be a function/],
+    [{ heartbeat: { ping: 42 } }, TypeError, /options\.heartbeat\.ping must be data, a function or false, got 42/],
+    [{ heartbeat: { serverPingReply: null } }, TypeError, /options\.heartbeat\.serverPingReply must be data or a function, got null/],
+    [{ WebSocket: 'ws' }, TypeError, /options\.WebSocket must be a WebSocket constructor/],
+  ])('%j throws a %o naming the option', (options, Kind, message) => {
+    expect(make(options)).toThrow(Kind);
+    expect(make(options)).toThrow(message);
+  });
+
+  it('throws a TypeError telling how to pass a WebSocket when there is none', () => {
+    const saved = globalThis.WebSocket;
+    // jsdom provides one; Node 20 has none: the situation this message is for.
+    (globalThis as { WebSocket?: unknown }).WebSocket = undefined;
+    try {
+      expect(() => new HeartbeatSocket('ws://a.test/')).toThrow(TypeError);
+      expect(() => new HeartbeatSocket('ws://a.test/')).toThrow(/options\.WebSocket.*`ws` package/);
+    } finally {
+      globalThis.WebSocket = saved;
+    }
+  });
+
+  it.each(['http://[bad', 'ftp://a.test/', 'ws://a.test/#frag', 'mailto:x@y.z', 'ws://'])('throws a SyntaxError for the URL %j', (url) => {
+    expect(make({}, url)).toThrow(SyntaxError);
+    expect(make({}, url)).toThrow(/is not a WebSocket URL/);
+  });
+
+  it('maps http: and https: to ws: and wss:, and resolves relative URLs against the page', () => {
+    expect(make({}, 'http://a.test/x')().url).toBe('ws://a.test/x');
+    expect(make({}, 'https://a.test/x?q=1')().url).toBe('wss://a.test/x?q=1');
+    expect(make({}, new URL('wss://b.test/'))().url).toBe('wss://b.test/');
+    expect(make({}, '/socket')().url).toBe(`ws://${location.host}/socket`);
+  });
+
+  it('throws a TypeError for protocols that are not strings', () => {
+    expect(() => new HeartbeatSocket('ws://a.test/', [1] as unknown as string[], { WebSocket })).toThrow(
+      /protocols must be a string or an array of strings/,
+    );
+  });
+
+  it('accepts every option at its documented default', () => {
+    const { heartbeat, ...rest } = DEFAULTS;
+    expect(() => make({ ...rest, heartbeat: { ...heartbeat } })()).not.toThrow();
+  });
+
+  it('fills every default', () => {
+    const r = resolveOptions({ WebSocket, heartbeat: true });
+    expect(r).toMatchObject({
+      connectionTimeout: 10000,
+      minReconnectionDelay: 1000,
+      maxReconnectionDelay: 30000,
+      reconnectionDelayGrowFactor: 2,
+      jitter: 1,
+      minUptime: 5000,
+      maxRetries: Infinity,
+      maxEnqueuedMessages: 10000,
+      maxEnqueuedBytes: 4194304,
+      queueOverflow: 'drop-newest',
+      startClosed: false,
+      debug: false,
+      heartbeat: { interval: 25000, timeout: 10000, ping: 'ping', serverPingReply: 'pong', isServerPing: undefined },
+    });
+    expect(r.heartbeat?.isPong('pong')).toBe(true);
+    expect(r.heartbeat?.isPong('ping')).toBe(false);
+    expect(resolveOptions({ WebSocket }).heartbeat).toBeUndefined();
+    expect(resolveOptions({ WebSocket, heartbeat: false }).heartbeat).toBeUndefined();
+  });
+
+  it('raises the default cap to a minimum delay set above it', () => {
+    expect(resolveOptions({ WebSocket, minReconnectionDelay: 60000 }).maxReconnectionDelay).toBe(60000);
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { byteLength, type DropReason, Queue } from '../src/queue';
+
+const make = (maxEnqueuedMessages = 100, maxEnqueuedBytes = 1000, queueOverflow: 'drop-newest' | 'drop-oldest' = 'drop-newest') => {
+  const drops: [unknown, DropReason][] = [];
+  const q = new Queue({ maxEnqueuedMessages, maxEnqueuedBytes, queueOverflow }, (d, r) => drops.push([d, r]));
+  return { q, drops };
+};
+
+describe('byteLength', () => {
+  it('counts strings as UTF-8 bytes', () => {
+    expect(byteLength('abc')).toBe(3);
+    expect(byteLength('é')).toBe(2);
+    expect(byteLength('€')).toBe(3);
+    expect(byteLength('😀')).toBe(4);
+    expect(byteLength('a😀é€')).toBe(10);
+    expect(byteLength('\ud800')).toBe(3);
+    expect(byteLength('x\udc00y')).toBe(5);
+  });
+
+  it('agrees with TextEncoder on arbitrary strings', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => byteLength(s) === new TextEncoder().encode(s).length));
+  });
+
+  it('counts binary data by byteLength and Blobs by size', () => {
+    expect(byteLength(new ArrayBuffer(7))).toBe(7);
+    expect(byteLength(new Uint16Array(4))).toBe(8);
+    expect(byteLength(new DataView(new ArrayBuffer(5)))).toBe(5);
+    expect(byteLength(new Blob(['hello']))).toBe(5);
+  });
+});
+
+describe('Queue', () => {
+  it('drains in order and counts bytes', () => {
+    const { q } = make();
+    q.push('a');
+    q.push('bb');
+    q.push('€');
+    expect([q.length, q.bytes]).toEqual([3, 6]);
+    const out: unknown[] = [];
+    expect(q.drain((d) => (out.push(d), true))).toBe(3);
+    expect(out).toEqual(['a', 'bb', '€']);
+    expect([q.length, q.bytes]).toEqual([0, 0]);
+  });
+
+  it('keeps a refused message at the head', () => {
+    const { q } = make();
+    for (const m of ['1', '2', '3']) q.push(m);
+    let n = 0;
+    expect(q.drain(() => ++n <= 1)).toBe(1);
+    const out: unknown[] = [];
+    q.drain((d) => (out.push(d), true));
+    expect(out).toEqual(['2', '3']);
+  });
+
+  it('drops the newest message on overflow by default, by count and by bytes', () => {
+    const { q, drops } = make(2, 5);
+    q.push('aa');
+    q.push('bb');
+    q.push('cc');
+    expect(drops).toEqual([['cc', 'overflow']]);
+    const r = make(10, 5);
+    r.q.push('aaa');
+    r.q.push('bbb');
+    expect(r.drops).toEqual([['bbb', 'overflow']]);
+    expect(r.q.bytes).toBe(3);
+  });
+
+  it('drops the oldest messages instead with drop-oldest', () => {
+    const { q, drops } = make(2, 100, 'drop-oldest');
+    for (const m of ['a', 'b', 'c', 'd']) q.push(m);
+    expect(drops).toEqual([['a', 'overflow'], ['b', 'overflow']]);
+    const out: unknown[] = [];
+    q.drain((d) => (out.push(d), true));
+    expect(out).toEqual(['c', 'd']);
+  });
+
+  it('drops a message larger than the byte bound whatever the policy', () => {
+    const { q, drops } = make(10, 3, 'drop-oldest');
+    q.push('ab');
+    q.push('abcd');
+    expect(drops).toEqual([['abcd', 'overflow']]);
+    expect(q.length).toBe(1);
+  });
+
+  it('reports every cleared message', () => {
+    const { q, drops } = make();
+    q.push('x');
+    q.push('y');
+    expect(q.clear()).toBe(2);
+    expect(drops).toEqual([['x', 'cleared'], ['y', 'cleared']]);
+    expect([q.length, q.bytes]).toEqual([0, 0]);
+  });
+
+  it('keeps order and byte counts through many partial drains (compaction)', () => {
+    const { q } = make(1e6, 1e9);
+    const out: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 500; i++) q.push(String(next++));
+      let k = 0;
+      q.drain((d) => (k++ < 300 ? (out.push(Number(d)), true) : false));
+    }
+    q.drain((d) => (out.push(Number(d)), true));
+    expect(out).toEqual(Array.from({ length: next }, (_, i) => i));
+    expect(q.bytes).toBe(0);
+  });
+});
