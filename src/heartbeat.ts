@@ -29,6 +29,8 @@ export class Heartbeat {
   #pingAt = -1;
   /** When the timer is due to act: send the next ping, or judge the outstanding one. */
   #due = 0;
+  /** A message arrived since the last check (read only when `ping` is false). */
+  #seen = false;
 
   constructor(options: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHooks) {
     this.#o = options;
@@ -39,6 +41,7 @@ export class Heartbeat {
   /** The connection opened: the first ping goes out `interval` from now. */
   start(): void {
     this.#pingAt = -1;
+    this.#seen = false;
     this.#arm(this.#o.interval);
   }
 
@@ -59,13 +62,14 @@ export class Heartbeat {
     if (sentAt >= 0) {
       this.#pingAt = -1;
       const now = this.#clock.now();
-      this.#arm(Math.max(0, sentAt + o.interval - now));
+      this.#arm(o.ping === false ? o.interval : Math.max(0, sentAt + o.interval - now));
       if (o.isPong(data)) {
         this.#hooks.pong(now - sentAt);
         return true;
       }
-    } else if (o.isPong(data)) {
-      return true;
+    } else {
+      this.#seen = true;
+      if (o.isPong(data)) return true;
     }
     if (o.isServerPing?.(data)) {
       const reply = o.serverPingReply;
@@ -89,9 +93,14 @@ export class Heartbeat {
       this.stop();
       return this.#hooks.dead();
     }
+    const ping = this.#o.ping;
+    // Watching only (ping: false): traffic since the last check is proof enough.
+    if (ping === false && this.#seen) {
+      this.#seen = false;
+      return this.#arm(this.#o.interval);
+    }
     this.#pingAt = now;
     this.#arm(this.#o.timeout);
-    const ping = this.#o.ping;
     if (ping !== false) this.#hooks.send(typeof ping === 'function' ? ping() : ping);
   };
 }

@@ -29,8 +29,10 @@ export interface HeartbeatOptions {
   timeout?: number;
   /**
    * What to send as a ping: a string or binary value, or a function returning one. `false` sends
-   * nothing and only watches the line: for servers that ping the client themselves, the
-   * connection is then dead when nothing arrives for `interval + timeout`.
+   * nothing and only watches the line, for servers that ping the client themselves: every
+   * `interval` ms it checks for traffic since the last check, and without any it waits
+   * `timeout` ms more for a message; so the link is declared dead after between
+   * `interval + timeout` and `2 × interval + timeout` ms of silence.
    * @default 'ping'
    */
   ping?: Data | (() => Data) | false;

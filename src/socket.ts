@@ -22,7 +22,9 @@ const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 
-const READY_STATE: Record<Phase, number> = {
+type ReadyState = 0 | 1 | 2 | 3;
+
+const READY_STATE: Record<Phase, ReadyState> = {
   closed: CLOSED,
   waiting: CONNECTING,
   resolving: CONNECTING,
@@ -130,7 +132,7 @@ export class HeartbeatSocket extends EventTarget {
   }
 
   /** CONNECTING while an attempt is under way or a retry is scheduled; OPEN; CLOSING; CLOSED. */
-  get readyState(): number {
+  get readyState(): ReadyState {
     return READY_STATE[this.#phase];
   }
 

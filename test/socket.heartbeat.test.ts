@@ -1,0 +1,206 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Clock } from '../src/index';
+import { FakeWebSocket } from './helpers/fake-websocket';
+import { makeSocket } from './helpers/socket';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeWebSocket.reset();
+});
+afterEach(() => vi.useRealTimers());
+
+const hb = { interval: 1000, timeout: 500 };
+
+describe('heartbeat', () => {
+  it('is off by default: no pings, pongs are ordinary messages', async () => {
+    const { ofType } = makeSocket();
+    FakeWebSocket.last.serverOpen();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(FakeWebSocket.last.sent).toEqual([]);
+    FakeWebSocket.last.serverMessage('pong');
+    expect(ofType<MessageEvent>('message').map((e) => e.data)).toEqual(['pong']);
+  });
+
+  it('pings every interval and consumes pongs, firing heartbeat { rtt }', async () => {
+    const { ofType } = makeSocket({ heartbeat: hb });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(ws.sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(ws.sent).toEqual(['ping']);
+    await vi.advanceTimersByTimeAsync(42);
+    ws.serverMessage('pong');
+    expect(ofType<CustomEvent>('heartbeat').map((e) => e.detail)).toEqual([{ rtt: 42 }]);
+    expect(ofType('message')).toHaveLength(0);
+    // The next ping is `interval` after the previous one, armed from the pong's callback.
+    await vi.advanceTimersByTimeAsync(957);
+    expect(ws.sent).toEqual(['ping']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(ws.sent).toEqual(['ping', 'ping']);
+  });
+
+  it('declares the link dead after timeout without any inbound message: close 1006 "heartbeat timeout", then reconnects', async () => {
+    const { socket, types, ofType } = makeSocket({ heartbeat: hb, random: () => 0 });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    await vi.advanceTimersByTimeAsync(1000 + 499);
+    expect(types()).toEqual(['open']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(types()).toEqual(['open', 'close', 'reconnecting']);
+    expect(ofType<CloseEvent>('close')[0]).toMatchObject({ code: 1006, reason: 'heartbeat timeout', wasClean: false });
+    // Torn down at once: the dead socket was told to close and is no longer ours.
+    expect(ws.closeCalls).toEqual([{ code: 4000, reason: 'heartbeat timeout' }]);
+    expect(socket.readyState).toBe(socket.CONNECTING);
+    ws.serverMessage('late');
+    ws.serverClose(1006);
+    expect(ofType('close')).toHaveLength(1);
+    expect(ofType('message')).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+  });
+
+  it('takes any inbound message as proof of life', async () => {
+    const { types } = makeSocket({ heartbeat: hb });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    // Data every 400 ms and never a pong: each ping is followed by a message within `timeout`.
+    for (let i = 0; i < 25; i++) {
+      await vi.advanceTimersByTimeAsync(400);
+      ws.serverMessage(`data ${i}`);
+    }
+    expect(types().filter((t) => t === 'close')).toEqual([]);
+    expect(ws.sent).toHaveLength(10);
+  });
+
+  it('raises no false timeout when its timer fires late but a message did arrive (throttled tab)', async () => {
+    // A clock whose timers fire 3 s late, as Chrome does to background tabs.
+    const late: Clock = {
+      now: () => Date.now(),
+      setTimeout: (fn, ms) => setTimeout(fn, ms + 3000),
+      clearTimeout: (h) => clearTimeout(h as number),
+    };
+    const { types } = makeSocket({ heartbeat: hb, clock: late });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    await vi.advanceTimersByTimeAsync(4000); // the first ping goes out late
+    expect(ws.sent).toEqual(['ping']);
+    // A server that answers every ping within 100 ms, for 30 s of throttled timers.
+    let answered = 0;
+    for (let t = 0; t < 300; t++) {
+      await vi.advanceTimersByTimeAsync(100);
+      if (ws.sent.length > answered) {
+        answered = ws.sent.length;
+        ws.serverMessage('pong');
+      }
+    }
+    expect(answered).toBeGreaterThan(5);
+    expect(types()).not.toContain('close');
+  });
+
+  it('judges the deadline by timestamps when the timeout timer fires early', async () => {
+    const early: Clock = {
+      now: () => Date.now(),
+      setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms - 50)),
+      clearTimeout: (h) => clearTimeout(h as number),
+    };
+    const { ofType } = makeSocket({ heartbeat: hb, clock: early });
+    FakeWebSocket.last.serverOpen();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(FakeWebSocket.last.sent).toEqual(['ping']);
+    await vi.advanceTimersByTimeAsync(460);
+    expect(ofType('close')).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(ofType('close')).toHaveLength(1);
+  });
+
+  it('sends what ping returns, binary included', async () => {
+    let n = 0;
+    const first = makeSocket({ heartbeat: { ...hb, ping: () => JSON.stringify({ type: 'ping', n: ++n }) } });
+    FakeWebSocket.last.serverOpen();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(FakeWebSocket.last.sent).toEqual(['{"type":"ping","n":1}']);
+    first.socket.close();
+    FakeWebSocket.reset();
+    const bytes = new Uint8Array([9]);
+    makeSocket({ heartbeat: { ...hb, ping: bytes, isPong: (d) => d instanceof ArrayBuffer } });
+    FakeWebSocket.last.serverOpen();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(FakeWebSocket.last.sent).toEqual([bytes]);
+  });
+
+  it('recognises pongs with isPong', async () => {
+    const { ofType } = makeSocket({ heartbeat: { ...hb, isPong: (d) => typeof d === 'string' && d.startsWith('{"type":"pong"') } });
+    FakeWebSocket.last.serverOpen();
+    await vi.advanceTimersByTimeAsync(1000);
+    FakeWebSocket.last.serverMessage('{"type":"pong"}');
+    FakeWebSocket.last.serverMessage('pong');
+    expect(ofType('heartbeat')).toHaveLength(1);
+    expect(ofType<MessageEvent>('message').map((e) => e.data)).toEqual(['pong']);
+  });
+
+  it('answers server pings in one line of options: {"type":"heartbeat"} → {"type":"heartbeat_ack"}', async () => {
+    const { ofType } = makeSocket({
+      heartbeat: { isServerPing: (d) => d === '{"type":"heartbeat"}', serverPingReply: '{"type":"heartbeat_ack"}' },
+    });
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverMessage('{"type":"heartbeat"}');
+    FakeWebSocket.last.serverMessage('{"type":"chat"}');
+    expect(FakeWebSocket.last.sent).toEqual(['{"type":"heartbeat_ack"}']);
+    expect(ofType<MessageEvent>('message').map((e) => e.data)).toEqual(['{"type":"chat"}']);
+  });
+
+  it('builds the reply to a server ping with a function of the ping', () => {
+    makeSocket({
+      heartbeat: {
+        isServerPing: (d) => typeof d === 'string' && d.startsWith('ping:'),
+        serverPingReply: (d) => `pong:${String(d).slice(5)}`,
+      },
+    });
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverMessage('ping:7');
+    expect(FakeWebSocket.last.sent).toEqual(['pong:7']);
+  });
+
+  it('with ping: false, sends nothing and declares the link dead after interval + timeout of silence', async () => {
+    const { ofType } = makeSocket({ heartbeat: { ...hb, ping: false, isServerPing: (d) => d === 'hb' } });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    await vi.advanceTimersByTimeAsync(1200);
+    ws.serverMessage('hb');
+    await vi.advanceTimersByTimeAsync(1499);
+    expect(ofType('close')).toHaveLength(0);
+    expect(ws.sent).toEqual(['pong']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(ofType<CloseEvent>('close')[0]?.reason).toBe('heartbeat timeout');
+  });
+
+  it('with ping: false, regular server traffic keeps the link alive without any reply', async () => {
+    const { ofType } = makeSocket({ heartbeat: { ...hb, ping: false } });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    for (let i = 0; i < 30; i++) {
+      await vi.advanceTimersByTimeAsync(900);
+      ws.serverMessage('tick');
+    }
+    expect(ofType('close')).toHaveLength(0);
+    expect(ws.sent).toEqual([]);
+  });
+
+  it('leaves no timer behind after close()', async () => {
+    const { socket } = makeSocket({ heartbeat: hb });
+    FakeWebSocket.last.serverOpen();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(vi.getTimerCount()).toBe(1);
+    socket.close();
+    FakeWebSocket.last.serverClose(1000, '', true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('stops pinging while the connection is down', async () => {
+    makeSocket({ heartbeat: hb, maxRetries: 0 });
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverClose(1006);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

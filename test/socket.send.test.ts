@@ -1,0 +1,228 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { HeartbeatSocket } from '../src/index';
+import { FakeWebSocket } from './helpers/fake-websocket';
+import { makeSocket } from './helpers/socket';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeWebSocket.reset();
+});
+afterEach(() => vi.useRealTimers());
+
+describe('send() and the outbound queue', () => {
+  it('sends at once while OPEN', () => {
+    const { socket } = makeSocket();
+    FakeWebSocket.last.serverOpen();
+    socket.send('a');
+    expect(FakeWebSocket.last.sent).toEqual(['a']);
+  });
+
+  it('queues while not OPEN and flushes in order right after the open listeners, a handshake sent in open first', () => {
+    const { socket } = makeSocket();
+    socket.send('one');
+    socket.send('two');
+    const seenInOpen: unknown[] = [];
+    socket.onopen = () => {
+      seenInOpen.push(...FakeWebSocket.last.sent);
+      socket.send('hello');
+    };
+    socket.addEventListener('open', () => socket.send('auth'));
+    FakeWebSocket.last.serverOpen();
+    expect(seenInOpen).toEqual([]);
+    expect(FakeWebSocket.last.sent).toEqual(['hello', 'auth', 'one', 'two']);
+    expect(socket.bufferedAmount).toBe(0);
+  });
+
+  it('delivers what was sent while down on the next connection, in order', async () => {
+    const { socket } = makeSocket({ random: () => 0 });
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverClose(1006);
+    for (let i = 0; i < 5; i++) socket.send(`m${i}`);
+    await vi.advanceTimersByTimeAsync(1000);
+    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.last.sent).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+  });
+
+  it('queues instead of writing into a socket that is already closing underneath', async () => {
+    const { socket } = makeSocket({ random: () => 0 });
+    const first = FakeWebSocket.last;
+    first.serverOpen();
+    first.readyState = 2; // the server's close frame arrived; the close event has not yet
+    socket.send('kept');
+    expect(first.sent).toEqual([]);
+    first.serverClose(1001);
+    await vi.advanceTimersByTimeAsync(1000);
+    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.last.sent).toEqual(['kept']);
+  });
+
+  it('counts queued bytes in bufferedAmount as UTF-8, Blob size and byteLength', () => {
+    const { socket } = makeSocket();
+    socket.send('héllo');
+    socket.send(new Uint8Array(10));
+    socket.send(new Blob(['abc']));
+    expect(socket.bufferedAmount).toBe(6 + 10 + 3);
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.bufferedAmount = 7;
+    expect(socket.bufferedAmount).toBe(7);
+  });
+
+  it('fires drop with the data and reason overflow past maxEnqueuedMessages', () => {
+    const { socket, ofType } = makeSocket({ maxEnqueuedMessages: 2 });
+    socket.send('a');
+    socket.send('b');
+    socket.send('c');
+    expect(ofType<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'c', reason: 'overflow' }]);
+    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.last.sent).toEqual(['a', 'b']);
+  });
+
+  it('fires drop past maxEnqueuedBytes, oldest first with drop-oldest', () => {
+    const { socket, ofType } = makeSocket({ maxEnqueuedBytes: 4, queueOverflow: 'drop-oldest' });
+    socket.send('ab');
+    socket.send('cd');
+    socket.send('€');
+    expect(ofType<CustomEvent>('drop').map((e) => e.detail)).toEqual([
+      { data: 'ab', reason: 'overflow' },
+      { data: 'cd', reason: 'overflow' },
+    ]);
+    expect(socket.bufferedAmount).toBe(3);
+  });
+
+  it('keeps the queue across close() for a later reconnect(); clearQueue() drops it with events', () => {
+    const { socket, ofType } = makeSocket();
+    socket.send('x');
+    socket.close();
+    socket.send('y');
+    expect(socket.bufferedAmount).toBe(2);
+    socket.reconnect();
+    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.last.sent).toEqual(['x', 'y']);
+    socket.close();
+    socket.send('z');
+    expect(socket.clearQueue()).toBe(1);
+    expect(ofType<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'z', reason: 'cleared' }]);
+    expect(socket.bufferedAmount).toBe(0);
+  });
+
+  it('converts other values to strings, as WebSocket.send does', () => {
+    const { socket } = makeSocket();
+    FakeWebSocket.last.serverOpen();
+    socket.send(42 as unknown as string);
+    expect(FakeWebSocket.last.sent).toEqual(['42']);
+  });
+
+  it('does not flush when an open listener closes the socket', () => {
+    const { socket } = makeSocket();
+    socket.send('queued');
+    socket.addEventListener('open', () => socket.close());
+    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.last.sent).toEqual([]);
+    expect(socket.bufferedAmount).toBe(6);
+  });
+
+  it('drains 100k queued messages in linear time', () => {
+    const { socket } = makeSocket({ maxEnqueuedMessages: Infinity, maxEnqueuedBytes: Infinity });
+    for (let i = 0; i < 100_000; i++) socket.send('m');
+    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.last.sent).toHaveLength(100_000);
+  });
+});
+
+describe("WebSocket's surface", () => {
+  it('keeps binaryType across reconnects', async () => {
+    const { socket } = makeSocket({ random: () => 0 });
+    expect(socket.binaryType).toBe('blob');
+    socket.binaryType = 'arraybuffer';
+    expect(FakeWebSocket.last.binaryType).toBe('arraybuffer');
+    FakeWebSocket.last.serverError();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    expect(FakeWebSocket.last.binaryType).toBe('arraybuffer');
+    expect(socket.binaryType).toBe('arraybuffer');
+  });
+
+  it('delivers messages as MessageEvents to onmessage and listeners', () => {
+    const { socket, ofType } = makeSocket();
+    const viaHandler: unknown[] = [];
+    socket.onmessage = (e) => viaHandler.push(e.data);
+    FakeWebSocket.last.serverOpen();
+    const buf = new ArrayBuffer(2);
+    FakeWebSocket.last.serverMessage('hi');
+    FakeWebSocket.last.serverMessage(buf);
+    expect(viaHandler).toEqual(['hi', buf]);
+    expect(ofType<MessageEvent>('message').map((e) => e.data)).toEqual(['hi', buf]);
+    expect(ofType('message')[0]).toBeInstanceOf(MessageEvent);
+  });
+
+  it('calls onopen, onclose and onerror with the events, with `this` the socket', () => {
+    const { socket } = makeSocket({ maxRetries: 0 });
+    const calls: [string, unknown][] = [];
+    socket.onopen = function (e) { calls.push(['open', this === socket && e.type]); };
+    socket.onerror = function (e) { calls.push(['error', this === socket && e.type]); };
+    socket.onclose = function (e) { calls.push(['close', this === socket && e.code]); };
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverError();
+    expect(calls).toEqual([['open', 'open'], ['error', 'error'], ['close', 1006]]);
+    expect(socket.onopen).toBeTypeOf('function');
+    socket.onopen = null;
+    expect(socket.onopen).toBeNull();
+  });
+
+  it('keeps working when an on… handler throws, and reports the error', async () => {
+    const errors: unknown[] = [];
+    const original = globalThis.queueMicrotask;
+    globalThis.queueMicrotask = (fn) => original(() => { try { fn(); } catch (e) { errors.push(e); } });
+    try {
+      const { socket, ofType } = makeSocket();
+      socket.send('queued');
+      socket.onopen = () => { throw new Error('handler bug'); };
+      FakeWebSocket.last.serverOpen();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(ofType('open')).toHaveLength(1);
+      expect(FakeWebSocket.last.sent).toEqual(['queued']);
+      expect(errors).toEqual([new Error('handler bug')]);
+    } finally {
+      globalThis.queueMicrotask = original;
+    }
+  });
+
+  it('is an EventTarget: dispatchEvent and removeEventListener work', () => {
+    const { socket } = makeSocket();
+    const seen: string[] = [];
+    const listener = (e: Event) => seen.push(e.type);
+    socket.addEventListener('custom', listener);
+    socket.dispatchEvent(new Event('custom'));
+    socket.removeEventListener('custom', listener);
+    socket.dispatchEvent(new Event('custom'));
+    expect(seen).toEqual(['custom']);
+    expect(socket).toBeInstanceOf(EventTarget);
+  });
+
+  it('reports protocol and extensions of the current connection', () => {
+    const { socket } = makeSocket();
+    expect(socket.protocol).toBe('');
+    FakeWebSocket.last.extensions = 'permessage-deflate';
+    FakeWebSocket.last.serverOpen('chat');
+    expect(socket.protocol).toBe('chat');
+    expect(socket.extensions).toBe('permessage-deflate');
+  });
+
+  it('forwards errors of the current socket only', () => {
+    const { socket, types } = makeSocket();
+    const first = FakeWebSocket.last;
+    socket.reconnect();
+    // Every socket it made ends with one close event, the abandoned attempt included.
+    expect(types()).toEqual(['close']);
+    first.dispatchEvent(new Event('error'));
+    expect(types()).toEqual(['close']);
+    FakeWebSocket.last.dispatchEvent(new Event('error'));
+    expect(types()).toEqual(['close', 'error']);
+  });
+});
+
+it('HeartbeatSocket is the default WebSocket-compatible shape for code typed against WebSocket', () => {
+  const socket: Pick<WebSocket, 'send' | 'close' | 'readyState' | 'url' | 'binaryType' | 'bufferedAmount' | 'protocol' | 'extensions'> =
+    new HeartbeatSocket('ws://a.test/', undefined, { WebSocket: FakeWebSocket as never, startClosed: true });
+  expect(socket.readyState).toBe(3);
+});
