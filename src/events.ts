@@ -36,7 +36,7 @@ export interface CloseInit {
   wasClean: boolean;
 }
 
-const g = globalThis as { CloseEvent?: typeof CloseEvent; CustomEvent?: typeof CustomEvent };
+const g = globalThis as { CloseEvent?: typeof CloseEvent };
 
 /**
  * Creates a `close` event: the runtime's own CloseEvent where there is one (browsers, jsdom,
@@ -47,8 +47,5 @@ export function closeEvent(init: CloseInit): CloseEvent {
   return Object.assign(new Event('close'), init) as CloseEvent;
 }
 
-/** Creates one of the socket's CustomEvents. */
-export function customEvent<T>(type: string, detail: T): CustomEvent<T> {
-  if (g.CustomEvent) return new g.CustomEvent(type, { detail });
-  return Object.assign(new Event(type), { detail }) as CustomEvent<T>;
-}
+/** Creates one of the socket's CustomEvents (global in browsers and Node ≥ 19). */
+export const customEvent = <T>(type: string, detail: T): CustomEvent<T> => new CustomEvent(type, { detail });

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from './env/clock';
+import { isData } from './queue';
 
 /** What `send()` accepts, as for `WebSocket.send`. */
 export type Data = string | ArrayBufferLike | Blob | ArrayBufferView;
@@ -229,12 +230,6 @@ const fail = (Kind: typeof TypeError, name: string, expected: string, got: unkno
   throw new Kind(`heartbeat-ws: options.${name} must be ${expected}, got ${describe(got)}`);
 };
 
-const isData = (value: unknown): boolean =>
-  typeof value === 'string' ||
-  value instanceof ArrayBuffer ||
-  ArrayBuffer.isView(value) ||
-  (typeof Blob !== 'undefined' && value instanceof Blob);
-
 /**
  * Copies `input` over `defaults`, checking each given value by the type of its default: numbers
  * by their rule, booleans, functions, and the heartbeat's data-or-function fields.
@@ -242,7 +237,7 @@ const isData = (value: unknown): boolean =>
 function fill<T extends object>(defaults: T, input: object, prefix: string): T {
   const out = { ...defaults } as Record<string, unknown>;
   for (const [key, value] of Object.entries(input)) {
-    if (value === undefined || !(key in out) || key === 'heartbeat' || key === 'WebSocket' || key === 'clock') continue;
+    if (value === undefined || !(key in out)) continue;
     const name = prefix + key;
     const fallback = out[key];
     const rule = RULES[(NUMERIC as Record<string, number>)[key] ?? -1];

@@ -3,6 +3,13 @@ import type { Data, QueueOverflow } from './options';
 /** Why a message will not be sent. */
 export type DropReason = 'overflow' | 'cleared';
 
+/** What `send()` passes through untouched; anything else is sent as `String(value)`. */
+export const isData = (value: unknown): value is Data =>
+  typeof value === 'string' ||
+  value instanceof ArrayBuffer ||
+  ArrayBuffer.isView(value) ||
+  (typeof Blob !== 'undefined' && value instanceof Blob);
+
 /** The queue's bounds and policy. */
 export interface QueueLimits {
   maxEnqueuedMessages: number;

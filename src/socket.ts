@@ -2,10 +2,7 @@ import { backoffDelay } from './backoff';
 import { closeEvent, customEvent, type HeartbeatSocketEventMap } from './events';
 import { Heartbeat } from './heartbeat';
 import { type Data, type Options, type Resolved, resolveOptions, type UrlProvider } from './options';
-import { byteLength, Queue } from './queue';
-
-/** The socket's own view of where it is; `readyState` and `state` are derived from it. */
-type Phase = 'closed' | 'waiting' | 'resolving' | 'connecting' | 'open' | 'closing';
+import { byteLength, isData, Queue } from './queue';
 
 /** A finer `readyState`: `reconnecting` is the wait for a backoff delay. */
 export type SocketState = 'connecting' | 'open' | 'closing' | 'closed' | 'reconnecting';
@@ -24,10 +21,9 @@ const CLOSED = 3;
 
 type ReadyState = 0 | 1 | 2 | 3;
 
-const READY_STATE: Record<Phase, ReadyState> = {
+const READY_STATE: Record<SocketState, ReadyState> = {
   closed: CLOSED,
-  waiting: CONNECTING,
-  resolving: CONNECTING,
+  reconnecting: CONNECTING,
   connecting: CONNECTING,
   open: OPEN,
   closing: CLOSING,
@@ -54,12 +50,6 @@ export function toWebSocketUrl(input: string | URL): string {
 /** A URL fit for a log line: no credentials, query string or fragment. */
 const redact = (url: string): string => url.replace(/\/\/[^/@]*@/, '//').replace(/[?#].*$/, '');
 
-const isBinary = (data: unknown): data is Data =>
-  data instanceof ArrayBuffer ||
-  ArrayBuffer.isView(data) ||
-  (typeof Blob !== 'undefined' && data instanceof Blob) ||
-  (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer);
-
 /**
  * A WebSocket that stays alive: it reconnects with exponential backoff and jitter, queues what
  * is sent while down, and can detect a dead link with an application-level heartbeat.
@@ -82,7 +72,7 @@ export class HeartbeatSocket extends EventTarget {
   readonly #queue: Queue;
   readonly #heartbeat: Heartbeat | undefined;
   #ws: WebSocket | undefined;
-  #phase: Phase = 'closed';
+  #phase: SocketState = 'closed';
   /** Bumped whenever the current attempt or connection is superseded: late callbacks compare it. */
   #epoch = 0;
   #retries = 0;
@@ -138,8 +128,7 @@ export class HeartbeatSocket extends EventTarget {
 
   /** Like `readyState`, with the wait for a retry told apart: `reconnecting`. */
   get state(): SocketState {
-    const phase = this.#phase;
-    return phase === 'waiting' ? 'reconnecting' : phase === 'resolving' ? 'connecting' : phase;
+    return this.#phase;
   }
 
   /** The subprotocol the server chose, of the current connection. */
@@ -181,7 +170,7 @@ export class HeartbeatSocket extends EventTarget {
    * `open` listeners return. A message that the queue's bounds refuse fires `drop`.
    */
   send(data: Data): void {
-    const message = typeof data === 'string' || isBinary(data) ? data : String(data);
+    const message = isData(data) ? data : String(data);
     if (this.#phase === 'open' && this.#write(message)) return;
     this.#queue.push(message);
   }
@@ -201,8 +190,7 @@ export class HeartbeatSocket extends EventTarget {
     const ws = this.#ws;
     if (phase === 'open' && ws) {
       this.#phase = 'closing';
-      this.#log('close', code, reason);
-      ws.close(code, reason);
+        ws.close(code, reason);
       this.#setTimer(this.#o.connectionTimeout, () => this.#finish(this.#detach(), 'close timeout'));
       return;
     }
@@ -230,7 +218,7 @@ export class HeartbeatSocket extends EventTarget {
     this.#clearTimer();
     this.#openedAt = -1;
     if (this.#detach(code, reason)) {
-      this.#phase = 'waiting';
+      this.#phase = 'reconnecting';
       this.#emit(closeEvent({ code, reason, wasClean: true }));
       if (epoch !== this.#epoch) return;
     }
@@ -254,7 +242,7 @@ export class HeartbeatSocket extends EventTarget {
       this.#lost(this.#detach(), 'connection timeout');
     });
     if (typeof target === 'string') return this.#open(target, epoch);
-    this.#phase = 'resolving';
+    this.#phase = 'connecting';
     new Promise<string | URL>((resolve) => resolve(target()))
       .then(toWebSocketUrl)
       .then(
@@ -266,7 +254,7 @@ export class HeartbeatSocket extends EventTarget {
   #open(url: string, epoch: number): void {
     this.#url = url;
     this.#phase = 'connecting';
-    this.#log('connect', redact(url), 'attempt', this.#retries);
+    this.#log('connect', redact(url));
     let ws: WebSocket;
     try {
       ws = new this.#o.WebSocket(url, this.#protocols);
@@ -341,8 +329,8 @@ export class HeartbeatSocket extends EventTarget {
     const event = ended instanceof Event ? (ended as CloseEvent) : closeEvent({ code: 1006, reason: why, wasClean: false });
     const hadSocket = ended !== undefined;
     const retry = this.#retries < this.#o.maxRetries && (!hadSocket || this.#shouldReconnect(event));
-    this.#phase = retry ? 'waiting' : 'closed';
-    this.#log('lost', event.code, event.reason, retry ? 'retrying' : 'giving up');
+    this.#phase = retry ? 'reconnecting' : 'closed';
+    this.#log('lost', event.code, event.reason, retry);
     const epoch = ++this.#epoch;
     if (hadSocket || !retry) this.#emit(event);
     if (retry && epoch === this.#epoch) this.#schedule();
@@ -351,7 +339,7 @@ export class HeartbeatSocket extends EventTarget {
   #schedule(): void {
     const attempt = ++this.#retries;
     const delay = backoffDelay(attempt, this.#o, this.#o.random);
-    this.#phase = 'waiting';
+    this.#phase = 'reconnecting';
     this.#setTimer(delay, () => this.#connect());
     this.#emit(customEvent('reconnecting', { attempt, delay }));
   }
