@@ -12,6 +12,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/*.test.ts'],
           environment: 'jsdom',
+          setupFiles: ['test/helpers/setup-unit.ts'],
         },
       },
       {

@@ -7,8 +7,10 @@ export interface HeartbeatHooks {
   send(data: Data): void;
   /** Nothing arrived within `timeout` after a ping: the link is dead. */
   dead(): void;
-  /** A pong answered the last ping after `rtt` ms. */
-  pong(rtt: number): void;
+  /** A message proved the link alive after a ping; `rtt` (ms) when it was the pong. */
+  alive(rtt?: number): void;
+  /** A timer fired more than `timeout` ms late: the page or the machine was suspended. */
+  woke(): void;
 }
 
 /**
@@ -18,7 +20,8 @@ export interface HeartbeatHooks {
  * browsers hold back timers in background tabs (Chrome: once a second, then once a minute),
  * so a late timer must not read as a silent link when messages did arrive meanwhile. The next
  * ping's timer is armed from the network callback that proved life, which Chrome's intensive
- * throttling leaves alone.
+ * throttling leaves alone. A timer that fires more than `timeout` ms late means the machine
+ * slept or the page was frozen: the old deadline says nothing then, so it probes instead.
  */
 export class Heartbeat {
   readonly #o: ResolvedHeartbeat;
@@ -63,10 +66,9 @@ export class Heartbeat {
       this.#pingAt = -1;
       const now = this.#clock.now();
       this.#arm(o.ping === false ? o.interval : Math.max(0, sentAt + o.interval - now));
-      if (o.isPong(data)) {
-        this.#hooks.pong(now - sentAt);
-        return true;
-      }
+      const pong = o.isPong(data);
+      this.#hooks.alive(pong ? now - sentAt : undefined);
+      if (pong) return true;
     } else {
       this.#seen = true;
       if (o.isPong(data)) return true;
@@ -79,6 +81,27 @@ export class Heartbeat {
     return false;
   }
 
+  /**
+   * Checks the link now: a ping at once (unless one is outstanding) and at most
+   * `probeTimeout` ms for an answer. Does nothing while not started.
+   */
+  probe(): void {
+    if (this.#timer === undefined) return;
+    const o = this.#o;
+    const now = this.#clock.now();
+    const limit = Math.min(o.timeout, o.probeTimeout);
+    if (this.#pingAt < 0) {
+      this.#pingAt = now;
+      this.#arm(limit);
+      this.#ping();
+    } else if (now + limit < this.#due) this.#arm(limit);
+  }
+
+  #ping(): void {
+    const ping = this.#o.ping;
+    if (ping !== false) this.#hooks.send(typeof ping === 'function' ? ping() : ping);
+  }
+
   #arm(ms: number): void {
     this.#clock.clearTimeout(this.#timer);
     this.#due = this.#clock.now() + ms;
@@ -89,6 +112,11 @@ export class Heartbeat {
     const now = this.#clock.now();
     // Some runtimes fire a timer a millisecond early; act only once the deadline has passed.
     if (now < this.#due) return this.#arm(this.#due - now);
+    if (now - this.#due > this.#o.timeout) {
+      this.#pingAt = -1;
+      this.probe();
+      return this.#hooks.woke();
+    }
     if (this.#pingAt >= 0) {
       this.stop();
       return this.#hooks.dead();
@@ -101,6 +129,6 @@ export class Heartbeat {
     }
     this.#pingAt = now;
     this.#arm(this.#o.timeout);
-    if (ping !== false) this.#hooks.send(typeof ping === 'function' ? ping() : ping);
+    this.#ping();
   };
 }

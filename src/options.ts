@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from './env/clock';
+import { browserLifecycle, type Lifecycle } from './env/lifecycle';
 import { isData } from './queue';
 
 /** What `send()` accepts, as for `WebSocket.send`. */
@@ -37,6 +38,12 @@ export interface HeartbeatOptions {
    * @default 'ping'
    */
   ping?: Data | (() => Data) | false;
+  /**
+   * Milliseconds a probe waits for an answer: the ping sent at once after a wake from sleep, on
+   * return to a visible page, or when the network comes back (capped by `timeout`).
+   * @default 3000
+   */
+  probeTimeout?: number;
   /**
    * Recognises the server's reply to a ping. Pongs are consumed, not delivered as `message`.
    * @default data => data === 'pong'
@@ -136,6 +143,12 @@ export interface Options {
    */
   debug?: boolean;
   /**
+   * The page's hooks: online/offline, visibility, resume, back/forward cache. `false` turns them
+   * off; a function supplies your own (React Native, workers, tests), see `Lifecycle`.
+   * @default browserLifecycle (installs nothing where there is no `window`)
+   */
+  lifecycle?: Lifecycle | false;
+  /**
    * The time source for every timer.
    * @default the global timers and Date.now
    */
@@ -151,6 +164,7 @@ export interface Options {
 export interface ResolvedHeartbeat {
   interval: number;
   timeout: number;
+  probeTimeout: number;
   ping: Data | (() => Data) | false;
   isPong: (data: unknown) => boolean;
   isServerPing: ((data: unknown) => boolean) | undefined;
@@ -174,6 +188,7 @@ export interface Resolved {
   shouldReconnect: (event: CloseEvent) => boolean;
   heartbeat: ResolvedHeartbeat | undefined;
   debug: boolean;
+  lifecycle: Lifecycle | false;
   clock: Clock;
   random: () => number;
 }
@@ -195,6 +210,7 @@ export const DEFAULTS = {
   heartbeat: {
     interval: 25_000,
     timeout: 10_000,
+    probeTimeout: 3_000,
     ping: 'ping' as Data | (() => Data) | false,
     serverPingReply: 'pong' as Data | ((data: unknown) => Data),
   },
@@ -221,6 +237,7 @@ const NUMERIC = {
   maxEnqueuedBytes: 0,
   interval: 1,
   timeout: 1,
+  probeTimeout: 1,
 };
 
 const describe = (value: unknown): string =>
@@ -248,8 +265,8 @@ function fill<T extends object>(defaults: T, input: object, prefix: string): T {
       if (typeof value !== 'boolean') fail(TypeError, name, 'true or false', value);
     } else if (key === 'queueOverflow') {
       if (!/^drop-(newest|oldest)$/.test(value as string)) fail(TypeError, name, '"drop-newest" or "drop-oldest"', value);
-    } else if (typeof value !== 'function' && (key === 'ping' ? value !== false && !isData(value) : key !== 'serverPingReply' || !isData(value))) {
-      fail(TypeError, name, key === 'ping' ? 'data, a function or false' : key === 'serverPingReply' ? 'data or a function' : 'a function', value);
+    } else if (typeof value !== 'function' && (key === 'ping' ? value !== false && !isData(value) : key === 'lifecycle' ? value !== false : key !== 'serverPingReply' || !isData(value))) {
+      fail(TypeError, name, key === 'ping' ? 'data, a function or false' : key === 'serverPingReply' ? 'data or a function' : key === 'lifecycle' ? 'a function or false' : 'a function', value);
     }
     out[key] = value;
   }
@@ -277,6 +294,7 @@ export function resolveOptions(options: Options | undefined): Resolved {
       ...defaults,
       maxReconnectionDelay: Math.max(defaults.maxReconnectionDelay, options.minReconnectionDelay ?? 0),
       shouldReconnect: (() => true) as Resolved['shouldReconnect'],
+      lifecycle: browserLifecycle as Lifecycle | false,
       random: Math.random,
     },
     options,

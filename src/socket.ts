@@ -1,4 +1,5 @@
 import { backoffDelay } from './backoff';
+import type { LifecycleSignal } from './env/lifecycle';
 import { closeEvent, customEvent, type HeartbeatSocketEventMap } from './events';
 import { Heartbeat } from './heartbeat';
 import { type Data, type Options, type Resolved, resolveOptions, type UrlProvider } from './options';
@@ -7,8 +8,28 @@ import { byteLength, isData, Queue } from './queue';
 /** A finer `readyState`: `reconnecting` is the wait for a backoff delay. */
 export type SocketState = 'connecting' | 'open' | 'closing' | 'closed' | 'reconnecting';
 
-/** What the constructor accepts as `url`. */
-export type UrlInput = string | URL | UrlProvider;
+/** What the constructor accepts as `url`: one endpoint, a list to rotate through, or a provider. */
+export type UrlInput = string | URL | readonly (string | URL)[] | UrlProvider;
+
+/** A cheap snapshot of what a socket has been through; see {@link HeartbeatSocket.stats}. */
+export interface SocketStats {
+  /** Attempts started (each underlying WebSocket, or URL provider call). */
+  attempts: number;
+  /** Connections opened after the first one. */
+  reconnects: number;
+  /** Round-trip time of the last pong, in ms; -1 before the first. */
+  lastRtt: number;
+  /** Mean round-trip time of every pong, in ms; -1 before the first. */
+  averageRtt: number;
+  /** How long the current connection has been open, in ms; 0 when not open. */
+  uptime: number;
+  /** Messages waiting in the queue. */
+  queued: number;
+  /** Bytes waiting in the queue. */
+  queuedBytes: number;
+  /** Messages reported by `drop` events. */
+  dropped: number;
+}
 
 type Handler<E extends Event> = ((this: HeartbeatSocket, event: E) => unknown) | null;
 
@@ -67,7 +88,7 @@ export class HeartbeatSocket extends EventTarget {
   readonly CLOSED = CLOSED;
 
   readonly #o: Resolved;
-  readonly #target: string | UrlProvider;
+  readonly #target: string[] | UrlProvider;
   readonly #protocols: string | string[] | undefined;
   readonly #queue: Queue;
   readonly #heartbeat: Heartbeat | undefined;
@@ -81,6 +102,20 @@ export class HeartbeatSocket extends EventTarget {
   #timer: unknown;
   #url = '';
   #binaryType: BinaryType | undefined;
+  /** Index into the endpoint list: moves on after a failed attempt. */
+  #endpoint = 0;
+  #offline = false;
+  /** Let go of the connection for the back/forward cache; `restore` connects again. */
+  #frozen = false;
+  /** Sends wait in the queue until a probe of a possibly dead link is answered. */
+  #holding = false;
+  #uninstall: (() => void) | undefined;
+  #attempts = 0;
+  #opens = 0;
+  #dropped = 0;
+  #lastRtt = -1;
+  #rttSum = 0;
+  #rtts = 0;
 
   /**
    * @param url - `ws:`/`wss:` URL (`http:`/`https:` are mapped), or a function returning one or
@@ -92,7 +127,11 @@ export class HeartbeatSocket extends EventTarget {
   constructor(url: UrlInput, protocols?: string | string[], options?: Options) {
     super();
     if (typeof url === 'function') this.#target = url;
-    else this.#url = this.#target = toWebSocketUrl(url);
+    else {
+      const list = (Array.isArray(url) ? url : [url]).map(toWebSocketUrl);
+      if (!list.length) throw new SyntaxError('heartbeat-ws: the list of URLs is empty');
+      this.#url = (this.#target = list)[0] as string;
+    }
     if (
       protocols !== undefined &&
       protocols !== null &&
@@ -103,12 +142,23 @@ export class HeartbeatSocket extends EventTarget {
     }
     this.#protocols = protocols ?? undefined;
     const o = (this.#o = resolveOptions(options));
-    this.#queue = new Queue(o, (data, reason) => this.#emit(customEvent('drop', { data, reason })));
+    this.#queue = new Queue(o, (data, reason) => {
+      this.#dropped++;
+      this.#emit(customEvent('drop', { data, reason }));
+    });
     if (o.heartbeat) {
       this.#heartbeat = new Heartbeat(o.heartbeat, o.clock, {
         send: (data) => this.#write(data),
         dead: () => this.#lost(this.#detach(4000, 'heartbeat timeout'), 'heartbeat timeout'),
-        pong: (rtt) => this.#emit(customEvent('heartbeat', { rtt })),
+        alive: (rtt) => {
+          this.#release();
+          if (rtt === undefined) return;
+          this.#lastRtt = rtt;
+          this.#rttSum += rtt;
+          this.#rtts++;
+          this.#emit(customEvent('heartbeat', { rtt }));
+        },
+        woke: () => (this.#holding = true),
       });
     }
     if (!o.startClosed) this.#connect();
@@ -171,7 +221,7 @@ export class HeartbeatSocket extends EventTarget {
    */
   send(data: Data): void {
     const message = isData(data) ? data : String(data);
-    if (this.#phase === 'open' && this.#write(message)) return;
+    if (this.#phase === 'open' && !this.#holding && this.#write(message)) return;
     this.#queue.push(message);
   }
 
@@ -187,10 +237,11 @@ export class HeartbeatSocket extends EventTarget {
     this.#epoch++;
     this.#clearTimer();
     this.#heartbeat?.stop();
+    this.#uninstallHooks();
     const ws = this.#ws;
     if (phase === 'open' && ws) {
       this.#phase = 'closing';
-        ws.close(code, reason);
+      ws.close(code, reason);
       this.#setTimer(this.#o.connectionTimeout, () => this.#finish(this.#detach(), 'close timeout'));
       return;
     }
@@ -232,17 +283,47 @@ export class HeartbeatSocket extends EventTarget {
     return this.#queue.clear();
   }
 
+  /** Counters and timings for monitoring; a new object on every read. */
+  get stats(): SocketStats {
+    const rtts = this.#rtts;
+    return {
+      attempts: this.#attempts,
+      reconnects: Math.max(0, this.#opens - 1),
+      lastRtt: this.#lastRtt,
+      averageRtt: rtts ? this.#rttSum / rtts : -1,
+      uptime: this.#phase === 'open' ? this.#o.clock.now() - this.#openedAt : 0,
+      queued: this.#queue.length,
+      queuedBytes: this.#queue.bytes,
+      dropped: this.#dropped,
+    };
+  }
+
+  /**
+   * Checks an open link now (needs the heartbeat): one ping, at most `heartbeat.probeTimeout`
+   * ms for an answer, and sends wait in the queue until it comes. Called on a wake from sleep,
+   * on return to a visible page, and when the network comes or goes.
+   */
+  probe(): void {
+    if (this.#phase === 'open' && this.#heartbeat) {
+      this.#holding = true;
+      this.#heartbeat.probe();
+    }
+  }
+
   // ---- the state machine ----------------------------------------------------------------
 
   #connect(): void {
     const epoch = ++this.#epoch;
     const target = this.#target;
+    this.#attempts++;
+    this.#phase = 'connecting';
+    const lifecycle = this.#o.lifecycle;
+    if (!this.#uninstall && lifecycle) this.#uninstall = lifecycle(this.#signal);
     this.#setTimer(this.#o.connectionTimeout, () => {
       this.#emit(new Event('error'));
       this.#lost(this.#detach(), 'connection timeout');
     });
-    if (typeof target === 'string') return this.#open(target, epoch);
-    this.#phase = 'connecting';
+    if (typeof target !== 'function') return this.#open(target[this.#endpoint % target.length] as string, epoch);
     new Promise<string | URL>((resolve) => resolve(target()))
       .then(toWebSocketUrl)
       .then(
@@ -283,6 +364,8 @@ export class HeartbeatSocket extends EventTarget {
     } else if (type === 'open') {
       this.#clearTimer();
       this.#phase = 'open';
+      this.#holding = false;
+      this.#opens++;
       this.#openedAt = this.#o.clock.now();
       this.#log('open');
       this.#heartbeat?.start();
@@ -324,24 +407,71 @@ export class HeartbeatSocket extends EventTarget {
   #lost(ended: CloseEvent | WebSocket | undefined, why = ''): void {
     this.#clearTimer();
     this.#heartbeat?.stop();
+    // A connection that stayed up resets the backoff and keeps its endpoint; anything shorter
+    // is a failed attempt, and a list of endpoints moves on to the next.
     if (this.#openedAt >= 0 && this.#stable()) this.#retries = 0;
+    else this.#endpoint++;
     this.#openedAt = -1;
     const event = ended instanceof Event ? (ended as CloseEvent) : closeEvent({ code: 1006, reason: why, wasClean: false });
     const hadSocket = ended !== undefined;
     const retry = this.#retries < this.#o.maxRetries && (!hadSocket || this.#shouldReconnect(event));
     this.#phase = retry ? 'reconnecting' : 'closed';
+    if (!retry) this.#uninstallHooks();
     this.#log('lost', event.code, event.reason, retry);
     const epoch = ++this.#epoch;
     if (hadSocket || !retry) this.#emit(event);
     if (retry && epoch === this.#epoch) this.#schedule();
   }
 
+  // Offline, no attempt is counted (attempt 0 in the event) and the delay stays at the cap:
+  // `online` will connect at once, and the capped retries only cover a wrong offline hint.
   #schedule(): void {
-    const attempt = ++this.#retries;
-    const delay = backoffDelay(attempt, this.#o, this.#o.random);
+    const offline = this.#offline;
+    const attempt = offline ? 0 : ++this.#retries;
+    const delay = backoffDelay(offline ? 1e9 : attempt, this.#o, this.#o.random);
     this.#phase = 'reconnecting';
     this.#setTimer(delay, () => this.#connect());
     this.#emit(customEvent('reconnecting', { attempt, delay }));
+  }
+
+  /** What the page tells (see `LifecycleSignal`), acted on. */
+  #signal = (signal: LifecycleSignal): void => {
+    const phase = this.#phase;
+    this.#log(signal);
+    if (phase === 'closed' || phase === 'closing') return;
+    if (signal === 'freeze') {
+      // A page that holds an open WebSocket is kept out of the back/forward cache: let go of it.
+      this.#frozen = true;
+      this.#epoch++;
+      this.#clearTimer();
+      this.#openedAt = -1;
+      this.#phase = 'reconnecting';
+      if (this.#detach(1000, 'page hidden')) this.#emit(closeEvent({ code: 1001, reason: 'page hidden', wasClean: true }));
+      return;
+    }
+    if (signal === 'offline') this.#offline = true;
+    else if (signal !== 'resume') {
+      // online, restore: whatever failed before says nothing about now.
+      if (signal === 'restore' && !this.#frozen) return;
+      this.#offline = this.#frozen = false;
+      this.#retries = 0;
+    }
+    if (phase === 'open') this.probe();
+    else if (phase === 'reconnecting' && signal !== 'offline') this.#connect();
+  };
+
+  /** A probe was answered: what waited for it goes out. */
+  #release(): void {
+    if (this.#holding) {
+      this.#holding = false;
+      this.#queue.drain(this.#write);
+    }
+  }
+
+  #uninstallHooks(): void {
+    this.#uninstall?.();
+    this.#uninstall = undefined;
+    this.#offline = this.#frozen = false;
   }
 
   /** The closing handshake `close()` asked for is over (or timed out). */

@@ -64,7 +64,9 @@ export class FakeWebSocket extends EventTarget {
 
   serverClose(code = 1006, reason = '', wasClean = code !== 1006): void {
     this.readyState = 3;
-    this.dispatchEvent(new CloseEvent('close', { code, reason, wasClean }));
+    const init = { code, reason, wasClean };
+    // Node before 23 has no CloseEvent: an Event with the same fields, as the `ws` package sends.
+    this.dispatchEvent(typeof CloseEvent === 'function' ? new CloseEvent('close', init) : Object.assign(new Event('close'), init));
   }
 
   /** A failed connection, as browsers report it: error, then close 1006. */

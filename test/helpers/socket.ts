@@ -3,12 +3,21 @@ import { FakeWebSocket } from './fake-websocket';
 
 export const URL_ = 'ws://example.test/live';
 
+const living = new Set<HeartbeatSocket>();
+
+/** Closes every socket makeSocket made, so none of them hears the next test's page events. */
+export function closeAllSockets(): void {
+  for (const socket of living) socket.close();
+  living.clear();
+}
+
 /** A HeartbeatSocket over FakeWebSocket, with every event it dispatches recorded in order. */
 export function makeSocket(options: Options = {}, url: UrlInput = URL_, protocols?: string | string[]) {
   const socket = new HeartbeatSocket(url, protocols, {
     WebSocket: FakeWebSocket as unknown as Options['WebSocket'],
     ...options,
   });
+  living.add(socket);
   const events: { type: string; event: Event }[] = [];
   for (const type of ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'drop']) {
     socket.addEventListener(type, (event) => events.push({ type, event }));

@@ -1,0 +1,4 @@
+import { afterEach } from 'vitest';
+import { closeAllSockets } from './socket';
+
+afterEach(() => closeAllSockets());
