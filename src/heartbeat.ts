@@ -3,8 +3,8 @@ import type { Data, ResolvedHeartbeat } from './options';
 
 /** What the heartbeat asks of the socket that owns it. */
 export interface HeartbeatHooks {
-  /** Write a ping, or the answer to a server ping. */
-  send(data: Data): void;
+  /** Write a ping (`ping` true), or the answer to a server ping. */
+  send(data: Data, ping?: boolean): void;
   /** Nothing arrived within `timeout` after a ping: the link is dead. */
   dead(): void;
   /** A message proved the link alive after a ping; `rtt` (ms) when it was the pong. */
@@ -99,7 +99,7 @@ export class Heartbeat {
 
   #ping(): void {
     const ping = this.#o.ping;
-    if (ping !== false) this.#hooks.send(typeof ping === 'function' ? ping() : ping);
+    if (ping !== false) this.#hooks.send(typeof ping === 'function' ? ping() : ping, true);
   }
 
   #arm(ms: number): void {

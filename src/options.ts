@@ -133,6 +133,22 @@ export interface Options {
    */
   shouldReconnect?: (event: CloseEvent) => boolean;
   /**
+   * At-least-once delivery across dead connections. Messages written to a connection stay
+   * unconfirmed until the pong of a ping sent after them arrives (messages on one WebSocket
+   * arrive in order, so the pong proves the server got everything before its ping). When the
+   * connection dies, the unconfirmed ones are sent again first on the next one, before the
+   * queue's backlog, in their original order. Needs `heartbeat` with a `ping`. The queue's
+   * bounds also bound the unconfirmed messages; one pushed out fires `drop` (`unconfirmed`).
+   * @default false
+   */
+  replayUnconfirmed?: boolean;
+  /**
+   * Rewrites each message once, when `send()` is called, with its sequence number (1, 2, …, per
+   * socket): put an id in it so the server can drop the duplicates that replay may cause.
+   * @default undefined (messages are sent as given)
+   */
+  stamp?: (data: Data, seq: number) => Data;
+  /**
    * `true` or settings to turn the heartbeat on.
    * @default false
    */
@@ -185,6 +201,8 @@ export interface Resolved {
   maxEnqueuedBytes: number;
   queueOverflow: QueueOverflow;
   startClosed: boolean;
+  replayUnconfirmed: boolean;
+  stamp: ((data: Data, seq: number) => Data) | undefined;
   shouldReconnect: (event: CloseEvent) => boolean;
   heartbeat: ResolvedHeartbeat | undefined;
   debug: boolean;
@@ -206,6 +224,7 @@ export const DEFAULTS = {
   maxEnqueuedBytes: 4 * 1024 * 1024,
   queueOverflow: 'drop-newest' as QueueOverflow,
   startClosed: false,
+  replayUnconfirmed: false,
   debug: false,
   heartbeat: {
     interval: 25_000,
@@ -295,6 +314,7 @@ export function resolveOptions(options: Options | undefined): Resolved {
       maxReconnectionDelay: Math.max(defaults.maxReconnectionDelay, options.minReconnectionDelay ?? 0),
       shouldReconnect: (() => true) as Resolved['shouldReconnect'],
       lifecycle: browserLifecycle as Lifecycle | false,
+      stamp: undefined as Resolved['stamp'],
       random: Math.random,
     },
     options,
@@ -306,6 +326,9 @@ export function resolveOptions(options: Options | undefined): Resolved {
   const hb = options.heartbeat;
   if (hb !== undefined && typeof hb !== 'boolean' && (typeof hb !== 'object' || hb === null)) {
     fail(TypeError, 'heartbeat', 'a boolean or an object', hb);
+  }
+  if (o.replayUnconfirmed && (!hb || (typeof hb === 'object' && hb.ping === false))) {
+    fail(TypeError, 'replayUnconfirmed', 'used with a heartbeat that pings (its pongs confirm delivery)', true);
   }
   return {
     ...o,

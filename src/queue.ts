@@ -1,7 +1,7 @@
 import type { Data, QueueOverflow } from './options';
 
 /** Why a message will not be sent. */
-export type DropReason = 'overflow' | 'cleared';
+export type DropReason = 'overflow' | 'cleared' | 'unconfirmed';
 
 /** What `send()` passes through untouched; anything else is sent as `String(value)`. */
 export const isData = (value: unknown): value is Data =>
@@ -94,6 +94,22 @@ export class Queue {
       sent++;
     }
     return sent;
+  }
+
+  /** Removes and returns the oldest message. */
+  shift(): Data | undefined {
+    return this.#take();
+  }
+
+  /**
+   * Puts `items` in front of what is queued, in their order. The bounds apply to the whole, as
+   * if everything had been pushed anew: what gives way is reported through `onDrop`.
+   */
+  prepend(items: Queue): void {
+    const rest = this.#items.slice(this.#head);
+    this.#reset();
+    for (let data = items.shift(); data !== undefined; data = items.shift()) this.push(data);
+    for (const data of rest) this.push(data);
   }
 
   /** Empties the queue, reporting each message through `onDrop` (reason `cleared`). */

@@ -3,7 +3,7 @@ import type { LifecycleSignal } from './env/lifecycle';
 import { closeEvent, customEvent, type HeartbeatSocketEventMap } from './events';
 import { Heartbeat } from './heartbeat';
 import { type Data, type Options, type Resolved, resolveOptions, type UrlProvider } from './options';
-import { byteLength, isData, Queue } from './queue';
+import { byteLength, type DropReason, isData, Queue } from './queue';
 
 /** A finer `readyState`: `reconnecting` is the wait for a backoff delay. */
 export type SocketState = 'connecting' | 'open' | 'closing' | 'closed' | 'reconnecting';
@@ -29,6 +29,8 @@ export interface SocketStats {
   queuedBytes: number;
   /** Messages reported by `drop` events. */
   dropped: number;
+  /** Messages written but not yet confirmed by a pong (with `replayUnconfirmed`). */
+  unconfirmed: number;
 }
 
 type Handler<E extends Event> = ((this: HeartbeatSocket, event: E) => unknown) | null;
@@ -114,6 +116,11 @@ export class HeartbeatSocket extends EventTarget {
   #opens = 0;
   #dropped = 0;
   #lastRtt = -1;
+  /** Messages written but not yet confirmed by a pong (replayUnconfirmed). */
+  readonly #unconfirmed: Queue | undefined;
+  /** How many of #unconfirmed the pong of the outstanding ping will confirm. */
+  #mark = 0;
+  #seq = 0;
   #rttSum = 0;
   #rtts = 0;
 
@@ -142,17 +149,29 @@ export class HeartbeatSocket extends EventTarget {
     }
     this.#protocols = protocols ?? undefined;
     const o = (this.#o = resolveOptions(options));
-    this.#queue = new Queue(o, (data, reason) => {
+    const drop = (data: Data, reason: DropReason) => {
       this.#dropped++;
       this.#emit(customEvent('drop', { data, reason }));
-    });
+    };
+    this.#queue = new Queue(o, drop);
+    if (o.replayUnconfirmed) {
+      this.#unconfirmed = new Queue({ ...o, queueOverflow: 'drop-oldest' }, (data) => {
+        if (this.#mark > 0) this.#mark--;
+        drop(data, 'unconfirmed');
+      });
+    }
     if (o.heartbeat) {
       this.#heartbeat = new Heartbeat(o.heartbeat, o.clock, {
-        send: (data) => this.#write(data),
+        send: (data, ping) => {
+          if (ping) this.#mark = this.#unconfirmed?.length ?? 0;
+          this.#write(data);
+        },
         dead: () => this.#lost(this.#detach(4000, 'heartbeat timeout'), 'heartbeat timeout'),
         alive: (rtt) => {
           this.#release();
           if (rtt === undefined) return;
+          // The pong proves the server got every message written before its ping.
+          for (; this.#mark > 0; this.#mark--) this.#unconfirmed?.shift();
           this.#lastRtt = rtt;
           this.#rttSum += rtt;
           this.#rtts++;
@@ -220,8 +239,9 @@ export class HeartbeatSocket extends EventTarget {
    * `open` listeners return. A message that the queue's bounds refuse fires `drop`.
    */
   send(data: Data): void {
-    const message = isData(data) ? data : String(data);
-    if (this.#phase === 'open' && !this.#holding && this.#write(message)) return;
+    let message = isData(data) ? data : String(data);
+    if (this.#o.stamp) message = this.#o.stamp(message, ++this.#seq);
+    if (this.#phase === 'open' && !this.#holding && this.#deliver(message)) return;
     this.#queue.push(message);
   }
 
@@ -295,6 +315,7 @@ export class HeartbeatSocket extends EventTarget {
       queued: this.#queue.length,
       queuedBytes: this.#queue.bytes,
       dropped: this.#dropped,
+      unconfirmed: this.#unconfirmed?.length ?? 0,
     };
   }
 
@@ -373,14 +394,23 @@ export class HeartbeatSocket extends EventTarget {
       this.#emit(new Event('open'));
       // The queue goes out right after the open listeners return, so a handshake sent inside
       // `open` is the first message on the wire; unless a listener closed or reconnected.
-      if (epoch === this.#epoch) this.#queue.drain(this.#write);
+      if (epoch === this.#epoch) this.#queue.drain(this.#deliver);
     } else if (type === 'close') {
-      this.#detach();
       const { code, reason, wasClean } = event as CloseEvent;
+      // A closing handshake that close() started and the server finished: everything arrived.
+      if (wasClean && this.#phase === 'closing') while (this.#unconfirmed?.shift() !== undefined);
+      this.#detach();
       const ended = closeEvent({ code, reason, wasClean });
       if (this.#phase === 'closing') this.#finish(ended);
       else this.#lost(ended);
     } else this.#emit(new Event('error'));
+  };
+
+  /** Writes a user message, keeping it until confirmed when replayUnconfirmed is on. */
+  #deliver = (data: Data): boolean => {
+    if (!this.#write(data)) return false;
+    this.#unconfirmed?.push(data);
+    return true;
   };
 
   /** Writes to the current socket if it is truly OPEN; false leaves the message to the queue. */
@@ -464,7 +494,7 @@ export class HeartbeatSocket extends EventTarget {
   #release(): void {
     if (this.#holding) {
       this.#holding = false;
-      this.#queue.drain(this.#write);
+      this.#queue.drain(this.#deliver);
     }
   }
 
@@ -501,6 +531,9 @@ export class HeartbeatSocket extends EventTarget {
     if (!ws) return undefined;
     this.#ws = undefined;
     this.#heartbeat?.stop();
+    // What the dead connection may have lost goes out first on the next one.
+    if (this.#unconfirmed) this.#queue.prepend(this.#unconfirmed);
+    this.#mark = 0;
     for (const type of EVENTS) if (type !== 'error') ws.removeEventListener(type, this.#on);
     if (ws.readyState < CLOSING) {
       try {

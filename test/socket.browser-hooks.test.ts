@@ -220,7 +220,7 @@ describe('endpoint failover', () => {
 describe('stats', () => {
   it('counts attempts, reconnects, RTTs, uptime, queue and drops', async () => {
     const { socket } = makeSocket({ heartbeat: hb, random: () => 0, maxEnqueuedMessages: 1 });
-    expect(socket.stats).toEqual({ attempts: 1, reconnects: 0, lastRtt: -1, averageRtt: -1, uptime: 0, queued: 0, queuedBytes: 0, dropped: 0 });
+    expect(socket.stats).toEqual({ attempts: 1, reconnects: 0, lastRtt: -1, averageRtt: -1, uptime: 0, queued: 0, queuedBytes: 0, dropped: 0, unconfirmed: 0 });
     socket.send('héllo');
     socket.send('dropped');
     FakeWebSocket.last.serverOpen();
