@@ -24,7 +24,13 @@ export default [
       {
         ...umd,
         file: 'dist/heartbeat-ws.umd.min.js',
-        plugins: [terser({ ecma: 2022, compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true } })],
+        plugins: [
+          terser({
+            ecma: 2022,
+            compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true },
+            format: { ascii_only: true },
+          }),
+        ],
       },
     ],
   },

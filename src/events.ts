@@ -29,22 +29,15 @@ export interface HeartbeatSocketEventMap {
   drop: CustomEvent<DropDetail>;
 }
 
-/** The fields of a close event, which Node before 23 has no global class for. */
-export interface CloseInit {
-  code: number;
-  reason: string;
-  wasClean: boolean;
-}
-
 const g = globalThis as { CloseEvent?: typeof CloseEvent };
 
 /**
  * Creates a `close` event: the runtime's own CloseEvent where there is one (browsers, jsdom,
  * Node ≥ 23), else an Event carrying the same fields.
  */
-export function closeEvent(init: CloseInit): CloseEvent {
-  if (g.CloseEvent) return new g.CloseEvent('close', init);
-  return Object.assign(new Event('close'), init) as CloseEvent;
+export function closeEvent(code: number, reason: string, wasClean = true): CloseEvent {
+  const init = { code, reason, wasClean };
+  return g.CloseEvent ? new g.CloseEvent('close', init) : (Object.assign(new Event('close'), init) as CloseEvent);
 }
 
 /** Creates one of the socket's CustomEvents (global in browsers and Node ≥ 19). */

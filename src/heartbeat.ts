@@ -7,10 +7,30 @@ export interface HeartbeatHooks {
   send(data: Data, ping?: boolean): void;
   /** Nothing arrived within `timeout` after a ping: the link is dead. */
   dead(): void;
-  /** A message proved the link alive after a ping; `rtt` (ms) when it was the pong. */
-  alive(rtt?: number): void;
+  /** A message proved the link alive after a ping. */
+  alive(): void;
+  /** A pong answered the oldest unanswered ping, `rtt` ms after it went out. */
+  pong(rtt: number): void;
   /** A timer fired more than `timeout` ms late: the page or the machine was suspended. */
   woke(): void;
+}
+
+/** The heartbeat of one socket, as its owner drives it. */
+export interface Heartbeat {
+  /** The connection opened: the first ping goes out `interval` from now. */
+  start(): void;
+  /** The connection ended: no timer is left. */
+  stop(): void;
+  /**
+   * Every inbound message goes through here. Any message proves the link alive. Returns true
+   * for heartbeat traffic (a pong, a server ping) that the user does not see as `message`.
+   */
+  receive(data: unknown): boolean;
+  /**
+   * Checks the link now: a ping at once (unless one is outstanding) and at most
+   * `probeTimeout` ms for an answer. Does nothing while not started.
+   */
+  probe(): void;
 }
 
 /**
@@ -22,113 +42,110 @@ export interface HeartbeatHooks {
  * ping's timer is armed from the network callback that proved life, which Chrome's intensive
  * throttling leaves alone. A timer that fires more than `timeout` ms late means the machine
  * slept or the page was frozen: the old deadline says nothing then, so it probes instead.
+ *
+ * A closure rather than a class: its state is private by construction, and plain variables
+ * minify to single letters where `this.#field` cannot.
  */
-export class Heartbeat {
-  readonly #o: ResolvedHeartbeat;
-  readonly #clock: Clock;
-  readonly #hooks: HeartbeatHooks;
-  #timer: unknown;
+/** Unanswered pings remembered for matching pongs (and the socket's delivery marks). */
+export const MAX_PINGS = 64;
+
+export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHooks): Heartbeat {
+  let timer: unknown;
   /** When the unanswered ping went out; -1 while none is outstanding. */
-  #pingAt = -1;
+  let pingAt = -1;
   /** When the timer is due to act: send the next ping, or judge the outstanding one. */
-  #due = 0;
+  let due = 0;
   /** A message arrived since the last check (read only when `ping` is false). */
-  #seen = false;
+  let seen = false;
+  /** When each ping that no pong has answered yet went out, oldest first: pongs come in order. */
+  let pings: number[] = [];
 
-  constructor(options: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHooks) {
-    this.#o = options;
-    this.#clock = clock;
-    this.#hooks = hooks;
-  }
+  /** `ping` or `serverPingReply`: the value itself, or what the function returns for `args`. */
+  const call = (value: unknown, ...args: unknown[]): Data =>
+    typeof value === 'function' ? value(...args) : (value as Data);
 
-  /** The connection opened: the first ping goes out `interval` from now. */
-  start(): void {
-    this.#pingAt = -1;
-    this.#seen = false;
-    this.#arm(this.#o.interval);
-  }
+  const sendPing = (): void => {
+    if (o.ping === false) return;
+    // A server that never answers must not grow this without bound.
+    if (pings.push(clock.now()) > MAX_PINGS) pings.shift();
+    hooks.send(call(o.ping), true);
+  };
 
-  /** The connection ended: no timer is left. */
-  stop(): void {
-    this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#pingAt = -1;
-  }
+  const arm = (ms: number): void => {
+    clock.clearTimeout(timer);
+    due = clock.now() + ms;
+    timer = clock.setTimeout(tick, ms);
+  };
 
-  /**
-   * Every inbound message goes through here. Any message proves the link alive. Returns true
-   * for heartbeat traffic (a pong, a server ping) that the user does not see as `message`.
-   */
-  receive(data: unknown): boolean {
-    const o = this.#o;
-    const sentAt = this.#pingAt;
-    if (sentAt >= 0) {
-      this.#pingAt = -1;
-      const now = this.#clock.now();
-      this.#arm(o.ping === false ? o.interval : Math.max(0, sentAt + o.interval - now));
-      const pong = o.isPong(data);
-      this.#hooks.alive(pong ? now - sentAt : undefined);
-      if (pong) return true;
-    } else {
-      this.#seen = true;
-      if (o.isPong(data)) return true;
-    }
-    if (o.isServerPing?.(data)) {
-      const reply = o.serverPingReply;
-      this.#hooks.send(typeof reply === 'function' ? reply(data) : reply);
-      return true;
-    }
-    return false;
-  }
+  const stop = (): void => {
+    clock.clearTimeout(timer);
+    timer = undefined;
+    pingAt = -1;
+    pings = [];
+  };
 
-  /**
-   * Checks the link now: a ping at once (unless one is outstanding) and at most
-   * `probeTimeout` ms for an answer. Does nothing while not started.
-   */
-  probe(): void {
-    if (this.#timer === undefined) return;
-    const o = this.#o;
-    const now = this.#clock.now();
+  const probe = (): void => {
+    if (timer === undefined) return;
+    const now = clock.now();
     const limit = Math.min(o.timeout, o.probeTimeout);
-    if (this.#pingAt < 0) {
-      this.#pingAt = now;
-      this.#arm(limit);
-      this.#ping();
-    } else if (now + limit < this.#due) this.#arm(limit);
-  }
+    if (pingAt < 0) {
+      pingAt = now;
+      arm(limit);
+      sendPing();
+    } else if (now + limit < due) arm(limit);
+  };
 
-  #ping(): void {
-    const ping = this.#o.ping;
-    if (ping !== false) this.#hooks.send(typeof ping === 'function' ? ping() : ping, true);
-  }
-
-  #arm(ms: number): void {
-    this.#clock.clearTimeout(this.#timer);
-    this.#due = this.#clock.now() + ms;
-    this.#timer = this.#clock.setTimeout(this.#tick, ms);
-  }
-
-  #tick = (): void => {
-    const now = this.#clock.now();
+  const tick = (): void => {
+    const now = clock.now();
     // Some runtimes fire a timer a millisecond early; act only once the deadline has passed.
-    if (now < this.#due) return this.#arm(this.#due - now);
-    if (now - this.#due > this.#o.timeout) {
-      this.#pingAt = -1;
-      this.probe();
-      return this.#hooks.woke();
+    if (now < due) return arm(due - now);
+    if (now - due > o.timeout) {
+      pingAt = -1;
+      probe();
+      return hooks.woke();
     }
-    if (this.#pingAt >= 0) {
-      this.stop();
-      return this.#hooks.dead();
+    if (pingAt >= 0) {
+      stop();
+      return hooks.dead();
     }
-    const ping = this.#o.ping;
     // Watching only (ping: false): traffic since the last check is proof enough.
-    if (ping === false && this.#seen) {
-      this.#seen = false;
-      return this.#arm(this.#o.interval);
+    if (o.ping === false && seen) {
+      seen = false;
+      return arm(o.interval);
     }
-    this.#pingAt = now;
-    this.#arm(this.#o.timeout);
-    this.#ping();
+    pingAt = now;
+    arm(o.timeout);
+    sendPing();
+  };
+
+  return {
+    start() {
+      pingAt = -1;
+      seen = false;
+      pings = [];
+      arm(o.interval);
+    },
+    stop,
+    receive(data) {
+      const sentAt = pingAt;
+      const now = clock.now();
+      if (sentAt < 0) seen = true;
+      else {
+        pingAt = -1;
+        arm(o.ping === false ? o.interval : Math.max(0, sentAt + o.interval - now));
+        hooks.alive();
+      }
+      // A pong answers the oldest unanswered ping, whatever arrived in between: any message
+      // proves life, but only the pong proves the server read everything before its ping.
+      if (o.isPong(data)) {
+        const pingedAt = pings.shift();
+        if (pingedAt !== undefined) hooks.pong(now - pingedAt);
+        return true;
+      }
+      if (!o.isServerPing?.(data)) return false;
+      hooks.send(call(o.serverPingReply, data));
+      return true;
+    },
+    probe,
   };
 }

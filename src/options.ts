@@ -219,7 +219,7 @@ export const DEFAULTS = {
   reconnectionDelayGrowFactor: 2,
   jitter: 1,
   minUptime: 5_000,
-  maxRetries: Number.POSITIVE_INFINITY,
+  maxRetries: Infinity,
   maxEnqueuedMessages: 10_000,
   maxEnqueuedBytes: 4 * 1024 * 1024,
   queueOverflow: 'drop-newest' as QueueOverflow,
@@ -235,58 +235,72 @@ export const DEFAULTS = {
   },
 };
 
-/** The rules numeric options follow: what they must be, and the test. */
-const RULES: [string, (v: number) => boolean][] = [
-  ['a number ≥ 0', (v) => v >= 0],
-  ['a positive finite number', (v) => v > 0 && v < Number.POSITIVE_INFINITY],
-  ['a number from 0 to 1', (v) => v >= 0 && v <= 1],
-  ['a number ≥ 1', (v) => v >= 1],
-];
+/** What a value must be, in words for the error message, and the test. */
+type Rule = [expected: string, test: (value: any) => unknown];
 
-/** Which rule each numeric option follows (index into RULES). */
-const NUMERIC = {
-  connectionTimeout: 1,
-  minReconnectionDelay: 0,
-  maxReconnectionDelay: 0,
-  reconnectionDelayGrowFactor: 3,
-  jitter: 2,
-  minUptime: 0,
-  maxRetries: 0,
-  maxEnqueuedMessages: 0,
-  maxEnqueuedBytes: 0,
-  interval: 1,
-  timeout: 1,
-  probeTimeout: 1,
-};
+const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === 'function';
 
-const describe = (value: unknown): string =>
-  typeof value === 'string' ? JSON.stringify(value) : typeof value === 'function' ? 'a function' : String(value);
+const POSITIVE: Rule = ['a positive finite number', (v) => v > 0 && v < Infinity];
 
-const fail = (Kind: typeof TypeError, name: string, expected: string, got: unknown): never => {
-  throw new Kind(`heartbeat-ws: options.${name} must be ${expected}, got ${describe(got)}`);
+/**
+ * The rule of every option whose default does not tell it. The others follow their default's
+ * type: a number ≥ 0, true or false, or a function.
+ */
+const RULES: Record<string, Rule> = {
+  WebSocket: ["a WebSocket constructor (in Node < 22 pass the `ws` package's)", isFunction],
+  clock: [
+    'a { now, setTimeout, clearTimeout } object',
+    (v) => isFunction(v?.now) && isFunction(v.setTimeout) && isFunction(v.clearTimeout),
+  ],
+  connectionTimeout: POSITIVE,
+  interval: POSITIVE,
+  timeout: POSITIVE,
+  probeTimeout: POSITIVE,
+  jitter: ['a number from 0 to 1', (v) => v >= 0 && v <= 1],
+  reconnectionDelayGrowFactor: ['a number ≥ 1', (v) => v >= 1],
+  queueOverflow: ['"drop-newest" or "drop-oldest"', (v) => v === 'drop-newest' || v === 'drop-oldest'],
+  heartbeat: ['a boolean or an object', (v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null)],
+  lifecycle: ['a function or false', (v) => v === false || isFunction(v)],
+  ping: ['data, a function or false', (v) => v === false || isData(v) || isFunction(v)],
+  serverPingReply: ['data or a function', (v) => isData(v) || isFunction(v)],
 };
 
 /**
- * Copies `input` over `defaults`, checking each given value by the type of its default: numbers
- * by their rule, booleans, functions, and the heartbeat's data-or-function fields.
+ * Throws a programmer's mistake at once: `heartbeat-ws: <name> must be <expected>, got <got>`.
+ * Every constructor and argument check of the package goes through here.
  */
-function fill<T extends object>(defaults: T, input: object, prefix: string): T {
+export const fail = (Kind: typeof TypeError, name: string, expected: string, got: unknown): never => {
+  throw new Kind(
+    `heartbeat-ws: ${name} must be ${expected}, got ${
+      typeof got === 'string' ? JSON.stringify(got) : isFunction(got) ? 'a function' : String(got)
+    }`,
+  );
+};
+
+/**
+ * Throws unless `value` follows the rule of option `key`, whose default is `fallback`: a
+ * TypeError, or a RangeError for a number out of range.
+ */
+function check(key: string, value: unknown, fallback?: unknown, prefix = 'options.'): void {
+  const numeric = typeof fallback === 'number';
+  const [expected, test] =
+    RULES[key] ??
+    (numeric
+      ? ['a number ≥ 0', (v: any) => v >= 0]
+      : typeof fallback === 'boolean'
+        ? ['true or false', (v: unknown) => typeof v === 'boolean']
+        : ['a function', isFunction]);
+  // `value === value` rules out NaN: a non-number, NaN included, is a TypeError.
+  if (numeric && !(typeof value === 'number' && value === value)) fail(TypeError, prefix + key, expected, value);
+  if (!test(value)) fail(numeric ? RangeError : TypeError, prefix + key, expected, value);
+}
+
+/** Copies the given values of `input` over `defaults`, checking each; other keys are ignored. */
+function fill<T extends object>(defaults: T, input: object, prefix?: string): T {
   const out = { ...defaults } as Record<string, unknown>;
   for (const [key, value] of Object.entries(input)) {
     if (value === undefined || !(key in out)) continue;
-    const name = prefix + key;
-    const fallback = out[key];
-    const rule = RULES[(NUMERIC as Record<string, number>)[key] ?? -1];
-    if (rule) {
-      if (typeof value !== 'number' || Number.isNaN(value)) fail(TypeError, name, rule[0], value);
-      if (!rule[1](value)) fail(RangeError, name, rule[0], value);
-    } else if (typeof fallback === 'boolean') {
-      if (typeof value !== 'boolean') fail(TypeError, name, 'true or false', value);
-    } else if (key === 'queueOverflow') {
-      if (!/^drop-(newest|oldest)$/.test(value as string)) fail(TypeError, name, '"drop-newest" or "drop-oldest"', value);
-    } else if (typeof value !== 'function' && (key === 'ping' ? value !== false && !isData(value) : key === 'lifecycle' ? value !== false : key !== 'serverPingReply' || !isData(value))) {
-      fail(TypeError, name, key === 'ping' ? 'data, a function or false' : key === 'serverPingReply' ? 'data or a function' : key === 'lifecycle' ? 'a function or false' : 'a function', value);
-    }
+    check(key, value, out[key], prefix);
     out[key] = value;
   }
   return out as T;
@@ -298,47 +312,43 @@ function fill<T extends object>(defaults: T, input: object, prefix: string): T {
  */
 export function resolveOptions(options: Options | undefined): Resolved {
   if (options === undefined || options === null) options = {};
-  if (typeof options !== 'object') fail(TypeError, '', 'an object', options);
-  const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (typeof WS !== 'function') {
-    fail(TypeError, 'WebSocket', "a WebSocket constructor (none is global here: in Node < 22 pass the `ws` package's)", WS);
-  }
-  const clock = options.clock ?? systemClock;
-  if (typeof clock?.now !== 'function' || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function') {
-    fail(TypeError, 'clock', 'a { now, setTimeout, clearTimeout } object', clock);
-  }
-  const { heartbeat: hbDefaults, ...defaults } = DEFAULTS;
+  if (typeof options !== 'object') fail(TypeError, 'options', 'an object', options);
   const o = fill(
     {
-      ...defaults,
-      maxReconnectionDelay: Math.max(defaults.maxReconnectionDelay, options.minReconnectionDelay ?? 0),
+      ...DEFAULTS,
+      maxReconnectionDelay: Math.max(DEFAULTS.maxReconnectionDelay, options.minReconnectionDelay ?? 0),
+      heartbeat: false as boolean | HeartbeatOptions,
+      WebSocket: undefined as unknown as WebSocketConstructor,
+      clock: systemClock,
       shouldReconnect: (() => true) as Resolved['shouldReconnect'],
       lifecycle: browserLifecycle as Lifecycle | false,
       stamp: undefined as Resolved['stamp'],
       random: Math.random,
     },
-    options,
-    '',
+    // null, too, means the default for these two.
+    {
+      ...options,
+      WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
+      clock: options.clock ?? systemClock,
+    },
   );
+  // Without a global WebSocket (Node < 22) the default itself fails, with the fix-it message.
+  check('WebSocket', o.WebSocket);
   if (o.maxReconnectionDelay < o.minReconnectionDelay) {
-    fail(RangeError, 'maxReconnectionDelay', `≥ minReconnectionDelay (${o.minReconnectionDelay})`, o.maxReconnectionDelay);
+    fail(RangeError, 'options.maxReconnectionDelay', `≥ minReconnectionDelay (${o.minReconnectionDelay})`, o.maxReconnectionDelay);
   }
-  const hb = options.heartbeat;
-  if (hb !== undefined && typeof hb !== 'boolean' && (typeof hb !== 'object' || hb === null)) {
-    fail(TypeError, 'heartbeat', 'a boolean or an object', hb);
-  }
-  if (o.replayUnconfirmed && (!hb || (typeof hb === 'object' && hb.ping === false))) {
-    fail(TypeError, 'replayUnconfirmed', 'used with a heartbeat that pings (its pongs confirm delivery)', true);
+  const hb = o.heartbeat;
+  if (o.replayUnconfirmed && (!hb || (hb as HeartbeatOptions).ping === false)) {
+    fail(TypeError, 'options.replayUnconfirmed', 'used with a heartbeat that pings', true);
   }
   return {
     ...o,
-    WebSocket: WS as WebSocketConstructor,
-    clock,
+    // Object.entries(true) is empty: `heartbeat: true` takes every default.
     heartbeat: hb
       ? fill(
-          { ...hbDefaults, isPong: (data: unknown) => data === 'pong', isServerPing: undefined } as ResolvedHeartbeat,
-          hb === true ? {} : hb,
-          'heartbeat.',
+          { ...DEFAULTS.heartbeat, isPong: (data: unknown) => data === 'pong', isServerPing: undefined } as ResolvedHeartbeat,
+          hb as object,
+          'options.heartbeat.',
         )
       : undefined,
   };

@@ -18,34 +18,35 @@ export interface QueueLimits {
 }
 
 /**
- * Bytes a message takes on the wire: UTF-8 for strings (counted without encoding them), the
- * size of a Blob, the byteLength of binary data.
+ * Bytes a message takes on the wire: UTF-8 for strings (lone surrogates count as U+FFFD, as
+ * `WebSocket.send` encodes them), the size of a Blob, the byteLength of binary data.
  */
 export function byteLength(data: Data): number {
-  if (typeof data === 'string') {
-    let bytes = data.length;
-    for (let i = 0; i < data.length; i++) {
-      const c = data.charCodeAt(i);
-      if (c < 0x80) continue;
-      bytes += c < 0x800 ? 1 : 2;
-      // A surrogate pair is 4 bytes for 2 UTF-16 units; a lone surrogate becomes U+FFFD (3 bytes).
-      if (c >= 0xd800 && c <= 0xdbff) {
-        const next = data.charCodeAt(i + 1);
-        if (next >= 0xdc00 && next <= 0xdfff) i++;
-      }
+  if (typeof data !== 'string') return (data as Blob).size ?? (data as ArrayBuffer).byteLength ?? 0;
+  // Counted, not encoded: TextEncoder would allocate a buffer per message on the send path
+  // (measured ~10x slower on 100k sends with replayUnconfirmed).
+  let bytes = data.length;
+  for (let i = 0; i < data.length; i++) {
+    const c = data.charCodeAt(i);
+    if (c < 0x80) continue;
+    bytes += c < 0x800 ? 1 : 2;
+    // A surrogate pair is 4 bytes for 2 UTF-16 units; a lone surrogate becomes U+FFFD (3 bytes).
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = data.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
     }
-    return bytes;
   }
-  return (data as Blob).size ?? (data as ArrayBuffer).byteLength ?? 0;
+  return bytes;
 }
 
 /**
- * A bounded FIFO of outbound messages. Items are read through a moving head index, so draining
- * n messages costs O(n), not the O(n²) of a loop of `Array.shift` on a large array.
+ * A bounded FIFO of outbound messages. Items are read through a moving head index, and the array
+ * is compacted once the head passes its middle, so draining n messages costs O(n), not the
+ * O(n²) of a loop of `Array.shift` on a large array.
  */
 export class Queue {
-  #items: Data[] = [];
-  #sizes: number[] = [];
+  /** Messages with their sizes in bytes; those before #head are gone. */
+  #items: [Data, number][] = [];
   #head = 0;
   #bytes = 0;
   readonly #limits: QueueLimits;
@@ -69,17 +70,13 @@ export class Queue {
   /** Adds a message, or reports the one that gives way through `onDrop` (reason `overflow`). */
   push(data: Data): void {
     const size = byteLength(data);
-    const { maxEnqueuedMessages: maxCount, maxEnqueuedBytes: maxBytes } = this.#limits;
-    if (size > maxBytes || maxCount < 1) return this.#onDrop(data, 'overflow');
-    if (this.#limits.queueOverflow === 'drop-oldest') {
-      while (this.length >= maxCount || this.#bytes + size > maxBytes) {
-        this.#onDrop(this.#take() as Data, 'overflow');
-      }
-    } else if (this.length >= maxCount || this.#bytes + size > maxBytes) {
+    const { maxEnqueuedMessages: maxCount, maxEnqueuedBytes: maxBytes, queueOverflow } = this.#limits;
+    const full = () => this.length >= maxCount || this.#bytes + size > maxBytes;
+    if (size > maxBytes || maxCount < 1 || (queueOverflow !== 'drop-oldest' && full())) {
       return this.#onDrop(data, 'overflow');
     }
-    this.#items.push(data);
-    this.#sizes.push(size);
+    while (full()) this.#onDrop(this.shift() as Data, 'overflow');
+    this.#items.push([data, size]);
     this.#bytes += size;
   }
 
@@ -89,16 +86,23 @@ export class Queue {
    */
   drain(send: (data: Data) => boolean): number {
     let sent = 0;
-    while (this.length > 0 && send(this.#items[this.#head] as Data)) {
-      this.#take();
-      sent++;
-    }
+    for (let item; (item = this.#items[this.#head]) && send(item[0]); sent++) this.shift();
     return sent;
   }
 
   /** Removes and returns the oldest message. */
   shift(): Data | undefined {
-    return this.#take();
+    const items = this.#items;
+    const item = items[this.#head];
+    if (!item) return undefined;
+    this.#bytes -= item[1];
+    // Drop the reference so a drained message can be collected before the queue compacts.
+    (items as unknown[])[this.#head++] = undefined;
+    if (this.#head * 2 >= items.length) {
+      this.#items = items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item[0];
   }
 
   /**
@@ -106,40 +110,21 @@ export class Queue {
    * if everything had been pushed anew: what gives way is reported through `onDrop`.
    */
   prepend(items: Queue): void {
-    const rest = this.#items.slice(this.#head);
-    this.#reset();
-    for (let data = items.shift(); data !== undefined; data = items.shift()) this.push(data);
-    for (const data of rest) this.push(data);
+    for (const data of [...items.#empty(), ...this.#empty()]) this.push(data);
   }
 
   /** Empties the queue, reporting each message through `onDrop` (reason `cleared`). */
   clear(): number {
-    const items = this.#items.slice(this.#head);
-    this.#reset();
+    const items = this.#empty();
     for (const data of items) this.#onDrop(data, 'cleared');
     return items.length;
   }
 
-  #take(): Data | undefined {
-    if (this.length === 0) return undefined;
-    const data = this.#items[this.#head] as Data;
-    this.#bytes -= this.#sizes[this.#head] as number;
-    // Drop the reference so a drained message can be collected before the queue compacts.
-    (this.#items as unknown[])[this.#head] = undefined;
-    this.#head++;
-    if (this.#head === this.#items.length) this.#reset();
-    else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#sizes = this.#sizes.slice(this.#head);
-      this.#head = 0;
-    }
-    return data;
-  }
-
-  #reset(): void {
+  /** Empties the queue and returns what it held, oldest first. */
+  #empty(): Data[] {
+    const items = this.#items.slice(this.#head).map(([data]) => data);
     this.#items = [];
-    this.#sizes = [];
-    this.#head = 0;
-    this.#bytes = 0;
+    this.#head = this.#bytes = 0;
+    return items;
   }
 }

@@ -1,8 +1,8 @@
 import { backoffDelay } from './backoff';
 import type { LifecycleSignal } from './env/lifecycle';
 import { closeEvent, customEvent, type HeartbeatSocketEventMap } from './events';
-import { Heartbeat } from './heartbeat';
-import { type Data, type Options, type Resolved, resolveOptions, type UrlProvider } from './options';
+import { type Heartbeat, heartbeat, MAX_PINGS } from './heartbeat';
+import { type Data, fail, type Options, resolveOptions, type UrlProvider } from './options';
 import { byteLength, type DropReason, isData, Queue } from './queue';
 
 /** A finer `readyState`: `reconnecting` is the wait for a backoff delay. */
@@ -41,37 +41,57 @@ const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
+/** The wait for a retry: CONNECTING to `readyState`, `reconnecting` to `state`. */
+const RECONNECTING = 4;
 
 type ReadyState = 0 | 1 | 2 | 3;
 
-const READY_STATE: Record<SocketState, ReadyState> = {
-  closed: CLOSED,
-  reconnecting: CONNECTING,
-  connecting: CONNECTING,
-  open: OPEN,
-  closing: CLOSING,
-};
+/** A `readyState`, or RECONNECTING. */
+type Phase = ReadyState | typeof RECONNECTING;
+
+/** `state` by phase. */
+const STATES: SocketState[] = ['connecting', 'open', 'closing', 'closed', 'reconnecting'];
 
 /**
  * Parses a URL the way `new WebSocket(url)` does: `ws:`/`wss:`, with `http:`/`https:` mapped to
  * them and relative URLs resolved against the page; anything else is a SyntaxError.
  */
 export function toWebSocketUrl(input: string | URL): string {
+  const text = String(input);
   let url: URL | undefined;
   try {
-    url = new URL(String(input), (globalThis as { location?: { href: string } }).location?.href);
+    url = new URL(text, (globalThis as { location?: { href: string } }).location?.href);
     url.protocol = url.protocol.replace(/^http/, 'ws');
   } catch {}
   if (!url || !/^wss?:$/.test(url.protocol) || url.hash) {
     throw new SyntaxError(
-      `heartbeat-ws: ${JSON.stringify(String(input))} is not a WebSocket URL (ws:, wss:, http: or https:, no #fragment)`,
+      `heartbeat-ws: ${JSON.stringify(text)} is not a WebSocket URL (ws:, wss:, http: or https:, no #fragment)`,
     );
   }
   return url.href;
 }
 
-/** A URL fit for a log line: no credentials, query string or fragment. */
-const redact = (url: string): string => url.replace(/\/\/[^/@]*@/, '//').replace(/[?#].*$/, '');
+/**
+ * A URL fit for a log line: no credentials, query string or fragment. One pass: a query or
+ * fragment goes (group 1 unset), `//user:pass@` becomes `//`.
+ */
+const redact = (url: string): string => url.replace(/[?#].*|(\/\/)[^/@]*@/g, '$1');
+
+/** What the class reads and calls of its state machine; see {@link machine}. */
+interface Machine {
+  readonly url: string;
+  readonly phase: Phase;
+  readonly ws: WebSocket | undefined;
+  readonly queue: Queue;
+  /** Set by the user, applied to every later connection. */
+  binaryType: BinaryType | undefined;
+  send(data: Data): void;
+  close(code: number, reason: string): void;
+  reconnect(code: number, reason: string): void;
+  retryCount(): number;
+  stats(): SocketStats;
+  probe(): void;
+}
 
 /**
  * A WebSocket that stays alive: it reconnects with exponential backoff and jitter, queues what
@@ -89,40 +109,7 @@ export class HeartbeatSocket extends EventTarget {
   readonly CLOSING = CLOSING;
   readonly CLOSED = CLOSED;
 
-  readonly #o: Resolved;
-  readonly #target: string[] | UrlProvider;
-  readonly #protocols: string | string[] | undefined;
-  readonly #queue: Queue;
-  readonly #heartbeat: Heartbeat | undefined;
-  #ws: WebSocket | undefined;
-  #phase: SocketState = 'closed';
-  /** Bumped whenever the current attempt or connection is superseded: late callbacks compare it. */
-  #epoch = 0;
-  #retries = 0;
-  #openedAt = -1;
-  /** The one lifecycle timer: backoff wait, connection timeout, or the closing-handshake bound. */
-  #timer: unknown;
-  #url = '';
-  #binaryType: BinaryType | undefined;
-  /** Index into the endpoint list: moves on after a failed attempt. */
-  #endpoint = 0;
-  #offline = false;
-  /** Let go of the connection for the back/forward cache; `restore` connects again. */
-  #frozen = false;
-  /** Sends wait in the queue until a probe of a possibly dead link is answered. */
-  #holding = false;
-  #uninstall: (() => void) | undefined;
-  #attempts = 0;
-  #opens = 0;
-  #dropped = 0;
-  #lastRtt = -1;
-  /** Messages written but not yet confirmed by a pong (replayUnconfirmed). */
-  readonly #unconfirmed: Queue | undefined;
-  /** How many of #unconfirmed the pong of the outstanding ping will confirm. */
-  #mark = 0;
-  #seq = 0;
-  #rttSum = 0;
-  #rtts = 0;
+  readonly #m: Machine;
 
   /**
    * @param url - `ws:`/`wss:` URL (`http:`/`https:` are mapped), or a function returning one or
@@ -133,96 +120,51 @@ export class HeartbeatSocket extends EventTarget {
    */
   constructor(url: UrlInput, protocols?: string | string[], options?: Options) {
     super();
-    if (typeof url === 'function') this.#target = url;
-    else {
-      const list = (Array.isArray(url) ? url : [url]).map(toWebSocketUrl);
-      if (!list.length) throw new SyntaxError('heartbeat-ws: the list of URLs is empty');
-      this.#url = (this.#target = list)[0] as string;
-    }
-    if (
-      protocols !== undefined &&
-      protocols !== null &&
-      typeof protocols !== 'string' &&
-      !(Array.isArray(protocols) && protocols.every((p) => typeof p === 'string'))
-    ) {
-      throw new TypeError(`heartbeat-ws: protocols must be a string or an array of strings, got ${protocols}`);
-    }
-    this.#protocols = protocols ?? undefined;
-    const o = (this.#o = resolveOptions(options));
-    const drop = (data: Data, reason: DropReason) => {
-      this.#dropped++;
-      this.#emit(customEvent('drop', { data, reason }));
-    };
-    this.#queue = new Queue(o, drop);
-    if (o.replayUnconfirmed) {
-      this.#unconfirmed = new Queue({ ...o, queueOverflow: 'drop-oldest' }, (data) => {
-        if (this.#mark > 0) this.#mark--;
-        drop(data, 'unconfirmed');
-      });
-    }
-    if (o.heartbeat) {
-      this.#heartbeat = new Heartbeat(o.heartbeat, o.clock, {
-        send: (data, ping) => {
-          if (ping) this.#mark = this.#unconfirmed?.length ?? 0;
-          this.#write(data);
-        },
-        dead: () => this.#lost(this.#detach(4000, 'heartbeat timeout'), 'heartbeat timeout'),
-        alive: (rtt) => {
-          this.#release();
-          if (rtt === undefined) return;
-          // The pong proves the server got every message written before its ping.
-          for (; this.#mark > 0; this.#mark--) this.#unconfirmed?.shift();
-          this.#lastRtt = rtt;
-          this.#rttSum += rtt;
-          this.#rtts++;
-          this.#emit(customEvent('heartbeat', { rtt }));
-        },
-        woke: () => (this.#holding = true),
-      });
-    }
-    if (!o.startClosed) this.#connect();
+    this.#m = machine(this, url, protocols, options);
   }
 
   // ---- WebSocket's surface -------------------------------------------------------------
 
   /** The URL of the current or last attempt ('' before a URL provider first answers). */
   get url(): string {
-    return this.#url;
+    return this.#m.url;
   }
 
   /** CONNECTING while an attempt is under way or a retry is scheduled; OPEN; CLOSING; CLOSED. */
   get readyState(): ReadyState {
-    return READY_STATE[this.#phase];
+    // RECONNECTING (4) reads as CONNECTING (0).
+    return (this.#m.phase % 4) as ReadyState;
   }
 
   /** Like `readyState`, with the wait for a retry told apart: `reconnecting`. */
   get state(): SocketState {
-    return this.#phase;
+    return STATES[this.#m.phase] as SocketState;
   }
 
   /** The subprotocol the server chose, of the current connection. */
   get protocol(): string {
-    return this.#ws?.protocol ?? '';
+    return this.#m.ws?.protocol ?? '';
   }
 
   /** The extensions the server chose, of the current connection. */
   get extensions(): string {
-    return this.#ws?.extensions ?? '';
+    return this.#m.ws?.extensions ?? '';
   }
 
   /** Kept across reconnects: set it once, every later connection gets it. */
   get binaryType(): BinaryType {
-    return this.#binaryType ?? this.#ws?.binaryType ?? 'blob';
+    return this.#m.binaryType ?? this.#m.ws?.binaryType ?? 'blob';
   }
 
   set binaryType(value: BinaryType) {
-    this.#binaryType = value;
-    if (this.#ws) this.#ws.binaryType = value;
+    const m = this.#m;
+    m.binaryType = value;
+    if (m.ws) m.ws.binaryType = value;
   }
 
   /** Bytes handed to the current socket but not yet sent, plus the bytes waiting in the queue. */
   get bufferedAmount(): number {
-    return (this.#ws?.bufferedAmount ?? 0) + this.#queue.bytes;
+    return (this.#m.ws?.bufferedAmount ?? 0) + this.#m.queue.bytes;
   }
 
   /** Called before the `open` listeners. */
@@ -239,10 +181,7 @@ export class HeartbeatSocket extends EventTarget {
    * `open` listeners return. A message that the queue's bounds refuse fires `drop`.
    */
   send(data: Data): void {
-    let message = isData(data) ? data : String(data);
-    if (this.#o.stamp) message = this.#o.stamp(message, ++this.#seq);
-    if (this.#phase === 'open' && !this.#holding && this.#deliver(message)) return;
-    this.#queue.push(message);
+    this.#m.send(data);
   }
 
   /**
@@ -252,30 +191,14 @@ export class HeartbeatSocket extends EventTarget {
    */
   close(code = 1000, reason = ''): void {
     checkClose(code, reason);
-    const phase = this.#phase;
-    if (phase === 'closed' || phase === 'closing') return;
-    this.#epoch++;
-    this.#clearTimer();
-    this.#heartbeat?.stop();
-    this.#uninstallHooks();
-    const ws = this.#ws;
-    if (phase === 'open' && ws) {
-      this.#phase = 'closing';
-      ws.close(code, reason);
-      this.#setTimer(this.#o.connectionTimeout, () => this.#finish(this.#detach(), 'close timeout'));
-      return;
-    }
-    this.#detach(code, reason);
-    this.#phase = 'closed';
-    this.#emit(closeEvent({ code, reason, wasClean: true }));
+    this.#m.close(code, reason);
   }
 
   // ---- reconnecting-websocket's surface -------------------------------------------------
 
   /** Retries since the last connection that stayed open `minUptime` ms. */
   get retryCount(): number {
-    if (this.#phase === 'open' && this.#stable()) this.#retries = 0;
-    return this.#retries;
+    return this.#m.retryCount();
   }
 
   /**
@@ -284,39 +207,19 @@ export class HeartbeatSocket extends EventTarget {
    */
   reconnect(code = 1000, reason = ''): void {
     checkClose(code, reason);
-    this.#retries = 0;
-    const epoch = ++this.#epoch;
-    this.#clearTimer();
-    this.#openedAt = -1;
-    if (this.#detach(code, reason)) {
-      this.#phase = 'reconnecting';
-      this.#emit(closeEvent({ code, reason, wasClean: true }));
-      if (epoch !== this.#epoch) return;
-    }
-    this.#connect();
+    this.#m.reconnect(code, reason);
   }
 
   // ---- additions -------------------------------------------------------------------------
 
   /** Discards every queued message, each reported by a `drop` event (reason `cleared`). */
   clearQueue(): number {
-    return this.#queue.clear();
+    return this.#m.queue.clear();
   }
 
   /** Counters and timings for monitoring; a new object on every read. */
   get stats(): SocketStats {
-    const rtts = this.#rtts;
-    return {
-      attempts: this.#attempts,
-      reconnects: Math.max(0, this.#opens - 1),
-      lastRtt: this.#lastRtt,
-      averageRtt: rtts ? this.#rttSum / rtts : -1,
-      uptime: this.#phase === 'open' ? this.#o.clock.now() - this.#openedAt : 0,
-      queued: this.#queue.length,
-      queuedBytes: this.#queue.bytes,
-      dropped: this.#dropped,
-      unconfirmed: this.#unconfirmed?.length ?? 0,
-    };
+    return this.#m.stats();
   }
 
   /**
@@ -325,108 +228,240 @@ export class HeartbeatSocket extends EventTarget {
    * on return to a visible page, and when the network comes or goes.
    */
   probe(): void {
-    if (this.#phase === 'open' && this.#heartbeat) {
-      this.#holding = true;
-      this.#heartbeat.probe();
-    }
+    this.#m.probe();
   }
+}
 
-  // ---- the state machine ----------------------------------------------------------------
-
-  #connect(): void {
-    const epoch = ++this.#epoch;
-    const target = this.#target;
-    this.#attempts++;
-    this.#phase = 'connecting';
-    const lifecycle = this.#o.lifecycle;
-    if (!this.#uninstall && lifecycle) this.#uninstall = lifecycle(this.#signal);
-    this.#setTimer(this.#o.connectionTimeout, () => {
-      this.#emit(new Event('error'));
-      this.#lost(this.#detach(), 'connection timeout');
-    });
-    if (typeof target !== 'function') return this.#open(target[this.#endpoint % target.length] as string, epoch);
-    new Promise<string | URL>((resolve) => resolve(target()))
-      .then(toWebSocketUrl)
-      .then(
-        (url) => epoch === this.#epoch && this.#open(url, epoch),
-        (error: unknown) => epoch === this.#epoch && this.#failed(error, 'url provider failed'),
-      );
+/**
+ * The state machine of one {@link HeartbeatSocket}: validates its arguments, owns the one
+ * underlying WebSocket, and dispatches on `socket`. Its state lives in this closure's variables
+ * (private by construction, and each minifies to one letter where `this.#field` cannot).
+ */
+function machine(
+  socket: HeartbeatSocket,
+  input: UrlInput,
+  protocols: string | string[] | undefined,
+  options: Options | undefined,
+): Machine {
+  // `[x].flat()` is x's items for an array, else [x] (as for `protocols` below).
+  const target = typeof input === 'function' ? input : [input].flat().map(toWebSocketUrl);
+  const first = typeof target === 'function' ? '' : target[0];
+  if (first === undefined) throw new SyntaxError('heartbeat-ws: the list of URLs is empty');
+  // A string, or an array of strings, passes.
+  if (protocols != null && ![protocols].flat().every((p) => typeof p === 'string')) {
+    fail(TypeError, 'protocols', 'a string or an array of strings', protocols);
   }
+  const subprotocols = protocols ?? undefined;
+  const o = resolveOptions(options);
+  const clock = o.clock;
 
-  #open(url: string, epoch: number): void {
-    this.#url = url;
-    this.#phase = 'connecting';
-    this.#log('connect', redact(url));
-    let ws: WebSocket;
+  /** The URL of the current or last attempt. */
+  let url = first;
+  let ws: WebSocket | undefined;
+  let phase: Phase = CLOSED;
+  /** Bumped whenever the current attempt or connection is superseded: late callbacks compare it. */
+  let epoch = 0;
+  let retries = 0;
+  let openedAt = -1;
+  /** The one lifecycle timer: backoff wait, connection timeout, or the closing-handshake bound. */
+  let timer: unknown;
+  /** Index into the endpoint list: moves on after a failed attempt. */
+  let endpoint = 0;
+  let offline = false;
+  /** Let go of the connection for the back/forward cache; `restore` connects again. */
+  let frozen = false;
+  /** Sends wait in the queue until a probe of a possibly dead link is answered. */
+  let holding = false;
+  let uninstall: (() => void) | undefined;
+  /** Sockets let go of that have not reported their close yet: close() ends them for good. */
+  const abandoned = new Set<WebSocket>();
+  let attempts = 0;
+  let opens = 0;
+  let dropped = 0;
+  let lastRtt = -1;
+  /**
+   * Delivery accounting for replayUnconfirmed, in messages since the socket was made: how many
+   * went into `unconfirmed`, how many left its head (confirmed, pushed out or replayed), and the
+   * `written` count at each ping no pong has answered yet, oldest first.
+   */
+  let written = 0;
+  let released = 0;
+  let marks: number[] = [];
+  let seq = 0;
+  let rttSum = 0;
+  let rtts = 0;
+
+  // The `on…` handler runs first, then the listeners, as in reconnecting-websocket. A throwing
+  // handler is reported as uncaught (like a throwing listener) and never breaks the state machine.
+  const emit = (event: Event): void => {
     try {
-      ws = new this.#o.WebSocket(url, this.#protocols);
+      (socket as unknown as Record<string, Handler<Event>>)[`on${event.type}`]?.call(socket, event);
     } catch (error) {
-      // Deferred so that a failure inside the constructor still reaches listeners added after it.
-      queueMicrotask(() => epoch === this.#epoch && this.#failed(error, 'constructor failed'));
-      return;
+      report(error);
     }
-    this.#ws = ws;
-    if (this.#binaryType) ws.binaryType = this.#binaryType;
-    for (const type of EVENTS) ws.addEventListener(type, this.#on);
-  }
-
-  // One listener for the four events of every socket this one makes. Its `error` part stays
-  // attached even to abandoned sockets: the `ws` package throws an unhandled 'error' without a
-  // listener (e.g. for a socket closed while CONNECTING); events of any socket but the current
-  // one are ignored, so no late event of an abandoned socket reaches the user.
-  #on = (event: Event): void => {
-    if (event.target !== this.#ws) return;
-    const type = event.type;
-    if (type === 'message') {
-      const data: unknown = (event as MessageEvent).data;
-      if (!this.#heartbeat?.receive(data)) {
-        this.#emit(new MessageEvent('message', { data, origin: (event as MessageEvent).origin }));
-      }
-    } else if (type === 'open') {
-      this.#clearTimer();
-      this.#phase = 'open';
-      this.#holding = false;
-      this.#opens++;
-      this.#openedAt = this.#o.clock.now();
-      this.#log('open');
-      this.#heartbeat?.start();
-      const epoch = this.#epoch;
-      this.#emit(new Event('open'));
-      // The queue goes out right after the open listeners return, so a handshake sent inside
-      // `open` is the first message on the wire; unless a listener closed or reconnected.
-      if (epoch === this.#epoch) this.#queue.drain(this.#deliver);
-    } else if (type === 'close') {
-      const { code, reason, wasClean } = event as CloseEvent;
-      // A closing handshake that close() started and the server finished: everything arrived.
-      if (wasClean && this.#phase === 'closing') while (this.#unconfirmed?.shift() !== undefined);
-      this.#detach();
-      const ended = closeEvent({ code, reason, wasClean });
-      if (this.#phase === 'closing') this.#finish(ended);
-      else this.#lost(ended);
-    } else this.#emit(new Event('error'));
+    socket.dispatchEvent(event);
   };
 
-  /** Writes a user message, keeping it until confirmed when replayUnconfirmed is on. */
-  #deliver = (data: Data): boolean => {
-    if (!this.#write(data)) return false;
-    this.#unconfirmed?.push(data);
-    return true;
+  const log = (...args: unknown[]): void => {
+    if (o.debug) console.debug('[heartbeat-ws]', ...args);
   };
+
+  // A clock's clearTimeout takes undefined (no timer) as a no-op, as the globals do.
+  const clearTimer = (): void => {
+    clock.clearTimeout(timer);
+    timer = undefined;
+  };
+
+  const setTimer = (ms: number, fn: () => void): void => {
+    clearTimer();
+    timer = clock.setTimeout(fn, ms);
+  };
+
+  const stable = (): boolean => clock.now() - openedAt >= o.minUptime;
+
+  const drop = (data: Data, reason: DropReason): void => {
+    dropped++;
+    emit(customEvent('drop', { data, reason }));
+  };
+
+  const queue = new Queue(o, drop);
+
+  /** Messages written but not yet confirmed by a pong (replayUnconfirmed). */
+  const unconfirmed = o.replayUnconfirmed
+    ? new Queue({ ...o, queueOverflow: 'drop-oldest' }, (data) => {
+        released++;
+        drop(data, 'unconfirmed');
+      })
+    : undefined;
 
   /** Writes to the current socket if it is truly OPEN; false leaves the message to the queue. */
-  #write = (data: Data): boolean => {
-    const ws = this.#ws;
+  const write = (data: Data): boolean => {
     if (!ws || ws.readyState !== OPEN) return false;
     ws.send(data as string);
     return true;
   };
 
+  /** Writes a user message, keeping it until confirmed when replayUnconfirmed is on. */
+  const deliver = (data: Data): boolean => {
+    if (!write(data)) return false;
+    if (unconfirmed) {
+      written++;
+      unconfirmed.push(data);
+    }
+    return true;
+  };
+
+  const hb: Heartbeat | undefined =
+    o.heartbeat &&
+    heartbeat(o.heartbeat, clock, {
+      send: (data, ping) => {
+        if (ping && unconfirmed && marks.push(written) > MAX_PINGS) marks.shift();
+        write(data);
+      },
+      dead: () => lost(detach(4000, 'heartbeat timeout', true), 'heartbeat timeout'),
+      alive: () => {
+        // A probe was answered: what waited for it goes out.
+        if (holding) {
+          holding = false;
+          queue.drain(deliver);
+        }
+      },
+      pong: (rtt) => {
+        // The pong proves the server got every message written before its ping.
+        const mark = marks.shift() ?? 0;
+        for (; released < mark && unconfirmed?.shift() !== undefined; released++);
+        lastRtt = rtt;
+        rttSum += rtt;
+        rtts++;
+        emit(customEvent('heartbeat', { rtt }));
+      },
+      woke: () => (holding = true),
+    });
+
+  const connect = (): void => {
+    const current = ++epoch;
+    attempts++;
+    phase = CONNECTING;
+    const lifecycle = o.lifecycle;
+    if (!uninstall && lifecycle) uninstall = lifecycle(signal);
+    setTimer(o.connectionTimeout, () => {
+      emit(new Event('error'));
+      lost(detach(), 'connection timeout');
+    });
+    if (typeof target !== 'function') return open(target[endpoint % target.length] as string, current);
+    new Promise<string | URL>((resolve) => resolve(target()))
+      .then(toWebSocketUrl)
+      .then(
+        (next) => current === epoch && open(next, current),
+        (error: unknown) => current === epoch && failed(error, 'url provider failed'),
+      );
+  };
+
+  const open = (next: string, current: number): void => {
+    url = next;
+    log('connect', redact(next));
+    let created: WebSocket;
+    try {
+      created = new o.WebSocket(next, subprotocols);
+    } catch (error) {
+      // Deferred so that a failure inside the constructor still reaches listeners added after it.
+      queueMicrotask(() => current === epoch && failed(error, 'constructor failed'));
+      return;
+    }
+    ws = created;
+    if (m.binaryType) created.binaryType = m.binaryType;
+    for (const type of EVENTS) created.addEventListener(type, on);
+  };
+
+  // One listener for the four events of every socket this one makes. Its `error` part stays
+  // attached even to abandoned sockets: the `ws` package throws an unhandled 'error' without a
+  // listener (e.g. for a socket closed while CONNECTING); events of any socket but the current
+  // one are ignored, so no late event of an abandoned socket reaches the user.
+  const on = (event: Event): void => {
+    if (event.target !== ws) {
+      if (event.type === 'close') abandoned.delete(event.target as WebSocket);
+      return;
+    }
+    const type = event.type;
+    if (type === 'message') {
+      const data: unknown = (event as MessageEvent).data;
+      // Re-dispatched as our own event, initialised from the socket's: its data and origin (the
+      // rest of a WebSocket message event's fields are the defaults anyway).
+      if (!hb?.receive(data)) emit(new MessageEvent(type, event as MessageEventInit));
+    } else if (type === 'open') {
+      clearTimer();
+      phase = OPEN;
+      holding = false;
+      opens++;
+      openedAt = clock.now();
+      log('open');
+      hb?.start();
+      const current = epoch;
+      emit(new Event(type));
+      // The queue goes out right after the open listeners return, so a handshake sent inside
+      // `open` is the first message on the wire; unless a listener closed or reconnected.
+      if (current === epoch) queue.drain(deliver);
+    } else if (type === 'close') {
+      const { code, reason, wasClean } = event as CloseEvent;
+      // A closing handshake that close() started and the server finished: everything arrived.
+      if (wasClean && phase === CLOSING) while (unconfirmed?.shift() !== undefined) released++;
+      detach();
+      const ended = closeEvent(code, reason, wasClean);
+      if (phase === CLOSING) finish(ended);
+      else lost(ended);
+    } else emit(new Event(type)); // error
+  };
+
   /** An attempt failed before it had a socket (URL provider, constructor). */
-  #failed(error: unknown, why: string): void {
-    this.#log(why, error);
-    this.#emit(Object.assign(new Event('error'), { error }));
-    this.#lost(undefined, why);
-  }
+  const failed = (error: unknown, why: string): void => {
+    log(why, error);
+    emit(Object.assign(new Event('error'), { error }));
+    lost(undefined, why);
+  };
+
+  /** `ended` if it is a close event, else an abnormal one (1006) made from `why`. */
+  const ending = (ended: CloseEvent | WebSocket | undefined, why?: string): CloseEvent =>
+    ended instanceof Event ? (ended as CloseEvent) : closeEvent(1006, why as string, false);
 
   /**
    * The current attempt or connection ended without `close()`: report it, then retry with
@@ -434,146 +469,211 @@ export class HeartbeatSocket extends EventTarget {
    *
    * @param ended - the close event to report; made from `why` when there is none.
    */
-  #lost(ended: CloseEvent | WebSocket | undefined, why = ''): void {
-    this.#clearTimer();
-    this.#heartbeat?.stop();
+  const lost = (ended: CloseEvent | WebSocket | undefined, why?: string): void => {
+    clearTimer();
+    hb?.stop();
     // A connection that stayed up resets the backoff and keeps its endpoint; anything shorter
     // is a failed attempt, and a list of endpoints moves on to the next.
-    if (this.#openedAt >= 0 && this.#stable()) this.#retries = 0;
-    else this.#endpoint++;
-    this.#openedAt = -1;
-    const event = ended instanceof Event ? (ended as CloseEvent) : closeEvent({ code: 1006, reason: why, wasClean: false });
+    if (openedAt >= 0 && stable()) retries = 0;
+    else endpoint++;
+    openedAt = -1;
+    const event = ending(ended, why);
     const hadSocket = ended !== undefined;
-    const retry = this.#retries < this.#o.maxRetries && (!hadSocket || this.#shouldReconnect(event));
-    this.#phase = retry ? 'reconnecting' : 'closed';
-    if (!retry) this.#uninstallHooks();
-    this.#log('lost', event.code, event.reason, retry);
-    const epoch = ++this.#epoch;
-    if (hadSocket || !retry) this.#emit(event);
-    if (retry && epoch === this.#epoch) this.#schedule();
-  }
+    const retry = retries < o.maxRetries && (!hadSocket || shouldReconnect(event));
+    phase = retry ? RECONNECTING : CLOSED;
+    if (!retry) uninstallHooks();
+    log('lost', event.code, event.reason, retry);
+    const current = ++epoch;
+    if (hadSocket || !retry) emit(event);
+    if (retry && current === epoch) schedule();
+  };
 
   // Offline, no attempt is counted (attempt 0 in the event) and the delay stays at the cap:
   // `online` will connect at once, and the capped retries only cover a wrong offline hint.
-  #schedule(): void {
-    const offline = this.#offline;
-    const attempt = offline ? 0 : ++this.#retries;
-    const delay = backoffDelay(offline ? 1e9 : attempt, this.#o, this.#o.random);
-    this.#phase = 'reconnecting';
-    this.#setTimer(delay, () => this.#connect());
-    this.#emit(customEvent('reconnecting', { attempt, delay }));
-  }
-
-  /** What the page tells (see `LifecycleSignal`), acted on. */
-  #signal = (signal: LifecycleSignal): void => {
-    const phase = this.#phase;
-    this.#log(signal);
-    if (phase === 'closed' || phase === 'closing') return;
-    if (signal === 'freeze') {
-      // A page that holds an open WebSocket is kept out of the back/forward cache: let go of it.
-      this.#frozen = true;
-      this.#epoch++;
-      this.#clearTimer();
-      this.#openedAt = -1;
-      this.#phase = 'reconnecting';
-      if (this.#detach(1000, 'page hidden')) this.#emit(closeEvent({ code: 1001, reason: 'page hidden', wasClean: true }));
-      return;
-    }
-    if (signal === 'offline') this.#offline = true;
-    else if (signal !== 'resume') {
-      // online, restore: whatever failed before says nothing about now.
-      if (signal === 'restore' && !this.#frozen) return;
-      this.#offline = this.#frozen = false;
-      this.#retries = 0;
-    }
-    if (phase === 'open') this.probe();
-    else if (phase === 'reconnecting' && signal !== 'offline') this.#connect();
+  const schedule = (): void => {
+    const attempt = offline ? 0 : ++retries;
+    const delay = backoffDelay(offline ? 1e9 : attempt, o, o.random);
+    phase = RECONNECTING;
+    setTimer(delay, connect);
+    emit(customEvent('reconnecting', { attempt, delay }));
   };
 
-  /** A probe was answered: what waited for it goes out. */
-  #release(): void {
-    if (this.#holding) {
-      this.#holding = false;
-      this.#queue.drain(this.#deliver);
+  /** What the page tells (see `LifecycleSignal`), acted on. */
+  const signal = (what: LifecycleSignal): void => {
+    const was = phase;
+    log(what);
+    if (was === CLOSED || was === CLOSING) return;
+    if (what === 'freeze') {
+      // A page that holds an open WebSocket is kept out of the back/forward cache: let go of it.
+      frozen = true;
+      epoch++;
+      clearTimer();
+      openedAt = -1;
+      phase = RECONNECTING;
+      if (detach(1000, 'page hidden')) emit(closeEvent(1001, 'page hidden'));
+      return;
     }
-  }
+    if (what === 'offline') offline = true;
+    else if (what !== 'resume') {
+      // online, restore: whatever failed before says nothing about now.
+      if (what === 'restore' && !frozen) return;
+      offline = frozen = false;
+      retries = 0;
+    }
+    if (was === OPEN) socket.probe();
+    else if (was === RECONNECTING && what !== 'offline') connect();
+  };
 
-  #uninstallHooks(): void {
-    this.#uninstall?.();
-    this.#uninstall = undefined;
-    this.#offline = this.#frozen = false;
-  }
+  // Closed or gave up: nothing of this socket may be left running, so sockets still in their
+  // closing handshake are ended for good where the implementation can (the `ws` package keeps a
+  // socket and a 30 s timer for a handshake a dead link never answers).
+  const uninstallHooks = (): void => {
+    uninstall?.();
+    uninstall = undefined;
+    offline = frozen = false;
+    for (const old of abandoned) terminate(old);
+    abandoned.clear();
+  };
 
   /** The closing handshake `close()` asked for is over (or timed out). */
-  #finish(ended: CloseEvent | WebSocket | undefined, why = ''): void {
-    this.#clearTimer();
-    this.#openedAt = -1;
-    this.#phase = 'closed';
-    this.#emit(ended instanceof Event ? ended : closeEvent({ code: 1006, reason: why, wasClean: false }));
-  }
+  const finish = (ended: CloseEvent | WebSocket | undefined, why?: string): void => {
+    clearTimer();
+    openedAt = -1;
+    phase = CLOSED;
+    emit(ending(ended, why));
+  };
 
   /** Asks the user's shouldReconnect; a throwing one is reported and counts as "yes". */
-  #shouldReconnect(event: CloseEvent): boolean {
+  const shouldReconnect = (event: CloseEvent): boolean => {
     try {
-      return this.#o.shouldReconnect(event) !== false;
+      return o.shouldReconnect(event) !== false;
     } catch (error) {
       report(error);
       return true;
     }
-  }
+  };
 
   /**
    * Lets go of the current socket at once: closes it (no waiting for a handshake on a link
    * that may be dead), keeps only the error listener, and returns it.
    */
-  #detach(code?: number, reason?: string): WebSocket | undefined {
-    const ws = this.#ws;
-    if (!ws) return undefined;
-    this.#ws = undefined;
-    this.#heartbeat?.stop();
+  const detach = (code?: number, reason?: string, dead?: boolean): WebSocket | undefined => {
+    const old = ws;
+    if (!old) return undefined;
+    ws = undefined;
+    hb?.stop();
     // What the dead connection may have lost goes out first on the next one.
-    if (this.#unconfirmed) this.#queue.prepend(this.#unconfirmed);
-    this.#mark = 0;
-    for (const type of EVENTS) if (type !== 'error') ws.removeEventListener(type, this.#on);
-    if (ws.readyState < CLOSING) {
+    if (unconfirmed) queue.prepend(unconfirmed);
+    released = written;
+    marks = [];
+    // `error` stays (see `on`), and `close` to learn when it is really gone.
+    old.removeEventListener('open', on);
+    old.removeEventListener('message', on);
+    if (dead) terminate(old);
+    else if (old.readyState < CLOSING) {
       try {
-        ws.close(code, reason);
+        old.close(code, reason);
       } catch {
         // Closing is best effort: the socket is already out of our hands.
       }
     }
-    return ws;
-  }
+    if (old.readyState !== CLOSED) abandoned.add(old);
+    return old;
+  };
 
-  #stable(): boolean {
-    return this.#o.clock.now() - this.#openedAt >= this.#o.minUptime;
-  }
+  const m: Machine = {
+    get url() {
+      return url;
+    },
+    get phase() {
+      return phase;
+    },
+    get ws() {
+      return ws;
+    },
+    queue,
+    binaryType: undefined,
 
-  #setTimer(ms: number, fn: () => void): void {
-    this.#clearTimer();
-    this.#timer = this.#o.clock.setTimeout(fn, ms);
-  }
+    send(data) {
+      let message = isData(data) ? data : String(data);
+      if (o.stamp) message = o.stamp(message, ++seq);
+      if (phase === OPEN && !holding && deliver(message)) return;
+      queue.push(message);
+    },
 
-  #clearTimer(): void {
-    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
+    close(code, reason) {
+      const was = phase;
+      if (was === CLOSED || was === CLOSING) return;
+      epoch++;
+      clearTimer();
+      hb?.stop();
+      uninstallHooks();
+      if (was === OPEN && ws) {
+        phase = CLOSING;
+        ws.close(code, reason);
+        setTimer(o.connectionTimeout, () => finish(detach(undefined, undefined, true), 'close timeout'));
+        return;
+      }
+      detach(code, reason);
+      phase = CLOSED;
+      emit(closeEvent(code, reason));
+    },
 
-  // The `on…` handler runs first, then the listeners, as in reconnecting-websocket. A throwing
-  // handler is reported as uncaught (like a throwing listener) and never breaks the state machine.
-  #emit(event: Event): void {
-    try {
-      (this as unknown as Record<string, Handler<Event>>)[`on${event.type}`]?.call(this, event);
-    } catch (error) {
-      report(error);
-    }
-    this.dispatchEvent(event);
-  }
+    reconnect(code, reason) {
+      retries = 0;
+      const current = ++epoch;
+      clearTimer();
+      openedAt = -1;
+      if (detach(code, reason)) {
+        phase = RECONNECTING;
+        emit(closeEvent(code, reason));
+        if (current !== epoch) return;
+      }
+      connect();
+    },
 
-  #log(...args: unknown[]): void {
-    if (this.#o.debug) console.debug('[heartbeat-ws]', ...args);
-  }
+    retryCount() {
+      if (phase === OPEN && stable()) retries = 0;
+      return retries;
+    },
+
+    stats: () => ({
+      attempts,
+      reconnects: Math.max(0, opens - 1),
+      lastRtt,
+      averageRtt: rtts ? rttSum / rtts : -1,
+      uptime: phase === OPEN ? clock.now() - openedAt : 0,
+      queued: queue.length,
+      queuedBytes: queue.bytes,
+      dropped,
+      unconfirmed: unconfirmed?.length ?? 0,
+    }),
+
+    probe() {
+      if (phase === OPEN && hb) {
+        holding = true;
+        hb.probe();
+      }
+    },
+  };
+  if (!o.startClosed) connect();
+  return m;
 }
+
+/**
+ * Ends a socket without a closing handshake where the implementation offers it (the `ws`
+ * package's `terminate()`): a dead link would never answer one. Browsers have no such call, so
+ * there it is a `close()` and the browser's own timeout.
+ */
+const terminate = (ws: WebSocket): void => {
+  try {
+    const end = (ws as WebSocket & { terminate?: () => void }).terminate;
+    if (end) end.call(ws);
+    else if (ws.readyState < CLOSING) ws.close(4000, 'heartbeat timeout');
+  } catch {
+    // Best effort, as for close().
+  }
+};
 
 /** Throws `error` where the runtime reports uncaught errors, outside the current call. */
 const report = (error: unknown): void =>
@@ -584,11 +684,10 @@ const report = (error: unknown): void =>
 /** The checks `WebSocket.close()` makes, so a bad code fails here and not on a later socket. */
 function checkClose(code: number, reason: string): void {
   if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
-    throw new RangeError(`heartbeat-ws: close code must be 1000 or 3000-4999, got ${code}`);
+    fail(RangeError, 'close code', '1000 or 3000-4999', code);
   }
-  if (byteLength(String(reason)) > 123) {
-    throw new SyntaxError('heartbeat-ws: close reason must be ≤ 123 bytes (UTF-8)');
-  }
+  const bytes = byteLength(String(reason));
+  if (bytes > 123) fail(SyntaxError, 'close reason', '≤ 123 bytes (UTF-8)', bytes);
 }
 
 export interface HeartbeatSocket {

@@ -204,3 +204,75 @@ describe('heartbeat', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('heartbeat with a chatty server', () => {
+  it('matches a pong to its ping even when other messages arrive in between', async () => {
+    const { ofType } = makeSocket({ heartbeat: hb });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    await vi.advanceTimersByTimeAsync(1000);
+    ws.serverMessage('news 1');
+    await vi.advanceTimersByTimeAsync(30);
+    ws.serverMessage('news 2');
+    ws.serverMessage('pong');
+    expect(ofType<CustomEvent>('heartbeat').map((e) => e.detail)).toEqual([{ rtt: 30 }]);
+    expect(ofType<MessageEvent>('message').map((e) => e.data)).toEqual(['news 1', 'news 2']);
+  });
+
+  it('answers pongs in order when the next ping went out before the last pong came', async () => {
+    const { ofType } = makeSocket({ heartbeat: hb });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    await vi.advanceTimersByTimeAsync(1000); // ping 1 at 1000
+    await vi.advanceTimersByTimeAsync(100);
+    ws.serverMessage('data'); // proves life; the next ping goes at 2000
+    await vi.advanceTimersByTimeAsync(900); // ping 2 at 2000
+    await vi.advanceTimersByTimeAsync(50);
+    ws.serverMessage('pong'); // answers ping 1: 1050 ms
+    ws.serverMessage('pong'); // answers ping 2: 50 ms
+    ws.serverMessage('pong'); // answers nothing: consumed, no event
+    expect(ofType<CustomEvent>('heartbeat').map((e) => e.detail.rtt)).toEqual([1050, 50]);
+    expect(ofType('message').map((e) => (e as MessageEvent).data)).toEqual(['data']);
+  });
+});
+
+describe('sockets let go of', () => {
+  class Terminable extends FakeWebSocket {
+    terminated = 0;
+    terminate(): void {
+      this.terminated++;
+      this.readyState = 2;
+    }
+  }
+
+  it('a dead link is terminated at once where the implementation can (the ws package)', async () => {
+    const { socket } = makeSocket({ WebSocket: Terminable as never, heartbeat: hb });
+    const dead = FakeWebSocket.last as Terminable;
+    dead.serverOpen();
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(dead.terminated).toBe(1);
+    expect(dead.closeCalls).toEqual([]);
+    socket.close();
+  });
+
+  it('close() ends for good every socket still in its closing handshake', async () => {
+    const { socket } = makeSocket({ WebSocket: Terminable as never });
+    const first = FakeWebSocket.last as Terminable;
+    first.serverOpen();
+    socket.reconnect(); // first is now closing, gracefully
+    expect(first.terminated).toBe(0);
+    FakeWebSocket.last.serverOpen();
+    socket.close();
+    expect(first.terminated).toBe(1);
+  });
+
+  it('a socket whose close was reported is not touched again', () => {
+    const { socket } = makeSocket({ WebSocket: Terminable as never });
+    const first = FakeWebSocket.last as Terminable;
+    first.serverOpen();
+    socket.reconnect();
+    first.serverClose(1000, '', true);
+    socket.close();
+    expect(first.terminated).toBe(0);
+  });
+});

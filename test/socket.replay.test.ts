@@ -134,3 +134,19 @@ describe('stamp', () => {
     expect(stamp).toHaveBeenCalledTimes(2);
   });
 });
+
+it('confirms by pong even when a chatty server sends other messages between ping and pong', async () => {
+  const { socket, ofType } = makeSocket({ heartbeat: hb, replayUnconfirmed: true, maxEnqueuedMessages: 50 });
+  const ws = FakeWebSocket.last;
+  ws.serverOpen();
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 40; i++) socket.send(`r${round}m${i}`);
+    await vi.advanceTimersByTimeAsync(1000); // ping after the 40
+    ws.serverMessage('chatter');
+    await vi.advanceTimersByTimeAsync(10);
+    ws.serverMessage('pong');
+  }
+  expect(socket.stats.unconfirmed).toBe(0);
+  expect(ofType('drop')).toHaveLength(0);
+  expect(ofType('heartbeat')).toHaveLength(5);
+});
