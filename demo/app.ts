@@ -1,0 +1,611 @@
+// The demo page. It uses the SDK only through the `HeartbeatWS` global that the minified UMD
+// file defines (see index.html), exactly as a page without a build step would.
+import type * as HeartbeatWSNamespace from '../src/index';
+import type { HeartbeatSocket as Socket, SocketState as State } from '../src/index';
+
+declare global {
+  /** The UMD bundle's global, typed from the same sources as dist/. */
+  const HeartbeatWS: typeof HeartbeatWSNamespace;
+}
+
+
+interface Settings {
+  url: string;
+  interval: number;
+  timeout: number;
+  minReconnectionDelay: number;
+  maxReconnectionDelay: number;
+  reconnectionDelayGrowFactor: number;
+  jitter: number;
+  connectionTimeout: number;
+  minUptime: number;
+  maxEnqueuedMessages: number;
+  stayClosedOn: string;
+}
+
+const DEFAULTS: Omit<Settings, 'url'> = {
+  interval: 2000,
+  timeout: 1500,
+  minReconnectionDelay: 500,
+  maxReconnectionDelay: 8000,
+  reconnectionDelayGrowFactor: 2,
+  jitter: 0.5,
+  connectionTimeout: 2500,
+  minUptime: 2000,
+  maxEnqueuedMessages: 50,
+  stayClosedOn: '4001',
+};
+
+const NUMERIC = Object.keys(DEFAULTS).filter((k) => k !== 'stayClosedOn') as (keyof typeof DEFAULTS)[];
+const WINDOW_MS = 60_000;
+const MAX_ROWS = 150;
+
+// ---- small DOM helpers ----------------------------------------------------------------------
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} is missing from index.html`);
+  return el as T;
+};
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number | undefined> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) node.setAttribute(k, String(v));
+  node.append(...children);
+  return node;
+}
+
+function prepend(list: HTMLElement, item: HTMLElement) {
+  list.prepend(item);
+  while (list.childElementCount > MAX_ROWS) list.lastElementChild?.remove();
+}
+
+const clock = () => new Date().toTimeString().slice(0, 8);
+const ms = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`);
+const utf8 = new TextEncoder();
+const byteLength = (data: string) => utf8.encode(data).length;
+
+function isServerHeartbeat(data: unknown): boolean {
+  if (typeof data !== 'string' || !data.includes('"heartbeat"')) return false;
+  try {
+    return (JSON.parse(data) as { type?: unknown }).type === 'heartbeat';
+  } catch {
+    return false;
+  }
+}
+
+// ---- settings: defaults, then the query string, then the form -------------------------------
+
+function settingsFromQuery(wsUrl: string): Settings {
+  const q = new URLSearchParams(location.search);
+  const s: Settings = { ...DEFAULTS, url: q.get('url') ?? wsUrl };
+  for (const key of NUMERIC) {
+    const raw = q.get(key);
+    if (raw !== null && raw !== '' && Number.isFinite(Number(raw))) (s[key] as number) = Number(raw);
+  }
+  const codes = q.get('stayClosedOn');
+  if (codes !== null) s.stayClosedOn = codes;
+  return s;
+}
+
+const form = $<HTMLFormElement>('settings');
+const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
+
+function fillForm(s: Settings) {
+  for (const [key, value] of Object.entries(s)) field(key).value = String(value);
+}
+
+function readForm(): Settings {
+  const s = { url: field('url').value.trim(), stayClosedOn: field('stayClosedOn').value } as Settings;
+  // An empty field is passed on as NaN so that the SDK's own validation names the option.
+  for (const key of NUMERIC) (s[key] as number) = field(key).value === '' ? Number.NaN : Number(field(key).value);
+  return s;
+}
+
+function codesOf(list: string): number[] {
+  return list
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((n) => Number.isInteger(n));
+}
+
+function snippetOf(s: Settings): string {
+  return [
+    `new HeartbeatWS.HeartbeatSocket(${JSON.stringify(s.url)}, [], {`,
+    `  connectionTimeout: ${s.connectionTimeout},`,
+    `  minReconnectionDelay: ${s.minReconnectionDelay},`,
+    `  maxReconnectionDelay: ${s.maxReconnectionDelay},`,
+    `  reconnectionDelayGrowFactor: ${s.reconnectionDelayGrowFactor},`,
+    `  jitter: ${s.jitter},`,
+    `  minUptime: ${s.minUptime},`,
+    `  maxEnqueuedMessages: ${s.maxEnqueuedMessages},`,
+    `  shouldReconnect: (e) => ![${codesOf(s.stayClosedOn).join(', ')}].includes(e.code),`,
+    `  heartbeat: {`,
+    `    interval: ${s.interval}, timeout: ${s.timeout},`,
+    `    isServerPing: (d) => JSON.parse(d).type === 'heartbeat',`,
+    `    serverPingReply: '{"type":"heartbeat_ack"}',`,
+    `  },`,
+    `});`,
+  ].join('\n');
+}
+
+// ---- what the page remembers ---------------------------------------------------------------
+
+interface Pending {
+  data: string;
+  bytes: number;
+  row: HTMLElement;
+}
+
+let socket: Socket | undefined;
+let settings: Settings;
+let state: State | 'none' = 'none';
+let stateSince = performance.now();
+let attempt = 0;
+let attemptStartedAt = 0;
+let openedAt = 0;
+// Set by the Close button until the next attempt: a close the page asked for is no give-up.
+let closeRequested = false;
+let pongs = 0;
+let serverPings = 0;
+let dropped = 0;
+let rttSum = 0;
+let countdown: { until: number; total: number; attempt: number } | undefined;
+const pending: Pending[] = [];
+const rtts: { t: number; rtt: number }[] = [];
+const spans: { t: number; state: State | 'none' }[] = [];
+const marks: { t: number; kind: 'close' | 'open' | 'fault' }[] = [];
+
+// ---- the timeline ---------------------------------------------------------------------------
+
+type Kind = 'attempt' | 'open' | 'close' | 'error' | 'reconnecting' | 'closed' | 'fault' | 'settings';
+
+const ICONS: Record<Kind, string> = {
+  attempt: '→',
+  open: '✔',
+  close: '✖',
+  error: '!',
+  reconnecting: '↻',
+  closed: '■',
+  fault: '⚡',
+  settings: '⚙',
+};
+
+function timeline(kind: Kind, text: string, data: Record<string, string | number> = {}) {
+  const attrs: Record<string, string | number> = { 'data-kind': kind };
+  for (const [k, v] of Object.entries(data)) attrs[`data-${k}`] = v;
+  prepend(
+    $('timeline'),
+    el('li', attrs, el('span', { class: 'icon', 'aria-hidden': 'true' }, ICONS[kind]), el('span', { class: 'what' }, text), el('time', {}, clock())),
+  );
+}
+
+// ---- state ----------------------------------------------------------------------------------
+
+function currentState(): State {
+  const s = socket as (Socket & { state?: State }) | undefined;
+  if (!s) return 'closed';
+  if (s.state) return s.state;
+  return (['connecting', 'open', 'closing', 'closed'] as const)[s.readyState] ?? 'closed';
+}
+
+function syncState() {
+  const next = currentState();
+  if (next === state) return;
+  const previous = state;
+  state = next;
+  stateSince = performance.now();
+  spans.push({ t: Date.now(), state: next });
+  const pill = $('state');
+  pill.textContent = next;
+  pill.dataset.state = next;
+  document.title = `${next} · heartbeat-ws demo`;
+  if (next === 'connecting') {
+    closeRequested = false;
+    attempt += 1;
+    attemptStartedAt = performance.now();
+    timeline('attempt', `attempt ${attempt}: connecting to ${settings.url}`, { attempt });
+  }
+  if (next !== 'reconnecting') countdown = undefined;
+  if (next === 'closed' && previous !== 'none') {
+    if (closeRequested) timeline('closed', 'closed by close(): no retry until Reconnect');
+    else timeline('closed', 'stays closed: shouldReconnect said no (or retries ran out). Press Reconnect.');
+  }
+}
+
+// ---- the socket -----------------------------------------------------------------------------
+
+function createSocket(s: Settings) {
+  const stayClosed = codesOf(s.stayClosedOn);
+  const next = new HeartbeatWS.HeartbeatSocket(s.url, [], {
+    connectionTimeout: s.connectionTimeout,
+    minReconnectionDelay: s.minReconnectionDelay,
+    maxReconnectionDelay: s.maxReconnectionDelay,
+    reconnectionDelayGrowFactor: s.reconnectionDelayGrowFactor,
+    jitter: s.jitter,
+    minUptime: s.minUptime,
+    maxEnqueuedMessages: s.maxEnqueuedMessages,
+    shouldReconnect: (e: CloseEvent) => !stayClosed.includes(e.code),
+    heartbeat: {
+      interval: s.interval,
+      timeout: s.timeout,
+      isServerPing: (d: unknown) => {
+        const yes = isServerHeartbeat(d);
+        if (yes) serverPings += 1;
+        return yes;
+      },
+      serverPingReply: '{"type":"heartbeat_ack"}',
+    },
+  });
+  const mine = (fn: (e: never) => void) => (e: Event) => {
+    // An old socket's last events (after Apply) still show, but they no longer drive the page.
+    if (next === socket) fn(e as never);
+    else if (e.type === 'close') timeline('close', `previous socket closed (${(e as CloseEvent).code})`);
+  };
+
+  next.addEventListener('open', mine(() => {
+    syncState();
+    openedAt = performance.now();
+    marks.push({ t: Date.now(), kind: 'open' });
+    timeline('open', `open after ${ms(performance.now() - attemptStartedAt)}`, { attempt });
+    // The queue is flushed right after the open listeners return: what was waiting is now sent.
+    setTimeout(() => {
+      for (const p of pending.splice(0)) setStatus(p.row, 'sent');
+    }, 0);
+  }));
+  next.addEventListener('message', mine((e: MessageEvent) => {
+    const text = typeof e.data === 'string' ? e.data : `[binary ${(e.data as ArrayBuffer).byteLength ?? '?'} bytes]`;
+    prepend($('log'), el('li', { class: 'in' }, el('span', { class: 'dir' }, '←'), el('span', { class: 'text' }, text), el('time', {}, clock())));
+  }));
+  next.addEventListener('close', mine((e: CloseEvent) => {
+    marks.push({ t: Date.now(), kind: 'close' });
+    const lived = openedAt > 0 ? `after ${ms(performance.now() - openedAt)} open` : 'before it opened';
+    openedAt = 0;
+    const reason = e.reason ? ` "${e.reason}"` : '';
+    timeline('close', `close ${e.code}${reason}${e.wasClean ? '' : ' (not clean)'}, ${lived}`, { code: e.code, reason: e.reason });
+    syncState();
+  }));
+  next.addEventListener('error', mine(() => {
+    // State first: an attempt that fails at once was never seen CONNECTING by the ticker, and its
+    // "attempt" row must come before its error.
+    syncState();
+    timeline('error', 'error event');
+  }));
+  next.addEventListener('reconnecting', mine((e: CustomEvent<{ attempt: number; delay: number }>) => {
+    const { attempt: n, delay } = e.detail;
+    countdown = { until: performance.now() + delay, total: delay, attempt: n };
+    timeline('reconnecting', `retry ${n} in ${ms(delay)}`, { attempt: n, delay: Math.round(delay) });
+    syncState();
+  }));
+  next.addEventListener('heartbeat', mine((e: CustomEvent<{ rtt: number }>) => {
+    const rtt = e.detail.rtt;
+    pongs += 1;
+    rttSum += rtt;
+    rtts.push({ t: Date.now(), rtt });
+    $('rtt-last').textContent = ms(rtt);
+    $('rtt-avg').textContent = ms(rttSum / pongs);
+    const beat = $('beat');
+    beat.classList.remove('pulse');
+    void beat.offsetWidth; // restart the CSS animation
+    beat.classList.add('pulse');
+  }));
+  next.addEventListener('drop', mine((e: CustomEvent<{ data: unknown; reason: string }>) => {
+    dropped += 1;
+    const data = typeof e.detail.data === 'string' ? e.detail.data : '[binary]';
+    const i = pending.findIndex((p) => p.data === e.detail.data);
+    const hit = i >= 0 ? pending.splice(i, 1)[0] : undefined;
+    if (hit) setStatus(hit.row, 'dropped');
+    prepend($('drops'), el('li', {}, el('b', {}, e.detail.reason), ` ${data}`));
+  }));
+  return next;
+}
+
+function apply(s: Settings) {
+  const error = $('settings-error');
+  let next: Socket;
+  try {
+    next = createSocket(s);
+  } catch (err) {
+    // The SDK's validation message names the option that is wrong.
+    error.textContent = (err as Error).message;
+    error.hidden = false;
+    return false;
+  }
+  error.hidden = true;
+  const old = socket;
+  socket = next;
+  settings = s;
+  attempt = 0;
+  state = 'none';
+  for (const p of pending.splice(0)) setStatus(p.row, 'dropped');
+  closeRequested = false;
+  old?.close(1000, 'settings changed');
+  $('snippet').textContent = snippetOf(s);
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(s)) {
+    if (k === 'url' ? v !== initialWsUrl : String(v) !== String(DEFAULTS[k as keyof typeof DEFAULTS])) q.set(k, String(v));
+  }
+  history.replaceState(null, '', q.size > 0 ? `?${q}` : location.pathname);
+  if (old) timeline('settings', 'new socket with the settings applied');
+  syncState();
+  return true;
+}
+
+// ---- sending --------------------------------------------------------------------------------
+
+function setStatus(row: HTMLElement, status: 'queued' | 'sent' | 'dropped') {
+  row.dataset.status = status;
+  const badge = row.querySelector('.badge');
+  if (badge) badge.textContent = status;
+}
+
+function send(text: string) {
+  if (!socket || text === '') return;
+  const queued = currentState() !== 'open';
+  const row = el('li', { class: 'out', 'data-status': queued ? 'queued' : 'sent' }, el('span', { class: 'dir' }, '→'), el('span', { class: 'text' }, text), el('span', { class: 'badge' }, queued ? 'queued' : 'sent'), el('time', {}, clock()));
+  prepend($('log'), row);
+  // Noted before send(): a drop is reported synchronously from inside it.
+  if (queued) pending.push({ data: text, bytes: byteLength(text), row });
+  socket.send(text);
+}
+
+$<HTMLFormElement>('send-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = $<HTMLInputElement>('message');
+  send(input.value);
+  input.value = '';
+});
+let burst = 0;
+$('send-burst').addEventListener('click', () => {
+  for (let i = 0; i < 10; i++) send(`burst ${++burst}`);
+});
+
+// ---- faults ---------------------------------------------------------------------------------
+
+async function fault(name: string, params: Record<string, string> = {}, label = name) {
+  const out = $('fault-result');
+  try {
+    const res = await fetch(`/api/fault/${name}?${new URLSearchParams(params)}`, { method: 'POST' });
+    const body = (await res.json()) as { message?: string; error?: string; status?: ServerStatus };
+    out.textContent = body.message ?? body.error ?? '';
+    out.dataset.ok = String(res.ok);
+    if (res.ok) {
+      marks.push({ t: Date.now(), kind: 'fault' });
+      timeline('fault', `${label}: ${body.message}`, { fault: name });
+    }
+    if (body.status) renderServer(body.status);
+  } catch (err) {
+    out.textContent = `the server did not answer: ${(err as Error).message}`;
+    out.dataset.ok = 'false';
+  }
+}
+
+const value = (id: string) => $<HTMLInputElement>(id).value;
+$('fault-drop').addEventListener('click', () => void fault('drop', {}, 'drop all'));
+$('fault-black-hole').addEventListener('click', () => void fault('black-hole', { seconds: value('black-hole-seconds') }, 'black-hole'));
+$('fault-stop').addEventListener('click', () => void fault('stop', { seconds: value('stop-seconds') }, 'stop server'));
+$('fault-close').addEventListener('click', () => void fault('close', { code: value('close-code'), reason: value('close-reason') }, 'close with code'));
+$('fault-slow').addEventListener('click', () => void fault('slow', { ms: value('slow-ms') }, 'slow pongs'));
+$('fault-server-ping').addEventListener('click', () => void fault('server-ping', { ms: value('server-ping-ms') }, 'server pings'));
+$('fault-reset').addEventListener('click', () => void fault('reset', {}, 'clear faults'));
+
+// ---- the server panel -----------------------------------------------------------------------
+
+interface ServerStatus {
+  now: number;
+  wsUrl: string;
+  endpoint: 'listening' | 'stopped' | 'black-hole';
+  stoppedUntil: number | null;
+  blackHoleUntil: number | null;
+  live: number;
+  total: number;
+  frozen: number;
+  pongDelay: number;
+  serverPing: number;
+  counts: { echoed: number; pongs: number; serverPings: number; acks: number; missedAcks: number };
+  log: string[];
+}
+
+function renderServer(s: ServerStatus) {
+  const pill = $('srv-endpoint');
+  const left = (until: number | null) => (until === null ? '' : ` ${Math.max(0, (until - s.now) / 1000).toFixed(1)} s`);
+  pill.textContent =
+    s.endpoint === 'stopped' ? `stopped${left(s.stoppedUntil)}` : s.endpoint === 'black-hole' ? `black-hole${left(s.blackHoleUntil)}` : 'listening';
+  pill.dataset.state = s.endpoint;
+  $('srv-live').textContent = String(s.live);
+  $('srv-total').textContent = String(s.total);
+  $('srv-frozen').textContent = String(s.frozen);
+  $('srv-echoed').textContent = String(s.counts.echoed);
+  $('srv-url').textContent = s.wsUrl;
+  $('srv-delay').textContent = s.pongDelay > 0 ? `+${s.pongDelay} ms` : 'none';
+  $('srv-ping').textContent = s.serverPing > 0 ? `every ${s.serverPing} ms (${s.counts.serverPings} sent)` : 'off';
+  $('srv-acks').textContent = `${s.counts.acks} / ${s.counts.missedAcks}`;
+  const list = $('srv-log');
+  list.replaceChildren(...s.log.slice().reverse().map((line) => el('li', {}, line)));
+}
+
+async function pollServer() {
+  try {
+    const res = await fetch('/api/status', { cache: 'no-store' });
+    renderServer((await res.json()) as ServerStatus);
+  } catch {
+    const pill = $('srv-endpoint');
+    pill.textContent = 'unreachable';
+    pill.dataset.state = 'stopped';
+  }
+}
+
+// ---- the chart ------------------------------------------------------------------------------
+
+const STATE_COLORS: Record<State | 'none', string> = {
+  open: '#22c55e',
+  connecting: '#f59e0b',
+  reconnecting: '#60a5fa',
+  closing: '#fb923c',
+  closed: '#ef4444',
+  none: '#334155',
+};
+
+function draw() {
+  const canvas = $<HTMLCanvasElement>('chart');
+  const dpr = window.devicePixelRatio || 1;
+  const w = canvas.clientWidth;
+  const h = canvas.clientHeight;
+  if (w === 0 || h === 0) return;
+  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+  }
+  const g = canvas.getContext('2d');
+  if (!g) return;
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.clearRect(0, 0, w, h);
+
+  const now = Date.now();
+  const t0 = now - WINDOW_MS;
+  const left = 44;
+  const band = 14;
+  const bottom = h - band - 18;
+  const top = 10;
+  const x = (t: number) => left + ((t - t0) / WINDOW_MS) * (w - left - 6);
+  while ((rtts[0]?.t ?? Infinity) < t0 - 5000) rtts.shift();
+  while ((marks[0]?.t ?? Infinity) < t0 - 5000) marks.shift();
+  while ((spans[1]?.t ?? Infinity) < t0) spans.shift();
+
+  const timeout = settings?.timeout ?? 1000;
+  const peak = Math.max(timeout * 1.15, ...rtts.map((r) => r.rtt * 1.1), 50);
+  const y = (v: number) => bottom - (Math.min(v, peak) / peak) * (bottom - top);
+
+  // grid and axis labels
+  g.font = '11px system-ui, sans-serif';
+  g.fillStyle = '#94a3b8';
+  g.strokeStyle = 'rgba(148,163,184,0.15)';
+  g.lineWidth = 1;
+  for (const f of [0, 0.5, 1]) {
+    const v = peak * f;
+    g.beginPath();
+    g.moveTo(left, y(v) + 0.5);
+    g.lineTo(w - 6, y(v) + 0.5);
+    g.stroke();
+    g.fillText(ms(v), 2, y(v) + 4);
+  }
+  for (let s = 0; s <= 60; s += 15) g.fillText(s === 0 ? 'now' : `-${s}s`, x(now - s * 1000) - (s === 0 ? 22 : 10), h - 3);
+
+  // the heartbeat timeout: a pong later than this line is a dead link
+  g.strokeStyle = '#f87171';
+  g.setLineDash([5, 4]);
+  g.beginPath();
+  g.moveTo(left, y(timeout) + 0.5);
+  g.lineTo(w - 6, y(timeout) + 0.5);
+  g.stroke();
+  g.setLineDash([]);
+
+  // event markers
+  for (const m of marks) {
+    if (m.t < t0) continue;
+    g.strokeStyle = m.kind === 'close' ? 'rgba(239,68,68,0.7)' : m.kind === 'open' ? 'rgba(34,197,94,0.45)' : 'rgba(250,204,21,0.8)';
+    g.setLineDash(m.kind === 'fault' ? [2, 3] : []);
+    g.beginPath();
+    g.moveTo(x(m.t) + 0.5, top);
+    g.lineTo(x(m.t) + 0.5, bottom);
+    g.stroke();
+  }
+  g.setLineDash([]);
+
+  // RTT line and dots
+  const shown = rtts.filter((r) => r.t >= t0);
+  g.strokeStyle = 'rgba(167,139,250,0.6)';
+  g.lineWidth = 1.5;
+  g.beginPath();
+  shown.forEach((r, i) => (i === 0 ? g.moveTo(x(r.t), y(r.rtt)) : g.lineTo(x(r.t), y(r.rtt))));
+  g.stroke();
+  g.fillStyle = '#a78bfa';
+  for (const r of shown) {
+    g.beginPath();
+    g.arc(x(r.t), y(r.rtt), 3, 0, Math.PI * 2);
+    g.fill();
+  }
+
+  // the state band
+  spans.forEach((span, i) => {
+    const from = Math.max(span.t, t0);
+    const to = spans[i + 1]?.t ?? now;
+    g.fillStyle = STATE_COLORS[span.state];
+    g.fillRect(x(from), bottom + 4, Math.max(1, x(to) - x(from)), band);
+  });
+}
+
+// ---- the ticking parts ----------------------------------------------------------------------
+
+function tick() {
+  syncState();
+  const since = (performance.now() - stateSince) / 1000;
+  $('since').textContent = `${since.toFixed(1)} s`;
+  $('retry').textContent = String(socket?.retryCount ?? 0);
+  $('pongs').textContent = String(pongs);
+  $('server-pings').textContent = String(serverPings);
+  $('queue-count').textContent = String(pending.length);
+  $('queue-bytes').textContent = String(pending.reduce((n, p) => n + p.bytes, 0));
+  $('buffered').textContent = String(socket?.bufferedAmount ?? 0);
+  $('drop-count').textContent = String(dropped);
+  const box = $('countdown');
+  if (countdown && state === 'reconnecting') {
+    const left = Math.max(0, countdown.until - performance.now());
+    box.hidden = false;
+    $('countdown-text').textContent = `retry ${countdown.attempt} in ${ms(left)}`;
+    $('countdown-bar').style.width = `${countdown.total > 0 ? (left / countdown.total) * 100 : 0}%`;
+  } else {
+    box.hidden = true;
+  }
+  draw();
+}
+
+// ---- start ----------------------------------------------------------------------------------
+
+let initialWsUrl = `ws://${location.hostname}:${Number(location.port || 80) + 1}/ws`;
+
+async function start() {
+  if (typeof HeartbeatWS === 'undefined') {
+    const banner = $('load-error');
+    banner.textContent = 'dist/heartbeat-ws.umd.min.js did not load: run `npm run build` (npm run demo does it for you).';
+    banner.hidden = false;
+    return;
+  }
+  try {
+    const res = await fetch('/api/config', { cache: 'no-store' });
+    initialWsUrl = ((await res.json()) as { wsUrl: string }).wsUrl;
+  } catch {
+    // keep the guess: same host, the next port
+  }
+  const s = settingsFromQuery(initialWsUrl);
+  fillForm(s);
+  apply(s);
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    apply(readForm());
+  });
+  $('reset-settings').addEventListener('click', () => fillForm({ ...DEFAULTS, url: initialWsUrl }));
+  $('connect').addEventListener('click', () => {
+    closeRequested = false;
+    socket?.reconnect();
+    syncState();
+  });
+  $('disconnect').addEventListener('click', () => {
+    closeRequested = true;
+    socket?.close(1000, 'closed from the page');
+    syncState();
+  });
+
+  setInterval(tick, 100);
+  setInterval(() => void pollServer(), 500);
+  void pollServer();
+  tick();
+}
+
+void start();
