@@ -1,8 +1,12 @@
 /** The options the backoff reads. */
 export interface BackoffOptions {
+  /** Milliseconds, base delay of the first retry. */
   minReconnectionDelay: number;
+  /** Milliseconds, cap of any delay. */
   maxReconnectionDelay: number;
+  /** Growth of the delay per failed attempt. */
   reconnectionDelayGrowFactor: number;
+  /** Share (0..1) of each delay that is randomised. */
   jitter: number;
 }
 

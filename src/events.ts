@@ -3,29 +3,41 @@ import type { DropReason } from './queue';
 
 /** `detail` of the `reconnecting` event: retry number `attempt` starts in `delay` ms. */
 export interface ReconnectingDetail {
+  /** Retry number since the last stable connection (1, 2, …); 0 while offline (not counted). */
   attempt: number;
+  /** Milliseconds until the attempt starts. */
   delay: number;
 }
 
 /** `detail` of the `heartbeat` event: a pong arrived `rtt` ms after its ping. */
 export interface HeartbeatDetail {
+  /** Milliseconds from the ping to its pong. */
   rtt: number;
 }
 
 /** `detail` of the `drop` event: a message that will not be sent, and why. */
 export interface DropDetail {
+  /** The message, as given to `send()` (after `stamp`). */
   data: Data;
+  /** `overflow` (queue bound), `cleared` (`clearQueue()`), `unconfirmed` (replay buffer bound). */
   reason: DropReason;
 }
 
 /** Every event a {@link HeartbeatSocket} dispatches, by type. */
 export interface HeartbeatSocketEventMap {
+  /** A connection opened. */
   open: Event;
+  /** A message arrived (pongs and server pings excepted). */
   message: MessageEvent;
+  /** A connection or attempt ended. */
   close: CloseEvent;
+  /** The socket reported an error, an attempt timed out, or the URL provider failed. */
   error: Event;
+  /** A retry is scheduled. */
   reconnecting: CustomEvent<ReconnectingDetail>;
+  /** A pong arrived. */
   heartbeat: CustomEvent<HeartbeatDetail>;
+  /** A message will not be sent. */
   drop: CustomEvent<DropDetail>;
 }
 

@@ -1,5 +1,7 @@
 export { HeartbeatSocket, toWebSocketUrl } from './socket';
-export type { SocketState, UrlInput } from './socket';
+export type { EventHandler, ReadyState, SocketState, SocketStats, UrlInput } from './socket';
+export { browserLifecycle } from './env/lifecycle';
+export type { Lifecycle, LifecycleSignal } from './env/lifecycle';
 export { backoffDelay } from './backoff';
 export type { BackoffOptions } from './backoff';
 export { byteLength } from './queue';

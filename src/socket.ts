@@ -33,7 +33,8 @@ export interface SocketStats {
   unconfirmed: number;
 }
 
-type Handler<E extends Event> = ((this: HeartbeatSocket, event: E) => unknown) | null;
+/** An `on…` property's value: called with the event, `this` being the socket; or null. */
+export type EventHandler<E extends Event> = ((this: HeartbeatSocket, event: E) => unknown) | null;
 
 const EVENTS = ['open', 'message', 'close', 'error'];
 
@@ -44,7 +45,8 @@ const CLOSED = 3;
 /** The wait for a retry: CONNECTING to `readyState`, `reconnecting` to `state`. */
 const RECONNECTING = 4;
 
-type ReadyState = 0 | 1 | 2 | 3;
+/** `WebSocket.readyState`: CONNECTING 0, OPEN 1, CLOSING 2, CLOSED 3. */
+export type ReadyState = 0 | 1 | 2 | 3;
 
 /** A `readyState`, or RECONNECTING. */
 type Phase = ReadyState | typeof RECONNECTING;
@@ -100,13 +102,21 @@ interface Machine {
  * A drop-in superset of the browser `WebSocket` and of reconnecting-websocket's class.
  */
 export class HeartbeatSocket extends EventTarget {
+  /** `readyState` while an attempt is under way or a retry is scheduled. */
   static readonly CONNECTING = CONNECTING;
+  /** `readyState` while connected. */
   static readonly OPEN = OPEN;
+  /** `readyState` during the closing handshake of `close()`. */
   static readonly CLOSING = CLOSING;
+  /** `readyState` after `close()`, after giving up, or with `startClosed`. */
   static readonly CLOSED = CLOSED;
+  /** As {@link HeartbeatSocket.CONNECTING}. */
   readonly CONNECTING = CONNECTING;
+  /** As {@link HeartbeatSocket.OPEN}. */
   readonly OPEN = OPEN;
+  /** As {@link HeartbeatSocket.CLOSING}. */
   readonly CLOSING = CLOSING;
+  /** As {@link HeartbeatSocket.CLOSED}. */
   readonly CLOSED = CLOSED;
 
   readonly #m: Machine;
@@ -156,6 +166,7 @@ export class HeartbeatSocket extends EventTarget {
     return this.#m.binaryType ?? this.#m.ws?.binaryType ?? 'blob';
   }
 
+  /** Applies to the current connection and every later one. */
   set binaryType(value: BinaryType) {
     const m = this.#m;
     m.binaryType = value;
@@ -168,13 +179,13 @@ export class HeartbeatSocket extends EventTarget {
   }
 
   /** Called before the `open` listeners. */
-  onopen: Handler<Event> = null;
+  onopen: EventHandler<Event> = null;
   /** Called before the `message` listeners. */
-  onmessage: Handler<MessageEvent> = null;
+  onmessage: EventHandler<MessageEvent> = null;
   /** Called before the `close` listeners. */
-  onclose: Handler<CloseEvent> = null;
+  onclose: EventHandler<CloseEvent> = null;
   /** Called before the `error` listeners. */
-  onerror: Handler<Event> = null;
+  onerror: EventHandler<Event> = null;
 
   /**
    * Sends now when OPEN; otherwise queues the message, to go out in order right after the next
@@ -295,7 +306,7 @@ function machine(
   // handler is reported as uncaught (like a throwing listener) and never breaks the state machine.
   const emit = (event: Event): void => {
     try {
-      (socket as unknown as Record<string, Handler<Event>>)[`on${event.type}`]?.call(socket, event);
+      (socket as unknown as Record<string, EventHandler<Event>>)[`on${event.type}`]?.call(socket, event);
     } catch (error) {
       report(error);
     }
@@ -691,21 +702,25 @@ function checkClose(code: number, reason: string): void {
 }
 
 export interface HeartbeatSocket {
+  /** Typed for the socket's own events (see {@link HeartbeatSocketEventMap}), as on EventTarget. */
   addEventListener<K extends keyof HeartbeatSocketEventMap>(
     type: K,
     listener: (this: HeartbeatSocket, event: HeartbeatSocketEventMap[K]) => unknown,
     options?: boolean | AddEventListenerOptions,
   ): void;
+  /** Any other event type, as on EventTarget. */
   addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
     options?: boolean | AddEventListenerOptions,
   ): void;
+  /** Removes a listener added for one of the socket's own events. */
   removeEventListener<K extends keyof HeartbeatSocketEventMap>(
     type: K,
     listener: (this: HeartbeatSocket, event: HeartbeatSocketEventMap[K]) => unknown,
     options?: boolean | EventListenerOptions,
   ): void;
+  /** Removes a listener of any other event type. */
   removeEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,

@@ -5,6 +5,7 @@
 export interface Clock {
   /** Milliseconds since an arbitrary epoch; compared, never shown. */
   now(): number;
+  /** Calls `fn` after `ms` milliseconds; returns a handle for clearTimeout. */
   setTimeout(fn: () => void, ms: number): unknown;
   /** Cancels a timer; `undefined` (no timer) must be a no-op, as for the global. */
   clearTimeout(handle: unknown): void;
