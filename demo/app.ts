@@ -553,6 +553,14 @@ function tick() {
   $('queue-bytes').textContent = String(pending.reduce((n, p) => n + p.bytes, 0));
   $('buffered').textContent = String(socket?.bufferedAmount ?? 0);
   $('drop-count').textContent = String(dropped);
+  // The SDK's own counters, read the way a monitoring page would: one cheap snapshot a tick.
+  const stats = socket?.stats;
+  if (stats) {
+    $('stat-attempts').textContent = String(stats.attempts);
+    $('stat-reconnects').textContent = String(stats.reconnects);
+    $('stat-rtt').textContent = stats.lastRtt < 0 ? '–' : `${stats.lastRtt} / ${Math.round(stats.averageRtt)} ms`;
+    $('stat-uptime').textContent = `${(stats.uptime / 1000).toFixed(1)} s`;
+  }
   const box = $('countdown');
   if (countdown && state === 'reconnecting') {
     const left = Math.max(0, countdown.until - performance.now());

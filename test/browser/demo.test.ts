@@ -152,6 +152,7 @@ describeBrowser('the demo page against the demo server', () => {
   });
 
   it('"Drop all connections": close 1006, a retry after a backoff delay, open again', async () => {
+    const reconnectsBefore = Number(await page.textContent('#stat-reconnects'));
     const t = await pressFault(page, 'fault-drop');
     await waitFor('an open after the drop', async () => (await rowsSince(page, t)).some((r) => r.kind === 'open'));
     const kinds = (await rowsSince(page, t)).map((r) => r.kind);
@@ -163,6 +164,9 @@ describeBrowser('the demo page against the demo server', () => {
     expect(kinds.indexOf('close')).toBeLessThan(kinds.indexOf('reconnecting'));
     expect(kinds.indexOf('reconnecting')).toBeLessThan(kinds.lastIndexOf('open'));
     expect(await statesSince(page, t)).toEqual(expect.arrayContaining(['reconnecting', 'open']));
+    // The page shows socket.stats: one more reconnect, and an RTT once pongs flow again.
+    await waitFor('stats to count the reconnect', async () => Number(await page.textContent('#stat-reconnects')) === reconnectsBefore + 1, { timeout: 3_000 });
+    expect(await page.textContent('#stat-rtt')).toMatch(/^\d+ \/ \d+ ms$/);
     await waitForStable(page);
   });
 
