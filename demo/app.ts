@@ -125,6 +125,8 @@ function snippetOf(s: Settings): string {
     `  minUptime: ${s.minUptime},`,
     `  maxEnqueuedMessages: ${s.maxEnqueuedMessages},`,
     `  shouldReconnect: (e) => ![${codesOf(s.stayClosedOn).join(', ')}].includes(e.code),`,
+    `  replayUnconfirmed: true,`,
+    `  stamp: (data, seq) => JSON.stringify({ id: \`\${clientId}:\${seq}\`, body: data }),`,
     `  heartbeat: {`,
     `    interval: ${s.interval}, timeout: ${s.timeout},`,
     `    isServerPing: (d) => JSON.parse(d).type === 'heartbeat',`,
@@ -220,6 +222,18 @@ function syncState() {
 
 // ---- the socket -----------------------------------------------------------------------------
 
+/** The message inside a stamped one (see `stamp` below). */
+function unstamp(text: string): string {
+  try {
+    return text.startsWith('{"id":') ? String((JSON.parse(text) as { body: unknown }).body) : text;
+  } catch {
+    return text;
+  }
+}
+
+/** Unique per page load: the server keeps the highest sequence number seen per client. */
+const CLIENT_ID = Math.random().toString(36).slice(2, 10);
+
 function createSocket(s: Settings) {
   const stayClosed = codesOf(s.stayClosedOn);
   const next = new HeartbeatWS.HeartbeatSocket(s.url, [], {
@@ -231,6 +245,10 @@ function createSocket(s: Settings) {
     minUptime: s.minUptime,
     maxEnqueuedMessages: s.maxEnqueuedMessages,
     shouldReconnect: (e: CloseEvent) => !stayClosed.includes(e.code),
+    // At-least-once: what no pong confirmed is sent again after a dead link; the server drops
+    // the duplicates by id (see the README's dedupe recipe).
+    replayUnconfirmed: true,
+    stamp: (data: unknown, seq: number) => JSON.stringify({ id: `${CLIENT_ID}:${seq}`, body: data }),
     heartbeat: {
       interval: s.interval,
       timeout: s.timeout,
@@ -296,8 +314,8 @@ function createSocket(s: Settings) {
   }));
   next.addEventListener('drop', mine((e: CustomEvent<{ data: unknown; reason: string }>) => {
     dropped += 1;
-    const data = typeof e.detail.data === 'string' ? e.detail.data : '[binary]';
-    const i = pending.findIndex((p) => p.data === e.detail.data);
+    const data = typeof e.detail.data === 'string' ? unstamp(e.detail.data) : '[binary]';
+    const i = pending.findIndex((p) => p.data === data);
     const hit = i >= 0 ? pending.splice(i, 1)[0] : undefined;
     if (hit) setStatus(hit.row, 'dropped');
     prepend($('drops'), el('li', {}, el('b', {}, e.detail.reason), ` ${data}`));
@@ -407,7 +425,7 @@ interface ServerStatus {
   frozen: number;
   pongDelay: number;
   serverPing: number;
-  counts: { echoed: number; pongs: number; serverPings: number; acks: number; missedAcks: number };
+  counts: { echoed: number; pongs: number; serverPings: number; acks: number; missedAcks: number; duplicates: number };
   log: string[];
 }
 
@@ -421,6 +439,7 @@ function renderServer(s: ServerStatus) {
   $('srv-total').textContent = String(s.total);
   $('srv-frozen').textContent = String(s.frozen);
   $('srv-echoed').textContent = String(s.counts.echoed);
+  $('srv-duplicates').textContent = String(s.counts.duplicates);
   $('srv-url').textContent = s.wsUrl;
   $('srv-delay').textContent = s.pongDelay > 0 ? `+${s.pongDelay} ms` : 'none';
   $('srv-ping').textContent = s.serverPing > 0 ? `every ${s.serverPing} ms (${s.counts.serverPings} sent)` : 'off';

@@ -60,7 +60,7 @@ export interface DemoStatus {
   pongDelay: number;
   /** Interval of the server's own pings, ms; 0 when off. */
   serverPing: number;
-  counts: { echoed: number; pongs: number; serverPings: number; acks: number; missedAcks: number };
+  counts: { echoed: number; pongs: number; serverPings: number; acks: number; missedAcks: number; duplicates: number };
   /** The newest server log lines, newest last. */
   log: string[];
   /** When the process stops by itself (epoch ms). */
@@ -157,7 +157,10 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const conns = new Set<Conn>();
   const frozenSockets = new Set<Socket>();
   const recent: string[] = [];
-  const counts = { echoed: 0, pongs: 0, serverPings: 0, acks: 0, missedAcks: 0 };
+  const counts = { echoed: 0, pongs: 0, serverPings: 0, acks: 0, missedAcks: 0, duplicates: 0 };
+  // The dedupe recipe of the README: the page stamps each message {"id":"<client>:<seq>",…};
+  // a seq not above the highest seen for its client is a replayed duplicate.
+  const lastSeq = new Map<string, number>();
   let total = 0;
   let nextId = 1;
   let pongDelay = 0;
@@ -248,8 +251,25 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
           // not JSON after all: echo it like anything else
         }
       }
+      let reply = text;
+      if (text?.startsWith('{"id":')) {
+        try {
+          const { id, body } = JSON.parse(text) as { id: string; body: string };
+          const cut = id.lastIndexOf(':');
+          const client = id.slice(0, cut);
+          const seq = Number(id.slice(cut + 1));
+          if (seq <= (lastSeq.get(client) ?? 0)) {
+            counts.duplicates += 1;
+            return;
+          }
+          lastSeq.set(client, seq);
+          reply = body;
+        } catch {
+          // not a stamped message after all: echo it as it is
+        }
+      }
       counts.echoed += 1;
-      send(conn, isBinary ? data : (text as string), isBinary);
+      send(conn, isBinary ? data : (reply as string), isBinary);
     });
     ws.on('close', (code, reason) => {
       conns.delete(conn);
