@@ -67,6 +67,14 @@ export class Cleanup {
   }
 }
 
+/** A rig whose server and proxy `cleanup` closes after the test. */
+export async function rigFor(cleanup: Cleanup, serverOptions?: TestServerOptions): Promise<Rig> {
+  const r = await startRig(serverOptions);
+  cleanup.add(() => r.server.close());
+  cleanup.add(() => r.proxy.close());
+  return r;
+}
+
 /** A `[time, label]` log of events, times in ms since `t0`. */
 export class Timeline {
   readonly t0 = Date.now();

@@ -9,7 +9,7 @@ import {
   Findings,
   type Rig,
   sleep,
-  startRig,
+  rigFor,
   waitUntil,
 } from '../helpers/harness';
 import type { TestServerOptions } from '../helpers/ws-server';
@@ -20,12 +20,7 @@ const findings = new Findings('ours-faults');
 afterEach(() => cleanup.run());
 afterAll(() => findings.save());
 
-async function rig(serverOptions?: TestServerOptions): Promise<Rig> {
-  const r = await startRig(serverOptions);
-  cleanup.add(() => r.server.close());
-  cleanup.add(() => r.proxy.close());
-  return r;
-}
+const rig = (serverOptions?: TestServerOptions): Promise<Rig> => rigFor(cleanup, serverOptions);
 
 describe('HeartbeatSocket through a fault proxy', () => {
   it('detects a half-open link within interval + timeout + 400 ms and replaces it with a working connection', async () => {

@@ -12,7 +12,7 @@ import {
   type Rig,
   seededRandom,
   sleep,
-  startRig,
+  rigFor,
   Timeline,
   trackedWebSocket,
   waitUntil,
@@ -36,12 +36,7 @@ const FAST = {
 
 type Peer = InstanceType<typeof RWS>;
 
-async function rig(serverOptions?: TestServerOptions): Promise<Rig> {
-  const r = await startRig(serverOptions);
-  cleanup.add(() => r.server.close());
-  cleanup.add(() => r.proxy.close());
-  return r;
-}
+const rig = (serverOptions?: TestServerOptions): Promise<Rig> => rigFor(cleanup, serverOptions);
 
 function peer(url: UrlProvider, options: object = {}): Peer {
   const socket = new RWS(url, undefined, { ...FAST, ...options });

@@ -9,10 +9,11 @@ import {
   type Rig,
   seededRandom,
   sleep,
-  startRig,
+  rigFor,
   trackedWebSocket,
   waitUntil,
 } from '../helpers/harness';
+import type { TestServerOptions } from '../helpers/ws-server';
 import { observe, ours } from './ours';
 
 const cleanup = new Cleanup();
@@ -20,12 +21,7 @@ const findings = new Findings('ours-reconnect');
 afterEach(() => cleanup.run());
 afterAll(() => findings.save());
 
-async function rig(): Promise<Rig> {
-  const r = await startRig();
-  cleanup.add(() => r.server.close());
-  cleanup.add(() => r.proxy.close());
-  return r;
-}
+const rig = (serverOptions?: TestServerOptions): Promise<Rig> => rigFor(cleanup, serverOptions);
 
 describe('HeartbeatSocket reconnect() and maxRetries', () => {
   it.each([0x5eed, 0xbeef])(
