@@ -28,9 +28,10 @@ export interface Heartbeat {
   receive(data: unknown): boolean;
   /**
    * Checks the link now: a ping at once (unless one is outstanding) and at most
-   * `probeTimeout` ms for an answer. Does nothing while not started.
+   * `probeTimeout` ms for an answer (`timeout` with `quick` false). Does nothing while not
+   * started.
    */
-  probe(): void;
+  probe(quick?: boolean): void;
 }
 
 /**
@@ -84,10 +85,10 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
     pings = [];
   };
 
-  const probe = (): void => {
+  const probe = (quick = true): void => {
     if (timer === undefined) return;
     const now = clock.now();
-    const limit = Math.min(o.timeout, o.probeTimeout);
+    const limit = quick ? Math.min(o.timeout, o.probeTimeout) : o.timeout;
     if (pingAt < 0) {
       pingAt = now;
       arm(limit);

@@ -451,7 +451,9 @@ function machine(
       emit(new Event(type));
       // The queue goes out right after the open listeners return, so a handshake sent inside
       // `open` is the first message on the wire; unless a listener closed or reconnected.
-      if (current === epoch) queue.drain(deliver);
+      // With replayUnconfirmed, a ping right behind the backlog confirms it one round trip after
+      // the open instead of one interval: a fault in that window would send it all again.
+      if (current === epoch && queue.drain(deliver) && unconfirmed) hb?.probe(false);
     } else if (type === 'close') {
       const { code, reason, wasClean } = event as CloseEvent;
       // A closing handshake that close() started and the server finished: everything arrived.

@@ -150,3 +150,18 @@ it('confirms by pong even when a chatty server sends other messages between ping
   expect(ofType('drop')).toHaveLength(0);
   expect(ofType('heartbeat')).toHaveLength(5);
 });
+
+it('pings right behind a flushed backlog, so its confirmation takes one round trip, not one interval', async () => {
+  const { socket } = makeSocket({ heartbeat: hb, replayUnconfirmed: true });
+  socket.send('a');
+  socket.send('b');
+  FakeWebSocket.last.serverOpen();
+  expect(FakeWebSocket.last.sent).toEqual(['a', 'b', 'ping']);
+  await vi.advanceTimersByTimeAsync(5);
+  FakeWebSocket.last.serverMessage('pong');
+  expect(socket.stats.unconfirmed).toBe(0);
+  // With nothing flushed, the first ping waits for the interval as usual.
+  socket.reconnect();
+  FakeWebSocket.last.serverOpen();
+  expect(FakeWebSocket.last.sent).toEqual([]);
+});
