@@ -207,12 +207,7 @@ function syncState() {
   pill.textContent = next;
   pill.dataset.state = next;
   document.title = `${next} · heartbeat-ws demo`;
-  if (next === 'connecting') {
-    closeRequested = false;
-    attempt += 1;
-    attemptStartedAt = performance.now();
-    timeline('attempt', `attempt ${attempt}: connecting to ${settings.url}`, { attempt });
-  }
+  if (next === 'connecting') closeRequested = false;
   if (next !== 'reconnecting') countdown = undefined;
   if (next === 'closed' && previous !== 'none') {
     if (closeRequested) timeline('closed', 'closed by close(): no retry until Reconnect');
@@ -234,9 +229,31 @@ function unstamp(text: string): string {
 /** Unique per page load: the server keeps the highest sequence number seen per client. */
 const CLIENT_ID = Math.random().toString(36).slice(2, 10);
 
+/**
+ * The browser's WebSocket, noting when each attempt starts: passed as `options.WebSocket`, so
+ * the timeline shows every attempt at the moment it is made, however short it is.
+ */
+function trackedWebSocket(isCurrent: () => boolean): typeof WebSocket {
+  return class TrackedWebSocket extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      if (!isCurrent()) return;
+      closeRequested = false;
+      attempt += 1;
+      attemptStartedAt = performance.now();
+      timeline('attempt', `attempt ${attempt}: connecting to ${String(url)}`, { attempt });
+      syncState();
+    }
+  };
+}
+
 function createSocket(s: Settings) {
   const stayClosed = codesOf(s.stayClosedOn);
-  const next = new HeartbeatWS.HeartbeatSocket(s.url, [], {
+  // Made closed, so that a socket with bad settings never replaces the running one: apply()
+  // starts it with reconnect() once it is in place.
+  const next: Socket = new HeartbeatWS.HeartbeatSocket(s.url, [], {
+    startClosed: true,
+    WebSocket: trackedWebSocket(() => next === socket),
     connectionTimeout: s.connectionTimeout,
     minReconnectionDelay: s.minReconnectionDelay,
     maxReconnectionDelay: s.maxReconnectionDelay,
@@ -336,20 +353,23 @@ function apply(s: Settings) {
   }
   error.hidden = true;
   const old = socket;
+  // close() keeps the queue for a reconnect() that will not come: clearQueue() reports each
+  // message that will not be sent with a drop event (reason 'cleared').
+  old?.clearQueue();
+  old?.close(1000, 'settings changed');
   socket = next;
   settings = s;
   attempt = 0;
   state = 'none';
-  for (const p of pending.splice(0)) setStatus(p.row, 'dropped');
   closeRequested = false;
-  old?.close(1000, 'settings changed');
+  if (old) timeline('settings', 'new socket with the settings applied');
+  next.reconnect();
   $('snippet').textContent = snippetOf(s);
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(s)) {
     if (k === 'url' ? v !== initialWsUrl : String(v) !== String(DEFAULTS[k as keyof typeof DEFAULTS])) q.set(k, String(v));
   }
   history.replaceState(null, '', q.size > 0 ? `?${q}` : location.pathname);
-  if (old) timeline('settings', 'new socket with the settings applied');
   syncState();
   return true;
 }

@@ -163,6 +163,12 @@ describeBrowser('the demo page against the demo server', () => {
     expect(retry?.text).toMatch(/^retry 1 in \d+ ms$/);
     expect(kinds.indexOf('close')).toBeLessThan(kinds.indexOf('reconnecting'));
     expect(kinds.indexOf('reconnecting')).toBeLessThan(kinds.lastIndexOf('open'));
+    // The attempt is on the timeline however short it was (a loopback connect takes a few ms),
+    // and "open after" is timed from it, not from an earlier attempt.
+    expect(kinds.indexOf('reconnecting')).toBeLessThan(kinds.indexOf('attempt'));
+    expect(kinds.indexOf('attempt')).toBeLessThan(kinds.lastIndexOf('open'));
+    const opened = /^open after (\d+) ms$/.exec(rows.filter((r) => r.kind === 'open').at(-1)?.text ?? '');
+    expect(Number(opened?.[1])).toBeLessThan(SETTINGS.connectionTimeout);
     expect(await statesSince(page, t)).toEqual(expect.arrayContaining(['reconnecting', 'open']));
     // The page shows socket.stats: one more reconnect, and an RTT once pongs flow again.
     await waitFor('stats to count the reconnect', async () => Number(await page.textContent('#stat-reconnects')) === reconnectsBefore + 1, { timeout: 3_000 });

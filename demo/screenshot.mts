@@ -1,0 +1,65 @@
+/**
+ * Makes demo/screenshot.png, the picture in the README: `npx tsx demo/screenshot.mts`.
+ *
+ * Starts the demo server on free loopback ports, opens the page in headless Chromium (`CHROMIUM`
+ * or /usr/bin/chromium) at 1000 px wide, plays a minute-like story in ~15 s (pongs, slow pongs,
+ * a dropped connection, a stopped server with a message typed meanwhile), then shoots the top of
+ * the page. With `pngquant` on the PATH (Debian: apt-get install pngquant) the PNG is reduced to
+ * a 64-colour palette; without it the full-colour file is kept and a line says so.
+ * Needs dist/ (npm run build).
+ */
+import { spawnSync } from 'node:child_process';
+import { renameSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { startDemoServer } from './demo-server';
+
+const OUT = path.join(import.meta.dirname, 'screenshot.png');
+const RAW = `${OUT}.raw.png`;
+
+const demo = await startDemoServer({ port: 0, wsPort: 0, maxMinutes: 2, idleMinutes: 2 });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
+  const settings = new URLSearchParams({ interval: '700', timeout: '900', minReconnectionDelay: '400', maxReconnectionDelay: '3000', minUptime: '1000' });
+  await page.goto(`${demo.url}?${settings}`);
+  const state = (s: string) => page.waitForFunction((want) => document.getElementById('state')?.textContent === want, s, { timeout: 15_000 });
+  const fault = async (button: string, inputs: Record<string, string> = {}) => {
+    for (const [id, value] of Object.entries(inputs)) await page.fill(`#${id}`, value);
+    await page.click(`#${button}`);
+  };
+  await state('open');
+  await page.waitForTimeout(3000);
+  await fault('fault-slow', { 'slow-ms': '450' });
+  await page.waitForTimeout(2500);
+  await fault('fault-reset');
+  await page.waitForTimeout(1500);
+  await fault('fault-drop');
+  await state('open');
+  await page.waitForTimeout(1500);
+  await fault('fault-stop', { 'stop-seconds': '4' });
+  await page.waitForTimeout(600);
+  await page.fill('#message', 'hello from the queue');
+  await page.click('#send');
+  await state('open');
+  await page.waitForTimeout(2500);
+  // Pressing buttons scrolled them into view; the picture is the top of the page.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: RAW });
+} finally {
+  await browser.close();
+  await demo.close();
+}
+
+const quant = spawnSync('pngquant', ['64', '--speed', '1', '--strip', '--force', '--output', OUT, RAW], { stdio: 'inherit' });
+if (quant.error || quant.status !== 0) {
+  renameSync(RAW, OUT);
+  console.log('pngquant not found: kept the full-colour PNG (larger)');
+} else {
+  spawnSync('rm', ['-f', RAW]);
+}
+console.log(`wrote ${path.relative(process.cwd(), OUT)} (${Math.round(statSync(OUT).size / 1024)} KB)`);
