@@ -8,7 +8,6 @@ declare global {
   const HeartbeatWS: typeof HeartbeatWSNamespace;
 }
 
-
 interface Settings {
   url: string;
   interval: number;
@@ -183,7 +182,13 @@ function timeline(kind: Kind, text: string, data: Record<string, string | number
   for (const [k, v] of Object.entries(data)) attrs[`data-${k}`] = v;
   prepend(
     $('timeline'),
-    el('li', attrs, el('span', { class: 'icon', 'aria-hidden': 'true' }, ICONS[kind]), el('span', { class: 'what' }, text), el('time', {}, clock())),
+    el(
+      'li',
+      attrs,
+      el('span', { class: 'icon', 'aria-hidden': 'true' }, ICONS[kind]),
+      el('span', { class: 'what' }, text),
+      el('time', {}, clock()),
+    ),
   );
 }
 
@@ -283,60 +288,93 @@ function createSocket(s: Settings) {
     else if (e.type === 'close') timeline('close', `previous socket closed (${(e as CloseEvent).code})`);
   };
 
-  next.addEventListener('open', mine(() => {
-    syncState();
-    openedAt = performance.now();
-    marks.push({ t: Date.now(), kind: 'open' });
-    timeline('open', `open after ${ms(performance.now() - attemptStartedAt)}`, { attempt });
-    // The queue is flushed right after the open listeners return: what was waiting is now sent.
-    setTimeout(() => {
-      for (const p of pending.splice(0)) setStatus(p.row, 'sent');
-    }, 0);
-  }));
-  next.addEventListener('message', mine((e: MessageEvent) => {
-    const text = typeof e.data === 'string' ? e.data : `[binary ${(e.data as ArrayBuffer).byteLength ?? '?'} bytes]`;
-    prepend($('log'), el('li', { class: 'in' }, el('span', { class: 'dir' }, '←'), el('span', { class: 'text' }, text), el('time', {}, clock())));
-  }));
-  next.addEventListener('close', mine((e: CloseEvent) => {
-    marks.push({ t: Date.now(), kind: 'close' });
-    const lived = openedAt > 0 ? `after ${ms(performance.now() - openedAt)} open` : 'before it opened';
-    openedAt = 0;
-    const reason = e.reason ? ` "${e.reason}"` : '';
-    timeline('close', `close ${e.code}${reason}${e.wasClean ? '' : ' (not clean)'}, ${lived}`, { code: e.code, reason: e.reason });
-    syncState();
-  }));
-  next.addEventListener('error', mine(() => {
-    // State first: an attempt that fails at once was never seen CONNECTING by the ticker, and its
-    // "attempt" row must come before its error.
-    syncState();
-    timeline('error', 'error event');
-  }));
-  next.addEventListener('reconnecting', mine((e: CustomEvent<{ attempt: number; delay: number }>) => {
-    const { attempt: n, delay } = e.detail;
-    countdown = { until: performance.now() + delay, total: delay, attempt: n };
-    timeline('reconnecting', `retry ${n} in ${ms(delay)}`, { attempt: n, delay: Math.round(delay) });
-    syncState();
-  }));
-  next.addEventListener('heartbeat', mine((e: CustomEvent<{ rtt: number }>) => {
-    const rtt = e.detail.rtt;
-    pongs += 1;
-    rttSum += rtt;
-    rtts.push({ t: Date.now(), rtt });
-    $('rtt-last').textContent = ms(rtt);
-    $('rtt-avg').textContent = ms(rttSum / pongs);
-    const beat = $('beat');
-    beat.classList.remove('pulse');
-    void beat.offsetWidth; // restart the CSS animation
-    beat.classList.add('pulse');
-  }));
-  next.addEventListener('drop', mine((e: CustomEvent<{ data: unknown; reason: string }>) => {
-    dropped += 1;
-    const data = typeof e.detail.data === 'string' ? unstamp(e.detail.data) : '[binary]';
-    const i = pending.findIndex((p) => p.data === data);
-    const hit = i >= 0 ? pending.splice(i, 1)[0] : undefined;
-    if (hit) setStatus(hit.row, 'dropped');
-    prepend($('drops'), el('li', {}, el('b', {}, e.detail.reason), ` ${data}`));
-  }));
+  next.addEventListener(
+    'open',
+    mine(() => {
+      syncState();
+      openedAt = performance.now();
+      marks.push({ t: Date.now(), kind: 'open' });
+      timeline('open', `open after ${ms(performance.now() - attemptStartedAt)}`, { attempt });
+      // The queue is flushed right after the open listeners return: what was waiting is now sent.
+      setTimeout(() => {
+        for (const p of pending.splice(0)) setStatus(p.row, 'sent');
+      }, 0);
+    }),
+  );
+  next.addEventListener(
+    'message',
+    mine((e: MessageEvent) => {
+      const text = typeof e.data === 'string' ? e.data : `[binary ${(e.data as ArrayBuffer).byteLength ?? '?'} bytes]`;
+      prepend(
+        $('log'),
+        el(
+          'li',
+          { class: 'in' },
+          el('span', { class: 'dir' }, '←'),
+          el('span', { class: 'text' }, text),
+          el('time', {}, clock()),
+        ),
+      );
+    }),
+  );
+  next.addEventListener(
+    'close',
+    mine((e: CloseEvent) => {
+      marks.push({ t: Date.now(), kind: 'close' });
+      const lived = openedAt > 0 ? `after ${ms(performance.now() - openedAt)} open` : 'before it opened';
+      openedAt = 0;
+      const reason = e.reason ? ` "${e.reason}"` : '';
+      timeline('close', `close ${e.code}${reason}${e.wasClean ? '' : ' (not clean)'}, ${lived}`, {
+        code: e.code,
+        reason: e.reason,
+      });
+      syncState();
+    }),
+  );
+  next.addEventListener(
+    'error',
+    mine(() => {
+      // State first: an attempt that fails at once was never seen CONNECTING by the ticker, and its
+      // "attempt" row must come before its error.
+      syncState();
+      timeline('error', 'error event');
+    }),
+  );
+  next.addEventListener(
+    'reconnecting',
+    mine((e: CustomEvent<{ attempt: number; delay: number }>) => {
+      const { attempt: n, delay } = e.detail;
+      countdown = { until: performance.now() + delay, total: delay, attempt: n };
+      timeline('reconnecting', `retry ${n} in ${ms(delay)}`, { attempt: n, delay: Math.round(delay) });
+      syncState();
+    }),
+  );
+  next.addEventListener(
+    'heartbeat',
+    mine((e: CustomEvent<{ rtt: number }>) => {
+      const rtt = e.detail.rtt;
+      pongs += 1;
+      rttSum += rtt;
+      rtts.push({ t: Date.now(), rtt });
+      $('rtt-last').textContent = ms(rtt);
+      $('rtt-avg').textContent = ms(rttSum / pongs);
+      const beat = $('beat');
+      beat.classList.remove('pulse');
+      void beat.offsetWidth; // restart the CSS animation
+      beat.classList.add('pulse');
+    }),
+  );
+  next.addEventListener(
+    'drop',
+    mine((e: CustomEvent<{ data: unknown; reason: string }>) => {
+      dropped += 1;
+      const data = typeof e.detail.data === 'string' ? unstamp(e.detail.data) : '[binary]';
+      const i = pending.findIndex((p) => p.data === data);
+      const hit = i >= 0 ? pending.splice(i, 1)[0] : undefined;
+      if (hit) setStatus(hit.row, 'dropped');
+      prepend($('drops'), el('li', {}, el('b', {}, e.detail.reason), ` ${data}`));
+    }),
+  );
   return next;
 }
 
@@ -367,7 +405,8 @@ function apply(s: Settings) {
   $('snippet').textContent = snippetOf(s);
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(s)) {
-    if (k === 'url' ? v !== initialWsUrl : String(v) !== String(DEFAULTS[k as keyof typeof DEFAULTS])) q.set(k, String(v));
+    if (k === 'url' ? v !== initialWsUrl : String(v) !== String(DEFAULTS[k as keyof typeof DEFAULTS]))
+      q.set(k, String(v));
   }
   history.replaceState(null, '', q.size > 0 ? `?${q}` : location.pathname);
   syncState();
@@ -385,7 +424,14 @@ function setStatus(row: HTMLElement, status: 'queued' | 'sent' | 'dropped') {
 function send(text: string) {
   if (!socket || text === '') return;
   const queued = currentState() !== 'open';
-  const row = el('li', { class: 'out', 'data-status': queued ? 'queued' : 'sent' }, el('span', { class: 'dir' }, '→'), el('span', { class: 'text' }, text), el('span', { class: 'badge' }, queued ? 'queued' : 'sent'), el('time', {}, clock()));
+  const row = el(
+    'li',
+    { class: 'out', 'data-status': queued ? 'queued' : 'sent' },
+    el('span', { class: 'dir' }, '→'),
+    el('span', { class: 'text' }, text),
+    el('span', { class: 'badge' }, queued ? 'queued' : 'sent'),
+    el('time', {}, clock()),
+  );
   prepend($('log'), row);
   // Noted before send(): a drop is reported synchronously from inside it.
   if (queued) pending.push({ data: text, bytes: byteLength(text), row });
@@ -425,11 +471,20 @@ async function fault(name: string, params: Record<string, string> = {}, label = 
 
 const value = (id: string) => $<HTMLInputElement>(id).value;
 $('fault-drop').addEventListener('click', () => void fault('drop', {}, 'drop all'));
-$('fault-black-hole').addEventListener('click', () => void fault('black-hole', { seconds: value('black-hole-seconds') }, 'black-hole'));
+$('fault-black-hole').addEventListener(
+  'click',
+  () => void fault('black-hole', { seconds: value('black-hole-seconds') }, 'black-hole'),
+);
 $('fault-stop').addEventListener('click', () => void fault('stop', { seconds: value('stop-seconds') }, 'stop server'));
-$('fault-close').addEventListener('click', () => void fault('close', { code: value('close-code'), reason: value('close-reason') }, 'close with code'));
+$('fault-close').addEventListener(
+  'click',
+  () => void fault('close', { code: value('close-code'), reason: value('close-reason') }, 'close with code'),
+);
 $('fault-slow').addEventListener('click', () => void fault('slow', { ms: value('slow-ms') }, 'slow pongs'));
-$('fault-server-ping').addEventListener('click', () => void fault('server-ping', { ms: value('server-ping-ms') }, 'server pings'));
+$('fault-server-ping').addEventListener(
+  'click',
+  () => void fault('server-ping', { ms: value('server-ping-ms') }, 'server pings'),
+);
 $('fault-reset').addEventListener('click', () => void fault('reset', {}, 'clear faults'));
 
 // ---- the server panel -----------------------------------------------------------------------
@@ -453,7 +508,11 @@ function renderServer(s: ServerStatus) {
   const pill = $('srv-endpoint');
   const left = (until: number | null) => (until === null ? '' : ` ${Math.max(0, (until - s.now) / 1000).toFixed(1)} s`);
   pill.textContent =
-    s.endpoint === 'stopped' ? `stopped${left(s.stoppedUntil)}` : s.endpoint === 'black-hole' ? `black-hole${left(s.blackHoleUntil)}` : 'listening';
+    s.endpoint === 'stopped'
+      ? `stopped${left(s.stoppedUntil)}`
+      : s.endpoint === 'black-hole'
+        ? `black-hole${left(s.blackHoleUntil)}`
+        : 'listening';
   pill.dataset.state = s.endpoint;
   $('srv-live').textContent = String(s.live);
   $('srv-total').textContent = String(s.total);
@@ -465,7 +524,12 @@ function renderServer(s: ServerStatus) {
   $('srv-ping').textContent = s.serverPing > 0 ? `every ${s.serverPing} ms (${s.counts.serverPings} sent)` : 'off';
   $('srv-acks').textContent = `${s.counts.acks} / ${s.counts.missedAcks}`;
   const list = $('srv-log');
-  list.replaceChildren(...s.log.slice().reverse().map((line) => el('li', {}, line)));
+  list.replaceChildren(
+    ...s.log
+      .slice()
+      .reverse()
+      .map((line) => el('li', {}, line)),
+  );
 }
 
 async function pollServer() {
@@ -533,7 +597,8 @@ function draw() {
     g.stroke();
     g.fillText(ms(v), 2, y(v) + 4);
   }
-  for (let s = 0; s <= 60; s += 15) g.fillText(s === 0 ? 'now' : `-${s}s`, x(now - s * 1000) - (s === 0 ? 22 : 10), h - 3);
+  for (let s = 0; s <= 60; s += 15)
+    g.fillText(s === 0 ? 'now' : `-${s}s`, x(now - s * 1000) - (s === 0 ? 22 : 10), h - 3);
 
   // the heartbeat timeout: a pong later than this line is a dead link
   g.strokeStyle = '#f87171';
@@ -547,7 +612,8 @@ function draw() {
   // event markers
   for (const m of marks) {
     if (m.t < t0) continue;
-    g.strokeStyle = m.kind === 'close' ? 'rgba(239,68,68,0.7)' : m.kind === 'open' ? 'rgba(34,197,94,0.45)' : 'rgba(250,204,21,0.8)';
+    g.strokeStyle =
+      m.kind === 'close' ? 'rgba(239,68,68,0.7)' : m.kind === 'open' ? 'rgba(34,197,94,0.45)' : 'rgba(250,204,21,0.8)';
     g.setLineDash(m.kind === 'fault' ? [2, 3] : []);
     g.beginPath();
     g.moveTo(x(m.t) + 0.5, top);
@@ -619,7 +685,8 @@ let initialWsUrl = `ws://${location.hostname}:${Number(location.port || 80) + 1}
 async function start() {
   if (typeof HeartbeatWS === 'undefined') {
     const banner = $('load-error');
-    banner.textContent = 'dist/heartbeat-ws.umd.min.js did not load: run `npm run build` (npm run demo does it for you).';
+    banner.textContent =
+      'dist/heartbeat-ws.umd.min.js did not load: run `npm run build` (npm run demo does it for you).';
     banner.hidden = false;
     return;
   }

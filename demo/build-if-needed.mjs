@@ -6,7 +6,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outputs = ['heartbeat-ws.mjs', 'heartbeat-ws.umd.js', 'heartbeat-ws.umd.min.js'].map((f) => join(root, 'dist', f));
+const outputs = ['heartbeat-ws.mjs', 'heartbeat-ws.umd.js', 'heartbeat-ws.umd.min.js'].map((f) =>
+  join(root, 'dist', f),
+);
 
 function newestSource() {
   let newest = 0;
@@ -27,7 +29,9 @@ function newestSource() {
 const missing = outputs.filter((f) => !existsSync(f));
 const stale = missing.length === 0 && Math.min(...outputs.map((f) => statSync(f).mtimeMs)) < newestSource();
 if (missing.length > 0 || stale) {
-  console.log(`heartbeat-ws demo: ${missing.length > 0 ? 'dist/ is missing' : 'dist/ is older than src/'}; running npm run build`);
+  console.log(
+    `heartbeat-ws demo: ${missing.length > 0 ? 'dist/ is missing' : 'dist/ is older than src/'}; running npm run build`,
+  );
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const result = spawnSync(npm, ['run', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
   if (result.status !== 0) {

@@ -167,7 +167,6 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   let serverPing = 0;
   let serverPingTimer: ReturnType<typeof setInterval> | undefined;
   let stoppedUntil: number | null = null;
-  let restartTimer: ReturnType<typeof setTimeout> | undefined;
   let blackHoleUntil: number | null = null;
   let lastActivity = Date.now();
   let closed = false;
@@ -341,8 +340,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       // Closing the listening socket is what makes new connections fail with "refused".
       wsHttp.close();
       wsHttp.closeAllConnections();
-      restartTimer = later(function restart() {
-        restartTimer = undefined;
+      // `later` timers are all cleared by close(), so the restart needs no handle of its own.
+      later(function restart() {
         if (closed) return;
         listen(wsHttp, wsPort).then(
           () => {
@@ -351,7 +350,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
           },
           (err: Error) => {
             note(`could not listen again (${err.message}); retrying in 1 s`);
-            restartTimer = later(restart, 1000);
+            later(restart, 1000);
           },
         );
       }, seconds * 1000);

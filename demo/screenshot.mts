@@ -24,9 +24,16 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
-  const settings = new URLSearchParams({ interval: '700', timeout: '900', minReconnectionDelay: '400', maxReconnectionDelay: '3000', minUptime: '1000' });
+  const settings = new URLSearchParams({
+    interval: '700',
+    timeout: '900',
+    minReconnectionDelay: '400',
+    maxReconnectionDelay: '3000',
+    minUptime: '1000',
+  });
   await page.goto(`${demo.url}?${settings}`);
-  const state = (s: string) => page.waitForFunction((want) => document.getElementById('state')?.textContent === want, s, { timeout: 15_000 });
+  const state = (s: string) =>
+    page.waitForFunction((want) => document.getElementById('state')?.textContent === want, s, { timeout: 15_000 });
   const fault = async (button: string, inputs: Record<string, string> = {}) => {
     for (const [id, value] of Object.entries(inputs)) await page.fill(`#${id}`, value);
     await page.click(`#${button}`);
@@ -55,7 +62,9 @@ try {
   await demo.close();
 }
 
-const quant = spawnSync('pngquant', ['64', '--speed', '1', '--strip', '--force', '--output', OUT, RAW], { stdio: 'inherit' });
+const quant = spawnSync('pngquant', ['64', '--speed', '1', '--strip', '--force', '--output', OUT, RAW], {
+  stdio: 'inherit',
+});
 if (quant.error || quant.status !== 0) {
   renameSync(RAW, OUT);
   console.log('pngquant not found: kept the full-colour PNG (larger)');

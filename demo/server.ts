@@ -60,7 +60,9 @@ async function main() {
   }
   console.log(`heartbeat-ws demo: open ${server.url}`);
   console.log(`  WebSocket endpoint ${server.wsUrl} (127.0.0.1 only)`);
-  console.log(`  stops by itself after ${maxMinutes} min, or ${idleMinutes} idle min (DEMO_MAX_MINUTES, DEMO_IDLE_MINUTES); Ctrl-C to stop now`);
+  console.log(
+    `  stops by itself after ${maxMinutes} min, or ${idleMinutes} idle min (DEMO_MAX_MINUTES, DEMO_IDLE_MINUTES); Ctrl-C to stop now`,
+  );
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };

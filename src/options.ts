@@ -236,6 +236,8 @@ export const DEFAULTS = {
 };
 
 /** What a value must be, in words for the error message, and the test. */
+// A rule tests a value of any shape the user passed, before it is known to be anything.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Rule = [expected: string, test: (value: any) => unknown];
 
 const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === 'function';
@@ -286,7 +288,7 @@ function check(key: string, value: unknown, fallback?: unknown, prefix = 'option
   const [expected, test] =
     RULES[key] ??
     (numeric
-      ? ['a number ≥ 0', (v: any) => v >= 0]
+      ? (['a number ≥ 0', (v: number) => v >= 0] as Rule)
       : typeof fallback === 'boolean'
         ? ['true or false', (v: unknown) => typeof v === 'boolean']
         : ['a function', isFunction]);
@@ -335,7 +337,12 @@ export function resolveOptions(options: Options | undefined): Resolved {
   // Without a global WebSocket (Node < 22) the default itself fails, with the fix-it message.
   check('WebSocket', o.WebSocket);
   if (o.maxReconnectionDelay < o.minReconnectionDelay) {
-    fail(RangeError, 'options.maxReconnectionDelay', `≥ minReconnectionDelay (${o.minReconnectionDelay})`, o.maxReconnectionDelay);
+    fail(
+      RangeError,
+      'options.maxReconnectionDelay',
+      `≥ minReconnectionDelay (${o.minReconnectionDelay})`,
+      o.maxReconnectionDelay,
+    );
   }
   const hb = o.heartbeat;
   if (o.replayUnconfirmed && (!hb || (hb as HeartbeatOptions).ping === false)) {
@@ -346,7 +353,11 @@ export function resolveOptions(options: Options | undefined): Resolved {
     // Object.entries(true) is empty: `heartbeat: true` takes every default.
     heartbeat: hb
       ? fill(
-          { ...DEFAULTS.heartbeat, isPong: (data: unknown) => data === 'pong', isServerPing: undefined } as ResolvedHeartbeat,
+          {
+            ...DEFAULTS.heartbeat,
+            isPong: (data: unknown) => data === 'pong',
+            isServerPing: undefined,
+          } as ResolvedHeartbeat,
           hb as object,
           'options.heartbeat.',
         )

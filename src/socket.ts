@@ -64,7 +64,9 @@ export function toWebSocketUrl(input: string | URL): string {
   try {
     url = new URL(text, (globalThis as { location?: { href: string } }).location?.href);
     url.protocol = url.protocol.replace(/^http/, 'ws');
-  } catch {}
+  } catch {
+    // Unparsable: reported below with the other invalid URLs.
+  }
   if (!url || !/^wss?:$/.test(url.protocol) || url.hash) {
     throw new SyntaxError(
       `heartbeat-ws: ${JSON.stringify(text)} is not a WebSocket URL (ws:, wss:, http: or https:, no #fragment)`,
@@ -101,6 +103,8 @@ interface Machine {
  *
  * A drop-in superset of the browser `WebSocket` and of reconnecting-websocket's class.
  */
+// The interface of the same name below adds the typed addEventListener overloads.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class HeartbeatSocket extends EventTarget {
   /** `readyState` while an attempt is under way or a retry is scheduled. */
   static readonly CONNECTING = CONNECTING;
@@ -400,12 +404,10 @@ function machine(
       lost(detach(), 'connection timeout');
     });
     if (typeof target !== 'function') return open(target[endpoint % target.length] as string, current);
-    new Promise<string | URL>((resolve) => resolve(target()))
-      .then(toWebSocketUrl)
-      .then(
-        (next) => current === epoch && open(next, current),
-        (error: unknown) => current === epoch && failed(error, 'url provider failed'),
-      );
+    new Promise<string | URL>((resolve) => resolve(target())).then(toWebSocketUrl).then(
+      (next) => current === epoch && open(next, current),
+      (error: unknown) => current === epoch && failed(error, 'url provider failed'),
+    );
   };
 
   const open = (next: string, current: number): void => {
@@ -703,6 +705,7 @@ function checkClose(code: number, reason: string): void {
   if (bytes > 123) fail(SyntaxError, 'close reason', '≤ 123 bytes (UTF-8)', bytes);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface HeartbeatSocket {
   /** Typed for the socket's own events (see {@link HeartbeatSocketEventMap}), as on EventTarget. */
   addEventListener<K extends keyof HeartbeatSocketEventMap>(

@@ -4,17 +4,31 @@ import { DEFAULTS, resolveOptions } from '../src/options';
 import { FakeWebSocket } from './helpers/fake-websocket';
 
 const WebSocket = FakeWebSocket as unknown as typeof globalThis.WebSocket;
-const make = (options: object, url: unknown = 'ws://a.test/') =>
-  () => new HeartbeatSocket(url as string, undefined, { WebSocket, startClosed: true, ...options });
+const make =
+  (options: object, url: unknown = 'ws://a.test/') =>
+  () =>
+    new HeartbeatSocket(url as string, undefined, { WebSocket, startClosed: true, ...options });
 
 describe('construction-time validation', () => {
   it.each([
     [{ minReconnectionDelay: -1 }, RangeError, /options\.minReconnectionDelay must be a number ≥ 0, got -1/],
     [{ maxReconnectionDelay: -5 }, RangeError, /options\.maxReconnectionDelay must be a number ≥ 0, got -5/],
-    [{ minReconnectionDelay: 500, maxReconnectionDelay: 100 }, RangeError, /options\.maxReconnectionDelay must be ≥ minReconnectionDelay \(500\), got 100/],
+    [
+      { minReconnectionDelay: 500, maxReconnectionDelay: 100 },
+      RangeError,
+      /options\.maxReconnectionDelay must be ≥ minReconnectionDelay \(500\), got 100/,
+    ],
     [{ connectionTimeout: 0 }, RangeError, /options\.connectionTimeout must be a positive finite number, got 0/],
-    [{ connectionTimeout: Infinity }, RangeError, /options\.connectionTimeout must be a positive finite number, got Infinity/],
-    [{ reconnectionDelayGrowFactor: 0.5 }, RangeError, /options\.reconnectionDelayGrowFactor must be a number ≥ 1, got 0\.5/],
+    [
+      { connectionTimeout: Infinity },
+      RangeError,
+      /options\.connectionTimeout must be a positive finite number, got Infinity/,
+    ],
+    [
+      { reconnectionDelayGrowFactor: 0.5 },
+      RangeError,
+      /options\.reconnectionDelayGrowFactor must be a number ≥ 1, got 0\.5/,
+    ],
     [{ jitter: 1.5 }, RangeError, /options\.jitter must be a number from 0 to 1, got 1\.5/],
     [{ jitter: -0.1 }, RangeError, /options\.jitter must be a number from 0 to 1/],
     [{ jitter: '0.5' }, TypeError, /options\.jitter must be a number from 0 to 1, got "0\.5"/],
@@ -22,7 +36,11 @@ describe('construction-time validation', () => {
     [{ maxRetries: -1 }, RangeError, /options\.maxRetries must be a number ≥ 0/],
     [{ maxEnqueuedMessages: -1 }, RangeError, /options\.maxEnqueuedMessages must be a number ≥ 0/],
     [{ maxEnqueuedBytes: 'lots' }, TypeError, /options\.maxEnqueuedBytes must be a number ≥ 0, got "lots"/],
-    [{ queueOverflow: 'drop-all' }, TypeError, /options\.queueOverflow must be "drop-newest" or "drop-oldest", got "drop-all"/],
+    [
+      { queueOverflow: 'drop-all' },
+      TypeError,
+      /options\.queueOverflow must be "drop-newest" or "drop-oldest", got "drop-all"/,
+    ],
     [{ startClosed: 'yes' }, TypeError, /options\.startClosed must be true or false, got "yes"/],
     [{ debug: 1 }, TypeError, /options\.debug must be true or false, got 1/],
     [{ shouldReconnect: true }, TypeError, /options\.shouldReconnect must be a function, got true/],
@@ -30,13 +48,25 @@ describe('construction-time validation', () => {
     [{ clock: {} }, TypeError, /options\.clock must be a \{ now, setTimeout, clearTimeout \} object/],
     [{ heartbeat: 'on' }, TypeError, /options\.heartbeat must be a boolean or an object, got "on"/],
     [{ heartbeat: { timeout: 0 } }, RangeError, /options\.heartbeat\.timeout must be a positive finite number, got 0/],
-    [{ heartbeat: { timeout: -3 } }, RangeError, /options\.heartbeat\.timeout must be a positive finite number, got -3/],
-    [{ heartbeat: { timeout: '10' } }, TypeError, /options\.heartbeat\.timeout must be a positive finite number, got "10"/],
+    [
+      { heartbeat: { timeout: -3 } },
+      RangeError,
+      /options\.heartbeat\.timeout must be a positive finite number, got -3/,
+    ],
+    [
+      { heartbeat: { timeout: '10' } },
+      TypeError,
+      /options\.heartbeat\.timeout must be a positive finite number, got "10"/,
+    ],
     [{ heartbeat: { interval: 0 } }, RangeError, /options\.heartbeat\.interval must be a positive finite number/],
     [{ heartbeat: { isPong: 'pong' } }, TypeError, /options\.heartbeat\.isPong must be a function, got "pong"/],
     [{ heartbeat: { isServerPing: {} } }, TypeError, /options\.heartbeat\.isServerPing must be a function/],
     [{ heartbeat: { ping: 42 } }, TypeError, /options\.heartbeat\.ping must be data, a function or false, got 42/],
-    [{ heartbeat: { serverPingReply: null } }, TypeError, /options\.heartbeat\.serverPingReply must be data or a function, got null/],
+    [
+      { heartbeat: { serverPingReply: null } },
+      TypeError,
+      /options\.heartbeat\.serverPingReply must be data or a function, got null/,
+    ],
     [{ WebSocket: 'ws' }, TypeError, /options\.WebSocket must be a WebSocket constructor/],
   ])('%j throws a %o naming the option', (options, Kind, message) => {
     expect(make(options)).toThrow(Kind);
@@ -55,10 +85,13 @@ describe('construction-time validation', () => {
     }
   });
 
-  it.each(['http://[bad', 'ftp://a.test/', 'ws://a.test/#frag', 'mailto:x@y.z', 'ws://'])('throws a SyntaxError for the URL %j', (url) => {
-    expect(make({}, url)).toThrow(SyntaxError);
-    expect(make({}, url)).toThrow(/is not a WebSocket URL/);
-  });
+  it.each(['http://[bad', 'ftp://a.test/', 'ws://a.test/#frag', 'mailto:x@y.z', 'ws://'])(
+    'throws a SyntaxError for the URL %j',
+    (url) => {
+      expect(make({}, url)).toThrow(SyntaxError);
+      expect(make({}, url)).toThrow(/is not a WebSocket URL/);
+    },
+  );
 
   it('maps http: and https: to ws: and wss:, and resolves relative URLs against the page', () => {
     expect(make({}, 'http://a.test/x')().url).toBe('ws://a.test/x');

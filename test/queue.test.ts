@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { byteLength, type DropReason, Queue } from '../src/queue';
 
-const make = (maxEnqueuedMessages = 100, maxEnqueuedBytes = 1000, queueOverflow: 'drop-newest' | 'drop-oldest' = 'drop-newest') => {
+const make = (
+  maxEnqueuedMessages = 100,
+  maxEnqueuedBytes = 1000,
+  queueOverflow: 'drop-newest' | 'drop-oldest' = 'drop-newest',
+) => {
   const drops: [unknown, DropReason][] = [];
   const q = new Queue({ maxEnqueuedMessages, maxEnqueuedBytes, queueOverflow }, (d, r) => drops.push([d, r]));
   return { q, drops };
@@ -70,7 +74,10 @@ describe('Queue', () => {
   it('drops the oldest messages instead with drop-oldest', () => {
     const { q, drops } = make(2, 100, 'drop-oldest');
     for (const m of ['a', 'b', 'c', 'd']) q.push(m);
-    expect(drops).toEqual([['a', 'overflow'], ['b', 'overflow']]);
+    expect(drops).toEqual([
+      ['a', 'overflow'],
+      ['b', 'overflow'],
+    ]);
     const out: unknown[] = [];
     q.drain((d) => (out.push(d), true));
     expect(out).toEqual(['c', 'd']);
@@ -89,7 +96,10 @@ describe('Queue', () => {
     q.push('x');
     q.push('y');
     expect(q.clear()).toBe(2);
-    expect(drops).toEqual([['x', 'cleared'], ['y', 'cleared']]);
+    expect(drops).toEqual([
+      ['x', 'cleared'],
+      ['y', 'cleared'],
+    ]);
     expect([q.length, q.bytes]).toEqual([0, 0]);
   });
 

@@ -18,7 +18,8 @@ function table(heading: string): Map<string, string> {
   return rows;
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : v === Number.POSITIVE_INFINITY ? 'Infinity' : String(v));
+const show = (v: unknown) =>
+  typeof v === 'string' ? `'${v}'` : v === Number.POSITIVE_INFINITY ? 'Infinity' : String(v);
 
 describe('README', () => {
   it('documents every option with the default the code uses', () => {

@@ -126,9 +126,11 @@ describe('online and offline', () => {
     expect(socket.retryCount).toBe(1);
     expect(socket.state).toBe('reconnecting');
     // Offline retries are not counted (attempt 0) and wait at the cap.
-    expect(ofType<CustomEvent>('reconnecting').slice(1).map((e) => e.detail)).toEqual(
-      Array.from({ length: 10 }, () => ({ attempt: 0, delay: 30_000 })),
-    );
+    expect(
+      ofType<CustomEvent>('reconnecting')
+        .slice(1)
+        .map((e) => e.detail),
+    ).toEqual(Array.from({ length: 10 }, () => ({ attempt: 0, delay: 30_000 })));
     const before = FakeWebSocket.instances.length;
     fire(window, 'online');
     expect(FakeWebSocket.instances).toHaveLength(before + 1);
@@ -220,7 +222,17 @@ describe('endpoint failover', () => {
 describe('stats', () => {
   it('counts attempts, reconnects, RTTs, uptime, queue and drops', async () => {
     const { socket } = makeSocket({ heartbeat: hb, random: () => 0, maxEnqueuedMessages: 1 });
-    expect(socket.stats).toEqual({ attempts: 1, reconnects: 0, lastRtt: -1, averageRtt: -1, uptime: 0, queued: 0, queuedBytes: 0, dropped: 0, unconfirmed: 0 });
+    expect(socket.stats).toEqual({
+      attempts: 1,
+      reconnects: 0,
+      lastRtt: -1,
+      averageRtt: -1,
+      uptime: 0,
+      queued: 0,
+      queuedBytes: 0,
+      dropped: 0,
+      unconfirmed: 0,
+    });
     socket.send('héllo');
     socket.send('dropped');
     FakeWebSocket.last.serverOpen();

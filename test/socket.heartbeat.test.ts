@@ -130,7 +130,9 @@ describe('heartbeat', () => {
   });
 
   it('recognises pongs with isPong', async () => {
-    const { ofType } = makeSocket({ heartbeat: { ...hb, isPong: (d) => typeof d === 'string' && d.startsWith('{"type":"pong"') } });
+    const { ofType } = makeSocket({
+      heartbeat: { ...hb, isPong: (d) => typeof d === 'string' && d.startsWith('{"type":"pong"') },
+    });
     FakeWebSocket.last.serverOpen();
     await vi.advanceTimersByTimeAsync(1000);
     FakeWebSocket.last.serverMessage('{"type":"pong"}');

@@ -39,7 +39,9 @@ describe('connecting and opening', () => {
 
   it('exposes the four state constants on the class and the instance', () => {
     const { socket } = makeSocket();
-    expect([HeartbeatSocket.CONNECTING, HeartbeatSocket.OPEN, HeartbeatSocket.CLOSING, HeartbeatSocket.CLOSED]).toEqual([0, 1, 2, 3]);
+    expect([HeartbeatSocket.CONNECTING, HeartbeatSocket.OPEN, HeartbeatSocket.CLOSING, HeartbeatSocket.CLOSED]).toEqual(
+      [0, 1, 2, 3],
+    );
     expect([socket.CONNECTING, socket.OPEN, socket.CLOSING, socket.CLOSED]).toEqual([0, 1, 2, 3]);
   });
 
@@ -172,9 +174,20 @@ describe('reconnection with backoff', () => {
   it('keeps reconnecting when shouldReconnect throws, and reports the error', async () => {
     const errors: unknown[] = [];
     const original = globalThis.queueMicrotask;
-    globalThis.queueMicrotask = (fn) => original(() => { try { fn(); } catch (e) { errors.push(e); } });
+    globalThis.queueMicrotask = (fn) =>
+      original(() => {
+        try {
+          fn();
+        } catch (e) {
+          errors.push(e);
+        }
+      });
     try {
-      const { socket } = makeSocket({ shouldReconnect: () => { throw new Error('bug'); } });
+      const { socket } = makeSocket({
+        shouldReconnect: () => {
+          throw new Error('bug');
+        },
+      });
       FakeWebSocket.last.serverOpen();
       FakeWebSocket.last.serverClose(1006);
       await flush();
@@ -209,7 +222,12 @@ describe('URL providers', () => {
   });
 
   it.each([
-    ['throws', () => { throw new Error('no token'); }],
+    [
+      'throws',
+      () => {
+        throw new Error('no token');
+      },
+    ],
     ['rejects', () => Promise.reject(new Error('no token'))],
     ['returns an invalid URL', () => 'ftp://nope/'],
   ])('counts a provider that %s as a failed attempt: error, backoff, retry', async (_, bad) => {
@@ -378,10 +396,17 @@ describe('one underlying socket at a time', () => {
     const fc = (await import('fast-check')).default;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.constantFrom('reconnect', 'close', 'open', 'serverClose', 'error', 'tick', 'longTick', 'lateOld'), { maxLength: 40 }),
+        fc.array(fc.constantFrom('reconnect', 'close', 'open', 'serverClose', 'error', 'tick', 'longTick', 'lateOld'), {
+          maxLength: 40,
+        }),
         async (steps) => {
           FakeWebSocket.reset();
-          const { socket } = makeSocket({ connectionTimeout: 300, random: () => 0.5, minReconnectionDelay: 100, heartbeat: { interval: 200, timeout: 100 } });
+          const { socket } = makeSocket({
+            connectionTimeout: 300,
+            random: () => 0.5,
+            minReconnectionDelay: 100,
+            heartbeat: { interval: 200, timeout: 100 },
+          });
           for (const step of steps) {
             const ws = FakeWebSocket.instances.at(-1);
             if (step === 'reconnect') socket.reconnect();
@@ -391,7 +416,8 @@ describe('one underlying socket at a time', () => {
             else if (step === 'error' && ws && ws.readyState < 3) ws.serverError();
             else if (step === 'tick') await vi.advanceTimersByTimeAsync(150);
             else if (step === 'longTick') await vi.advanceTimersByTimeAsync(1000);
-            else if (step === 'lateOld') FakeWebSocket.instances.slice(0, -1).forEach((old) => old.readyState === 0 && old.serverOpen());
+            else if (step === 'lateOld')
+              FakeWebSocket.instances.slice(0, -1).forEach((old) => old.readyState === 0 && old.serverOpen());
             const current = FakeWebSocket.instances.filter((w) => w.readyState < 2 && w.closeCalls.length === 0);
             if (current.length > 1) return false;
           }

@@ -40,7 +40,9 @@ async function run(steps: fc.Arbitrary<unknown>[] | unknown[], replay: boolean):
   });
   let next = 0;
   const delivered = () =>
-    FakeWebSocket.instances.flatMap((ws) => ws.sent.filter((d): d is string => typeof d === 'string' && d.startsWith('m')).map((d) => Number(d.slice(1))));
+    FakeWebSocket.instances.flatMap((ws) =>
+      ws.sent.filter((d): d is string => typeof d === 'string' && d.startsWith('m')).map((d) => Number(d.slice(1))),
+    );
   for (const s of steps as { kind: string; ms?: number }[]) {
     const ws = FakeWebSocket.instances.at(-1);
     switch (s.kind) {
@@ -70,7 +72,9 @@ async function run(steps: fc.Arbitrary<unknown>[] | unknown[], replay: boolean):
         break;
     }
     // At most one underlying socket is CONNECTING or OPEN and still ours.
-    expect(FakeWebSocket.instances.filter((w) => w.readyState < 2 && w.closeCalls.length === 0).length).toBeLessThanOrEqual(1);
+    expect(
+      FakeWebSocket.instances.filter((w) => w.readyState < 2 && w.closeCalls.length === 0).length,
+    ).toBeLessThanOrEqual(1);
     // Every message sent is delivered, queued, held unconfirmed, or dropped with an event.
     const got = delivered();
     const firsts = [...new Set(got)];
@@ -88,17 +92,23 @@ async function run(steps: fc.Arbitrary<unknown>[] | unknown[], replay: boolean):
     expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
   }
   socket.close();
-  FakeWebSocket.instances.at(-1)?.readyState === 2 && FakeWebSocket.last.serverClose(1000, '', true);
+  if (FakeWebSocket.instances.at(-1)?.readyState === 2) FakeWebSocket.last.serverClose(1000, '', true);
   expect(socket.readyState).toBe(HeartbeatSocket.CLOSED);
   expect(vi.getTimerCount()).toBe(0);
 }
 
 describe('random sequences of send, close, reconnect, server close, network drop and time', () => {
   it('keep one live socket, lose nothing silently, keep order, and leave no timer after close()', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(step, { maxLength: 60 }), (steps) => run(steps, false)), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 60 }), (steps) => run(steps, false)),
+      { numRuns: 150 },
+    );
   });
 
   it('hold the same with replayUnconfirmed, where a message may arrive twice but first deliveries keep order', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(step, { maxLength: 60 }), (steps) => run(steps, true)), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 60 }), (steps) => run(steps, true)),
+      { numRuns: 150 },
+    );
   });
 });

@@ -115,7 +115,9 @@ describe('replayUnconfirmed', () => {
   });
 
   it('needs a heartbeat that pings', () => {
-    expect(() => makeSocket({ replayUnconfirmed: true })).toThrow(/options\.replayUnconfirmed must be used with a heartbeat that pings/);
+    expect(() => makeSocket({ replayUnconfirmed: true })).toThrow(
+      /options\.replayUnconfirmed must be used with a heartbeat that pings/,
+    );
     expect(() => makeSocket({ replayUnconfirmed: true, heartbeat: { ping: false } })).toThrow(TypeError);
   });
 });

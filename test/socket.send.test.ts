@@ -158,12 +158,22 @@ describe("WebSocket's surface", () => {
   it('calls onopen, onclose and onerror with the events, with `this` the socket', () => {
     const { socket } = makeSocket({ maxRetries: 0 });
     const calls: [string, unknown][] = [];
-    socket.onopen = function (e) { calls.push(['open', this === socket && e.type]); };
-    socket.onerror = function (e) { calls.push(['error', this === socket && e.type]); };
-    socket.onclose = function (e) { calls.push(['close', this === socket && e.code]); };
+    socket.onopen = function (e) {
+      calls.push(['open', this === socket && e.type]);
+    };
+    socket.onerror = function (e) {
+      calls.push(['error', this === socket && e.type]);
+    };
+    socket.onclose = function (e) {
+      calls.push(['close', this === socket && e.code]);
+    };
     FakeWebSocket.last.serverOpen();
     FakeWebSocket.last.serverError();
-    expect(calls).toEqual([['open', 'open'], ['error', 'error'], ['close', 1006]]);
+    expect(calls).toEqual([
+      ['open', 'open'],
+      ['error', 'error'],
+      ['close', 1006],
+    ]);
     expect(socket.onopen).toBeTypeOf('function');
     socket.onopen = null;
     expect(socket.onopen).toBeNull();
@@ -172,11 +182,20 @@ describe("WebSocket's surface", () => {
   it('keeps working when an on… handler throws, and reports the error', async () => {
     const errors: unknown[] = [];
     const original = globalThis.queueMicrotask;
-    globalThis.queueMicrotask = (fn) => original(() => { try { fn(); } catch (e) { errors.push(e); } });
+    globalThis.queueMicrotask = (fn) =>
+      original(() => {
+        try {
+          fn();
+        } catch (e) {
+          errors.push(e);
+        }
+      });
     try {
       const { socket, ofType } = makeSocket();
       socket.send('queued');
-      socket.onopen = () => { throw new Error('handler bug'); };
+      socket.onopen = () => {
+        throw new Error('handler bug');
+      };
       FakeWebSocket.last.serverOpen();
       await vi.advanceTimersByTimeAsync(0);
       expect(ofType('open')).toHaveLength(1);
@@ -222,7 +241,9 @@ describe("WebSocket's surface", () => {
 });
 
 it('HeartbeatSocket is the default WebSocket-compatible shape for code typed against WebSocket', () => {
-  const socket: Pick<WebSocket, 'send' | 'close' | 'readyState' | 'url' | 'binaryType' | 'bufferedAmount' | 'protocol' | 'extensions'> =
-    new HeartbeatSocket('ws://a.test/', undefined, { WebSocket: FakeWebSocket as never, startClosed: true });
+  const socket: Pick<
+    WebSocket,
+    'send' | 'close' | 'readyState' | 'url' | 'binaryType' | 'bufferedAmount' | 'protocol' | 'extensions'
+  > = new HeartbeatSocket('ws://a.test/', undefined, { WebSocket: FakeWebSocket as never, startClosed: true });
   expect(socket.readyState).toBe(3);
 });

@@ -13,7 +13,9 @@ import {
 // Checked by `tsc --noEmit` (npm test runs it first); the runtime assertions are trivially true.
 describe('types', () => {
   it('types the event map', () => {
-    expectTypeOf<HeartbeatSocketEventMap['reconnecting']>().toEqualTypeOf<CustomEvent<{ attempt: number; delay: number }>>();
+    expectTypeOf<HeartbeatSocketEventMap['reconnecting']>().toEqualTypeOf<
+      CustomEvent<{ attempt: number; delay: number }>
+    >();
     expectTypeOf<HeartbeatSocketEventMap['heartbeat']['detail']>().toEqualTypeOf<{ rtt: number }>();
     expectTypeOf<HeartbeatSocketEventMap['drop']['detail']['reason']>().toEqualTypeOf<DropReason>();
     expectTypeOf<HeartbeatSocketEventMap['close']>().toEqualTypeOf<CloseEvent>();
@@ -21,7 +23,11 @@ describe('types', () => {
   });
 
   it('types listeners by event name', () => {
-    const socket = new HeartbeatSocket('ws://a.test/', [], { startClosed: true, lifecycle: false, WebSocket: class {} as never });
+    const socket = new HeartbeatSocket('ws://a.test/', [], {
+      startClosed: true,
+      lifecycle: false,
+      WebSocket: class {} as never,
+    });
     socket.addEventListener('reconnecting', (e) => expectTypeOf(e.detail.delay).toBeNumber());
     socket.addEventListener('drop', (e) => expectTypeOf(e.detail.data).toEqualTypeOf<Data>());
     socket.addEventListener('close', (e) => expectTypeOf(e.code).toBeNumber());
@@ -46,6 +52,12 @@ describe('types', () => {
   });
 
   it('accepts a URL, a list, or a provider', () => {
-    expectTypeOf(HeartbeatSocket).constructorParameters.toMatchTypeOf<[string | URL | readonly (string | URL)[] | (() => string | URL | Promise<string | URL>), (string | string[])?, Options?]>();
+    expectTypeOf(HeartbeatSocket).constructorParameters.toMatchTypeOf<
+      [
+        string | URL | readonly (string | URL)[] | (() => string | URL | Promise<string | URL>),
+        (string | string[])?,
+        Options?,
+      ]
+    >();
   });
 });

@@ -245,7 +245,11 @@ async function measureSend(make: Factory, server: SinkServer): Promise<void> {
     rows.push([measure, ms(x), ms(raw), 'not run', `${times(ratio)} raw (≤ 1.05×)`, met(ratio <= 1.05)]);
   };
   row(`send() ×100k while open: time in send() (median of ${SEND_RUNS} runs)`, loops, 'ours');
-  row(`… with heartbeat {interval ${SEND_HEARTBEAT.interval}, timeout ${SEND_HEARTBEAT.timeout}}`, loops, 'ours-heartbeat');
+  row(
+    `… with heartbeat {interval ${SEND_HEARTBEAT.interval}, timeout ${SEND_HEARTBEAT.timeout}}`,
+    loops,
+    'ours-heartbeat',
+  );
   row('… with replayUnconfirmed (+ the same heartbeat; queue bounds Infinity)', loops, 'ours-replay');
   row(`send() ×100k while open: until the server has them (median of ${SEND_RUNS} runs)`, delivered, 'ours');
   const list = (label: string): string => (loops.get(label) as number[]).map((x) => x.toFixed(0)).join(', ');
@@ -431,7 +435,7 @@ async function measureFlush(make: Factory, server: SinkServer): Promise<void> {
       '(maxEnqueuedMessages and maxEnqueuedBytes Infinity; reconnecting-websocket queues without bound by default). ' +
       "The clock starts at the underlying ws socket's open event (a listener added in its constructor, so before the " +
       "library's own listener) and stops at a microtask queued there, which runs once the whole open dispatch, flush " +
-      "included, has returned: the last send() of the flush has returned; ours' queue is checked empty then. \"Raw\" " +
+      'included, has returned: the last send() of the flush has returned; ours\' queue is checked empty then. "Raw" ' +
       'sends the N messages in its open listener. Runs alternate the order of the clients. ' +
       `reconnecting-websocket is not run above ${int(FLUSH_RWS_MAX)} (time budget). ` +
       `Until the server process has counted all N (medians): ${delivered}; growth per 10×: ours ` +
@@ -480,7 +484,7 @@ async function measureHalfOpen(make: Factory, server: SinkServer): Promise<void>
     ]);
     notes.push(
       'Half-open: the three clients connect through the fault proxy (test/helpers/fault-proxy.ts); right after ' +
-        "ours receives a pong the proxy switches to blackhole (TCP stays open, every byte dropped). Detection is the " +
+        'ours receives a pong the proxy switches to blackhole (TCP stays open, every byte dropped). Detection is the ' +
         `client's close event; ours' reason: "${o?.reason ?? '—'}". The raw ws client and reconnecting-websocket ` +
         `have no heartbeat; they were watched for ${HALF_OPEN_WAIT_MS / 1000} s. Met allows 50 ms of timer lateness.`,
     );
@@ -533,7 +537,14 @@ async function herdTrial(make: Factory, server: SinkServer, kind: Kind): Promise
     aligned: Math.max(0, ...buckets.values()),
     attempts: at.length,
     allBack: reply.afterDrop.allBackMs,
-    ...(kind === 'ours' ? { scheduled: peakInWindow(scheduled.sort((a, b) => a - b), 100) } : {}),
+    ...(kind === 'ours'
+      ? {
+          scheduled: peakInWindow(
+            scheduled.sort((a, b) => a - b),
+            100,
+          ),
+        }
+      : {}),
   };
 }
 
@@ -598,10 +609,14 @@ async function measureHerd(make: Factory, server: SinkServer): Promise<void> {
 async function measureIdleHeap(server: SinkServer): Promise<void> {
   const per = new Map<Kind, number>();
   for (const kind of ['raw', 'ours', 'rws'] as const) {
-    const child = fork(fileURLToPath(new URL('./heap-probe.mts', import.meta.url)), [kind, server.url, String(IDLE), at('dist', 'heartbeat-ws.mjs')], {
-      execArgv: ['--expose-gc', '--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const child = fork(
+      fileURLToPath(new URL('./heap-probe.mts', import.meta.url)),
+      [kind, server.url, String(IDLE), at('dist', 'heartbeat-ws.mjs')],
+      {
+        execArgv: ['--expose-gc', '--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    );
     const exited = new Promise((resolve) => child.once('exit', resolve));
     const result = await within(
       `the ${kind} heap probe`,

@@ -9,7 +9,14 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeBrowser, launchChromium, pageErrors, serveStatic, type StaticBody, type StaticServer } from '../helpers/browser';
+import {
+  describeBrowser,
+  launchChromium,
+  pageErrors,
+  serveStatic,
+  type StaticBody,
+  type StaticServer,
+} from '../helpers/browser';
 import { ECHO_CLIENT_BODY, runEchoScenario } from '../helpers/browser-echo';
 import { startTestServer, type TestServer } from '../helpers/ws-server';
 
@@ -33,7 +40,10 @@ async function bundleFixture(): Promise<Bundle> {
     path.join(dir, 'index.html'),
     '<!doctype html>\n<meta charset="utf-8">\n<title>bundled</title>\n<script type="module" src="/src/main.js"></script>\n',
   );
-  writeFileSync(path.join(dir, 'src', 'main.js'), `import { HeartbeatSocket } from 'heartbeat-ws';\n${ECHO_CLIENT_BODY}`);
+  writeFileSync(
+    path.join(dir, 'src', 'main.js'),
+    `import { HeartbeatSocket } from 'heartbeat-ws';\n${ECHO_CLIENT_BODY}`,
+  );
 
   const result = await build({
     root: dir,

@@ -98,7 +98,11 @@ async function pressFault(page: Page, button: string, inputs: Record<string, str
   for (const [id, value] of Object.entries(inputs)) await page.fill(`#${id}`, value);
   const t = await now(page);
   await page.click(`#${button}`);
-  await waitFor(`the timeline row of ${button}`, async () => (await rowsSince(page, t)).some((r) => r.kind === 'fault'), { timeout: 5_000 });
+  await waitFor(
+    `the timeline row of ${button}`,
+    async () => (await rowsSince(page, t)).some((r) => r.kind === 'fault'),
+    { timeout: 5_000 },
+  );
   return t;
 }
 
@@ -123,7 +127,7 @@ describeBrowser('the demo page against the demo server', () => {
     await demo?.close();
   });
 
-  it('shows the SDK\'s own message, naming the option, for an invalid setting', async () => {
+  it("shows the SDK's own message, naming the option, for an invalid setting", async () => {
     await page.fill('#settings [name="timeout"]', '0');
     await page.click('#apply');
     await waitFor('the settings error', () => page.isVisible('#settings-error'), { timeout: 2_000 });
@@ -148,7 +152,9 @@ describeBrowser('the demo page against the demo server', () => {
     await waitFor('one live connection', () => demo.status().live === 1, { timeout: 5_000 });
     // The heartbeat runs at the new pace: pongs arrive.
     const pongs = Number(await page.textContent('#pongs'));
-    await waitFor('two more pongs', async () => Number(await page.textContent('#pongs')) >= pongs + 2, { timeout: 5_000 });
+    await waitFor('two more pongs', async () => Number(await page.textContent('#pongs')) >= pongs + 2, {
+      timeout: 5_000,
+    });
   });
 
   it('"Drop all connections": close 1006, a retry after a backoff delay, open again', async () => {
@@ -171,7 +177,11 @@ describeBrowser('the demo page against the demo server', () => {
     expect(Number(opened?.[1])).toBeLessThan(SETTINGS.connectionTimeout);
     expect(await statesSince(page, t)).toEqual(expect.arrayContaining(['reconnecting', 'open']));
     // The page shows socket.stats: one more reconnect, and an RTT once pongs flow again.
-    await waitFor('stats to count the reconnect', async () => Number(await page.textContent('#stat-reconnects')) === reconnectsBefore + 1, { timeout: 3_000 });
+    await waitFor(
+      'stats to count the reconnect',
+      async () => Number(await page.textContent('#stat-reconnects')) === reconnectsBefore + 1,
+      { timeout: 3_000 },
+    );
     expect(await page.textContent('#stat-rtt')).toMatch(/^\d+ \/ \d+ ms$/);
     await waitForStable(page);
   });
@@ -180,7 +190,11 @@ describeBrowser('the demo page against the demo server', () => {
     await waitForStable(page);
     // 0 s: only the current connection is black-holed; new ones are answered.
     const t = await pressFault(page, 'fault-black-hole', { 'black-hole-seconds': '0' });
-    await waitFor('a heartbeat timeout', async () => (await rowsSince(page, t)).some((r) => r.reason === 'heartbeat timeout'), { timeout: 5_000 });
+    await waitFor(
+      'a heartbeat timeout',
+      async () => (await rowsSince(page, t)).some((r) => r.reason === 'heartbeat timeout'),
+      { timeout: 5_000 },
+    );
     const close = (await rowsSince(page, t)).find((r) => r.kind === 'close');
     expect(close?.reason).toBe('heartbeat timeout');
     expect(close?.code).toBe('1006');
@@ -196,10 +210,14 @@ describeBrowser('the demo page against the demo server', () => {
   it('"Black-hole" with a window for new connections: the connection timeout acts, then it opens', async () => {
     await waitForStable(page);
     const t = await pressFault(page, 'fault-black-hole', { 'black-hole-seconds': '2' });
-    await waitFor('an open after the window', async () => {
-      const rows = await rowsSince(page, t);
-      return rows.some((r) => r.reason === 'connection timeout') && rows.at(-1)?.kind === 'open';
-    }, { timeout: 10_000 });
+    await waitFor(
+      'an open after the window',
+      async () => {
+        const rows = await rowsSince(page, t);
+        return rows.some((r) => r.reason === 'connection timeout') && rows.at(-1)?.kind === 'open';
+      },
+      { timeout: 10_000 },
+    );
     const rows = await rowsSince(page, t);
     expect(rows.find((r) => r.kind === 'close')?.reason).toBe('heartbeat timeout');
     const opened = rows.filter((r) => r.kind === 'open').at(-1) as Row;
@@ -217,10 +235,16 @@ describeBrowser('the demo page against the demo server', () => {
     await page.click('#send');
     const row = page.locator('#log li.out', { hasText: 'typed while down' });
     expect(await row.getAttribute('data-status')).toBe('queued');
-    await waitFor('the queue shown with one message', async () => (await page.textContent('#queue-count')) === '1', { timeout: 1_000 });
+    await waitFor('the queue shown with one message', async () => (await page.textContent('#queue-count')) === '1', {
+      timeout: 1_000,
+    });
     expect(demo.status().counts.echoed).toBe(echoedBefore);
 
-    await waitFor('the echo of the typed message', async () => (await page.locator('#log li.in', { hasText: 'typed while down' }).count()) === 1, { timeout: 10_000 });
+    await waitFor(
+      'the echo of the typed message',
+      async () => (await page.locator('#log li.in', { hasText: 'typed while down' }).count()) === 1,
+      { timeout: 10_000 },
+    );
     expect(await row.getAttribute('data-status')).toBe('sent');
     expect(await stateText(page)).toBe('open');
     const rows = await rowsSince(page, t);
@@ -238,7 +262,9 @@ describeBrowser('the demo page against the demo server', () => {
     const echoRowAt = await now(page);
     expect(echoRowAt - t).toBeGreaterThanOrEqual(3_000);
     expect(demo.status().counts.echoed).toBe(echoedBefore + 1);
-    await waitFor('the queue shown empty', async () => (await page.textContent('#queue-count')) === '0', { timeout: 2_000 });
+    await waitFor('the queue shown empty', async () => (await page.textContent('#queue-count')) === '0', {
+      timeout: 2_000,
+    });
   });
 
   it('"Close with code" 4001 stays closed (shouldReconnect says no) until Reconnect; 4002 reconnects', async () => {
@@ -250,7 +276,9 @@ describeBrowser('the demo page against the demo server', () => {
     const close = rows.find((r) => r.kind === 'close');
     expect(close).toMatchObject({ code: '4001', reason: 'kicked' });
     expect(close?.text).toContain('close 4001 "kicked"');
-    await waitFor('the "stays closed" row', async () => (await rowsSince(page, t)).some((r) => r.kind === 'closed'), { timeout: 2_000 });
+    await waitFor('the "stays closed" row', async () => (await rowsSince(page, t)).some((r) => r.kind === 'closed'), {
+      timeout: 2_000,
+    });
     // Well past the largest backoff delay: still closed, no new connection, no retry scheduled.
     await new Promise((r) => setTimeout(r, SETTINGS.maxReconnectionDelay + 700));
     expect(await stateText(page)).toBe('closed');
@@ -262,7 +290,9 @@ describeBrowser('the demo page against the demo server', () => {
     expect(demo.status().total).toBe(total + 1);
 
     const t2 = await pressFault(page, 'fault-close', { 'close-code': '4002', 'close-reason': 'moved' });
-    await waitFor('an open after 4002', async () => (await rowsSince(page, t2)).some((r) => r.kind === 'open'), { timeout: 5_000 });
+    await waitFor('an open after 4002', async () => (await rowsSince(page, t2)).some((r) => r.kind === 'open'), {
+      timeout: 5_000,
+    });
     const rows2 = await rowsSince(page, t2);
     expect(rows2.find((r) => r.kind === 'close')).toMatchObject({ code: '4002', reason: 'moved' });
     expect(rows2.some((r) => r.kind === 'reconnecting')).toBe(true);
@@ -273,20 +303,30 @@ describeBrowser('the demo page against the demo server', () => {
   it('"Slow pongs": the RTT climbs below the timeout; past the timeout the link is declared dead', async () => {
     await waitForStable(page);
     const t = await pressFault(page, 'fault-slow', { 'slow-ms': '300' });
-    await waitFor('an RTT of at least 300 ms', async () => {
-      const text = (await page.textContent('#rtt-last')) ?? '';
-      return /^\d+ ms$/.test(text) && Number.parseInt(text, 10) >= 300;
-    }, { timeout: 5_000 });
+    await waitFor(
+      'an RTT of at least 300 ms',
+      async () => {
+        const text = (await page.textContent('#rtt-last')) ?? '';
+        return /^\d+ ms$/.test(text) && Number.parseInt(text, 10) >= 300;
+      },
+      { timeout: 5_000 },
+    );
     expect((await rowsSince(page, t)).some((r) => r.kind === 'close')).toBe(false);
     expect(await stateText(page)).toBe('open');
 
     const t2 = await pressFault(page, 'fault-slow', { 'slow-ms': '1200' });
-    await waitFor('a heartbeat timeout', async () => (await rowsSince(page, t2)).some((r) => r.reason === 'heartbeat timeout'), { timeout: 5_000 });
+    await waitFor(
+      'a heartbeat timeout',
+      async () => (await rowsSince(page, t2)).some((r) => r.reason === 'heartbeat timeout'),
+      { timeout: 5_000 },
+    );
     const t3 = await pressFault(page, 'fault-reset');
     await waitForState(page, 'open');
     // Stable again: a few pongs and no close after the reset.
     const pongs = Number(await page.textContent('#pongs'));
-    await waitFor('three more pongs', async () => Number(await page.textContent('#pongs')) >= pongs + 3, { timeout: 5_000 });
+    await waitFor('three more pongs', async () => Number(await page.textContent('#pongs')) >= pongs + 3, {
+      timeout: 5_000,
+    });
     const afterReset = await rowsSince(page, t3);
     const lastOpen = afterReset.map((r) => r.kind).lastIndexOf('open');
     expect(afterReset.slice(lastOpen + 1).some((r) => r.kind === 'close')).toBe(false);
@@ -296,7 +336,11 @@ describeBrowser('the demo page against the demo server', () => {
     await waitForState(page, 'open');
     await pressFault(page, 'fault-server-ping', { 'server-ping-ms': '300' });
     await waitFor('three acks', () => demo.status().counts.acks >= 3, { timeout: 5_000 });
-    await waitFor('three server pings counted by the page', async () => Number(await page.textContent('#server-pings')) >= 3, { timeout: 2_000 });
+    await waitFor(
+      'three server pings counted by the page',
+      async () => Number(await page.textContent('#server-pings')) >= 3,
+      { timeout: 2_000 },
+    );
     expect(demo.status().counts.missedAcks).toBe(0);
     // Server pings are not shown as messages.
     expect(await page.locator('#log li.in', { hasText: 'heartbeat' }).count()).toBe(0);
@@ -306,7 +350,8 @@ describeBrowser('the demo page against the demo server', () => {
 
   it('lays out at desktop and phone widths without horizontal overflow (screenshots in test-results/)', async () => {
     mkdirSync(RESULTS, { recursive: true });
-    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = () =>
+      page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     await page.waitForTimeout(300);
     expect(await overflow()).toBeLessThanOrEqual(0);
     await page.screenshot({ path: path.join(RESULTS, 'demo.png'), fullPage: true });

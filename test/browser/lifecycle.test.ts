@@ -7,8 +7,16 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeBrowser, launchChromium, pageErrors, serveStatic, waitFor, type StaticServer } from '../helpers/browser';
+import {
+  describeBrowser,
+  launchChromium,
+  pageErrors,
+  serveStatic,
+  waitFor,
+  type StaticServer,
+} from '../helpers/browser';
 import { startTestServer, type TestServer } from '../helpers/ws-server';
+import type { HeartbeatSocket as HeartbeatSocketLike } from '../../src/index';
 
 const MIN_JS = path.resolve(__dirname, '../../dist/heartbeat-ws.umd.min.js');
 
@@ -35,12 +43,23 @@ socket.addEventListener('heartbeat', (e) => record.rtts.push(e.detail.rtt));
 window.client = { socket, record };
 </script>`;
 
-interface Ev { t: number; type: string; code?: number; reason?: string; attempt?: number; delay?: number }
-interface Rec { events: Ev[]; pageshow: boolean[]; rtts: number[] }
+interface Ev {
+  t: number;
+  type: string;
+  code?: number;
+  reason?: string;
+  attempt?: number;
+  delay?: number;
+}
+interface Rec {
+  events: Ev[];
+  pageshow: boolean[];
+  rtts: number[];
+}
 
 const rec = (page: Page): Promise<Rec & { retryCount: number; state: string; queued: number }> =>
   page.evaluate(() => {
-    const c = (window as unknown as { client: { socket: any; record: Rec } }).client;
+    const c = (window as unknown as { client: { socket: HeartbeatSocketLike; record: Rec } }).client;
     return { ...c.record, retryCount: c.socket.retryCount, state: c.socket.state, queued: c.socket.stats.queued };
   });
 const pings = (server: TestServer) => server.texts().filter((t) => t === 'ping').length;
@@ -64,7 +83,11 @@ describeBrowser('the page lifecycle in Chromium', () => {
   };
 
   beforeAll(async () => {
-    http = await serveStatic({ '/': PAGE, '/other.html': '<!doctype html><title>other</title><p>elsewhere</p>', '/dist/heartbeat-ws.umd.min.js': { file: MIN_JS } });
+    http = await serveStatic({
+      '/': PAGE,
+      '/other.html': '<!doctype html><title>other</title><p>elsewhere</p>',
+      '/dist/heartbeat-ws.umd.min.js': { file: MIN_JS },
+    });
     browser = await launchChromium({ lifecycle: true });
   });
 
@@ -91,7 +114,9 @@ describeBrowser('the page lifecycle in Chromium', () => {
     // the server sent meanwhile wait in the task queue.
     await page.evaluate(() => {
       const end = performance.now() + 2_000;
-      while (performance.now() < end) { /* a frozen or throttled page */ }
+      while (performance.now() < end) {
+        /* a frozen or throttled page */
+      }
     });
     const before = (await rec(page)).rtts.length;
     await waitFor('three more pongs', async () => (await rec(page)).rtts.length >= before + 3, { timeout: 5_000 });
@@ -126,11 +151,18 @@ describeBrowser('the page lifecycle in Chromium', () => {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
     const network = (offline: boolean) =>
-      cdp.send('Network.emulateNetworkConditions', { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      cdp.send('Network.emulateNetworkConditions', {
+        offline,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: -1,
+      });
     await network(true);
     await waitFor('navigator.onLine false', () => page.evaluate(() => !navigator.onLine), { timeout: 2_000 });
     await server.stop();
-    await waitFor('the close', async () => (await rec(page)).events.some((e) => e.type === 'close'), { timeout: 5_000 });
+    await waitFor('the close', async () => (await rec(page)).events.some((e) => e.type === 'close'), {
+      timeout: 5_000,
+    });
     // Long enough for several retries at the 100 ms minimum delay, were they counted.
     await new Promise((r) => setTimeout(r, 1_500));
     const offline = await rec(page);
@@ -143,7 +175,9 @@ describeBrowser('the page lifecycle in Chromium', () => {
     await server.start();
     const t0 = Date.now();
     await network(false);
-    await waitFor('open again', async () => (await rec(page)).events.filter((e) => e.type === 'open').length === 2, { timeout: 5_000 });
+    await waitFor('open again', async () => (await rec(page)).events.filter((e) => e.type === 'open').length === 2, {
+      timeout: 5_000,
+    });
     // Not the 5 s delay of the wait: at once.
     expect(Date.now() - t0).toBeLessThan(1_500);
     expect(server.connections.length).toBe(2);
@@ -157,7 +191,9 @@ describeBrowser('the page lifecycle in Chromium', () => {
     const { page, errors } = await open(server, { interval: '10000', timeout: '3000' });
     // Down, with two messages waiting in the queue.
     await server.stop();
-    await waitFor('the close', async () => (await rec(page)).events.some((e) => e.type === 'close'), { timeout: 5_000 });
+    await waitFor('the close', async () => (await rec(page)).events.some((e) => e.type === 'close'), {
+      timeout: 5_000,
+    });
     await page.evaluate(() => {
       const s = (window as unknown as { client: { socket: { send(d: string): void } } }).client.socket;
       s.send('queued 1');
@@ -171,16 +207,22 @@ describeBrowser('the page lifecycle in Chromium', () => {
     expect(server.connections.length).toBe(1);
 
     await page.goBack({ waitUntil: 'commit' });
-    await waitFor('the restore', async () => {
-      try {
-        return (await rec(page)).pageshow.length >= 2;
-      } catch {
-        return false; // the page is still being restored
-      }
-    }, { timeout: 5_000 });
+    await waitFor(
+      'the restore',
+      async () => {
+        try {
+          return (await rec(page)).pageshow.length >= 2;
+        } catch {
+          return false; // the page is still being restored
+        }
+      },
+      { timeout: 5_000 },
+    );
     const r = await rec(page);
     expect(r.pageshow).toEqual([false, true]);
-    await waitFor('a new connection with the queue flushed', () => server.texts().includes('queued 2'), { timeout: 3_000 });
+    await waitFor('a new connection with the queue flushed', () => server.texts().includes('queued 2'), {
+      timeout: 3_000,
+    });
     expect(server.connections.length).toBe(2);
     expect(server.connections[1]?.messages.map((m) => m.data).slice(0, 2)).toEqual(['queued 1', 'queued 2']);
     expect((await rec(page)).state).toBe('open');

@@ -49,7 +49,12 @@ describeBrowser('the minified UMD file loaded by a <script src> tag', () => {
     const shape = await page.evaluate(() => {
       const ns = (window as unknown as { HeartbeatWS: Record<string, unknown> }).HeartbeatWS;
       const Cls = ns.HeartbeatSocket as { OPEN?: number; prototype: object };
-      return { type: typeof Cls, OPEN: Cls.OPEN, isEventTarget: Cls.prototype instanceof EventTarget, backoffDelay: typeof ns.backoffDelay };
+      return {
+        type: typeof Cls,
+        OPEN: Cls.OPEN,
+        isEventTarget: Cls.prototype instanceof EventTarget,
+        backoffDelay: typeof ns.backoffDelay,
+      };
     });
     expect(shape).toEqual({ type: 'function', OPEN: 1, isEventTarget: true, backoffDelay: 'function' });
     expect(http.requests).toContain('/dist/heartbeat-ws.umd.min.js');

@@ -41,6 +41,8 @@ interface Snapshot {
 
 const snapshot = (page: Page): Promise<Snapshot> =>
   page.evaluate(() => {
+    // The page's own objects, whatever their shape: read field by field below.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const { socket, record } = (window as unknown as { client: { socket: any; record: any } }).client;
     return {
       state: socket.state,
@@ -54,7 +56,10 @@ const snapshot = (page: Page): Promise<Snapshot> =>
   });
 
 const send = (page: Page, data: string) =>
-  page.evaluate((d) => (window as unknown as { client: { socket: { send(d: string): void } } }).client.socket.send(d), data);
+  page.evaluate(
+    (d) => (window as unknown as { client: { socket: { send(d: string): void } } }).client.socket.send(d),
+    data,
+  );
 
 const appTexts = (server: TestServer) => server.texts().filter((t) => t !== 'ping');
 
@@ -73,10 +78,14 @@ export async function runEchoScenario(page: Page, pageUrl: string, server: TestS
 
   // the server goes away: the page sees the close and retries, and what it sends waits
   await server.stop();
-  await waitFor('a close event', async () => (await snapshot(page)).events.some((e) => e.startsWith('close')), { timeout: 5_000 });
+  await waitFor('a close event', async () => (await snapshot(page)).events.some((e) => e.startsWith('close')), {
+    timeout: 5_000,
+  });
   const down = ['down 1', 'down 2', 'down 3', 'down 4', 'down 5'];
   for (const d of down) await send(page, d);
-  await waitFor('two failed retries while down', async () => (await snapshot(page)).retryCount >= 2, { timeout: 5_000 });
+  await waitFor('two failed retries while down', async () => (await snapshot(page)).retryCount >= 2, {
+    timeout: 5_000,
+  });
   const whileDown = await snapshot(page);
   expect(whileDown.state).not.toBe('open');
   expect(whileDown.queued).toBe(down.length);
@@ -84,10 +93,14 @@ export async function runEchoScenario(page: Page, pageUrl: string, server: TestS
 
   // back on the same port: reconnects and flushes, in order, before anything else
   await server.start();
-  await waitFor('every queued message echoed', async () => {
-    const s = await snapshot(page);
-    return down.every((d) => s.received.includes(d));
-  }, { timeout: 5_000 });
+  await waitFor(
+    'every queued message echoed',
+    async () => {
+      const s = await snapshot(page);
+      return down.every((d) => s.received.includes(d));
+    },
+    { timeout: 5_000 },
+  );
   const after = await snapshot(page);
   expect(after.state).toBe('open');
   expect(after.queued).toBe(0);

@@ -50,10 +50,14 @@ export function chromiumMissing(): string | undefined {
 export function describeBrowser(name: string, fn: () => void): void {
   const missing = chromiumMissing();
   if (missing && process.env.CI === 'true') {
-    throw new Error(`${missing}; CI=true, so a missing browser is a failure. Install it (apt-get install -y chromium) or set CHROMIUM.`);
+    throw new Error(
+      `${missing}; CI=true, so a missing browser is a failure. Install it (apt-get install -y chromium) or set CHROMIUM.`,
+    );
   }
   if (missing) {
-    console.warn(`[browser] SKIPPED "${name}": ${missing}. Install it (apt-get install -y chromium) or set CHROMIUM to a binary.`);
+    console.warn(
+      `[browser] SKIPPED "${name}": ${missing}. Install it (apt-get install -y chromium) or set CHROMIUM to a binary.`,
+    );
   }
   describe.skipIf(missing !== undefined)(name, fn);
 }
@@ -108,7 +112,8 @@ export async function serveStatic(files: Record<string, StaticBody>): Promise<St
       return;
     }
     const file = typeof body === 'string' ? undefined : body.file;
-    const type = TYPES[path.extname(file ?? (route.endsWith('/') ? 'index.html' : route))] ?? 'application/octet-stream';
+    const type =
+      TYPES[path.extname(file ?? (route.endsWith('/') ? 'index.html' : route))] ?? 'application/octet-stream';
     // no-cache, not no-store: Chromium keeps no page served with no-store in the bfcache.
     res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' });
     res.end(file === undefined ? body : readFileSync(file));
@@ -161,7 +166,8 @@ export async function waitFor<T>(
   for (;;) {
     last = await check();
     if (last) return last as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
     await new Promise((r) => setTimeout(r, every));
   }
 }

@@ -66,7 +66,9 @@ export class FakeWebSocket extends EventTarget {
     this.readyState = 3;
     const init = { code, reason, wasClean };
     // Node before 23 has no CloseEvent: an Event with the same fields, as the `ws` package sends.
-    this.dispatchEvent(typeof CloseEvent === 'function' ? new CloseEvent('close', init) : Object.assign(new Event('close'), init));
+    this.dispatchEvent(
+      typeof CloseEvent === 'function' ? new CloseEvent('close', init) : Object.assign(new Event('close'), init),
+    );
   }
 
   /** A failed connection, as browsers report it: error, then close 1006. */

@@ -6,8 +6,7 @@ import { WebSocket as WS } from 'ws';
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from './fault-proxy';
 import { startTestServer, type TestServer, type TestServerOptions } from './ws-server';
 
-export const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Polls `check` every `every` ms until it returns a truthy value (returned) or `timeout` ms
@@ -120,10 +119,7 @@ export class Findings {
   async save(): Promise<void> {
     const { mkdir, writeFile } = await import('node:fs/promises');
     await mkdir('test-results', { recursive: true });
-    await writeFile(
-      `test-results/findings-${this.#name}.json`,
-      `${JSON.stringify(this.#data, null, 2)}\n`,
-    );
+    await writeFile(`test-results/findings-${this.#name}.json`, `${JSON.stringify(this.#data, null, 2)}\n`);
   }
 }
 

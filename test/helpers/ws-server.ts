@@ -107,9 +107,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   let seq = 0;
 
   const liveOf = (key?: string): ServerConnection[] =>
-    connections.filter(
-      (c) => c.ws.readyState === WebSocket.OPEN && (key === undefined || c.key === key),
-    );
+    connections.filter((c) => c.ws.readyState === WebSocket.OPEN && (key === undefined || c.key === key));
 
   const handleConnection = (ws: WebSocket, req: http.IncomingMessage): void => {
     const url = req.url ?? '/';
@@ -146,11 +144,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
     const custom = onConnection?.(conn) === false;
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      const buf = Array.isArray(data)
-        ? Buffer.concat(data)
-        : Buffer.isBuffer(data)
-          ? data
-          : Buffer.from(data);
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       const payload = isBinary ? buf : buf.toString('utf8');
       conn.messages.push({ data: payload, isBinary, at: Date.now(), seq: ++seq });
       if (!isBinary && isHeartbeatAck(payload as string)) {

@@ -155,7 +155,8 @@ function heartbeatClient(rig: Rig, replayUnconfirmed: boolean): Client {
     lastPingAt = Date.now() - e.detail.rtt;
   });
   return {
-    opened: () => waitUntil('open', () => socket.readyState === HeartbeatSocket.OPEN, { timeout: 5_000 }).then(() => {}),
+    opened: () =>
+      waitUntil('open', () => socket.readyState === HeartbeatSocket.OPEN, { timeout: 5_000 }).then(() => {}),
     send: (i) => socket.send(`m${i}`),
     async settle() {
       // Settled: nothing queued, and the server has answered a ping written after the queue
@@ -172,11 +173,12 @@ function heartbeatClient(rig: Rig, replayUnconfirmed: boolean): Client {
         const confirmed = await waitUntil(
           'a pong for a ping written after the queue drained',
           () =>
-            lastPingAt > drained &&
-            socket.stats.queued === 0 &&
-            (!replayUnconfirmed || socket.stats.unconfirmed === 0),
+            lastPingAt > drained && socket.stats.queued === 0 && (!replayUnconfirmed || socket.stats.unconfirmed === 0),
           { timeout: Math.max(1, Math.min(2_000, deadline - Date.now())) },
-        ).then(() => true, () => false);
+        ).then(
+          () => true,
+          () => false,
+        );
         if (confirmed) return true;
       }
       return false;
@@ -194,7 +196,9 @@ describe('a 3,000-message stream through a dozen random resets, black holes and 
     expect(f.lostIds, `seed ${SEED}: ids never received`).toEqual([]);
     expect(f.lost).toBe(0);
     expect(f.received).toBe(MESSAGES);
-    expect(f.firstDeliveryInOrder, `seed ${SEED}: first violation ${JSON.stringify(f.extra.firstViolation)}`).toBe(true);
+    expect(f.firstDeliveryInOrder, `seed ${SEED}: first violation ${JSON.stringify(f.extra.firstViolation)}`).toBe(
+      true,
+    );
     expect(f.duplicates).toBeGreaterThanOrEqual(0);
     expect(f.extra.drops).toBe(0);
   }, 35_000);
@@ -244,13 +248,23 @@ describe('a 3,000-message stream through a dozen random resets, black holes and 
             'queue drained on an open connection',
             () => socket.readyState === RWS.OPEN && socket.bufferedAmount === 0,
             { timeout: SETTLE_NO_REPLAY_MS },
-          ).then(() => true, () => false);
+          ).then(
+            () => true,
+            () => false,
+          );
           if (!drained) return false;
           const before = pongs;
           socket.send('ping');
-          return waitUntil('pong', () => pongs > before, { timeout: 2_000 }).then(() => true, () => false);
+          return waitUntil('pong', () => pongs > before, { timeout: 2_000 }).then(
+            () => true,
+            () => false,
+          );
         },
-        extra: () => ({ opens, uncaughtExceptions: errors.uncaught.length, unhandledRejections: errors.unhandled.length }),
+        extra: () => ({
+          opens,
+          uncaughtExceptions: errors.uncaught.length,
+          unhandledRejections: errors.unhandled.length,
+        }),
       };
     });
     expect(f.faultsApplied).toBe(SCHEDULE.length);

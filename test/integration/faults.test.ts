@@ -4,14 +4,7 @@
 // 2-core machine.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HeartbeatSocket } from '../../src/index';
-import {
-  Cleanup,
-  Findings,
-  type Rig,
-  sleep,
-  rigFor,
-  waitUntil,
-} from '../helpers/harness';
+import { Cleanup, Findings, type Rig, sleep, rigFor, waitUntil } from '../helpers/harness';
 import type { TestServerOptions } from '../helpers/ws-server';
 import { isArrayBuffer, observe, ours } from './ours';
 
@@ -38,11 +31,9 @@ describe('HeartbeatSocket through a fault proxy', () => {
     r.proxy.setMode('pass');
     socket.send('lost-on-dead-link');
 
-    const dead = await waitUntil(
-      'heartbeat timeout',
-      () => closes.find((c) => c.reason === 'heartbeat timeout'),
-      { timeout: interval + timeout + slack + 2_000 },
-    );
+    const dead = await waitUntil('heartbeat timeout', () => closes.find((c) => c.reason === 'heartbeat timeout'), {
+      timeout: interval + timeout + slack + 2_000,
+    });
     const detectMs = dead.at - cut;
     expect(dead.code).toBe(1006);
     expect(dead.wasClean).toBe(false);
@@ -92,22 +83,15 @@ describe('HeartbeatSocket through a fault proxy', () => {
     r.proxy.setMode('blackhole');
     r.proxy.setMode('pass');
     for (const m of ['c', 'd', 'e']) socket.send(m);
-    const dead = await waitUntil(
-      'heartbeat timeout',
-      () => closes.find((c) => c.reason === 'heartbeat timeout'),
-      { timeout: 3_000 },
-    );
+    const dead = await waitUntil('heartbeat timeout', () => closes.find((c) => c.reason === 'heartbeat timeout'), {
+      timeout: 3_000,
+    });
     await waitUntil('a new connection', () => timeline.first('open', dead.at), { timeout: 3_000 });
     socket.send('f');
     await waitUntil('f at the server', () => r.server.texts().includes('6:f'), { timeout: 1_000 });
     const [first, second] = r.server.connections;
     expect(first!.messages.map((m) => m.data).filter((m) => m !== 'ping')).toEqual(['1:a', '2:b']);
-    expect(second!.messages.map((m) => m.data).filter((m) => m !== 'ping')).toEqual([
-      '3:c',
-      '4:d',
-      '5:e',
-      '6:f',
-    ]);
+    expect(second!.messages.map((m) => m.data).filter((m) => m !== 'ping')).toEqual(['3:c', '4:d', '5:e', '6:f']);
     findings.record('half-open-replay', {
       sentOnDeadLinkBeforeDetection: 3,
       deliveredAfterReconnect: 3,
@@ -122,11 +106,9 @@ describe('HeartbeatSocket through a fault proxy', () => {
     await waitUntil('a first pong', () => timeline.count('heartbeat') >= 1, { timeout: 3_000 });
     r.proxy.setMode('blackhole');
     r.proxy.setMode('pass');
-    const dead = await waitUntil(
-      'heartbeat timeout',
-      () => closes.find((c) => c.reason === 'heartbeat timeout'),
-      { timeout: 3_000 },
-    );
+    const dead = await waitUntil('heartbeat timeout', () => closes.find((c) => c.reason === 'heartbeat timeout'), {
+      timeout: 3_000,
+    });
     await waitUntil('a new connection', () => timeline.first('open', dead.at), { timeout: 3_000 });
     const liveBeforeClose = r.proxy.live;
     socket.close();

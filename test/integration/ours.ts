@@ -16,11 +16,7 @@ export const FAST = {
   minUptime: 200,
 } satisfies Options;
 
-export function ours(
-  cleanup: Cleanup,
-  url: string | URL | UrlProvider,
-  options: Options = {},
-): HeartbeatSocket {
+export function ours(cleanup: Cleanup, url: string | URL | UrlProvider, options: Options = {}): HeartbeatSocket {
   const socket = new HeartbeatSocket(url, undefined, { ...FAST, ...options });
   cleanup.add(() => socket.close());
   return socket;

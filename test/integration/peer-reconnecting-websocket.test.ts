@@ -276,9 +276,7 @@ describe('reconnecting-websocket 4.4.0, measured', () => {
     expect(after).toBeGreaterThanOrEqual(2);
     findings.record('close-4001', {
       connectionsIn600msAfterFirstClose: after - 1,
-      firstCloseCode: (timeline.entries.find((e) => e.label === 'close')?.detail as
-        | { code: number }
-        | undefined)?.code,
+      firstCloseCode: (timeline.entries.find((e) => e.label === 'close')?.detail as { code: number } | undefined)?.code,
       watchedMs: Date.now() - t,
     });
   });
@@ -346,7 +344,7 @@ describe('reconnecting-websocket 4.4.0, measured', () => {
   });
 
   it.each([
-    ['with close() calls mixed in (the HeartbeatSocket hammer\'s mix)', true],
+    ["with close() calls mixed in (the HeartbeatSocket hammer's mix)", true],
     ['reconnect() and network faults only', false],
   ] as const)('reconnect() hammered, %s: never two live sockets at the server', async (_label, withClose) => {
     const r = await rig();

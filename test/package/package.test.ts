@@ -31,7 +31,14 @@ const node = (file: string, source: string) => {
 
 describe('the published package', () => {
   it('has every file package.json names', () => {
-    const named = [pkg.main, pkg.module, pkg.types, pkg.unpkg, pkg.jsdelivr, ...JSON.stringify(pkg.exports['.']).match(/\.\/dist\/[^"]+/g)!];
+    const named = [
+      pkg.main,
+      pkg.module,
+      pkg.types,
+      pkg.unpkg,
+      pkg.jsdelivr,
+      ...JSON.stringify(pkg.exports['.']).match(/\.\/dist\/[^"]+/g)!,
+    ];
     for (const file of named) expect(existsSync(dist(file)), file).toBe(true);
     expect(pkg.files).toEqual(['dist']);
     expect(pkg.sideEffects).toBe(false);
@@ -41,15 +48,23 @@ describe('the published package', () => {
   it('has zero runtime dependencies', () => {
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(pkg.peerDependencies ?? {}).toEqual({});
-    for (const file of [pkg.module, pkg.main]) expect(readFileSync(dist(file), 'utf8')).not.toMatch(/\brequire\(|^import /m);
+    for (const file of [pkg.module, pkg.main])
+      expect(readFileSync(dist(file), 'utf8')).not.toMatch(/\brequire\(|^import /m);
   });
 
   it('works with require() from CommonJS', () => {
-    expect(node('a.cjs', "const m = require('heartbeat-ws'); console.log(typeof m.HeartbeatSocket, m.HeartbeatSocket.OPEN)")).toBe('function 1');
+    expect(
+      node('a.cjs', "const m = require('heartbeat-ws'); console.log(typeof m.HeartbeatSocket, m.HeartbeatSocket.OPEN)"),
+    ).toBe('function 1');
   });
 
   it('works with import from ES modules', () => {
-    expect(node('b.mjs', "import { HeartbeatSocket } from 'heartbeat-ws'; console.log(typeof HeartbeatSocket, HeartbeatSocket.CLOSED)")).toBe('function 3');
+    expect(
+      node(
+        'b.mjs',
+        "import { HeartbeatSocket } from 'heartbeat-ws'; console.log(typeof HeartbeatSocket, HeartbeatSocket.CLOSED)",
+      ),
+    ).toBe('function 3');
   });
 
   it('defines the global HeartbeatWS namespace when loaded by a <script> tag', () => {
@@ -76,7 +91,10 @@ describe('the published package', () => {
 
   it('passes @arethetypeswrong/cli on the packed tarball', () => {
     // Exits non-zero on any problem; the table goes to the log.
-    const out = execFileSync(join(root, 'node_modules/.bin/attw'), ['--pack', '.', '--format', 'ascii'], { cwd: root, encoding: 'utf8' });
+    const out = execFileSync(join(root, 'node_modules/.bin/attw'), ['--pack', '.', '--format', 'ascii'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(out).toContain('No problems found');
   }, 60_000);
 });
