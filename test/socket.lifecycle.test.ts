@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HeartbeatSocket } from '../src/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { makeSocket, URL_ } from './helpers/socket';
+import { captureReported, makeSocket, URL_ } from './helpers/socket';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -172,16 +172,7 @@ describe('reconnection with backoff', () => {
   });
 
   it('keeps reconnecting when shouldReconnect throws, and reports the error', async () => {
-    const errors: unknown[] = [];
-    const original = globalThis.queueMicrotask;
-    globalThis.queueMicrotask = (fn) =>
-      original(() => {
-        try {
-          fn();
-        } catch (e) {
-          errors.push(e);
-        }
-      });
+    const { errors, restore } = captureReported();
     try {
       const { socket } = makeSocket({
         shouldReconnect: () => {
@@ -194,7 +185,7 @@ describe('reconnection with backoff', () => {
       expect(socket.state).toBe('reconnecting');
       expect(errors).toEqual([new Error('bug')]);
     } finally {
-      globalThis.queueMicrotask = original;
+      restore();
     }
   });
 });

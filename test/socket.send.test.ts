@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HeartbeatSocket } from '../src/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { makeSocket } from './helpers/socket';
+import { captureReported, makeSocket } from './helpers/socket';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -180,16 +180,7 @@ describe("WebSocket's surface", () => {
   });
 
   it('keeps working when an on… handler throws, and reports the error', async () => {
-    const errors: unknown[] = [];
-    const original = globalThis.queueMicrotask;
-    globalThis.queueMicrotask = (fn) =>
-      original(() => {
-        try {
-          fn();
-        } catch (e) {
-          errors.push(e);
-        }
-      });
+    const { errors, restore } = captureReported();
     try {
       const { socket, ofType } = makeSocket();
       socket.send('queued');
@@ -202,7 +193,7 @@ describe("WebSocket's surface", () => {
       expect(FakeWebSocket.last.sent).toEqual(['queued']);
       expect(errors).toEqual([new Error('handler bug')]);
     } finally {
-      globalThis.queueMicrotask = original;
+      restore();
     }
   });
 

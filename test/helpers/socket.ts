@@ -26,3 +26,21 @@ export function makeSocket(options: Options = {}, url: UrlInput = URL_, protocol
   const ofType = <E extends Event>(type: string) => events.filter((e) => e.type === type).map((e) => e.event as E);
   return { socket, events, types, ofType };
 }
+
+/**
+ * Catches what the socket reports as uncaught (it throws from a queued microtask, outside the
+ * call that failed), so a test can assert it. `restore()` puts the global back.
+ */
+export function captureReported(): { errors: unknown[]; restore: () => void } {
+  const errors: unknown[] = [];
+  const original = globalThis.queueMicrotask;
+  globalThis.queueMicrotask = (fn) =>
+    original(() => {
+      try {
+        fn();
+      } catch (e) {
+        errors.push(e);
+      }
+    });
+  return { errors, restore: () => (globalThis.queueMicrotask = original) };
+}
