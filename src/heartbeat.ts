@@ -51,6 +51,7 @@ export interface Heartbeat {
 export const MAX_PINGS = 64;
 
 export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHooks): Heartbeat {
+  const { interval, timeout, ping } = o;
   let timer: unknown;
   /** When the unanswered ping went out; -1 while none is outstanding. */
   let pingAt = -1;
@@ -65,17 +66,20 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   const call = (value: unknown, ...args: unknown[]): Data =>
     typeof value === 'function' ? value(...args) : (value as Data);
 
-  const sendPing = (): void => {
-    if (o.ping === false) return;
-    // A server that never answers must not grow this without bound.
-    if (pings.push(clock.now()) > MAX_PINGS) pings.shift();
-    hooks.send(call(o.ping), true);
-  };
-
   const arm = (ms: number): void => {
     clock.clearTimeout(timer);
     due = clock.now() + ms;
     timer = clock.setTimeout(tick, ms);
+  };
+
+  /** A ping goes out now (none when only watching), to be answered within `limit` ms. */
+  const sendPing = (limit: number): void => {
+    arm(limit);
+    pingAt = clock.now();
+    if (ping === false) return;
+    // A server that never answers must not grow this without bound.
+    if (pings.push(pingAt) > MAX_PINGS) pings.shift();
+    hooks.send(call(ping), true);
   };
 
   const stop = (): void => {
@@ -87,20 +91,16 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
 
   const probe = (quick = true): void => {
     if (timer === undefined) return;
-    const now = clock.now();
-    const limit = quick ? Math.min(o.timeout, o.probeTimeout) : o.timeout;
-    if (pingAt < 0) {
-      pingAt = now;
-      arm(limit);
-      sendPing();
-    } else if (now + limit < due) arm(limit);
+    const limit = quick ? Math.min(timeout, o.probeTimeout) : timeout;
+    if (pingAt < 0) sendPing(limit);
+    else if (clock.now() + limit < due) arm(limit);
   };
 
   const tick = (): void => {
     const now = clock.now();
     // Some runtimes fire a timer a millisecond early; act only once the deadline has passed.
     if (now < due) return arm(due - now);
-    if (now - due > o.timeout) {
+    if (now - due > timeout) {
       pingAt = -1;
       probe();
       return hooks.woke();
@@ -110,30 +110,26 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       return hooks.dead();
     }
     // Watching only (ping: false): traffic since the last check is proof enough.
-    if (o.ping === false && seen) {
+    if (ping === false && seen) {
       seen = false;
-      return arm(o.interval);
+      return arm(interval);
     }
-    pingAt = now;
-    arm(o.timeout);
-    sendPing();
+    sendPing(timeout);
   };
 
   return {
     start() {
-      pingAt = -1;
+      stop();
       seen = false;
-      pings = [];
-      arm(o.interval);
+      arm(interval);
     },
     stop,
     receive(data) {
-      const sentAt = pingAt;
       const now = clock.now();
-      if (sentAt < 0) seen = true;
+      if (pingAt < 0) seen = true;
       else {
+        arm(ping === false ? interval : Math.max(0, pingAt + interval - now));
         pingAt = -1;
-        arm(o.ping === false ? o.interval : Math.max(0, sentAt + o.interval - now));
         hooks.alive();
       }
       // A pong answers the oldest unanswered ping, whatever arrived in between: any message

@@ -3,7 +3,7 @@ import type { LifecycleSignal } from './env/lifecycle';
 import { closeEvent, customEvent, type HeartbeatSocketEventMap } from './events';
 import { type Heartbeat, heartbeat, MAX_PINGS } from './heartbeat';
 import { type Data, fail, type Options, resolveOptions, type UrlProvider } from './options';
-import { byteLength, type DropReason, isData, Queue } from './queue';
+import { byteLength, type DropReason, isData, type Queue, queue as makeQueue } from './queue';
 
 /** A finer `readyState`: `reconnecting` is the wait for a backoff delay. */
 export type SocketState = 'connecting' | 'open' | 'closing' | 'closed' | 'reconnecting';
@@ -90,8 +90,9 @@ interface Machine {
   /** Set by the user, applied to every later connection. */
   binaryType: BinaryType | undefined;
   send(data: Data): void;
-  close(code: number, reason: string): void;
-  reconnect(code: number, reason: string): void;
+  /** Defaults: code 1000, reason ''. */
+  close(code?: number, reason?: string): void;
+  reconnect(code?: number, reason?: string): void;
   retryCount(): number;
   stats(): SocketStats;
   probe(): void;
@@ -204,8 +205,7 @@ export class HeartbeatSocket extends EventTarget {
    * closing handshake (at most `connectionTimeout` ms); the `close` event ends it. The queue is
    * kept for a later `reconnect()`; `clearQueue()` discards it.
    */
-  close(code = 1000, reason = ''): void {
-    checkClose(code, reason);
+  close(code?: number, reason?: string): void {
     this.#m.close(code, reason);
   }
 
@@ -220,8 +220,7 @@ export class HeartbeatSocket extends EventTarget {
    * Drops the current connection, if any (a `close` event reports it), resets the backoff and
    * connects at once. Also starts a socket that was closed, gave up, or started closed.
    */
-  reconnect(code = 1000, reason = ''): void {
-    checkClose(code, reason);
+  reconnect(code?: number, reason?: string): void {
     this.#m.reconnect(code, reason);
   }
 
@@ -260,8 +259,9 @@ function machine(
 ): Machine {
   // `[x].flat()` is x's items for an array, else [x] (as for `protocols` below).
   const target = typeof input === 'function' ? input : [input].flat().map(toWebSocketUrl);
-  const first = typeof target === 'function' ? '' : target[0];
-  if (first === undefined) throw new SyntaxError('heartbeat-ws: the list of URLs is empty');
+  /** The URL of the current or last attempt. */
+  let url: string | undefined = typeof target === 'function' ? '' : target[0];
+  if (url === undefined) throw new SyntaxError('heartbeat-ws: the list of URLs is empty');
   // A string, or an array of strings, passes.
   if (protocols != null && ![protocols].flat().every((p) => typeof p === 'string')) {
     fail(TypeError, 'protocols', 'a string or an array of strings', protocols);
@@ -270,8 +270,6 @@ function machine(
   const o = resolveOptions(options);
   const clock = o.clock;
 
-  /** The URL of the current or last attempt. */
-  let url = first;
   let ws: WebSocket | undefined;
   let phase: Phase = CLOSED;
   /** Bumped whenever the current attempt or connection is superseded: late callbacks compare it. */
@@ -287,13 +285,15 @@ function machine(
   let frozen = false;
   /** Sends wait in the queue until a probe of a possibly dead link is answered. */
   let holding = false;
-  let uninstall: (() => void) | undefined;
+  let uninstall: (() => void) | false | undefined;
   /** Sockets let go of that have not reported their close yet: close() ends them for good. */
   const abandoned = new Set<WebSocket>();
   let attempts = 0;
   let opens = 0;
   let dropped = 0;
   let lastRtt = -1;
+  let rttSum = 0;
+  let rtts = 0;
   /**
    * Delivery accounting for replayUnconfirmed, in messages since the socket was made: how many
    * went into `unconfirmed`, how many left its head (confirmed, pushed out or replayed), and the
@@ -303,12 +303,13 @@ function machine(
   let released = 0;
   let marks: number[] = [];
   let seq = 0;
-  let rttSum = 0;
-  let rtts = 0;
 
   // The `on…` handler runs first, then the listeners, as in reconnecting-websocket. A throwing
   // handler is reported as uncaught (like a throwing listener) and never breaks the state machine.
-  const emit = (event: Event): void => {
+  // With `debug`, every event is logged as it goes out.
+  const emit = (event: Event, ...why: unknown[]): void => {
+    const detail: unknown = (event as CustomEvent).detail;
+    log(event.type, ...why, ...(detail ? [detail] : []));
     try {
       (socket as unknown as Record<string, EventHandler<Event>>)[`on${event.type}`]?.call(socket, event);
     } catch (error) {
@@ -321,15 +322,11 @@ function machine(
     if (o.debug) console.debug('[heartbeat-ws]', ...args);
   };
 
-  // A clock's clearTimeout takes undefined (no timer) as a no-op, as the globals do.
-  const clearTimer = (): void => {
+  /** Replaces the lifecycle timer: `fn` in `ms` ms, or none. */
+  const setTimer = (fn?: () => void, ms?: number): void => {
+    // A clock's clearTimeout takes undefined (no timer) as a no-op, as the globals do.
     clock.clearTimeout(timer);
-    timer = undefined;
-  };
-
-  const setTimer = (ms: number, fn: () => void): void => {
-    clearTimer();
-    timer = clock.setTimeout(fn, ms);
+    timer = fn && clock.setTimeout(fn, ms as number);
   };
 
   const stable = (): boolean => clock.now() - openedAt >= o.minUptime;
@@ -339,22 +336,18 @@ function machine(
     emit(customEvent('drop', { data, reason }));
   };
 
-  const queue = new Queue(o, drop);
+  const queue = makeQueue(o, drop);
 
   /** Messages written but not yet confirmed by a pong (replayUnconfirmed). */
-  const unconfirmed = o.replayUnconfirmed
-    ? new Queue({ ...o, queueOverflow: 'drop-oldest' }, (data) => {
-        released++;
-        drop(data, 'unconfirmed');
-      })
-    : undefined;
+  const unconfirmed =
+    o.replayUnconfirmed &&
+    makeQueue({ ...o, queueOverflow: 'drop-oldest' }, (data) => {
+      released++;
+      drop(data, 'unconfirmed');
+    });
 
   /** Writes to the current socket if it is truly OPEN; false leaves the message to the queue. */
-  const write = (data: Data): boolean => {
-    if (!ws || ws.readyState !== OPEN) return false;
-    ws.send(data as string);
-    return true;
-  };
+  const write = (data: Data): boolean => ws?.readyState === OPEN && (ws.send(data as string), true);
 
   /** Writes a user message, keeping it until confirmed when replayUnconfirmed is on. */
   const deliver = (data: Data): boolean => {
@@ -366,6 +359,9 @@ function machine(
     return true;
   };
 
+  /** Sends every message the queue holds that the socket will take. */
+  const flush = (): number => queue.drain(deliver);
+
   const hb: Heartbeat | undefined =
     o.heartbeat &&
     heartbeat(o.heartbeat, clock, {
@@ -373,18 +369,18 @@ function machine(
         if (ping && unconfirmed && marks.push(written) > MAX_PINGS) marks.shift();
         write(data);
       },
-      dead: () => lost(detach(4000, 'heartbeat timeout', true), 'heartbeat timeout'),
+      dead: () => lost(detach(4000, 'heartbeat timeout', true), abnormal('heartbeat timeout')),
       alive: () => {
         // A probe was answered: what waited for it goes out.
         if (holding) {
           holding = false;
-          queue.drain(deliver);
+          flush();
         }
       },
       pong: (rtt) => {
         // The pong proves the server got every message written before its ping.
         const mark = marks.shift() ?? 0;
-        for (; released < mark && unconfirmed?.shift() !== undefined; released++);
+        for (; released < mark && unconfirmed && unconfirmed.shift() !== undefined; released++);
         lastRtt = rtt;
         rttSum += rtt;
         rtts++;
@@ -397,12 +393,11 @@ function machine(
     const current = ++epoch;
     attempts++;
     phase = CONNECTING;
-    const lifecycle = o.lifecycle;
-    if (!uninstall && lifecycle) uninstall = lifecycle(signal);
-    setTimer(o.connectionTimeout, () => {
+    uninstall ||= o.lifecycle && o.lifecycle(signal);
+    setTimer(() => {
       emit(new Event('error'));
-      lost(detach(), 'connection timeout');
-    });
+      lost(detach(), abnormal('connection timeout'));
+    }, o.connectionTimeout);
     if (typeof target !== 'function') return open(target[endpoint % target.length] as string, current);
     new Promise<string | URL>((resolve) => resolve(target())).then(toWebSocketUrl).then(
       (next) => current === epoch && open(next, current),
@@ -411,43 +406,36 @@ function machine(
   };
 
   const open = (next: string, current: number): void => {
-    url = next;
-    log('connect', redact(next));
-    let created: WebSocket;
+    log('connect', redact((url = next)));
     try {
-      created = new o.WebSocket(next, subprotocols);
+      ws = new o.WebSocket(next, subprotocols);
     } catch (error) {
       // Deferred so that a failure inside the constructor still reaches listeners added after it.
       queueMicrotask(() => current === epoch && failed(error, 'constructor failed'));
       return;
     }
-    ws = created;
-    if (m.binaryType) created.binaryType = m.binaryType;
-    for (const type of EVENTS) created.addEventListener(type, on);
+    if (m.binaryType) ws.binaryType = m.binaryType;
+    for (const type of EVENTS) ws.addEventListener(type, on);
   };
 
-  // One listener for the four events of every socket this one makes. Its `error` part stays
-  // attached even to abandoned sockets: the `ws` package throws an unhandled 'error' without a
-  // listener (e.g. for a socket closed while CONNECTING); events of any socket but the current
-  // one are ignored, so no late event of an abandoned socket reaches the user.
+  // One listener for the four events of every socket this one makes. It stays attached to
+  // abandoned sockets: the `ws` package throws an unhandled 'error' without a listener (e.g. for
+  // a socket closed while CONNECTING), and their `close` tells when they are really gone. Events
+  // of any socket but the current one go no further, so no late event reaches the user.
   const on = (event: Event): void => {
-    if (event.target !== ws) {
-      if (event.type === 'close') abandoned.delete(event.target as WebSocket);
-      return;
-    }
     const type = event.type;
-    if (type === 'message') {
-      const data: unknown = (event as MessageEvent).data;
+    if (event.target !== ws) {
+      if (type === 'close') abandoned.delete(event.target as WebSocket);
+    } else if (type === 'message') {
       // Re-dispatched as our own event, initialised from the socket's: its data and origin (the
       // rest of a WebSocket message event's fields are the defaults anyway).
-      if (!hb?.receive(data)) emit(new MessageEvent(type, event as MessageEventInit));
+      if (!hb?.receive((event as MessageEvent).data)) emit(new MessageEvent(type, event as MessageEventInit));
     } else if (type === 'open') {
-      clearTimer();
+      setTimer();
       phase = OPEN;
       holding = false;
       opens++;
       openedAt = clock.now();
-      log('open');
       hb?.start();
       const current = epoch;
       emit(new Event(type));
@@ -455,51 +443,48 @@ function machine(
       // `open` is the first message on the wire; unless a listener closed or reconnected.
       // With replayUnconfirmed, a ping right behind the backlog confirms it one round trip after
       // the open instead of one interval: a fault in that window would send it all again.
-      if (current === epoch && queue.drain(deliver) && unconfirmed) hb?.probe(false);
+      if (current === epoch && flush() && unconfirmed) hb?.probe(false);
     } else if (type === 'close') {
       const { code, reason, wasClean } = event as CloseEvent;
-      // A closing handshake that close() started and the server finished: everything arrived.
-      if (wasClean && phase === CLOSING) while (unconfirmed?.shift() !== undefined) released++;
-      detach();
       const ended = closeEvent(code, reason, wasClean);
-      if (phase === CLOSING) finish(ended);
-      else lost(ended);
+      if (phase === CLOSING) {
+        // A closing handshake that close() started and the server finished: everything arrived.
+        if (wasClean) while (unconfirmed && unconfirmed.shift() !== undefined) released++;
+        detach();
+        finish(ended);
+      } else lost(detach(), ended);
     } else emit(new Event(type)); // error
   };
 
   /** An attempt failed before it had a socket (URL provider, constructor). */
   const failed = (error: unknown, why: string): void => {
-    log(why, error);
-    emit(Object.assign(new Event('error'), { error }));
-    lost(undefined, why);
+    emit(Object.assign(new Event('error'), { error }), why, error);
+    lost(undefined, abnormal(why));
   };
 
-  /** `ended` if it is a close event, else an abnormal one (1006) made from `why`. */
-  const ending = (ended: CloseEvent | WebSocket | undefined, why?: string): CloseEvent =>
-    ended instanceof Event ? (ended as CloseEvent) : closeEvent(1006, why as string, false);
-
   /**
-   * The current attempt or connection ended without `close()`: report it, then retry with
-   * backoff, or give up (maxRetries, shouldReconnect) and stay CLOSED.
-   *
-   * @param ended - the close event to report; made from `why` when there is none.
+   * The current attempt or connection ended without `close()`: report it (unless no socket was
+   * made, and a retry follows), then retry with backoff, or give up (maxRetries,
+   * shouldReconnect) and stay CLOSED.
    */
-  const lost = (ended: CloseEvent | WebSocket | undefined, why?: string): void => {
-    clearTimer();
-    hb?.stop();
+  const lost = (hadSocket: WebSocket | undefined, event: CloseEvent): void => {
+    setTimer();
     // A connection that stayed up resets the backoff and keeps its endpoint; anything shorter
     // is a failed attempt, and a list of endpoints moves on to the next.
     if (openedAt >= 0 && stable()) retries = 0;
     else endpoint++;
     openedAt = -1;
-    const event = ending(ended, why);
-    const hadSocket = ended !== undefined;
-    const retry = retries < o.maxRetries && (!hadSocket || shouldReconnect(event));
+    let retry = retries < o.maxRetries;
+    // A throwing shouldReconnect is reported and counts as "yes".
+    try {
+      if (retry && hadSocket) retry = o.shouldReconnect(event) !== false;
+    } catch (error) {
+      report(error);
+    }
     phase = retry ? RECONNECTING : CLOSED;
     if (!retry) uninstallHooks();
-    log('lost', event.code, event.reason, retry);
     const current = ++epoch;
-    if (hadSocket || !retry) emit(event);
+    if (hadSocket || !retry) emit(event, event.code, event.reason, retry ? 'retry' : 'give up');
     if (retry && current === epoch) schedule();
   };
 
@@ -508,8 +493,7 @@ function machine(
   const schedule = (): void => {
     const attempt = offline ? 0 : ++retries;
     const delay = backoffDelay(offline ? 1e9 : attempt, o, o.random);
-    phase = RECONNECTING;
-    setTimer(delay, connect);
+    setTimer(connect, delay);
     emit(customEvent('reconnecting', { attempt, delay }));
   };
 
@@ -522,7 +506,7 @@ function machine(
       // A page that holds an open WebSocket is kept out of the back/forward cache: let go of it.
       frozen = true;
       epoch++;
-      clearTimer();
+      setTimer();
       openedAt = -1;
       phase = RECONNECTING;
       if (detach(1000, 'page hidden')) emit(closeEvent(1001, 'page hidden'));
@@ -535,7 +519,7 @@ function machine(
       offline = frozen = false;
       retries = 0;
     }
-    if (was === OPEN) socket.probe();
+    if (was === OPEN) m.probe();
     else if (was === RECONNECTING && what !== 'offline') connect();
   };
 
@@ -543,62 +527,43 @@ function machine(
   // closing handshake are ended for good where the implementation can (the `ws` package keeps a
   // socket and a 30 s timer for a handshake a dead link never answers).
   const uninstallHooks = (): void => {
-    uninstall?.();
-    uninstall = undefined;
-    offline = frozen = false;
-    for (const old of abandoned) terminate(old);
+    if (uninstall) uninstall();
+    uninstall = offline = frozen = false;
+    for (const old of abandoned) end(old, true);
     abandoned.clear();
   };
 
   /** The closing handshake `close()` asked for is over (or timed out). */
-  const finish = (ended: CloseEvent | WebSocket | undefined, why?: string): void => {
-    clearTimer();
+  const finish = (event: CloseEvent): void => {
+    setTimer();
     openedAt = -1;
     phase = CLOSED;
-    emit(ending(ended, why));
-  };
-
-  /** Asks the user's shouldReconnect; a throwing one is reported and counts as "yes". */
-  const shouldReconnect = (event: CloseEvent): boolean => {
-    try {
-      return o.shouldReconnect(event) !== false;
-    } catch (error) {
-      report(error);
-      return true;
-    }
+    emit(event);
   };
 
   /**
-   * Lets go of the current socket at once: closes it (no waiting for a handshake on a link
-   * that may be dead), keeps only the error listener, and returns it.
+   * Lets go of the current socket at once: closes it, or with `dead` ends it without a
+   * handshake a dead link would never answer, and returns it.
    */
   const detach = (code?: number, reason?: string, dead?: boolean): WebSocket | undefined => {
     const old = ws;
-    if (!old) return undefined;
-    ws = undefined;
-    hb?.stop();
-    // What the dead connection may have lost goes out first on the next one.
-    if (unconfirmed) queue.prepend(unconfirmed);
-    released = written;
-    marks = [];
-    // `error` stays (see `on`), and `close` to learn when it is really gone.
-    old.removeEventListener('open', on);
-    old.removeEventListener('message', on);
-    if (dead) terminate(old);
-    else if (old.readyState < CLOSING) {
-      try {
-        old.close(code, reason);
-      } catch {
-        // Closing is best effort: the socket is already out of our hands.
-      }
+    if (old) {
+      ws = undefined;
+      hb?.stop();
+      // What the dead connection may have lost goes out first on the next one.
+      if (unconfirmed) queue.prepend(unconfirmed);
+      released = written;
+      marks = [];
+      end(old, dead, code, reason);
+      if (old.readyState !== CLOSED) abandoned.add(old);
     }
-    if (old.readyState !== CLOSED) abandoned.add(old);
     return old;
   };
 
   const m: Machine = {
     get url() {
-      return url;
+      // Never undefined: an empty list threw above.
+      return url as string;
     },
     get phase() {
       return phase;
@@ -612,32 +577,36 @@ function machine(
     send(data) {
       let message = isData(data) ? data : String(data);
       if (o.stamp) message = o.stamp(message, ++seq);
-      if (phase === OPEN && !holding && deliver(message)) return;
-      queue.push(message);
+      if (phase !== OPEN || holding || !deliver(message)) queue.push(message);
     },
 
-    close(code, reason) {
+    close(code = 1000, reason = '') {
+      checkClose(code, reason);
       const was = phase;
       if (was === CLOSED || was === CLOSING) return;
       epoch++;
-      clearTimer();
       hb?.stop();
       uninstallHooks();
       if (was === OPEN && ws) {
         phase = CLOSING;
         ws.close(code, reason);
-        setTimer(o.connectionTimeout, () => finish(detach(undefined, undefined, true), 'close timeout'));
+        setTimer(() => {
+          detach(undefined, undefined, true);
+          finish(abnormal('close timeout'));
+        }, o.connectionTimeout);
         return;
       }
+      setTimer();
       detach(code, reason);
       phase = CLOSED;
       emit(closeEvent(code, reason));
     },
 
-    reconnect(code, reason) {
+    reconnect(code = 1000, reason = '') {
+      checkClose(code, reason);
       retries = 0;
       const current = ++epoch;
-      clearTimer();
+      setTimer();
       openedAt = -1;
       if (detach(code, reason)) {
         phase = RECONNECTING;
@@ -661,7 +630,7 @@ function machine(
       queued: queue.length,
       queuedBytes: queue.bytes,
       dropped,
-      unconfirmed: unconfirmed?.length ?? 0,
+      unconfirmed: unconfirmed ? unconfirmed.length : 0,
     }),
 
     probe() {
@@ -675,18 +644,22 @@ function machine(
   return m;
 }
 
+/** An abnormal close (1006) for a connection or attempt that ended without a close frame. */
+const abnormal = (why: string): CloseEvent => closeEvent(1006, why, false);
+
 /**
- * Ends a socket without a closing handshake where the implementation offers it (the `ws`
- * package's `terminate()`): a dead link would never answer one. Browsers have no such call, so
- * there it is a `close()` and the browser's own timeout.
+ * Ends a socket: `close(code, reason)`, or with `dead` at once without a closing handshake where
+ * the implementation offers it (the `ws` package's `terminate()`): a dead link would never
+ * answer one. Browsers have no such call, so there it is a `close()` and the browser's own
+ * timeout.
  */
-const terminate = (ws: WebSocket): void => {
+const end = (ws: WebSocket, dead?: boolean, code?: number, reason?: string): void => {
   try {
-    const end = (ws as WebSocket & { terminate?: () => void }).terminate;
-    if (end) end.call(ws);
-    else if (ws.readyState < CLOSING) ws.close(4000, 'heartbeat timeout');
+    const kill = dead && (ws as WebSocket & { terminate?: () => void }).terminate;
+    if (kill) kill.call(ws);
+    else if (ws.readyState < CLOSING) ws.close(code, reason);
   } catch {
-    // Best effort, as for close().
+    // Closing is best effort: the socket is already out of our hands.
   }
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byteLength, type DropReason, Queue } from '../src/queue';
+import { byteLength, type DropReason, queue } from '../src/queue';
 
 const make = (
   maxEnqueuedMessages = 100,
@@ -7,7 +7,7 @@ const make = (
   queueOverflow: 'drop-newest' | 'drop-oldest' = 'drop-newest',
 ) => {
   const drops: [unknown, DropReason][] = [];
-  const q = new Queue({ maxEnqueuedMessages, maxEnqueuedBytes, queueOverflow }, (d, r) => drops.push([d, r]));
+  const q = queue({ maxEnqueuedMessages, maxEnqueuedBytes, queueOverflow }, (d, r) => drops.push([d, r]));
   return { q, drops };
 };
 
