@@ -69,7 +69,8 @@ export function toWebSocketUrl(input: string | URL): string {
   }
   if (!url || !/^wss?:$/.test(url.protocol) || url.hash) {
     throw new SyntaxError(
-      `heartbeat-ws: ${JSON.stringify(text)} is not a WebSocket URL (ws:, wss:, http: or https:, no #fragment)`,
+      // Redacted: the message may reach logs, the URL a token.
+      `heartbeat-ws: ${JSON.stringify(redact(text))} is not a WebSocket URL (ws:, wss:, http: or https:, no #fragment)`,
     );
   }
   return url.href;
@@ -306,10 +307,9 @@ function machine(
 
   // The `on…` handler runs first, then the listeners, as in reconnecting-websocket. A throwing
   // handler is reported as uncaught (like a throwing listener) and never breaks the state machine.
-  // With `debug`, every event is logged as it goes out.
+  // With `debug`, every event is logged as it goes out, with `why` (never a message's data).
   const emit = (event: Event, ...why: unknown[]): void => {
-    const detail: unknown = (event as CustomEvent).detail;
-    log(event.type, ...why, ...(detail ? [detail] : []));
+    log(event.type, ...why);
     try {
       (socket as unknown as Record<string, EventHandler<Event>>)[`on${event.type}`]?.call(socket, event);
     } catch (error) {
@@ -333,7 +333,7 @@ function machine(
 
   const drop = (data: Data, reason: DropReason): void => {
     dropped++;
-    emit(customEvent('drop', { data, reason }));
+    emit(customEvent('drop', { data, reason }), reason);
   };
 
   const queue = makeQueue(o, drop);
@@ -384,7 +384,7 @@ function machine(
         lastRtt = rtt;
         rttSum += rtt;
         rtts++;
-        emit(customEvent('heartbeat', { rtt }));
+        emit(customEvent('heartbeat', { rtt }), rtt);
       },
       woke: () => (holding = true),
     });
@@ -394,10 +394,7 @@ function machine(
     attempts++;
     phase = CONNECTING;
     uninstall ||= o.lifecycle && o.lifecycle(signal);
-    setTimer(() => {
-      emit(new Event('error'));
-      lost(detach(), abnormal('connection timeout'));
-    }, o.connectionTimeout);
+    setTimer(() => attemptFailed(new Event('error'), 'connection timeout'), o.connectionTimeout);
     if (typeof target !== 'function') return open(target[endpoint % target.length] as string, current);
     new Promise<string | URL>((resolve) => resolve(target())).then(toWebSocketUrl).then(
       (next) => current === epoch && open(next, current),
@@ -457,9 +454,17 @@ function machine(
   };
 
   /** An attempt failed before it had a socket (URL provider, constructor). */
-  const failed = (error: unknown, why: string): void => {
-    emit(Object.assign(new Event('error'), { error }), why, error);
-    lost(undefined, abnormal(why));
+  const failed = (error: unknown, why: string): void =>
+    attemptFailed(Object.assign(new Event('error'), { error }), why);
+
+  /**
+   * The current attempt failed: an `error` event, then the attempt is lost; unless a listener
+   * called close() or reconnect(), which decided what comes next.
+   */
+  const attemptFailed = (error: Event, why: string): void => {
+    const current = epoch;
+    emit(error, why);
+    if (current === epoch) lost(detach(), abnormal(why));
   };
 
   /**
@@ -494,7 +499,7 @@ function machine(
     const attempt = offline ? 0 : ++retries;
     const delay = backoffDelay(offline ? 1e9 : attempt, o, o.random);
     setTimer(connect, delay);
-    emit(customEvent('reconnecting', { attempt, delay }));
+    emit(customEvent('reconnecting', { attempt, delay }), attempt, delay);
   };
 
   /** What the page tells (see `LifecycleSignal`), acted on. */
@@ -519,7 +524,8 @@ function machine(
       offline = frozen = false;
       retries = 0;
     }
-    if (was === OPEN) m.probe();
+    // Through the class, so that a subclass's probe() is the one called.
+    if (was === OPEN) socket.probe();
     else if (was === RECONNECTING && what !== 'offline') connect();
   };
 
@@ -527,7 +533,12 @@ function machine(
   // closing handshake are ended for good where the implementation can (the `ws` package keeps a
   // socket and a 30 s timer for a handshake a dead link never answers).
   const uninstallHooks = (): void => {
-    if (uninstall) uninstall();
+    try {
+      if (uninstall) uninstall();
+    } catch (error) {
+      // A custom lifecycle's failure must not leave the socket half closed.
+      report(error);
+    }
     uninstall = offline = frozen = false;
     for (const old of abandoned) end(old, true);
     abandoned.clear();
@@ -585,6 +596,7 @@ function machine(
       const was = phase;
       if (was === CLOSED || was === CLOSING) return;
       epoch++;
+      setTimer();
       hb?.stop();
       uninstallHooks();
       if (was === OPEN && ws) {
@@ -596,7 +608,6 @@ function machine(
         }, o.connectionTimeout);
         return;
       }
-      setTimer();
       detach(code, reason);
       phase = CLOSED;
       emit(closeEvent(code, reason));

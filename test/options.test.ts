@@ -93,6 +93,10 @@ describe('construction-time validation', () => {
     },
   );
 
+  it('keeps credentials and the query string of a bad URL out of the error message', () => {
+    expect(make({}, 'ftp://user:pw@a.test/x?token=SECRET')).toThrow(/"ftp:\/\/a\.test\/x" is not a WebSocket URL/);
+  });
+
   it('maps http: and https: to ws: and wss:, and resolves relative URLs against the page', () => {
     expect(make({}, 'http://a.test/x')().url).toBe('ws://a.test/x');
     expect(make({}, 'https://a.test/x?q=1')().url).toBe('wss://a.test/x?q=1');

@@ -85,6 +85,14 @@ describe('visibility and resume', () => {
     expect(FakeWebSocket.last.sent).toEqual(['ping', 'after resume']);
   });
 
+  it('calls probe() through the socket, so an override of it is the one that runs', () => {
+    const { socket } = makeSocket({ heartbeat: hb });
+    const probe = vi.spyOn(socket, 'probe');
+    FakeWebSocket.last.serverOpen();
+    fire(document, 'resume');
+    expect(probe).toHaveBeenCalledOnce();
+  });
+
   it('does nothing on visibilitychange to hidden', () => {
     const { socket } = makeSocket({ heartbeat: hb });
     FakeWebSocket.last.serverOpen();

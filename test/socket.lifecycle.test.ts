@@ -326,6 +326,50 @@ describe('close()', () => {
     expect(FakeWebSocket.live()).toHaveLength(0);
   });
 
+  it.each([
+    ['the connection timeout', {}, URL_, async () => vi.advanceTimersByTimeAsync(10_000)],
+    ['a rejecting URL provider', {}, () => Promise.reject(new Error('no token')), flush],
+    [
+      'a throwing constructor',
+      {
+        WebSocket: function () {
+          throw new Error('refused');
+        } as never,
+      },
+      URL_,
+      flush,
+    ],
+  ])('stays closed when an error listener calls close() on %s', async (_, options, url, fail) => {
+    const { socket, types } = makeSocket(options, url);
+    socket.addEventListener('error', () => socket.close());
+    await fail();
+    expect(socket.state).toBe('closed');
+    expect(types()).toEqual(['error', 'close']);
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(types()).toEqual(['error', 'close']);
+    expect(FakeWebSocket.live()).toHaveLength(0);
+  });
+
+  it('finishes closing when a custom lifecycle fails to uninstall, and reports that failure', async () => {
+    const { errors, restore } = captureReported();
+    try {
+      const boom = new Error('uninstall failed');
+      const { socket } = makeSocket({
+        lifecycle: () => () => {
+          throw boom;
+        },
+      });
+      socket.close();
+      await flush();
+      expect(errors).toEqual([boom]);
+      expect(socket.state).toBe('closed');
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      restore();
+    }
+  });
+
   it('is a no-op when already closed', () => {
     const { socket, ofType } = makeSocket({ startClosed: true });
     socket.close();
@@ -436,7 +480,7 @@ describe('debug', () => {
       [prefix, 'connect', 'wss://a.test/live'],
       [prefix, 'open'],
       [prefix, 'close', 1006, 'gone', 'retry'],
-      [prefix, 'reconnecting', { attempt: 1, delay: expect.any(Number) }],
+      [prefix, 'reconnecting', 1, expect.any(Number)],
       [prefix, 'close'],
     ]);
     expect(JSON.stringify(log.mock.calls)).not.toMatch(/token|secret/);
