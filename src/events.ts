@@ -54,3 +54,22 @@ export function closeEvent(code: number, reason: string, wasClean = true): Close
 
 /** Creates one of the socket's CustomEvents (global in browsers and Node ≥ 19). */
 export const customEvent = <T>(type: string, detail: T): CustomEvent<T> => new CustomEvent(type, { detail });
+
+/** Throws `error` where the runtime reports uncaught errors, outside the current call. */
+export const report = (error: unknown): void =>
+  queueMicrotask(() => {
+    throw error;
+  });
+
+/**
+ * Calls the user's `fn` with `args`; a throw is reported as uncaught (as a throwing listener
+ * is) and reads as `undefined`, so user code never breaks the socket's own bookkeeping.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const attempt = <T>(fn: ((...args: any[]) => T) | undefined, ...args: unknown[]): T | undefined => {
+  try {
+    return fn?.(...args);
+  } catch (error) {
+    report(error);
+  }
+};

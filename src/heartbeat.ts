@@ -1,4 +1,5 @@
 import type { Clock } from './env/clock';
+import { attempt } from './events';
 import type { Data, ResolvedHeartbeat } from './options';
 
 /** What the heartbeat asks of the socket that owns it. */
@@ -72,14 +73,18 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
     timer = clock.setTimeout(tick, ms);
   };
 
-  /** A ping goes out now (none when only watching), to be answered within `limit` ms. */
+  /**
+   * A ping goes out now, to be answered within `limit` ms; none when only watching, or when the
+   * `ping` function throws (reported): any message still proves life until the deadline.
+   */
   const sendPing = (limit: number): void => {
     arm(limit);
     pingAt = clock.now();
-    if (ping === false) return;
+    const data = ping === false ? undefined : attempt(call, ping);
+    if (data === undefined) return;
     // A server that never answers must not grow this without bound.
     if (pings.push(pingAt) > MAX_PINGS) pings.shift();
-    hooks.send(call(ping), true);
+    hooks.send(data, true);
   };
 
   const stop = (): void => {
@@ -134,13 +139,16 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       }
       // A pong answers the oldest unanswered ping, whatever arrived in between: any message
       // proves life, but only the pong proves the server read everything before its ping.
-      if (o.isPong(data)) {
+      // The user's recognisers and reply run guarded: one that throws (JSON.parse of a message
+      // that is not JSON) is reported, and the message is then taken as an ordinary one.
+      if (attempt(o.isPong, data)) {
         const pingedAt = pings.shift();
         if (pingedAt !== undefined) hooks.pong(now - pingedAt);
         return true;
       }
-      if (!o.isServerPing?.(data)) return false;
-      hooks.send(call(o.serverPingReply, data));
+      if (!attempt(o.isServerPing, data)) return false;
+      const reply = attempt(call, o.serverPingReply, data);
+      if (reply !== undefined) hooks.send(reply);
       return true;
     },
     probe,

@@ -1,6 +1,6 @@
 import { backoffDelay } from './backoff';
 import type { LifecycleSignal } from './env/lifecycle';
-import { closeEvent, customEvent, type HeartbeatSocketEventMap } from './events';
+import { attempt, closeEvent, customEvent, type HeartbeatSocketEventMap, report } from './events';
 import { type Heartbeat, heartbeat, MAX_PINGS } from './heartbeat';
 import { type Data, fail, type Options, resolveOptions, type UrlProvider } from './options';
 import { byteLength, type DropReason, isData, type Queue, queue as makeQueue } from './queue';
@@ -479,13 +479,8 @@ function machine(
     if (openedAt >= 0 && stable()) retries = 0;
     else endpoint++;
     openedAt = -1;
-    let retry = retries < o.maxRetries;
     // A throwing shouldReconnect is reported and counts as "yes".
-    try {
-      if (retry && hadSocket) retry = o.shouldReconnect(event) !== false;
-    } catch (error) {
-      report(error);
-    }
+    const retry = retries < o.maxRetries && (!hadSocket || attempt(o.shouldReconnect, event) !== false);
     phase = retry ? RECONNECTING : CLOSED;
     if (!retry) uninstallHooks();
     const current = ++epoch;
@@ -673,12 +668,6 @@ const end = (ws: WebSocket, dead?: boolean, code?: number, reason?: string): voi
     // Closing is best effort: the socket is already out of our hands.
   }
 };
-
-/** Throws `error` where the runtime reports uncaught errors, outside the current call. */
-const report = (error: unknown): void =>
-  queueMicrotask(() => {
-    throw error;
-  });
 
 /** The checks `WebSocket.close()` makes, so a bad code fails here and not on a later socket. */
 function checkClose(code: number, reason: string): void {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../src/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { makeSocket } from './helpers/socket';
+import { captureReported, makeSocket } from './helpers/socket';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -12,6 +12,58 @@ afterEach(() => vi.useRealTimers());
 const hb = { interval: 1000, timeout: 500 };
 
 describe('heartbeat', () => {
+  it('survives recognisers that throw: reported, the message delivered, later traffic unaffected', async () => {
+    const { errors, restore } = captureReported();
+    try {
+      const isServerPing = (d: unknown) => JSON.parse(d as string).type === 'heartbeat';
+      const isPong = (d: unknown) => JSON.parse(d as string).type === 'pong';
+      const { ofType } = makeSocket({ heartbeat: { ...hb, ping: '{"type":"ping"}', isPong, isServerPing } });
+      const ws = FakeWebSocket.last;
+      ws.serverOpen();
+      for (const m of ['{"n":1}', 'not json', '{"type":"heartbeat"}', '{"n":2}']) ws.serverMessage(m);
+      await vi.advanceTimersByTimeAsync(1000);
+      ws.serverMessage('{"type":"pong"}');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(ofType<MessageEvent>('message').map((e) => e.data)).toEqual(['{"n":1}', 'not json', '{"n":2}']);
+      expect(ws.sent).toEqual(['pong', '{"type":"ping"}']);
+      expect(ofType('heartbeat')).toHaveLength(1);
+      expect(errors).toHaveLength(2); // 'not json', once for each recogniser
+      expect(errors[0]).toBeInstanceOf(SyntaxError);
+    } finally {
+      restore();
+    }
+  });
+
+  it('survives ping and serverPingReply functions that throw: reported, the deadline still judged', async () => {
+    const { errors, restore } = captureReported();
+    try {
+      const boom = new Error('no ping today');
+      const { ofType } = makeSocket({
+        heartbeat: {
+          ...hb,
+          ping: () => {
+            throw boom;
+          },
+          isServerPing: (d) => d === 'hb',
+          serverPingReply: () => {
+            throw boom;
+          },
+        },
+      });
+      const ws = FakeWebSocket.last;
+      ws.serverOpen();
+      ws.serverMessage('hb');
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(ws.sent).toEqual([]);
+      expect(ofType('message')).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(ofType<CloseEvent>('close').map((e) => e.reason)).toEqual(['heartbeat timeout']);
+      expect(errors).toEqual([boom, boom]);
+    } finally {
+      restore();
+    }
+  });
+
   it('is off by default: no pings, pongs are ordinary messages', async () => {
     const { ofType } = makeSocket();
     FakeWebSocket.last.serverOpen();
