@@ -102,8 +102,8 @@ export interface Options {
    */
   minUptime?: number;
   /**
-   * Failed attempts in a row before the socket gives up (readyState CLOSED; `reconnect()`
-   * starts again).
+   * Retries after failed attempts in a row before the socket gives up (readyState CLOSED;
+   * `reconnect()` starts again): `2` gives up after three failed attempts, `0` after the first.
    * @default Infinity
    */
   maxRetries?: number;
