@@ -67,7 +67,8 @@ export function toWebSocketUrl(input: string | URL): string {
   } catch {
     // Unparsable: reported below with the other invalid URLs.
   }
-  if (!url || !/^wss?:$/.test(url.protocol) || url.hash) {
+  // `url.hash` is empty for a bare '#', which the WebSocket constructor refuses all the same.
+  if (!url || !/^wss?:$/.test(url.protocol) || url.href.includes('#')) {
     throw new SyntaxError(
       // Redacted: the message may reach logs, the URL a token.
       `heartbeat-ws: ${JSON.stringify(redact(text))} is not a WebSocket URL (ws:, wss:, http: or https:, no #fragment)`,
@@ -263,9 +264,10 @@ function machine(
   /** The URL of the current or last attempt. */
   let url: string | undefined = typeof target === 'function' ? '' : target[0];
   if (url === undefined) throw new SyntaxError('heartbeat-ws: the list of URLs is empty');
-  // A string, or an array of strings, passes.
-  if (protocols != null && ![protocols].flat().every((p) => typeof p === 'string')) {
-    fail(TypeError, 'protocols', 'a string or an array of strings', protocols);
+  // A string, or an array of distinct strings, passes (WebSocket throws for a repeated one).
+  const list = protocols == null ? [] : [protocols].flat();
+  if (!list.every((p, i) => typeof p === 'string' && list.indexOf(p) === i)) {
+    fail(TypeError, 'protocols', 'a string or an array of distinct strings', protocols);
   }
   const subprotocols = protocols ?? undefined;
   const o = resolveOptions(options);

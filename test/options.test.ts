@@ -85,7 +85,7 @@ describe('construction-time validation', () => {
     }
   });
 
-  it.each(['http://[bad', 'ftp://a.test/', 'ws://a.test/#frag', 'mailto:x@y.z', 'ws://'])(
+  it.each(['http://[bad', 'ftp://a.test/', 'ws://a.test/#frag', 'ws://a.test/#', 'mailto:x@y.z', 'ws://'])(
     'throws a SyntaxError for the URL %j',
     (url) => {
       expect(make({}, url)).toThrow(SyntaxError);
@@ -106,8 +106,9 @@ describe('construction-time validation', () => {
 
   it('throws a TypeError for protocols that are not strings', () => {
     expect(() => new HeartbeatSocket('ws://a.test/', [1] as unknown as string[], { WebSocket })).toThrow(
-      /protocols must be a string or an array of strings/,
+      /protocols must be a string or an array of distinct strings/,
     );
+    expect(() => new HeartbeatSocket('ws://a.test/', ['a', 'a'], { WebSocket })).toThrow(/distinct strings, got a,a/);
   });
 
   it('accepts every option at its documented default', () => {

@@ -13,7 +13,7 @@ const dist = (file: string) => join(root, file);
 const minified = pkg.unpkg as string;
 
 /** The budget for the minified UMD, gzipped (level 9), in bytes; the README states the figure. */
-export const SIZE_BUDGET = 4900;
+export const SIZE_BUDGET = 5000;
 
 let consumer: string;
 beforeAll(() => {
