@@ -1,6 +1,6 @@
 import { backoffDelay } from './backoff';
 import type { LifecycleSignal } from './env/lifecycle';
-import { attempt, closeEvent, customEvent, type HeartbeatSocketEventMap, report } from './events';
+import { attempt, closeEvent, customEvent, type HeartbeatSocketEventMap } from './events';
 import { type Heartbeat, heartbeat, MAX_PINGS } from './heartbeat';
 import { type Data, fail, type Options, resolveOptions, type UrlProvider } from './options';
 import { byteLength, type DropReason, isData, type Queue, queue as makeQueue } from './queue';
@@ -312,11 +312,7 @@ function machine(
   // With `debug`, every event is logged as it goes out, with `why` (never a message's data).
   const emit = (event: Event, ...why: unknown[]): void => {
     log(event.type, ...why);
-    try {
-      (socket as unknown as Record<string, EventHandler<Event>>)[`on${event.type}`]?.call(socket, event);
-    } catch (error) {
-      report(error);
-    }
+    attempt(() => (socket as unknown as Record<string, EventHandler<Event>>)[`on${event.type}`]?.call(socket, event));
     socket.dispatchEvent(event);
   };
 
@@ -530,12 +526,8 @@ function machine(
   // closing handshake are ended for good where the implementation can (the `ws` package keeps a
   // socket and a 30 s timer for a handshake a dead link never answers).
   const uninstallHooks = (): void => {
-    try {
-      if (uninstall) uninstall();
-    } catch (error) {
-      // A custom lifecycle's failure must not leave the socket half closed.
-      report(error);
-    }
+    // A custom lifecycle's failure is reported and must not leave the socket half closed.
+    attempt(uninstall || undefined);
     uninstall = offline = frozen = false;
     for (const old of abandoned) end(old, true);
     abandoned.clear();
