@@ -31,8 +31,11 @@ export interface HeartbeatSocketEventMap {
   message: MessageEvent;
   /** A connection or attempt ended. */
   close: CloseEvent;
-  /** The socket reported an error, an attempt timed out, or the URL provider failed. */
-  error: Event;
+  /**
+   * The socket reported an error, an attempt timed out (`message` 'TIMEOUT'), or the URL provider
+   * or the WebSocket constructor failed; `error` and `message` carry the cause where it is known.
+   */
+  error: ErrorEvent;
   /** A retry is scheduled. */
   reconnecting: CustomEvent<ReconnectingDetail>;
   /** A pong arrived. */
@@ -41,16 +44,27 @@ export interface HeartbeatSocketEventMap {
   drop: CustomEvent<DropDetail>;
 }
 
-const g = globalThis as { CloseEvent?: typeof CloseEvent };
+const g = globalThis as unknown as Record<string, typeof Event | undefined>;
 
 /**
- * Creates a `close` event: the runtime's own CloseEvent where there is one (browsers, jsdom,
- * Node ≥ 23), else an Event carrying the same fields.
+ * The runtime's own `Kind` event class where there is one (browsers, jsdom; Node ≥ 23 for
+ * CloseEvent, none for ErrorEvent), else an Event carrying the same fields.
  */
-export function closeEvent(code: number, reason: string, wasClean = true): CloseEvent {
-  const init = { code, reason, wasClean };
-  return g.CloseEvent ? new g.CloseEvent('close', init) : (Object.assign(new Event('close'), init) as CloseEvent);
-}
+const make = <E extends Event>(Kind: string, type: string, init: object): E => {
+  const Class = g[Kind];
+  return (Class ? new Class(type, init) : Object.assign(new Event(type), init)) as E;
+};
+
+/** Creates a `close` event. */
+export const closeEvent = (code: number, reason: string, wasClean = true): CloseEvent =>
+  make('CloseEvent', 'close', { code, reason, wasClean });
+
+/**
+ * Creates an `error` event carrying its cause, as reconnecting-websocket's do: `error`, and its
+ * `message` ('' when the cause is unknown, as in browsers, which tell none).
+ */
+export const errorEvent = (error?: unknown): ErrorEvent =>
+  make('ErrorEvent', 'error', { error, message: (error as Error | undefined)?.message ?? '' });
 
 /** Creates one of the socket's CustomEvents (global in browsers and Node ≥ 19). */
 export const customEvent = <T>(type: string, detail: T): CustomEvent<T> => new CustomEvent(type, { detail });

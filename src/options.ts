@@ -313,11 +313,15 @@ function fill<T extends object>(defaults: T, input: object, prefix?: string): T 
  * the option's name, never later from a timer.
  */
 export function resolveOptions(options: Options | undefined): Resolved {
-  if (options === undefined || options === null) options = {};
+  options ??= {};
   if (typeof options !== 'object') fail(TypeError, 'options', 'an object', options);
   const o = fill(
     {
       ...DEFAULTS,
+      // Either bound's default follows the other when that one is given past it, as in
+      // reconnecting-websocket (whose delay is just min(max, min × growth^n)): only two
+      // explicit values can contradict each other.
+      minReconnectionDelay: Math.min(DEFAULTS.minReconnectionDelay, options.maxReconnectionDelay ?? Infinity),
       maxReconnectionDelay: Math.max(DEFAULTS.maxReconnectionDelay, options.minReconnectionDelay ?? 0),
       heartbeat: false as boolean | HeartbeatOptions,
       WebSocket: undefined as unknown as WebSocketConstructor,

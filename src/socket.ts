@@ -1,6 +1,6 @@
 import { backoffDelay } from './backoff';
 import type { LifecycleSignal } from './env/lifecycle';
-import { attempt, closeEvent, customEvent, type HeartbeatSocketEventMap } from './events';
+import { attempt, closeEvent, customEvent, errorEvent, type HeartbeatSocketEventMap } from './events';
 import { type Heartbeat, heartbeat, MAX_PINGS } from './heartbeat';
 import { type Data, fail, type Options, resolveOptions, type UrlProvider } from './options';
 import { byteLength, type DropReason, isData, type Queue, queue as makeQueue } from './queue';
@@ -48,6 +48,20 @@ const RECONNECTING = 4;
 /** `WebSocket.readyState`: CONNECTING 0, OPEN 1, CLOSING 2, CLOSED 3. */
 export type ReadyState = 0 | 1 | 2 | 3;
 
+/**
+ * Milliseconds a new attempt waits at most for the sockets let go of to report `close` (capped
+ * by `connectionTimeout`). A closing handshake is one round trip, and on a link still worth
+ * waiting for that is well under a second even on a slow mobile network; a socket that takes
+ * longer is ended without it (`terminate()` in Node), or given up on where it cannot be (browsers).
+ */
+const LINGER = 1000;
+
+/**
+ * Milliseconds a connect that failed with `error` may wait for its `close`: browsers and the
+ * `ws` package send it at once, undici within a few ms, Node 20's global WebSocket never.
+ */
+const PROMPT = 100;
+
 /** A `readyState`, or RECONNECTING. */
 type Phase = ReadyState | typeof RECONNECTING;
 
@@ -89,9 +103,9 @@ interface Machine {
   readonly phase: Phase;
   readonly ws: WebSocket | undefined;
   readonly queue: Queue;
-  /** Set by the user, applied to every later connection. */
-  binaryType: BinaryType | undefined;
-  send(data: Data): void;
+  /** Set by the user, applied to every connection. */
+  binaryType: BinaryType;
+  send(data: Data): boolean;
   /** Defaults: code 1000, reason ''. */
   close(code?: number, reason?: string): void;
   reconnect(code?: number, reason?: string): void;
@@ -168,9 +182,12 @@ export class HeartbeatSocket extends EventTarget {
     return this.#m.ws?.extensions ?? '';
   }
 
-  /** Kept across reconnects: set it once, every later connection gets it. */
+  /**
+   * Kept across reconnects: set it once, every later connection gets it. `'blob'` by default, as
+   * WebSocket specifies, on every socket (the `ws` package's own default is `'nodebuffer'`).
+   */
   get binaryType(): BinaryType {
-    return this.#m.binaryType ?? this.#m.ws?.binaryType ?? 'blob';
+    return this.#m.binaryType;
   }
 
   /** Applies to the current connection and every later one. */
@@ -192,14 +209,16 @@ export class HeartbeatSocket extends EventTarget {
   /** Called before the `close` listeners. */
   onclose: EventHandler<CloseEvent> = null;
   /** Called before the `error` listeners. */
-  onerror: EventHandler<Event> = null;
+  onerror: EventHandler<ErrorEvent> = null;
 
   /**
    * Sends now when OPEN; otherwise queues the message, to go out in order right after the next
    * `open` listeners return. A message that the queue's bounds refuse fires `drop`.
+   * @returns true if the message was written to the connection now, false if it was queued (or
+   *   dropped), as partysocket's `send()` tells.
    */
-  send(data: Data): void {
-    this.#m.send(data);
+  send(data: Data): boolean {
+    return this.#m.send(data);
   }
 
   /**
@@ -269,7 +288,6 @@ function machine(
   if (!list.every((p, i) => typeof p === 'string' && list.indexOf(p) === i)) {
     fail(TypeError, 'protocols', 'a string or an array of distinct strings', protocols);
   }
-  const subprotocols = protocols ?? undefined;
   const o = resolveOptions(options);
   const clock = o.clock;
 
@@ -289,7 +307,10 @@ function machine(
   /** Sends wait in the queue until a probe of a possibly dead link is answered. */
   let holding = false;
   let uninstall: (() => void) | false | undefined;
-  /** Sockets let go of that have not reported their close yet: close() ends them for good. */
+  /**
+   * Sockets let go of that have not reported their close yet (a dead one excepted): the server
+   * may still count them, so the next attempt waits for them; close() ends them for good.
+   */
   const abandoned = new Set<WebSocket>();
   let attempts = 0;
   let opens = 0;
@@ -387,29 +408,44 @@ function machine(
       woke: () => (holding = true),
     });
 
+  /**
+   * Starts an attempt once the sockets let go of have reported their close (see `abandoned`), or
+   * after LINGER ms, ending them: the server never sees two live connections of this socket.
+   */
   const connect = (): void => {
     const current = ++epoch;
-    attempts++;
     phase = CONNECTING;
     uninstall ||= o.lifecycle && o.lifecycle(signal);
-    setTimer(() => attemptFailed(new Event('error'), 'connection timeout'), o.connectionTimeout);
+    if (abandoned.size) {
+      return setTimer(
+        () => {
+          release();
+          connect();
+        },
+        Math.min(o.connectionTimeout, LINGER),
+      );
+    }
+    attempts++;
+    // reconnecting-websocket's message, which code written for it may test.
+    setTimer(() => attemptFailed(errorEvent(Error('TIMEOUT')), 'connection timeout'), o.connectionTimeout);
     if (typeof target !== 'function') return open(target[endpoint % target.length] as string, current);
     new Promise<string | URL>((resolve) => resolve(target())).then(toWebSocketUrl).then(
       (next) => current === epoch && open(next, current),
-      (error: unknown) => current === epoch && failed(error, 'url provider failed'),
+      (error: unknown) => current === epoch && attemptFailed(errorEvent(error), 'url provider failed'),
     );
   };
 
   const open = (next: string, current: number): void => {
     log('connect', redact((url = next)));
     try {
-      ws = new o.WebSocket(next, subprotocols);
+      // `list`, not `protocols`: `[]` is the same as none, and null must not become "null".
+      ws = new o.WebSocket(next, list);
     } catch (error) {
       // Deferred so that a failure inside the constructor still reaches listeners added after it.
-      queueMicrotask(() => current === epoch && failed(error, 'constructor failed'));
+      queueMicrotask(() => current === epoch && attemptFailed(errorEvent(error), 'constructor failed'));
       return;
     }
-    if (m.binaryType) ws.binaryType = m.binaryType;
+    ws.binaryType = m.binaryType;
     for (const type of EVENTS) ws.addEventListener(type, on);
   };
 
@@ -420,7 +456,10 @@ function machine(
   const on = (event: Event): void => {
     const type = event.type;
     if (event.target !== ws) {
-      if (type === 'close') abandoned.delete(event.target as WebSocket);
+      // The last socket let go of is gone: the attempt waiting for it (if any) starts.
+      if (type === 'close' && abandoned.delete(event.target as WebSocket) && !abandoned.size && phase === CONNECTING) {
+        connect();
+      }
     } else if (type === 'message') {
       // Re-dispatched as our own event, initialised from the socket's: its data and origin (the
       // rest of a WebSocket message event's fields are the defaults anyway).
@@ -448,18 +487,21 @@ function machine(
         detach();
         finish(ended);
       } else lost(detach(), ended);
-    } else emit(new Event(type)); // error
+    } else {
+      // error. A failed connect whose `close` does not follow (see PROMPT) ends here, as browsers
+      // end one (1006, no reason), and its socket, which may never close, is not waited for.
+      // Armed first: a listener's close() or reconnect() replaces it.
+      if (phase === CONNECTING) setTimer(() => lost(detach(undefined, undefined, true), abnormal('')), PROMPT);
+      // Passed on with its cause where the implementation gives one (the `ws` package, undici).
+      emit(errorEvent((event as ErrorEvent).error));
+    }
   };
-
-  /** An attempt failed before it had a socket (URL provider, constructor). */
-  const failed = (error: unknown, why: string): void =>
-    attemptFailed(Object.assign(new Event('error'), { error }), why);
 
   /**
    * The current attempt failed: an `error` event, then the attempt is lost; unless a listener
    * called close() or reconnect(), which decided what comes next.
    */
-  const attemptFailed = (error: Event, why: string): void => {
+  const attemptFailed = (error: ErrorEvent, why: string): void => {
     const current = epoch;
     emit(error, why);
     if (current === epoch) lost(detach(), abnormal(why));
@@ -529,6 +571,11 @@ function machine(
     // A custom lifecycle's failure is reported and must not leave the socket half closed.
     attempt(uninstall || undefined);
     uninstall = offline = frozen = false;
+    release();
+  };
+
+  /** Ends every socket let go of for good, without waiting for their close. */
+  const release = (): void => {
     for (const old of abandoned) end(old, true);
     abandoned.clear();
   };
@@ -555,7 +602,8 @@ function machine(
       released = written;
       marks = [];
       end(old, dead, code, reason);
-      if (old.readyState !== CLOSED) abandoned.add(old);
+      // A dead link is not waited for: nothing would come (and the server cannot see it either).
+      if (!dead && old.readyState !== CLOSED) abandoned.add(old);
     }
     return old;
   };
@@ -572,12 +620,12 @@ function machine(
       return ws;
     },
     queue,
-    binaryType: undefined,
+    binaryType: 'blob',
 
     send(data) {
       let message = isData(data) ? data : String(data);
       if (o.stamp) message = o.stamp(message, ++seq);
-      if (phase !== OPEN || holding || !deliver(message)) queue.push(message);
+      return (phase === OPEN && !holding && deliver(message)) || (queue.push(message), false);
     },
 
     close(code = 1000, reason = '') {
@@ -623,7 +671,7 @@ function machine(
 
     stats: () => ({
       attempts,
-      reconnects: Math.max(0, opens - 1),
+      reconnects: opens && opens - 1,
       lastRtt,
       averageRtt: rtts ? rttSum / rtts : -1,
       uptime: phase === OPEN ? clock.now() - openedAt : 0,

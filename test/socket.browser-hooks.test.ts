@@ -181,6 +181,8 @@ describe('back/forward cache', () => {
     socket.send('while cached');
     await vi.advanceTimersByTimeAsync(60_000);
     expect(FakeWebSocket.instances).toHaveLength(1);
+    // Its closing handshake ended while the page was cached.
+    first.serverClose(1000, 'page hidden', true);
     pageTransition('pageshow', true);
     expect(FakeWebSocket.instances).toHaveLength(2);
     FakeWebSocket.last.serverOpen();

@@ -164,6 +164,7 @@ it('pings right behind a flushed backlog, so its confirmation takes one round tr
   expect(socket.stats.unconfirmed).toBe(0);
   // With nothing flushed, the first ping waits for the interval as usual.
   socket.reconnect();
+  FakeWebSocket.last.serverClose(1000, '', true);
   FakeWebSocket.last.serverOpen();
   expect(FakeWebSocket.last.sent).toEqual([]);
 });

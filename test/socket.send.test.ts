@@ -96,6 +96,7 @@ describe('send() and the outbound queue', () => {
     socket.send('y');
     expect(socket.bufferedAmount).toBe(2);
     socket.reconnect();
+    FakeWebSocket.last.serverClose(1000, '', true);
     FakeWebSocket.last.serverOpen();
     expect(FakeWebSocket.last.sent).toEqual(['x', 'y']);
     socket.close();
@@ -225,6 +226,7 @@ describe("WebSocket's surface", () => {
     // Every socket it made ends with one close event, the abandoned attempt included.
     expect(types()).toEqual(['close']);
     first.dispatchEvent(new Event('error'));
+    first.serverClose();
     expect(types()).toEqual(['close']);
     FakeWebSocket.last.dispatchEvent(new Event('error'));
     expect(types()).toEqual(['close', 'error']);
