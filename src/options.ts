@@ -318,10 +318,6 @@ export function resolveOptions(options: Options | undefined): Resolved {
   const o = fill(
     {
       ...DEFAULTS,
-      // Either bound's default follows the other when that one is given past it, as in
-      // reconnecting-websocket (whose delay is just min(max, min × growth^n)): only two
-      // explicit values can contradict each other.
-      minReconnectionDelay: Math.min(DEFAULTS.minReconnectionDelay, options.maxReconnectionDelay ?? Infinity),
       maxReconnectionDelay: Math.max(DEFAULTS.maxReconnectionDelay, options.minReconnectionDelay ?? 0),
       heartbeat: false as boolean | HeartbeatOptions,
       WebSocket: undefined as unknown as WebSocketConstructor,
@@ -340,7 +336,10 @@ export function resolveOptions(options: Options | undefined): Resolved {
   );
   // Without a global WebSocket (Node < 22) the default itself fails, with the fix-it message.
   check('WebSocket', o.WebSocket);
-  if (o.maxReconnectionDelay < o.minReconnectionDelay) {
+  // Only two explicit values can contradict each other: a max alone below the default min caps
+  // every delay (the delay is min(max, min × growth^n)), as in reconnecting-websocket; the
+  // default max follows a min alone above it.
+  if (o.maxReconnectionDelay < (options.minReconnectionDelay ?? 0)) {
     fail(
       RangeError,
       'options.maxReconnectionDelay',

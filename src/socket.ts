@@ -56,12 +56,6 @@ export type ReadyState = 0 | 1 | 2 | 3;
  */
 const LINGER = 1000;
 
-/**
- * Milliseconds a connect that failed with `error` may wait for its `close`: browsers and the
- * `ws` package send it at once, undici within a few ms, Node 20's global WebSocket never.
- */
-const PROMPT = 100;
-
 /** A `readyState`, or RECONNECTING. */
 type Phase = ReadyState | typeof RECONNECTING;
 
@@ -420,6 +414,7 @@ function machine(
       return setTimer(
         () => {
           release();
+          abandoned.clear();
           connect();
         },
         Math.min(o.connectionTimeout, LINGER),
@@ -427,11 +422,11 @@ function machine(
     }
     attempts++;
     // reconnecting-websocket's message, which code written for it may test.
-    setTimer(() => attemptFailed(errorEvent(Error('TIMEOUT')), 'connection timeout'), o.connectionTimeout);
+    setTimer(() => attemptFailed(Error('TIMEOUT'), 'connection timeout'), o.connectionTimeout);
     if (typeof target !== 'function') return open(target[endpoint % target.length] as string, current);
     new Promise<string | URL>((resolve) => resolve(target())).then(toWebSocketUrl).then(
       (next) => current === epoch && open(next, current),
-      (error: unknown) => current === epoch && attemptFailed(errorEvent(error), 'url provider failed'),
+      (error: unknown) => current === epoch && attemptFailed(error, 'url provider failed'),
     );
   };
 
@@ -442,7 +437,7 @@ function machine(
       ws = new o.WebSocket(next, list);
     } catch (error) {
       // Deferred so that a failure inside the constructor still reaches listeners added after it.
-      queueMicrotask(() => current === epoch && attemptFailed(errorEvent(error), 'constructor failed'));
+      queueMicrotask(() => current === epoch && attemptFailed(error, 'constructor failed'));
       return;
     }
     ws.binaryType = m.binaryType;
@@ -455,11 +450,14 @@ function machine(
   // of any socket but the current one go no further, so no late event reaches the user.
   const on = (event: Event): void => {
     const type = event.type;
-    if (event.target !== ws) {
+    const old = event.target as WebSocket;
+    if (old !== ws) {
+      // An attempt let go of while CONNECTING is not aborted: the server may have accepted it
+      // already, and would see the abort only after the next attempt. It gets a closing
+      // handshake once open, whose end the next attempt waits for.
+      if (type === 'open') end(old);
       // The last socket let go of is gone: the attempt waiting for it (if any) starts.
-      if (type === 'close' && abandoned.delete(event.target as WebSocket) && !abandoned.size && phase === CONNECTING) {
-        connect();
-      }
+      else if (type === 'close' && abandoned.delete(old) && !abandoned.size && phase === CONNECTING) connect();
     } else if (type === 'message') {
       // Re-dispatched as our own event, initialised from the socket's: its data and origin (the
       // rest of a WebSocket message event's fields are the defaults anyway).
@@ -488,23 +486,25 @@ function machine(
         finish(ended);
       } else lost(detach(), ended);
     } else {
-      // error. A failed connect whose `close` does not follow (see PROMPT) ends here, as browsers
-      // end one (1006, no reason), and its socket, which may never close, is not waited for.
-      // Armed first: a listener's close() or reconnect() replaces it.
-      if (phase === CONNECTING) setTimer(() => lost(detach(undefined, undefined, true), abnormal('')), PROMPT);
-      // Passed on with its cause where the implementation gives one (the `ws` package, undici).
-      emit(errorEvent((event as ErrorEvent).error));
+      // error: passed on with its cause where the implementation gives one (the `ws` package,
+      // undici). While CONNECTING it ends the attempt at once, as in reconnecting-websocket:
+      // browsers and the `ws` package send `close` right after (the same 1006, no reason), but
+      // Node 20's global WebSocket never does, and its socket is not waited for.
+      const { error } = event as ErrorEvent;
+      if (phase === CONNECTING) attemptFailed(error, '');
+      else emit(errorEvent(error));
     }
   };
 
   /**
-   * The current attempt failed: an `error` event, then the attempt is lost; unless a listener
-   * called close() or reconnect(), which decided what comes next.
+   * The current attempt failed: an `error` event carrying `error`, then the attempt is lost;
+   * unless a listener called close() or reconnect(), which decided what comes next.
    */
-  const attemptFailed = (error: ErrorEvent, why: string): void => {
+  const attemptFailed = (error: unknown, why: string): void => {
     const current = epoch;
-    emit(error, why);
-    if (current === epoch) lost(detach(), abnormal(why));
+    emit(errorEvent(error), why);
+    // Timed out: the server is not answering, nothing to wait for.
+    if (current === epoch) lost(detach(undefined, undefined, true), abnormal(why));
   };
 
   /**
@@ -571,13 +571,13 @@ function machine(
     // A custom lifecycle's failure is reported and must not leave the socket half closed.
     attempt(uninstall || undefined);
     uninstall = offline = frozen = false;
+    // Still waited for by a later reconnect(): the server may not have seen them go yet.
     release();
   };
 
-  /** Ends every socket let go of for good, without waiting for their close. */
+  /** Ends every socket let go of for good, without waiting for their closing handshake. */
   const release = (): void => {
     for (const old of abandoned) end(old, true);
-    abandoned.clear();
   };
 
   /** The closing handshake `close()` asked for is over (or timed out). */
@@ -635,17 +635,19 @@ function machine(
       epoch++;
       setTimer();
       hb?.stop();
+      const open = was === OPEN && ws;
+      // An attempt under way is let go of first, to be ended for good with the others.
+      if (!open) detach(code, reason);
       uninstallHooks();
-      if (was === OPEN && ws) {
+      if (open) {
         phase = CLOSING;
-        ws.close(code, reason);
+        open.close(code, reason);
         setTimer(() => {
           detach(undefined, undefined, true);
           finish(abnormal('close timeout'));
         }, o.connectionTimeout);
         return;
       }
-      detach(code, reason);
       phase = CLOSED;
       emit(closeEvent(code, reason));
     },
@@ -696,16 +698,16 @@ function machine(
 const abnormal = (why: string): CloseEvent => closeEvent(1006, why, false);
 
 /**
- * Ends a socket: `close(code, reason)`, or with `dead` at once without a closing handshake where
- * the implementation offers it (the `ws` package's `terminate()`): a dead link would never
- * answer one. Browsers have no such call, so there it is a `close()` and the browser's own
- * timeout.
+ * Ends a socket: `close(code, reason)` with a closing handshake once it is OPEN (a CONNECTING
+ * one is closed when it opens, see `on`), or with `dead` at once, without a handshake, where the
+ * implementation offers it (the `ws` package's `terminate()`): a dead link would never answer
+ * one. Browsers have no such call, so there it is a `close()` and the browser's own timeout.
  */
 const end = (ws: WebSocket, dead?: boolean, code?: number, reason?: string): void => {
   try {
     const kill = dead && (ws as WebSocket & { terminate?: () => void }).terminate;
     if (kill) kill.call(ws);
-    else if (ws.readyState < CLOSING) ws.close(code, reason);
+    else if (dead || ws.readyState === OPEN) ws.close(code, reason);
   } catch {
     // Closing is best effort: the socket is already out of our hands.
   }

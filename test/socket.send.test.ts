@@ -228,8 +228,9 @@ describe("WebSocket's surface", () => {
     first.dispatchEvent(new Event('error'));
     first.serverClose();
     expect(types()).toEqual(['close']);
+    FakeWebSocket.last.serverOpen();
     FakeWebSocket.last.dispatchEvent(new Event('error'));
-    expect(types()).toEqual(['close', 'error']);
+    expect(types()).toEqual(['close', 'open', 'error']);
   });
 });
 
