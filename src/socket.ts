@@ -1,6 +1,6 @@
 import { backoffDelay } from './backoff';
 import type { LifecycleSignal } from './env/lifecycle';
-import { attempt, closeEvent, customEvent, type HeartbeatSocketEventMap } from './events';
+import { attempt, closeEvent, customEvent, guard, type HeartbeatSocketEventMap } from './events';
 import { type Heartbeat, heartbeat, MAX_PINGS } from './heartbeat';
 import { type Data, fail, type Options, resolveOptions, type UrlProvider } from './options';
 import { byteLength, type DropReason, isData, type Queue, queue as makeQueue } from './queue';
@@ -272,6 +272,8 @@ function machine(
   const subprotocols = protocols ?? undefined;
   const o = resolveOptions(options);
   const clock = o.clock;
+  /** Runs the callback options: one that throws is logged (rate-limited), never thrown. */
+  const call = guard(clock);
 
   let ws: WebSocket | undefined;
   let phase: Phase = CLOSED;
@@ -385,6 +387,7 @@ function machine(
         emit(customEvent('heartbeat', { rtt }), rtt);
       },
       woke: () => (holding = true),
+      guard: call,
     });
 
   const connect = (): void => {
@@ -403,7 +406,8 @@ function machine(
   const open = (next: string, current: number): void => {
     log('connect', redact((url = next)));
     try {
-      ws = new o.WebSocket(next, subprotocols);
+      // Any WebSocketLike; typed as the DOM's for the members read below.
+      ws = new o.WebSocket(next, subprotocols) as unknown as WebSocket;
     } catch (error) {
       // Deferred so that a failure inside the constructor still reaches listeners added after it.
       queueMicrotask(() => current === epoch && failed(error, 'constructor failed'));
@@ -478,12 +482,17 @@ function machine(
     else endpoint++;
     openedAt = -1;
     // A throwing shouldReconnect is reported and counts as "yes".
-    const retry = retries < o.maxRetries && (!hadSocket || attempt(o.shouldReconnect, event) !== false);
+    const spent = retries >= o.maxRetries;
+    const retry = !spent && (!hadSocket || call(o.shouldReconnect, event) !== false);
     phase = retry ? RECONNECTING : CLOSED;
     if (!retry) uninstallHooks();
     const current = ++epoch;
     if (hadSocket || !retry) emit(event, event.code, event.reason, retry ? 'retry' : 'give up');
-    if (retry && current === epoch) schedule();
+    // Unless a `close` listener called close() or reconnect(), which decided instead.
+    if (current === epoch) {
+      if (retry) schedule();
+      else emit(customEvent('giveup', { reason: spent ? 'maxRetries' : 'shouldReconnect', close: event }), spent);
+    }
   };
 
   // Offline, no attempt is counted (attempt 0 in the event) and the delay stays at the cap:
@@ -527,7 +536,7 @@ function machine(
   // socket and a 30 s timer for a handshake a dead link never answers).
   const uninstallHooks = (): void => {
     // A custom lifecycle's failure is reported and must not leave the socket half closed.
-    attempt(uninstall || undefined);
+    call(uninstall || undefined);
     uninstall = offline = frozen = false;
     for (const old of abandoned) end(old, true);
     abandoned.clear();
@@ -576,7 +585,8 @@ function machine(
 
     send(data) {
       let message = isData(data) ? data : String(data);
-      if (o.stamp) message = o.stamp(message, ++seq);
+      // A throwing stamp is reported, and the message goes out as given.
+      if (o.stamp) message = call(o.stamp, message, ++seq) ?? message;
       if (phase !== OPEN || holding || !deliver(message)) queue.push(message);
     },
 
