@@ -33,8 +33,13 @@ export interface SocketStats {
   unconfirmed: number;
 }
 
-/** An `on…` property's value: called with the event, `this` being the socket; or null. */
-export type EventHandler<E extends Event> = ((this: HeartbeatSocket, event: E) => unknown) | null;
+/**
+ * An `on…` property's value: called with the event, `this` being the socket; or null. No `this`
+ * parameter, so that a HeartbeatSocket is assignable where a DOM `WebSocket` (whose handlers
+ * take `this: WebSocket`) is expected; `socket.onopen = function () {…}` still types `this` as
+ * the socket, from the assignment.
+ */
+export type EventHandler<E extends Event> = ((event: E) => unknown) | null;
 
 const EVENTS = ['open', 'message', 'close', 'error'];
 
@@ -491,7 +496,7 @@ function machine(
     // Unless a `close` listener called close() or reconnect(), which decided instead.
     if (current === epoch) {
       if (retry) schedule();
-      else emit(customEvent('giveup', { reason: spent ? 'maxRetries' : 'shouldReconnect', close: event }), spent);
+      else emit(customEvent('giveup', { reason: spent ? 'maxRetries' : 'shouldReconnect', close: event }));
     }
   };
 
