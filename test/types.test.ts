@@ -71,7 +71,7 @@ describe('types that fit', () => {
     expectTypeOf(WebSocket).toExtend<WebSocketLike>();
     expectTypeOf(WsWebSocket).toExtend<WebSocketLike>();
     expectTypeOf(UndiciWebSocket).toExtend<WebSocketLike>();
-    expectTypeOf(ReactNativeWebSocket).toExtend<WebSocketLike>();
+    expectTypeOf<typeof ReactNativeWebSocket>().toExtend<WebSocketLike>();
     const options: Options = { WebSocket: WsWebSocket };
     const alsoOptions: Options = { WebSocket: UndiciWebSocket };
     void [options, alsoOptions];
@@ -124,6 +124,7 @@ interface RNWebSocket extends EventTarget {
   addEventListener: RNListener;
   removeEventListener: RNListener;
 }
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- only its type is read
 declare const ReactNativeWebSocket: {
   prototype: RNWebSocket;
   new (
