@@ -125,7 +125,7 @@ const PROTOCOLS = [
     heartbeat: { interval: 150, timeout: 300 },
     answered: (_server: Server, seen: ReturnType<typeof record>) => seen.heartbeats,
   },
-] satisfies { heartbeat: Options['heartbeat'] }[];
+] satisfies { name: string; mode: string; heartbeat: Options['heartbeat']; answered: unknown }[];
 
 export function interopSuite(stack: Stack): void {
   const missing = stack.missing();
