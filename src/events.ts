@@ -101,12 +101,7 @@ export const guard = (clock?: Clock): Guard => {
         });
       else if (clock.now() >= quiet) {
         quiet = clock.now() + 1e4;
-        console.error(
-          '[heartbeat-ws]',
-          (fn as Guarded).name || 'a callback',
-          'threw; ignored (more muted 10 s):',
-          error,
-        );
+        console.error('[heartbeat-ws]', (fn as Guarded).name, 'threw', error);
       }
     }
   };
