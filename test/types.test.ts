@@ -80,7 +80,7 @@ describe('types that fit', () => {
   });
 
   it('is usable where a DOM WebSocket is expected', () => {
-        const socket = new HeartbeatSocket('ws://a.test/', [], {
+    const socket = new HeartbeatSocket('ws://a.test/', [], {
       startClosed: true,
       lifecycle: false,
       WebSocket: WsWebSocket,
