@@ -35,6 +35,16 @@ export default defineConfig({
       },
       {
         test: {
+          // Foreign server stacks (Python's websockets, faye-websocket) in child processes.
+          name: 'interop',
+          include: ['test/interop/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: 'package',
           include: ['test/package/**/*.test.ts'],
           environment: 'node',

@@ -1,3 +1,4 @@
+import type { Clock } from './env/clock';
 import type { Data } from './options';
 import type { DropReason } from './queue';
 
@@ -23,6 +24,17 @@ export interface DropDetail {
   reason: DropReason;
 }
 
+/** Why the socket gave up: `maxRetries` were spent, or `shouldReconnect` said no. */
+export type GiveUpReason = 'maxRetries' | 'shouldReconnect';
+
+/** `detail` of the `giveup` event: the socket stays CLOSED until `reconnect()`. */
+export interface GiveUpDetail {
+  /** Which rule ended it. */
+  reason: GiveUpReason;
+  /** The close that ended the last connection or attempt (also dispatched as `close`). */
+  close: CloseEvent;
+}
+
 /** Every event a {@link HeartbeatSocket} dispatches, by type. */
 export interface HeartbeatSocketEventMap {
   /** A connection opened. */
@@ -42,6 +54,8 @@ export interface HeartbeatSocketEventMap {
   heartbeat: CustomEvent<HeartbeatDetail>;
   /** A message will not be sent. */
   drop: CustomEvent<DropDetail>;
+  /** No retry follows: `maxRetries` spent or `shouldReconnect` said no. */
+  giveup: CustomEvent<GiveUpDetail>;
 }
 
 const g = globalThis as unknown as Record<string, typeof Event | undefined>;
@@ -69,21 +83,43 @@ export const errorEvent = (error?: unknown): ErrorEvent =>
 /** Creates one of the socket's CustomEvents (global in browsers and Node ≥ 19). */
 export const customEvent = <T>(type: string, detail: T): CustomEvent<T> => new CustomEvent(type, { detail });
 
-/** Throws `error` where the runtime reports uncaught errors, outside the current call. */
-export const report = (error: unknown): void =>
-  queueMicrotask(() => {
-    throw error;
-  });
-
 /**
- * Calls the user's `fn` with `args`; a throw is reported as uncaught (as a throwing listener
- * is) and reads as `undefined`, so user code never breaks the socket's own bookkeeping.
+ * Calls the user's `fn` with `args`; a throw reads as `undefined`, so user code never breaks the
+ * socket's own bookkeeping.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const attempt = <T>(fn: ((...args: any[]) => T) | undefined, ...args: unknown[]): T | undefined => {
-  try {
-    return fn?.(...args);
-  } catch (error) {
-    report(error);
-  }
+export type Guard = <T>(fn: ((...args: any[]) => T) | undefined, ...args: unknown[]) => T | undefined;
+
+type Guarded = { name: string };
+
+/**
+ * A guard for the user's code. With a clock, for the callback options (recognisers, ping and
+ * reply functions, `shouldReconnect`, `stamp`, a lifecycle's uninstaller): a throw is logged to
+ * `console.error`, never thrown, since one that runs on every message (`JSON.parse` of a server's
+ * non-JSON chatter) must neither crash the host nor flood its log: at most one report per 10 s
+ * per socket. Not an `error` event: apps read those as connection trouble.
+ *
+ * Without a clock, for `on…` handlers: a throw is reported as uncaught, outside the current
+ * call, as the runtime reports a throwing listener (Node ends the process, as it would for an
+ * EventTarget listener; a browser calls `window.onerror`).
+ */
+export const guard = (clock?: Clock): Guard => {
+  let quiet = -Infinity;
+  return (fn, ...args) => {
+    try {
+      return fn?.(...args);
+    } catch (error) {
+      if (!clock)
+        queueMicrotask(() => {
+          throw error;
+        });
+      else if (clock.now() >= quiet) {
+        quiet = clock.now() + 1e4;
+        console.error('[heartbeat-ws]', (fn as Guarded).name, 'threw', error);
+      }
+    }
+  };
 };
+
+/** The guard of `on…` handlers; see {@link guard}. */
+export const attempt = guard();

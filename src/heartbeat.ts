@@ -1,6 +1,7 @@
 import type { Clock } from './env/clock';
-import { attempt } from './events';
-import type { Data, ResolvedHeartbeat } from './options';
+import type { Guard } from './events';
+import { matches, parse } from './match';
+import type { Data, Recogniser, ResolvedHeartbeat } from './options';
 
 /** What the heartbeat asks of the socket that owns it. */
 export interface HeartbeatHooks {
@@ -14,6 +15,8 @@ export interface HeartbeatHooks {
   pong(rtt: number): void;
   /** A timer fired more than `timeout` ms late: the page or the machine was suspended. */
   woke(): void;
+  /** Runs the user's recognisers and functions: a throw reads as undefined, and is reported. */
+  guard: Guard;
 }
 
 /** The heartbeat of one socket, as its owner drives it. */
@@ -52,7 +55,12 @@ export interface Heartbeat {
 export const MAX_PINGS = 64;
 
 export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHooks): Heartbeat {
-  const { interval, timeout, ping } = o;
+  const { interval, timeout, ping, isPong, isServerPing, guard } = { ...o, ...hooks };
+  /** Some recogniser is a JSON pattern: each message is parsed, once for both. */
+  const json = typeof isPong === 'object' || typeof isServerPing === 'object';
+  /** A pong was ever recognised; until one is, repeated timeouts hint at a misconfiguration. */
+  let ponged = false;
+  let deaths = 0;
   let timer: unknown;
   /** When the unanswered ping went out; -1 while none is outstanding. */
   let pingAt = -1;
@@ -64,8 +72,8 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   let pings: number[] = [];
 
   /** `ping` or `serverPingReply`: the value itself, or what the function returns for `args`. */
-  const call = (value: unknown, ...args: unknown[]): Data =>
-    typeof value === 'function' ? value(...args) : (value as Data);
+  const call = (value: unknown, ...args: unknown[]): Data | undefined =>
+    typeof value === 'function' ? guard(value as () => Data, ...args) : (value as Data);
 
   const arm = (ms: number): void => {
     clock.clearTimeout(timer);
@@ -80,7 +88,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   const sendPing = (limit: number): void => {
     arm(limit);
     pingAt = clock.now();
-    const data = ping === false ? undefined : attempt(call, ping);
+    const data = ping === false ? undefined : call(ping);
     if (data === undefined) return;
     // A server that never answers must not grow this without bound.
     if (pings.push(pingAt) > MAX_PINGS) pings.shift();
@@ -112,6 +120,11 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
     }
     if (pingAt >= 0) {
       stop();
+      // Said once per socket, debug or not: a server that never answers (or answers what
+      // `isPong` does not accept) looks from here like a dead link, again and again.
+      if (++deaths === 2 && !ponged && ping !== false) {
+        console.warn('[heartbeat-ws] heartbeat timeouts, never a pong: check heartbeat.isPong, or ping: false');
+      }
       return hooks.dead();
     }
     // Watching only (ping: false): traffic since the last check is proof enough.
@@ -141,13 +154,17 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       // proves life, but only the pong proves the server read everything before its ping.
       // The user's recognisers and reply run guarded: one that throws (JSON.parse of a message
       // that is not JSON) is reported, and the message is then taken as an ordinary one.
-      if (attempt(o.isPong, data)) {
+      const parsed = json && parse(data);
+      const is = (r: Recogniser | undefined): unknown =>
+        typeof r === 'function' ? guard(r, data) : r && matches(r, parsed);
+      if (is(isPong)) {
+        ponged = true;
         const pingedAt = pings.shift();
         if (pingedAt !== undefined) hooks.pong(now - pingedAt);
         return true;
       }
-      if (!attempt(o.isServerPing, data)) return false;
-      const reply = attempt(call, o.serverPingReply, data);
+      if (!is(isServerPing)) return false;
+      const reply = call(o.serverPingReply, data);
       if (reply !== undefined) hooks.send(reply);
       return true;
     },

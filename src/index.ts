@@ -7,6 +7,24 @@ export type { BackoffOptions } from './backoff';
 export { byteLength } from './queue';
 export type { DropReason } from './queue';
 export { DEFAULTS } from './options';
-export type { Data, HeartbeatOptions, Options, QueueOverflow, UrlProvider, WebSocketConstructor } from './options';
-export type { DropDetail, HeartbeatDetail, HeartbeatSocketEventMap, ReconnectingDetail } from './events';
+export type {
+  Data,
+  HeartbeatOptions,
+  Options,
+  QueueOverflow,
+  Recogniser,
+  UrlProvider,
+  WebSocketConstructor,
+  WebSocketLike,
+  WebSocketLikeInstance,
+} from './options';
+export type { JsonPattern } from './match';
+export type {
+  DropDetail,
+  GiveUpDetail,
+  GiveUpReason,
+  HeartbeatDetail,
+  HeartbeatSocketEventMap,
+  ReconnectingDetail,
+} from './events';
 export type { Clock } from './env/clock';

@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from './env/clock';
 import { browserLifecycle, type Lifecycle } from './env/lifecycle';
+import type { JsonPattern } from './match';
 import { isData } from './queue';
 
 /** What `send()` accepts, as for `WebSocket.send`. */
@@ -8,10 +9,42 @@ export type Data = string | ArrayBufferLike | Blob | ArrayBufferView;
 /** Called before every attempt, so each one can carry a fresh token. */
 export type UrlProvider = () => string | URL | Promise<string | URL>;
 
-/** The constructor shape the socket needs: the browser's `WebSocket` or the `ws` package's. */
-export interface WebSocketConstructor {
-  new (url: string, protocols?: string | string[]): WebSocket;
+/**
+ * What the socket uses of a WebSocket instance. Structural, so that the browser's, the `ws`
+ * package's, undici's and React Native's all fit, whatever their own event types.
+ */
+export interface WebSocketLikeInstance {
+  readonly readyState: number;
+  // Optional: React Native's declares none of these four.
+  readonly protocol?: string;
+  readonly extensions?: string;
+  readonly bufferedAmount?: number;
+  binaryType?: string;
+  // Methods, not function-typed properties: their parameters compare bivariantly, so each
+  // implementation's own data and event types fit.
+  send(data: never): void;
+  close(code?: number, reason?: string): void;
+  /**
+   * Called with 'open', 'message', 'close' and 'error'. The type is `never` so that any
+   * declaration fits: React Native's is one signature per event type, which no union matches.
+   */
+  addEventListener(type: never, listener: (event: unknown) => void): void;
 }
+
+/**
+ * A WebSocket constructor: the browser's `WebSocket`, the `ws` package's, undici's, React
+ * Native's, or your own; each passes as `options.WebSocket` without a cast.
+ */
+export type WebSocketLike = new (url: string, protocols?: string | string[]) => WebSocketLikeInstance;
+
+/** The former name of {@link WebSocketLike}. */
+export type WebSocketConstructor = WebSocketLike;
+
+/**
+ * Recognises a heartbeat message: a function of the message's data, or a {@link JsonPattern}
+ * that a text message matches when it is JSON with those fields (`{ type: 'pong' }`).
+ */
+export type Recogniser = ((data: unknown) => boolean) | JsonPattern;
 
 /** What happens when `send()` would push the queue past one of its bounds. */
 export type QueueOverflow = 'drop-newest' | 'drop-oldest';
@@ -30,14 +63,15 @@ export interface HeartbeatOptions {
    */
   timeout?: number;
   /**
-   * What to send as a ping: a string or binary value, or a function returning one. `false` sends
+   * What to send as a ping: a string or binary value, a plain object (sent as its JSON), or a
+   * function returning a string or binary value. `false` sends
    * nothing and only watches the line, for servers that ping the client themselves: every
    * `interval` ms it checks for traffic since the last check, and without any it waits
    * `timeout` ms more for a message; so the link is declared dead after between
    * `interval + timeout` and `2 × interval + timeout` ms of silence.
    * @default 'ping'
    */
-  ping?: Data | (() => Data) | false;
+  ping?: Data | JsonPattern | (() => Data) | false;
   /**
    * Milliseconds a probe waits for an answer: the ping sent at once after a wake from sleep, on
    * return to a visible page, or when the network comes back (capped by `timeout`).
@@ -45,21 +79,24 @@ export interface HeartbeatOptions {
    */
   probeTimeout?: number;
   /**
-   * Recognises the server's reply to a ping. Pongs are consumed, not delivered as `message`.
+   * Recognises the server's reply to a ping: a function, or a plain object that a JSON text
+   * message matches when it has those fields (`{ type: 'pong' }`). Pongs are consumed, not
+   * delivered as `message`. A function that throws is "no match" (and reported).
    * @default data => data === 'pong'
    */
-  isPong?: (data: unknown) => boolean;
+  isPong?: Recogniser;
   /**
-   * Recognises a ping sent by the server. Server pings are consumed, not delivered as `message`,
-   * and answered with `serverPingReply`.
+   * Recognises a ping sent by the server, as `isPong` does a pong (`{ type: 'heartbeat' }`).
+   * Server pings are consumed, not delivered as `message`, and answered with `serverPingReply`.
    * @default undefined (server pings are ordinary messages)
    */
-  isServerPing?: (data: unknown) => boolean;
+  isServerPing?: Recogniser;
   /**
-   * The answer to a server ping: a value, or a function of the ping returning one.
+   * The answer to a server ping: a value, a plain object (sent as its JSON), or a function of
+   * the ping returning a string or binary value.
    * @default 'pong'
    */
-  serverPingReply?: Data | ((data: unknown) => Data);
+  serverPingReply?: Data | JsonPattern | ((data: unknown) => Data);
 }
 
 /** Options of {@link HeartbeatSocket}; every one is optional. */
@@ -68,7 +105,7 @@ export interface Options {
    * The WebSocket constructor to use; in Node < 22 pass the `ws` package's.
    * @default globalThis.WebSocket
    */
-  WebSocket?: WebSocketConstructor;
+  WebSocket?: WebSocketLike;
   /**
    * Milliseconds an attempt may stay CONNECTING (URL provider included) before it is abandoned
    * and retried. Also bounds how long `close()` waits for the closing handshake.
@@ -128,7 +165,8 @@ export interface Options {
    */
   startClosed?: boolean;
   /**
-   * Asked on every close not requested by `close()`: return false to stay closed.
+   * Asked on every close not requested by `close()`: return false to stay closed (a `giveup`
+   * event follows). One that throws counts as true (and is reported).
    * @default () => true
    */
   shouldReconnect?: (event: CloseEvent) => boolean;
@@ -144,7 +182,8 @@ export interface Options {
   replayUnconfirmed?: boolean;
   /**
    * Rewrites each message once, when `send()` is called, with its sequence number (1, 2, …, per
-   * socket): put an id in it so the server can drop the duplicates that replay may cause.
+   * socket): put an id in it so the server can drop the duplicates that replay may cause. One
+   * that throws leaves the message as given (and is reported).
    * @default undefined (messages are sent as given)
    */
   stamp?: (data: Data, seq: number) => Data;
@@ -181,15 +220,16 @@ export interface ResolvedHeartbeat {
   interval: number;
   timeout: number;
   probeTimeout: number;
+  /** Plain objects are JSON text by now. */
   ping: Data | (() => Data) | false;
-  isPong: (data: unknown) => boolean;
-  isServerPing: ((data: unknown) => boolean) | undefined;
+  isPong: Recogniser;
+  isServerPing: Recogniser | undefined;
   serverPingReply: Data | ((data: unknown) => Data);
 }
 
 /** Options after defaults and validation: what the parts of the socket read. */
 export interface Resolved {
-  WebSocket: WebSocketConstructor;
+  WebSocket: WebSocketLike;
   connectionTimeout: number;
   minReconnectionDelay: number;
   maxReconnectionDelay: number;
@@ -242,6 +282,9 @@ type Rule = [expected: string, test: (value: any) => unknown];
 
 const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === 'function';
 
+/** A function or an object (not null); for ping and reply, binary data is an object too. */
+const RECOGNISER: Rule = ['a function or a plain object', (v) => Object(v) === v];
+
 const POSITIVE: Rule = ['a positive finite number', (v) => v > 0 && v < Infinity];
 
 /**
@@ -263,8 +306,11 @@ const RULES: Record<string, Rule> = {
   queueOverflow: ['"drop-newest" or "drop-oldest"', (v) => v === 'drop-newest' || v === 'drop-oldest'],
   heartbeat: ['a boolean or an object', (v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null)],
   lifecycle: ['a function or false', (v) => v === false || isFunction(v)],
-  ping: ['data, a function or false', (v) => v === false || isData(v) || isFunction(v)],
-  serverPingReply: ['data or a function', (v) => isData(v) || isFunction(v)],
+  // A plain object goes out as its JSON; binary data is an object too.
+  ping: ['data, a plain object, a function or false', (v) => v === false || typeof v === 'string' || RECOGNISER[1](v)],
+  serverPingReply: ['data, a plain object or a function', (v) => typeof v === 'string' || RECOGNISER[1](v)],
+  isPong: RECOGNISER,
+  isServerPing: RECOGNISER,
 };
 
 /**
@@ -320,7 +366,7 @@ export function resolveOptions(options: Options | undefined): Resolved {
       ...DEFAULTS,
       maxReconnectionDelay: Math.max(DEFAULTS.maxReconnectionDelay, options.minReconnectionDelay ?? 0),
       heartbeat: false as boolean | HeartbeatOptions,
-      WebSocket: undefined as unknown as WebSocketConstructor,
+      WebSocket: undefined as unknown as WebSocketLike,
       clock: systemClock,
       shouldReconnect: (() => true) as Resolved['shouldReconnect'],
       lifecycle: browserLifecycle as Lifecycle | false,
@@ -330,7 +376,7 @@ export function resolveOptions(options: Options | undefined): Resolved {
     // null, too, means the default for these two.
     {
       ...options,
-      WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
+      WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket,
       clock: options.clock ?? systemClock,
     },
   );
@@ -351,19 +397,23 @@ export function resolveOptions(options: Options | undefined): Resolved {
   if (o.replayUnconfirmed && (!hb || (hb as HeartbeatOptions).ping === false)) {
     fail(TypeError, 'options.replayUnconfirmed', 'used with a heartbeat that pings', true);
   }
-  return {
-    ...o,
-    // Object.entries(true) is empty: `heartbeat: true` takes every default.
-    heartbeat: hb
-      ? fill(
-          {
-            ...DEFAULTS.heartbeat,
-            isPong: (data: unknown) => data === 'pong',
-            isServerPing: undefined,
-          } as ResolvedHeartbeat,
-          hb as object,
-          'options.heartbeat.',
-        )
-      : undefined,
-  };
+  // Object.entries(true) is empty: `heartbeat: true` takes every default.
+  const h =
+    hb &&
+    fill(
+      {
+        ...DEFAULTS.heartbeat,
+        isPong: (data: unknown) => data === 'pong',
+        isServerPing: undefined,
+      } as ResolvedHeartbeat,
+      hb as object,
+      'options.heartbeat.',
+    );
+  // A plain object ping or reply is JSON text from here on: stringified once, not per send.
+  for (const key of ['ping', 'serverPingReply'] as const) {
+    const value = h && h[key];
+    if (typeof value === 'object' && !isData(value))
+      (h as unknown as Record<string, unknown>)[key] = JSON.stringify(value);
+  }
+  return { ...o, heartbeat: h || undefined };
 }

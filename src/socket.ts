@@ -1,6 +1,6 @@
 import { backoffDelay } from './backoff';
 import type { LifecycleSignal } from './env/lifecycle';
-import { attempt, closeEvent, customEvent, errorEvent, type HeartbeatSocketEventMap } from './events';
+import { attempt, closeEvent, customEvent, errorEvent, guard, type HeartbeatSocketEventMap } from './events';
 import { type Heartbeat, heartbeat, MAX_PINGS } from './heartbeat';
 import { type Data, fail, type Options, resolveOptions, type UrlProvider } from './options';
 import { byteLength, type DropReason, isData, type Queue, queue as makeQueue } from './queue';
@@ -33,8 +33,13 @@ export interface SocketStats {
   unconfirmed: number;
 }
 
-/** An `on…` property's value: called with the event, `this` being the socket; or null. */
-export type EventHandler<E extends Event> = ((this: HeartbeatSocket, event: E) => unknown) | null;
+/**
+ * An `on…` property's value: called with the event, `this` being the socket; or null. No `this`
+ * parameter, so that a HeartbeatSocket is assignable where a DOM `WebSocket` (whose handlers
+ * take `this: WebSocket`) is expected; `socket.onopen = function () {…}` still types `this` as
+ * the socket, from the assignment.
+ */
+export type EventHandler<E extends Event> = ((event: E) => unknown) | null;
 
 const EVENTS = ['open', 'message', 'close', 'error'];
 
@@ -202,8 +207,12 @@ export class HeartbeatSocket extends EventTarget {
   onmessage: EventHandler<MessageEvent> = null;
   /** Called before the `close` listeners. */
   onclose: EventHandler<CloseEvent> = null;
-  /** Called before the `error` listeners. */
-  onerror: EventHandler<ErrorEvent> = null;
+  /**
+   * Called before the `error` listeners. Typed with `Event`, as WebSocket's is, so the socket
+   * fits where a WebSocket is expected; the event carries `message` and `error` where the cause
+   * is known (see the `error` entry of {@link HeartbeatSocketEventMap}).
+   */
+  onerror: EventHandler<Event> = null;
 
   /**
    * Sends now when OPEN; otherwise queues the message, to go out in order right after the next
@@ -284,6 +293,8 @@ function machine(
   }
   const o = resolveOptions(options);
   const clock = o.clock;
+  /** Runs the callback options: one that throws is logged (rate-limited), never thrown. */
+  const call = guard(clock);
 
   let ws: WebSocket | undefined;
   let phase: Phase = CLOSED;
@@ -400,6 +411,7 @@ function machine(
         emit(customEvent('heartbeat', { rtt }), rtt);
       },
       woke: () => (holding = true),
+      guard: call,
     });
 
   /**
@@ -434,7 +446,8 @@ function machine(
     log('connect', redact((url = next)));
     try {
       // `list`, not `protocols`: `[]` is the same as none, and null must not become "null".
-      ws = new o.WebSocket(next, list);
+      // Any WebSocketLike; typed as the DOM's for the members read below.
+      ws = new o.WebSocket(next, list) as unknown as WebSocket;
     } catch (error) {
       // Deferred so that a failure inside the constructor still reaches listeners added after it.
       queueMicrotask(() => current === epoch && attemptFailed(error, 'constructor failed'));
@@ -520,12 +533,17 @@ function machine(
     else endpoint++;
     openedAt = -1;
     // A throwing shouldReconnect is reported and counts as "yes".
-    const retry = retries < o.maxRetries && (!hadSocket || attempt(o.shouldReconnect, event) !== false);
+    const spent = retries >= o.maxRetries;
+    const retry = !spent && (!hadSocket || call(o.shouldReconnect, event) !== false);
     phase = retry ? RECONNECTING : CLOSED;
     if (!retry) uninstallHooks();
     const current = ++epoch;
     if (hadSocket || !retry) emit(event, event.code, event.reason, retry ? 'retry' : 'give up');
-    if (retry && current === epoch) schedule();
+    // Unless a `close` listener called close() or reconnect(), which decided instead.
+    if (current === epoch) {
+      if (retry) schedule();
+      else emit(customEvent('giveup', { reason: spent ? 'maxRetries' : 'shouldReconnect', close: event }));
+    }
   };
 
   // Offline, no attempt is counted (attempt 0 in the event) and the delay stays at the cap:
@@ -569,7 +587,7 @@ function machine(
   // socket and a 30 s timer for a handshake a dead link never answers).
   const uninstallHooks = (): void => {
     // A custom lifecycle's failure is reported and must not leave the socket half closed.
-    attempt(uninstall || undefined);
+    call(uninstall || undefined);
     uninstall = offline = frozen = false;
     // Still waited for by a later reconnect(): the server may not have seen them go yet.
     release();
@@ -624,7 +642,8 @@ function machine(
 
     send(data) {
       let message = isData(data) ? data : String(data);
-      if (o.stamp) message = o.stamp(message, ++seq);
+      // A throwing stamp is reported, and the message goes out as given.
+      if (o.stamp) message = call(o.stamp, message, ++seq) ?? message;
       return (phase === OPEN && !holding && deliver(message)) || (queue.push(message), false);
     },
 

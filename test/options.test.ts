@@ -59,13 +59,25 @@ describe('construction-time validation', () => {
       /options\.heartbeat\.timeout must be a positive finite number, got "10"/,
     ],
     [{ heartbeat: { interval: 0 } }, RangeError, /options\.heartbeat\.interval must be a positive finite number/],
-    [{ heartbeat: { isPong: 'pong' } }, TypeError, /options\.heartbeat\.isPong must be a function, got "pong"/],
-    [{ heartbeat: { isServerPing: {} } }, TypeError, /options\.heartbeat\.isServerPing must be a function/],
-    [{ heartbeat: { ping: 42 } }, TypeError, /options\.heartbeat\.ping must be data, a function or false, got 42/],
+    [
+      { heartbeat: { isPong: 'pong' } },
+      TypeError,
+      /options\.heartbeat\.isPong must be a function or a plain object, got "pong"/,
+    ],
+    [
+      { heartbeat: { isServerPing: null } },
+      TypeError,
+      /options\.heartbeat\.isServerPing must be a function or a plain object/,
+    ],
+    [
+      { heartbeat: { ping: 42 } },
+      TypeError,
+      /options\.heartbeat\.ping must be data, a plain object, a function or false, got 42/,
+    ],
     [
       { heartbeat: { serverPingReply: null } },
       TypeError,
-      /options\.heartbeat\.serverPingReply must be data or a function, got null/,
+      /options\.heartbeat\.serverPingReply must be data, a plain object or a function, got null/,
     ],
     [{ WebSocket: 'ws' }, TypeError, /options\.WebSocket must be a WebSocket constructor/],
   ])('%j throws a %o naming the option', (options, Kind, message) => {
@@ -133,8 +145,8 @@ describe('construction-time validation', () => {
       debug: false,
       heartbeat: { interval: 25000, timeout: 10000, ping: 'ping', serverPingReply: 'pong', isServerPing: undefined },
     });
-    expect(r.heartbeat?.isPong('pong')).toBe(true);
-    expect(r.heartbeat?.isPong('ping')).toBe(false);
+    expect((r.heartbeat?.isPong as (d: unknown) => boolean)('pong')).toBe(true);
+    expect((r.heartbeat?.isPong as (d: unknown) => boolean)('ping')).toBe(false);
     expect(resolveOptions({ WebSocket }).heartbeat).toBeUndefined();
     expect(resolveOptions({ WebSocket, heartbeat: false }).heartbeat).toBeUndefined();
   });

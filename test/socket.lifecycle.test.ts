@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HeartbeatSocket } from '../src/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { captureReported, makeSocket, URL_ } from './helpers/socket';
+import { captureLogged, makeSocket, URL_ } from './helpers/socket';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -127,7 +127,17 @@ describe('reconnection with backoff', () => {
     await vi.advanceTimersByTimeAsync(2000);
     expect(FakeWebSocket.instances).toHaveLength(3);
     FakeWebSocket.last.serverError();
-    expect(types()).toEqual(['error', 'close', 'reconnecting', 'error', 'close', 'reconnecting', 'error', 'close']);
+    expect(types()).toEqual([
+      'error',
+      'close',
+      'reconnecting',
+      'error',
+      'close',
+      'reconnecting',
+      'error',
+      'close',
+      'giveup',
+    ]);
     expect(socket.readyState).toBe(HeartbeatSocket.CLOSED);
     expect(socket.state).toBe('closed');
     await vi.advanceTimersByTimeAsync(60_000);
@@ -172,8 +182,8 @@ describe('reconnection with backoff', () => {
     expect(shouldReconnect).not.toHaveBeenCalled();
   });
 
-  it('keeps reconnecting when shouldReconnect throws, and reports the error', async () => {
-    const { errors, restore } = captureReported();
+  it('keeps reconnecting when shouldReconnect throws, and logs the error', async () => {
+    const { errors, restore } = captureLogged();
     try {
       const { socket } = makeSocket({
         shouldReconnect: () => {
@@ -245,7 +255,7 @@ describe('URL providers', () => {
   it('gives up with a close event when the last attempt was a failing provider', async () => {
     const { socket, types } = makeSocket({ maxRetries: 0 }, () => Promise.reject(new Error('x')));
     await flush();
-    expect(types()).toEqual(['error', 'close']);
+    expect(types()).toEqual(['error', 'close', 'giveup']);
     expect(socket.readyState).toBe(HeartbeatSocket.CLOSED);
   });
 
@@ -352,8 +362,8 @@ describe('close()', () => {
     expect(FakeWebSocket.live()).toHaveLength(0);
   });
 
-  it('finishes closing when a custom lifecycle fails to uninstall, and reports that failure', async () => {
-    const { errors, restore } = captureReported();
+  it('finishes closing when a custom lifecycle fails to uninstall, and logs that failure', async () => {
+    const { errors, restore } = captureLogged();
     try {
       const boom = new Error('uninstall failed');
       const { socket } = makeSocket({

@@ -1,13 +1,17 @@
+import { WebSocket as UndiciWebSocket } from 'undici';
 import { describe, expectTypeOf, it } from 'vitest';
+import { WebSocket as WsWebSocket } from 'ws';
 import {
   type Data,
   type DropReason,
+  type GiveUpReason,
   HeartbeatSocket,
   type HeartbeatSocketEventMap,
   type Lifecycle,
   type Options,
   type SocketState,
   type SocketStats,
+  type WebSocketLike,
 } from '../src/index';
 
 // Checked by `tsc --noEmit` (npm test runs it first); the runtime assertions are trivially true.
@@ -61,3 +65,71 @@ describe('types', () => {
     >();
   });
 });
+
+describe('types that fit', () => {
+  it('takes the WebSocket constructors of browsers, ws, undici and React Native without a cast', () => {
+    expectTypeOf(WebSocket).toExtend<WebSocketLike>();
+    expectTypeOf(WsWebSocket).toExtend<WebSocketLike>();
+    expectTypeOf(UndiciWebSocket).toExtend<WebSocketLike>();
+    expectTypeOf<typeof ReactNativeWebSocket>().toExtend<WebSocketLike>();
+    const options: Options = { WebSocket: WsWebSocket };
+    const alsoOptions: Options = { WebSocket: UndiciWebSocket };
+    void [options, alsoOptions];
+    // Not anything with a constructor.
+    expectTypeOf(class {}).not.toExtend<WebSocketLike>();
+  });
+
+  it('is usable where a DOM WebSocket is expected', () => {
+    const socket = new HeartbeatSocket('ws://a.test/', [], {
+      startClosed: true,
+      lifecycle: false,
+      WebSocket: WsWebSocket,
+    });
+    const asWebSocket: WebSocket = socket;
+    void asWebSocket;
+    socket.onopen = function () {
+      expectTypeOf(this).toEqualTypeOf<HeartbeatSocket>();
+    };
+  });
+
+  it('types the JSON heartbeat forms and the giveup event', () => {
+    const options: Options = {
+      heartbeat: { ping: false, isServerPing: { type: 'heartbeat' }, serverPingReply: { type: 'heartbeat_ack' } },
+    };
+    void options;
+    expectTypeOf<HeartbeatSocketEventMap['giveup']['detail']['reason']>().toEqualTypeOf<GiveUpReason>();
+    expectTypeOf<HeartbeatSocketEventMap['giveup']['detail']['close']>().toEqualTypeOf<CloseEvent>();
+  });
+});
+
+// React Native's declaration of its global WebSocket (react-native's types/modules/globals.d.ts),
+// reduced to what matters here: one addEventListener signature per event type, no protocol,
+// extensions, bufferedAmount or binaryType, and a third constructor parameter.
+interface RNMessageEvent extends Event {
+  data?: unknown;
+}
+interface RNCloseEvent extends Event {
+  code?: number | undefined;
+  reason?: string | undefined;
+}
+type RNListener = ((event: 'message', handler: (e: RNMessageEvent) => void) => void) &
+  ((event: 'error', handler: (e: Event & { message: string }) => void) => void) &
+  ((event: 'open', handler: () => void) => void) &
+  ((event: 'close', handler: (e: RNCloseEvent) => void) => void);
+interface RNWebSocket extends EventTarget {
+  readonly readyState: number;
+  send(data: string | ArrayBuffer | ArrayBufferView | Blob): void;
+  close(code?: number, reason?: string): void;
+  onopen: (() => void) | null;
+  addEventListener: RNListener;
+  removeEventListener: RNListener;
+}
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- only its type is read
+declare const ReactNativeWebSocket: {
+  prototype: RNWebSocket;
+  new (
+    uri: string,
+    protocols?: string | string[] | null,
+    options?: { headers: Record<string, string> } | null,
+  ): RNWebSocket;
+};

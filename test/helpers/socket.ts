@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { HeartbeatSocket, type Options, type UrlInput } from '../../src/index';
 import { FakeWebSocket } from './fake-websocket';
 
@@ -19,7 +20,7 @@ export function makeSocket(options: Options = {}, url: UrlInput = URL_, protocol
   });
   living.add(socket);
   const events: { type: string; event: Event }[] = [];
-  for (const type of ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'drop']) {
+  for (const type of ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'drop', 'giveup']) {
     socket.addEventListener(type, (event) => events.push({ type, event }));
   }
   const types = () => events.map((e) => e.type);
@@ -43,4 +44,18 @@ export function captureReported(): { errors: unknown[]; restore: () => void } {
       }
     });
   return { errors, restore: () => (globalThis.queueMicrotask = original) };
+}
+
+/**
+ * Catches what the socket logs with `console.error` (a callback option that threw): `errors`
+ * holds the thrown values, `lines` every call's arguments. `restore()` puts console.error back.
+ */
+export function captureLogged(): { errors: unknown[]; lines: unknown[][]; restore: () => void } {
+  const lines: unknown[][] = [];
+  const errors: unknown[] = [];
+  const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+    lines.push(args);
+    errors.push(args.at(-1));
+  });
+  return { lines, errors, restore: () => spy.mockRestore() };
 }
