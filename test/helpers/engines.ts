@@ -135,7 +135,7 @@ function recordVersion(name: EngineName, version: string): void {
 class ChromiumEngine implements Engine {
   readonly name = 'chromium';
   readonly offline = 'emulated';
-  readonly visibility = 'visibility overridden in the page (headless Chromium never hides a page)';
+  readonly visibility = 'visibilityState overridden in the page: playwright cannot hide a headless Chromium page';
   version = '';
   #browser?: PwBrowser;
 
