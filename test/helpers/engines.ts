@@ -31,8 +31,7 @@ export const ENGINE_NAMES: readonly EngineName[] = ['chromium', 'firefox', 'webk
 
 export const FIREFOX_PATH = process.env.FIREFOX || '/usr/bin/firefox-esr';
 export const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER || '/usr/bin/WebKitWebDriver';
-export const MINIBROWSER_PATH =
-  process.env.MINIBROWSER || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+export const MINIBROWSER_PATH = process.env.MINIBROWSER || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 const XVFB_PATH = '/usr/bin/Xvfb';
 
 const RESULTS = path.resolve(__dirname, '../../test-results');
@@ -226,7 +225,8 @@ class FirefoxEngine implements Engine {
     // a connection to the server at ws://…", "The connection to ws://… was interrupted while the
     // page was loading") though no script sees an exception: expected while a server is down,
     // like Chromium's "WebSocket connection to … failed" log line.
-    const network = /^(Firefox can.t establish a connection to the server at wss?:|The connection to wss?:\S+ was interrupted)/;
+    const network =
+      /^(Firefox can.t establish a connection to the server at wss?:|The connection to wss?:\S+ was interrupted)/;
     page.on('pageerror', (err) => {
       const message = (err as Error).message ?? String(err);
       if (!network.test(message)) errors.push(`pageerror: ${message}`);
