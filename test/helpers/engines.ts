@@ -345,7 +345,7 @@ class WebKitEngine implements Engine {
   #xvfb?: ChildProcess;
   #driverProcess?: ChildProcess;
   #driver?: WebDriver;
-  #pageOpen = false;
+  #closePage?: () => Promise<void>;
 
   async launch(): Promise<void> {
     const env = { ...process.env };
@@ -390,9 +390,9 @@ class WebKitEngine implements Engine {
   async newPage(): Promise<EnginePage> {
     const driver = this.#driver;
     if (!driver) throw new Error('webkit: launch() first');
-    // One window per WebDriver session: a page is that window until it is closed.
-    if (this.#pageOpen) throw new Error('webkit: one page at a time (close the previous page first)');
-    this.#pageOpen = true;
+    // One window per WebDriver session: a page is that window until it is closed. A page left
+    // open (a test that failed half-way) is closed here, so the next test starts clean.
+    await this.#closePage?.();
     let closed = false;
     let size = { width: 1440, height: 1000 };
     const evaluate = async <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<Awaited<R>> => {
@@ -404,6 +404,14 @@ class WebKitEngine implements Engine {
       if (!r.ok) throw new Error(`in the page: ${r.error}`);
       return r.value as Awaited<R>;
     };
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      this.#closePage = undefined;
+      // Leaving the page ends its sockets as closing a tab would.
+      await driver.get('about:blank');
+    };
+    this.#closePage = close;
     // A page this helper did not serve (the demo server's) gets its error trap once loaded.
     const trap = () => driver.executeScript(`if (!window.__pageErrors) { ${ERROR_TRAP} }`);
     return {
@@ -431,19 +439,14 @@ class WebKitEngine implements Engine {
       screenshot: async (file) => {
         writeFileSync(file, Buffer.from(await driver.takeScreenshot(), 'base64'));
       },
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        // Leaving the page ends its sockets as closing a tab would.
-        await driver.get('about:blank');
-        this.#pageOpen = false;
-      },
+      close,
     };
   }
 
   async close(): Promise<void> {
     const driver = this.#driver;
     this.#driver = undefined;
+    this.#closePage = undefined;
     await driver?.quit().catch(() => {});
     await stopChild(this.#driverProcess);
     await stopChild(this.#xvfb);
