@@ -184,7 +184,8 @@ describeEngines(
 
     it(`a hidden page (${engine.visibility}) whose timers run late (main thread held 2 s) raises no false heartbeat timeout while pongs arrive`, async () => {
       const server = await wsServer();
-      const page = await open(server.url, { interval: '200', timeout: '300' });
+      // timeout 800 ms: short next to the 2 s hold, long enough for a pong on a loaded machine.
+      const page = await open(server.url, { interval: '300', timeout: '800' });
       await waitFor('two pongs', async () => (await rec(page)).rtts.length >= 2, { timeout: 3_000 });
       await page.hide();
       await waitFor('hidden', async () => (await rec(page)).visibility.includes('hidden'), { timeout: 3_000 });
