@@ -241,6 +241,8 @@ class FirefoxEngine implements Engine {
       },
       evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
       errors: async () => [...errors],
+      // A restore from the back/forward cache fires no `load`, so waiting for one may time out:
+      // the tests poll the page for what they expect instead.
       goBack: async () => {
         await page.goBack({ waitUntil: 'load', timeout: 5_000 }).catch(() => {});
       },
