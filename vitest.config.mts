@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 // Three kinds of test, one run: pure parts and the class against a fake WebSocket (jsdom),
-// integration against a real `ws` server on loopback (node), and real Chromium (node, driving
-// the browser through playwright-core). The JSON report feeds the totals line of .ci/run.
+// integration against a real `ws` server on loopback (node), and real browsers (node, driving
+// Chromium, Firefox and WebKit through test/helpers/engines.ts; each browser suite runs once per
+// engine as "<engine>: …"). The JSON report feeds the totals line of .ci/run, per engine too.
 export default defineConfig({
   test: {
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
@@ -58,7 +59,8 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // One Chromium at a time on a 2-core machine keeps timing bounds honest.
+          // One browser at a time on a 2-core machine keeps timing bounds honest: the engines of a
+          // file run one after the other, each sharing one browser across the file's tests.
           fileParallelism: false,
         },
       },

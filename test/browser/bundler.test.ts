@@ -1,22 +1,15 @@
 /**
  * The SDK as a bundled app uses it: `import { HeartbeatSocket } from 'heartbeat-ws'`, resolved by
  * package name through package.json `exports` (a fixture app whose node_modules/heartbeat-ws is a
- * link to this package), bundled with vite's `build()`, served from 127.0.0.1 and run in Chromium.
+ * link to this package), bundled with vite's `build()`, served from 127.0.0.1 and run in each engine.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  describeBrowser,
-  launchChromium,
-  pageErrors,
-  serveStatic,
-  type StaticBody,
-  type StaticServer,
-} from '../helpers/browser';
+import { serveStatic, type StaticBody, type StaticServer } from '../helpers/browser';
+import { describeEngines } from '../helpers/engines';
 import { ECHO_CLIENT_BODY, runEchoScenario } from '../helpers/browser-echo';
 import { startTestServer, type TestServer } from '../helpers/ws-server';
 
@@ -67,20 +60,17 @@ async function bundleFixture(): Promise<Bundle> {
   return { dir, moduleIds, files };
 }
 
-describeBrowser('an app that imports heartbeat-ws by package name, bundled with vite', () => {
+describeEngines('an app that imports heartbeat-ws by package name, bundled with vite', (engine) => {
   let bundle: Bundle;
-  let browser: Browser;
   let http: StaticServer;
   const servers: TestServer[] = [];
 
   beforeAll(async () => {
     bundle = await bundleFixture();
     http = await serveStatic(bundle.files);
-    browser = await launchChromium();
   });
 
   afterAll(async () => {
-    await browser?.close();
     for (const s of servers) await s.close();
     await http?.close();
     if (bundle) {
@@ -98,12 +88,11 @@ describeBrowser('an app that imports heartbeat-ws by package name, bundled with 
   it('connects, echoes, survives a server restart and flushes what was sent while down, in order', async () => {
     const server = await startTestServer({ maxLifetimeMs: 60_000 });
     servers.push(server);
-    const page = await browser.newPage();
-    const errors = pageErrors(page);
+    const page = await engine.newPage();
     await runEchoScenario(page, `${http.url}/`, server);
     // the page ran the bundle, not a copy of the SDK from anywhere else
     expect(http.requests.some((r) => /^\/assets\/.+\.js$/.test(r))).toBe(true);
-    expect(errors).toEqual([]);
+    expect(await page.errors()).toEqual([]);
     await page.close();
   });
 });

@@ -1,14 +1,15 @@
 /**
- * The demo (demo/): the real demo server on free loopback ports and its page in Chromium, driven
- * as a user would: the settings form, each fault button, the send box. Each test starts and ends
- * with the page's socket open, so they run in order on one page.
+ * The demo (demo/): the real demo server on free loopback ports and its page in each engine,
+ * driven as a user would: the settings form, each fault button, the send box. Each test starts
+ * and ends with the page's socket open, so they run in order on one page. The page is driven
+ * through its DOM (value + input event, element.click()), the same way in every engine.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../../demo/demo-server';
-import { describeBrowser, launchChromium, pageErrors, waitFor } from '../helpers/browser';
+import { waitFor } from '../helpers/browser';
+import { describeEngines, type EnginePage as Page } from '../helpers/engines';
 
 const RESULTS = path.resolve(__dirname, '../../test-results');
 
@@ -70,8 +71,46 @@ function installRecorder(page: Page) {
 }
 
 const recorded = (page: Page): Promise<Recorder> => page.evaluate(() => (window as unknown as { rec: Recorder }).rec);
-const stateText = (page: Page) => page.textContent('#state');
 const now = (page: Page) => page.evaluate(() => performance.now());
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The text of the element `selector`, or null when there is none. */
+const textOf = (page: Page, selector: string) =>
+  page.evaluate((sel: string) => document.querySelector(sel)?.textContent ?? null, selector);
+const stateText = (page: Page) => textOf(page, '#state');
+const isVisible = (page: Page, selector: string) =>
+  page.evaluate((sel: string) => {
+    const el = document.querySelector(sel);
+    return !!el && getComputedStyle(el).visibility !== 'hidden' && el.getClientRects().length > 0;
+  }, selector);
+/** Types `value` into a field as a user would: value, then `input` and `change` events. */
+const fill = (page: Page, selector: string, value: string) =>
+  page.evaluate(
+    ([sel, v]: [string, string]) => {
+      const el = document.querySelector(sel) as HTMLInputElement | null;
+      if (!el) throw new Error(`no field ${sel}`);
+      el.focus();
+      el.value = v;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    [selector, value],
+  );
+const click = (page: Page, selector: string) =>
+  page.evaluate((sel: string) => {
+    const el = document.querySelector(sel) as HTMLElement | null;
+    if (!el) throw new Error(`no element ${sel}`);
+    el.click();
+  }, selector);
+/** Rows of `selector` whose text contains `text`: their `data-status`. */
+const rowsWith = (page: Page, selector: string, text: string) =>
+  page.evaluate(
+    ([sel, t]: [string, string]) =>
+      [...document.querySelectorAll(sel)]
+        .filter((el) => (el.textContent ?? '').includes(t))
+        .map((el) => el.getAttribute('data-status')),
+    [selector, text],
+  );
 
 async function waitForState(page: Page, state: string, timeout = 10_000) {
   await waitFor(`#state to read "${state}"`, async () => (await stateText(page)) === state, { timeout });
@@ -80,7 +119,7 @@ async function waitForState(page: Page, state: string, timeout = 10_000) {
 /** Open for longer than minUptime, so that the backoff starts again from retry 1. */
 async function waitForStable(page: Page) {
   await waitForState(page, 'open');
-  await page.waitForTimeout(SETTINGS.minUptime + 200);
+  await sleep(SETTINGS.minUptime + 200);
   expect(await stateText(page)).toBe('open');
 }
 
@@ -95,9 +134,9 @@ async function statesSince(page: Page, since: number): Promise<string[]> {
 
 /** Presses a fault button (after setting its inputs) and returns the page time just before. */
 async function pressFault(page: Page, button: string, inputs: Record<string, string> = {}): Promise<number> {
-  for (const [id, value] of Object.entries(inputs)) await page.fill(`#${id}`, value);
+  for (const [id, value] of Object.entries(inputs)) await fill(page, `#${id}`, value);
   const t = await now(page);
-  await page.click(`#${button}`);
+  await click(page, `#${button}`);
   await waitFor(
     `the timeline row of ${button}`,
     async () => (await rowsSince(page, t)).some((r) => r.kind === 'fault'),
@@ -106,59 +145,57 @@ async function pressFault(page: Page, button: string, inputs: Record<string, str
   return t;
 }
 
-describeBrowser('the demo page against the demo server', () => {
+describeEngines('the demo page against the demo server', (engine) => {
   let demo: DemoServer;
-  let browser: Browser;
   let page: Page;
-  let errors: string[];
+  // Chromium keeps the names docs/demo.md links to; the others carry the engine's name.
+  const shot = (suffix: string) => (engine.name === 'chromium' ? `demo${suffix}` : `demo-${engine.name}${suffix}`);
 
   beforeAll(async () => {
     demo = await startDemoServer({ port: 0, wsPort: 0, maxMinutes: 5, idleMinutes: 5 });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-    errors = pageErrors(page);
+    page = await engine.newPage();
     await page.goto(demo.url);
     await waitForState(page, 'open');
     await installRecorder(page);
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await page?.close();
     await demo?.close();
   });
 
   it("shows the SDK's own message, naming the option, for an invalid setting", async () => {
-    await page.fill('#settings [name="timeout"]', '0');
-    await page.click('#apply');
-    await waitFor('the settings error', () => page.isVisible('#settings-error'), { timeout: 2_000 });
-    expect(await page.textContent('#settings-error')).toMatch(/timeout/);
+    await fill(page, '#settings [name="timeout"]', '0');
+    await click(page, '#apply');
+    await waitFor('the settings error', () => isVisible(page, '#settings-error'), { timeout: 2_000 });
+    expect(await textOf(page, '#settings-error')).toMatch(/timeout/);
     expect(await stateText(page)).toBe('open');
   });
 
   it('applies short heartbeat and backoff settings from the form as a new socket', async () => {
-    for (const [name, value] of Object.entries(SETTINGS)) await page.fill(`#settings [name="${name}"]`, String(value));
+    for (const [name, value] of Object.entries(SETTINGS)) await fill(page, `#settings [name="${name}"]`, String(value));
     const t = await now(page);
-    await page.click('#apply');
+    await click(page, '#apply');
     await waitFor('a settings row and an open', async () => {
       const rows = await rowsSince(page, t);
       return rows.some((r) => r.kind === 'settings') && rows.some((r) => r.kind === 'open');
     });
     await waitForState(page, 'open');
-    expect(await page.isVisible('#settings-error')).toBe(false);
-    const snippet = await page.textContent('#snippet');
+    expect(await isVisible(page, '#settings-error')).toBe(false);
+    const snippet = await textOf(page, '#snippet');
     expect(snippet).toContain('interval: 500, timeout: 600');
     expect(snippet).toContain('minReconnectionDelay: 200');
     // The old socket is closed; one live connection remains on the server.
     await waitFor('one live connection', () => demo.status().live === 1, { timeout: 5_000 });
     // The heartbeat runs at the new pace: pongs arrive.
-    const pongs = Number(await page.textContent('#pongs'));
-    await waitFor('two more pongs', async () => Number(await page.textContent('#pongs')) >= pongs + 2, {
+    const pongs = Number(await textOf(page, '#pongs'));
+    await waitFor('two more pongs', async () => Number(await textOf(page, '#pongs')) >= pongs + 2, {
       timeout: 5_000,
     });
   });
 
   it('"Drop all connections": close 1006, a retry after a backoff delay, open again', async () => {
-    const reconnectsBefore = Number(await page.textContent('#stat-reconnects'));
+    const reconnectsBefore = Number(await textOf(page, '#stat-reconnects'));
     const t = await pressFault(page, 'fault-drop');
     await waitFor('an open after the drop', async () => (await rowsSince(page, t)).some((r) => r.kind === 'open'));
     const kinds = (await rowsSince(page, t)).map((r) => r.kind);
@@ -179,10 +216,10 @@ describeBrowser('the demo page against the demo server', () => {
     // The page shows socket.stats: one more reconnect, and an RTT once pongs flow again.
     await waitFor(
       'stats to count the reconnect',
-      async () => Number(await page.textContent('#stat-reconnects')) === reconnectsBefore + 1,
+      async () => Number(await textOf(page, '#stat-reconnects')) === reconnectsBefore + 1,
       { timeout: 3_000 },
     );
-    expect(await page.textContent('#stat-rtt')).toMatch(/^\d+ \/ \d+ ms$/);
+    expect(await textOf(page, '#stat-rtt')).toMatch(/^\d+ \/ \d+ ms$/);
     await waitForStable(page);
   });
 
@@ -202,7 +239,8 @@ describeBrowser('the demo page against the demo server', () => {
     // the fault; the latest is a full `interval` (waiting for the next ping) plus `timeout`.
     const detectedAfter = (close as Row).t - t;
     expect(detectedAfter).toBeGreaterThanOrEqual(SETTINGS.timeout - 100);
-    expect(detectedAfter).toBeLessThanOrEqual(SETTINGS.interval + SETTINGS.timeout + 500);
+    // + 1.5 s: timers run late on a loaded 2-core machine (WebKit once took 2.4 s here).
+    expect(detectedAfter).toBeLessThanOrEqual(SETTINGS.interval + SETTINGS.timeout + 1_500);
     await waitForState(page, 'open');
     expect(await stateText(page)).toBe('open');
   });
@@ -231,21 +269,20 @@ describeBrowser('the demo page against the demo server', () => {
     const echoedBefore = demo.status().counts.echoed;
     const t = await pressFault(page, 'fault-stop', { 'stop-seconds': '3' });
     await waitFor('not open', async () => (await stateText(page)) !== 'open', { timeout: 5_000 });
-    await page.fill('#message', 'typed while down');
-    await page.click('#send');
-    const row = page.locator('#log li.out', { hasText: 'typed while down' });
-    expect(await row.getAttribute('data-status')).toBe('queued');
-    await waitFor('the queue shown with one message', async () => (await page.textContent('#queue-count')) === '1', {
+    await fill(page, '#message', 'typed while down');
+    await click(page, '#send');
+    expect(await rowsWith(page, '#log li.out', 'typed while down')).toEqual(['queued']);
+    await waitFor('the queue shown with one message', async () => (await textOf(page, '#queue-count')) === '1', {
       timeout: 1_000,
     });
     expect(demo.status().counts.echoed).toBe(echoedBefore);
 
     await waitFor(
       'the echo of the typed message',
-      async () => (await page.locator('#log li.in', { hasText: 'typed while down' }).count()) === 1,
+      async () => (await rowsWith(page, '#log li.in', 'typed while down')).length === 1,
       { timeout: 10_000 },
     );
-    expect(await row.getAttribute('data-status')).toBe('sent');
+    expect(await rowsWith(page, '#log li.out', 'typed while down')).toEqual(['sent']);
     expect(await stateText(page)).toBe('open');
     const rows = await rowsSince(page, t);
     // retry n waits base × (1 − jitter × random), base = min × factor^(n−1) capped at max
@@ -262,7 +299,7 @@ describeBrowser('the demo page against the demo server', () => {
     const echoRowAt = await now(page);
     expect(echoRowAt - t).toBeGreaterThanOrEqual(3_000);
     expect(demo.status().counts.echoed).toBe(echoedBefore + 1);
-    await waitFor('the queue shown empty', async () => (await page.textContent('#queue-count')) === '0', {
+    await waitFor('the queue shown empty', async () => (await textOf(page, '#queue-count')) === '0', {
       timeout: 2_000,
     });
   });
@@ -285,7 +322,7 @@ describeBrowser('the demo page against the demo server', () => {
     expect(demo.status().total).toBe(total);
     expect((await rowsSince(page, t)).some((r) => r.kind === 'reconnecting' || r.kind === 'attempt')).toBe(false);
 
-    await page.click('#connect');
+    await click(page, '#connect');
     await waitForState(page, 'open', 5_000);
     expect(demo.status().total).toBe(total + 1);
 
@@ -306,7 +343,7 @@ describeBrowser('the demo page against the demo server', () => {
     await waitFor(
       'an RTT of at least 300 ms',
       async () => {
-        const text = (await page.textContent('#rtt-last')) ?? '';
+        const text = (await textOf(page, '#rtt-last')) ?? '';
         return /^\d+ ms$/.test(text) && Number.parseInt(text, 10) >= 300;
       },
       { timeout: 5_000 },
@@ -323,8 +360,8 @@ describeBrowser('the demo page against the demo server', () => {
     const t3 = await pressFault(page, 'fault-reset');
     await waitForState(page, 'open');
     // Stable again: a few pongs and no close after the reset.
-    const pongs = Number(await page.textContent('#pongs'));
-    await waitFor('three more pongs', async () => Number(await page.textContent('#pongs')) >= pongs + 3, {
+    const pongs = Number(await textOf(page, '#pongs'));
+    await waitFor('three more pongs', async () => Number(await textOf(page, '#pongs')) >= pongs + 3, {
       timeout: 5_000,
     });
     const afterReset = await rowsSince(page, t3);
@@ -334,32 +371,35 @@ describeBrowser('the demo page against the demo server', () => {
 
   it('"Server pings": the page answers them on its own, none missed', async () => {
     await waitForState(page, 'open');
-    await pressFault(page, 'fault-server-ping', { 'server-ping-ms': '300' });
+    // 600 ms: an ack later than the next ping counts as missed, and a loaded machine answered a
+    // 300 ms ping late once.
+    await pressFault(page, 'fault-server-ping', { 'server-ping-ms': '600' });
     await waitFor('three acks', () => demo.status().counts.acks >= 3, { timeout: 5_000 });
     await waitFor(
       'three server pings counted by the page',
-      async () => Number(await page.textContent('#server-pings')) >= 3,
+      async () => Number(await textOf(page, '#server-pings')) >= 3,
       { timeout: 2_000 },
     );
     expect(demo.status().counts.missedAcks).toBe(0);
     // Server pings are not shown as messages.
-    expect(await page.locator('#log li.in', { hasText: 'heartbeat' }).count()).toBe(0);
+    expect(await rowsWith(page, '#log li.in', 'heartbeat')).toEqual([]);
     await pressFault(page, 'fault-server-ping', { 'server-ping-ms': '0' });
     expect(await stateText(page)).toBe('open');
   });
 
-  it('lays out at desktop and phone widths without horizontal overflow (screenshots in test-results/)', async () => {
+  it(`lays out at desktop and phone widths without horizontal overflow (screenshots in test-results/${shot('')}*.png)`, async () => {
     mkdirSync(RESULTS, { recursive: true });
     const overflow = () =>
       page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    await page.waitForTimeout(300);
+    await sleep(300);
     expect(await overflow()).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: path.join(RESULTS, 'demo.png'), fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.waitForTimeout(300);
+    await page.screenshot(path.join(RESULTS, `${shot('')}.png`));
+    await page.setViewport(390, 844);
+    await sleep(300);
+    expect(await page.evaluate(() => innerWidth)).toBeLessThan(500);
     expect(await overflow()).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: path.join(RESULTS, 'demo-phone.png'), fullPage: true });
-    await page.setViewportSize({ width: 1440, height: 1000 });
-    expect(errors).toEqual([]);
+    await page.screenshot(path.join(RESULTS, `${shot('-phone')}.png`));
+    await page.setViewport(1440, 1000);
+    expect(await page.errors()).toEqual([]);
   });
 });

@@ -3,9 +3,9 @@
  * `<script src>`, then the `HeartbeatWS` global, against a real `ws` server on 127.0.0.1.
  */
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeBrowser, launchChromium, pageErrors, serveStatic, type StaticServer } from '../helpers/browser';
+import { serveStatic, type StaticServer } from '../helpers/browser';
+import { describeEngines } from '../helpers/engines';
 import { ECHO_CLIENT_BODY, runEchoScenario } from '../helpers/browser-echo';
 import { startTestServer, type TestServer } from '../helpers/ws-server';
 
@@ -20,8 +20,7 @@ const { HeartbeatSocket } = HeartbeatWS;
 ${ECHO_CLIENT_BODY}
 </script>`;
 
-describeBrowser('the minified UMD file loaded by a <script src> tag', () => {
-  let browser: Browser;
+describeEngines('the minified UMD file loaded by a <script src> tag', (engine) => {
   let http: StaticServer;
   const servers: TestServer[] = [];
   const wsServer = async () => {
@@ -32,18 +31,15 @@ describeBrowser('the minified UMD file loaded by a <script src> tag', () => {
 
   beforeAll(async () => {
     http = await serveStatic({ '/': PAGE, '/dist/heartbeat-ws.umd.min.js': { file: MIN_JS } });
-    browser = await launchChromium();
   });
 
   afterAll(async () => {
-    await browser?.close();
     for (const s of servers) await s.close();
     await http?.close();
   });
 
   it('defines the HeartbeatWS global as a namespace with the HeartbeatSocket class', async () => {
-    const page = await browser.newPage();
-    const errors = pageErrors(page);
+    const page = await engine.newPage();
     const server = await wsServer();
     await page.goto(`${http.url}/?ws=${encodeURIComponent(server.url)}`);
     const shape = await page.evaluate(() => {
@@ -58,15 +54,14 @@ describeBrowser('the minified UMD file loaded by a <script src> tag', () => {
     });
     expect(shape).toEqual({ type: 'function', OPEN: 1, isEventTarget: true, backoffDelay: 'function' });
     expect(http.requests).toContain('/dist/heartbeat-ws.umd.min.js');
-    expect(errors).toEqual([]);
+    expect(await page.errors()).toEqual([]);
     await page.close();
   });
 
   it('connects, echoes, survives a server restart and flushes what was sent while down, in order', async () => {
-    const page = await browser.newPage();
-    const errors = pageErrors(page);
+    const page = await engine.newPage();
     await runEchoScenario(page, `${http.url}/`, await wsServer());
-    expect(errors).toEqual([]);
+    expect(await page.errors()).toEqual([]);
     await page.close();
   });
 });

@@ -5,9 +5,9 @@
  * The page connects to the `ws` URL of its query string, records its events in
  * `window.client.record`, and exposes the socket as `window.client.socket`.
  */
-import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { waitFor } from './browser';
+import type { EnginePage as Page } from './engines';
 import type { TestServer } from './ws-server';
 
 /** The page code after the line that binds `HeartbeatSocket`. */
@@ -56,10 +56,9 @@ const snapshot = (page: Page): Promise<Snapshot> =>
   });
 
 const send = (page: Page, data: string) =>
-  page.evaluate(
-    (d) => (window as unknown as { client: { socket: { send(d: string): void } } }).client.socket.send(d),
-    data,
-  );
+  page.evaluate((d: string) => {
+    (window as unknown as { client: { socket: { send(d: string): void } } }).client.socket.send(d);
+  }, data);
 
 const appTexts = (server: TestServer) => server.texts().filter((t) => t !== 'ping');
 

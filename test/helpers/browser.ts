@@ -1,22 +1,19 @@
 /**
- * Real Chromium for the browser tests (test/browser/), through playwright-core.
+ * Shared parts of the browser tests (test/browser/); the engines themselves are in ./engines.ts.
  *
- * - `describeBrowser(name, fn)`: a `describe` that runs when Chromium is there. When it is not:
- *   under `CI=true` the file fails (a CI job must not pass by testing nothing); elsewhere the
- *   suite is skipped with a message saying why and how to fix it.
  * - `launchChromium()`: headless Chromium from `CHROMIUM` or /usr/bin/chromium, with the flags
  *   this machine needs. `{ lifecycle: true }` lets the page lifecycle (bfcache, timer throttling,
  *   renderer backgrounding) work: playwright turns it off by default (see
  *   /work/shared/TESTING-IN-CHROMIUM.md), and a lifecycle test without it tests nothing.
- * - `serveStatic(files)`: a loopback HTTP server for a page and its scripts.
+ * - `serveStatic(files)`: a loopback HTTP server for a page and its scripts; every HTML page
+ *   starts with {@link ERROR_TRAP}.
  * - `pageErrors(page)`: uncaught errors and console errors of a page, to assert there were none.
  */
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { describe } from 'vitest';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -36,32 +33,6 @@ export const LIFECYCLE_BLOCKING_DEFAULT_ARGS = [
   '--disable-backgrounding-occluded-windows',
 ];
 
-/** Why Chromium cannot run here, or undefined when it can. */
-export function chromiumMissing(): string | undefined {
-  try {
-    accessSync(CHROMIUM_PATH, constants.X_OK);
-    return undefined;
-  } catch {
-    return `no executable Chromium at ${CHROMIUM_PATH}${process.env.CHROMIUM ? ' (from CHROMIUM)' : ''}`;
-  }
-}
-
-/** `describe` for a suite that needs Chromium: fails under CI=true, skips visibly elsewhere. */
-export function describeBrowser(name: string, fn: () => void): void {
-  const missing = chromiumMissing();
-  if (missing && process.env.CI === 'true') {
-    throw new Error(
-      `${missing}; CI=true, so a missing browser is a failure. Install it (apt-get install -y chromium) or set CHROMIUM.`,
-    );
-  }
-  if (missing) {
-    console.warn(
-      `[browser] SKIPPED "${name}": ${missing}. Install it (apt-get install -y chromium) or set CHROMIUM to a binary.`,
-    );
-  }
-  describe.skipIf(missing !== undefined)(name, fn);
-}
-
 export interface LaunchOptions {
   /** Keep bfcache, timer throttling and backgrounding on (they are off in playwright's default). */
   lifecycle?: boolean;
@@ -76,6 +47,17 @@ export function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
     timeout: 30_000,
   });
 }
+
+/**
+ * Page code that records uncaught errors, unhandled rejections and `console.error` calls in
+ * `window.__pageErrors`: the same record in every engine, including WebKit, whose WebDriver has
+ * no event stream. `serveStatic` puts it first in every HTML page it serves.
+ */
+export const ERROR_TRAP = `window.__pageErrors = [];
+addEventListener('error', (e) => window.__pageErrors.push('pageerror: ' + (e.error && e.error.message || e.message)));
+addEventListener('unhandledrejection', (e) => window.__pageErrors.push('unhandledrejection: ' + (e.reason && e.reason.message || e.reason)));
+const __consoleError = console.error.bind(console);
+console.error = (...args) => { window.__pageErrors.push('console.error: ' + args.join(' ')); __consoleError(...args); };`;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -116,7 +98,13 @@ export async function serveStatic(files: Record<string, StaticBody>): Promise<St
       TYPES[path.extname(file ?? (route.endsWith('/') ? 'index.html' : route))] ?? 'application/octet-stream';
     // no-cache, not no-store: Chromium keeps no page served with no-store in the bfcache.
     res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' });
-    res.end(file === undefined ? body : readFileSync(file));
+    const content = file === undefined ? body : readFileSync(file, type.startsWith('text/html') ? 'utf8' : undefined);
+    // After the doctype: anything before it would put the page in quirks mode.
+    res.end(
+      type.startsWith('text/html')
+        ? String(content).replace(/^(\s*<!doctype[^>]*>)?/i, (doctype) => `${doctype}\n<script>${ERROR_TRAP}</script>`)
+        : content,
+    );
   });
   server.on('connection', (s) => {
     sockets.add(s);
