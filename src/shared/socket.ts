@@ -266,8 +266,8 @@ function tab(
   /** The term of the leader this tab follows (its own when it leads). */
   let current: string | undefined;
   const retired = new Set<string>();
-  /** Asked for while no leader was known. */
-  let pending: Relayed | undefined;
+  /** A reconnect() asked for while no leader was known; `start` after a rejoin: only if closed. */
+  let pending: [code: number, reason: string] | 'start' | undefined;
   /** After close(): the tab is detached. */
   let left = false;
   let closing = false;
@@ -300,6 +300,12 @@ function tab(
     if (to === undefined || to === id) receive(message);
   };
 
+  const reconnect = (code = 1000, reason = ''): void => {
+    if (leader) leader.socket.reconnect(code, reason);
+    else if (current) bc?.post({ k: 'do', to: current, what: 'reconnect', code, reason });
+    else pending = [code, reason];
+  };
+
   const hand = (n: number, data: Data): void => {
     if (leader) leader.accept(id, n, data);
     else if (current) bc?.post({ k: 'send', to: current, from: id, n, data });
@@ -311,15 +317,12 @@ function tab(
       if (current) retired.add(current);
       current = l;
       for (const { n, data } of kept.all()) hand(n, data);
-      if (pending) {
-        const ask = pending;
-        pending = undefined;
-        // A tab that rejoined with reconnect() starts a connection that is closed.
-        if (ask.k !== 'do' || ask.what !== 'reconnect' || s.state === 'closed' || ask.code !== undefined) {
-          (ask as { to: string }).to = l;
-          tell(ask, leader ? id : undefined);
-        }
-      }
+      const ask = pending;
+      pending = undefined;
+      // A tab that rejoined with reconnect() starts the connection if it is closed.
+      if (ask === 'start') {
+        if (s.state === 'closed') reconnect();
+      } else if (ask) reconnect(...ask);
     }
     const was = stateOf();
     view = s;
@@ -415,7 +418,7 @@ function tab(
       then();
     };
     id = '';
-    if (current) retired.add(current);
+    // Not retired: a tab that comes back (reconnect(), bfcache) follows the same leader again.
     current = undefined;
     if (was) {
       setLeader(undefined);
@@ -502,18 +505,12 @@ function tab(
 
     reconnect(code = 1000, reason = '') {
       check(code, reason);
-      if (left || closing || frozen) {
-        if (!left) return;
-        left = false;
-        view = { ...view, state: view.state === 'closed' ? 'connecting' : view.state };
-        installHooks();
-        pending = { k: 'do', to: '', what: 'reconnect' };
-        return join();
-      }
-      const ask: Relayed = { k: 'do', to: current ?? '', what: 'reconnect', code, reason };
-      if (leader) leader.socket.reconnect(code, reason);
-      else if (current) bc?.post(ask);
-      else pending = ask;
+      if (!left) return reconnect(code, reason);
+      left = false;
+      view = { ...view, state: view.state === 'closed' ? 'connecting' : view.state };
+      installHooks();
+      pending = 'start';
+      join();
     },
 
     ask(what) {

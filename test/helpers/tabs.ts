@@ -74,6 +74,19 @@ export class FakeLocks {
   }
 }
 
+/**
+ * A structured clone in this realm (jsdom's structuredClone hands back ArrayBuffers of another
+ * realm, which `instanceof ArrayBuffer` refuses): plain objects and arrays copied, buffers too.
+ */
+const clone = (value: unknown): unknown =>
+  value instanceof ArrayBuffer
+    ? value.slice(0)
+    : Array.isArray(value)
+      ? value.map(clone)
+      : value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clone(v)]))
+        : value;
+
 export class FakeChannel {
   static all = new Set<FakeChannel>();
   readonly owner = owner;
@@ -87,7 +100,7 @@ export class FakeChannel {
   postMessage(data: unknown): void {
     if (this.closed) throw new DOMException('closed', 'InvalidStateError');
     if (dead.has(this.owner)) return;
-    const copy = structuredClone(data);
+    const copy = clone(data);
     for (const other of FakeChannel.all) {
       if (other === this || other.name !== this.name) continue;
       queueMicrotask(() => {
