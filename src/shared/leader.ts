@@ -59,21 +59,24 @@ export function lead(
     stats: socket.stats,
   });
 
+  /** Settled marks not yet told: one `settled` post per task, whatever the number of messages. */
+  let marks: Record<string, number> | undefined;
   const settle = (): void => {
-    settling = false;
     const { queued, unconfirmed } = socket.stats;
-    const marks: Record<string, number> = {};
-    let any = false;
     for (let left = inflight.length - queued - unconfirmed; left > 0; left--) {
       const entry = inflight.shift() as Entry;
-      marks[entry.from] = entry.n;
-      any = true;
+      (marks ??= {})[entry.from] = entry.n;
     }
-    if (any) tell({ k: 'settled', l: term, marks });
+  };
+  const report = (): void => {
+    settling = false;
+    settle();
+    if (marks) tell({ k: 'settled', l: term, marks });
+    marks = undefined;
   };
   // After the current task's work: the queue flushes right after the `open` listeners return.
   const settleSoon = (): void => {
-    if (!settling) queueMicrotask(settle);
+    if (!settling) queueMicrotask(report);
     settling = true;
   };
 
@@ -121,7 +124,7 @@ export function lead(
         socket.addEventListener('close', () => queueMicrotask(done), { once: true });
       } else queueMicrotask(done);
       socket.close(code, reason);
-      settle();
+      report();
     },
   };
 }

@@ -22,7 +22,8 @@ export type Relayed =
   | { k: 'lead'; l: string; s: Snapshot }
   /** An event of the real socket, with the state after it. */
   | { k: 'ev'; l: string; type: string; init: Record<string, unknown>; s: Snapshot }
-  | { k: 'send'; to: string; from: string; n: number; data: Data }
+  /** Messages `n`, `n + 1`, … of tab `from`, in order (one post per task, not per message). */
+  | { k: 'send'; to: string; from: string; n: number; data: Data[] }
   | { k: 'do'; to: string; what: 'reconnect' | 'probe' | 'clear'; code?: number; reason?: string }
   /** Every message of tab `t` up to `marks[t]` has left the leader's socket (written, or confirmed). */
   | { k: 'settled'; l: string; marks: Record<string, number> }

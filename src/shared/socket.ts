@@ -306,9 +306,20 @@ function tab(
     else pending = [code, reason];
   };
 
+  let batch: Extract<Relayed, { k: 'send' }> | undefined;
   const hand = (n: number, data: Data): void => {
     if (leader) leader.accept(id, n, data);
-    else if (current) bc?.post({ k: 'send', to: current, from: id, n, data });
+    else if (current) {
+      // A burst of sends costs one structured clone and one post: queued here until the task ends.
+      if (batch && batch.to === current && batch.n + batch.data.length === n) batch.data.push(data);
+      else {
+        const next = (batch = { k: 'send', to: current, from: id, n, data: [data] });
+        queueMicrotask(() => {
+          if (batch === next) batch = undefined;
+          bc?.post(next);
+        });
+      }
+    }
   };
 
   /** Follows term `l`: hands it everything this tab keeps, and takes its state. */
@@ -365,7 +376,7 @@ function tab(
         return;
       }
       case 'send':
-        if (leader && m.to === current) leader.accept(m.from, m.n, m.data);
+        if (leader && m.to === current) m.data.forEach((data, i) => leader?.accept(m.from, m.n + i, data));
         return;
       case 'do':
         if (!leader || m.to !== current) return;
