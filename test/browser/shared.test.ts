@@ -241,26 +241,43 @@ describeBrowser('SharedHeartbeatSocket in Chromium: one connection for every tab
     const { ctx, pages } = await tabs(ws, 3, { replay: '', interval: '100' });
     const [leader] = await leaderOf(pages);
     const followers = pages.filter((p) => p !== leader);
-    // Each follower sends 300 messages, 10 every 5 ms, while the leader's renderer is crashed.
+    // Each follower streams 10 messages every 10 ms until told to stop; the leader's renderer is
+    // crashed mid-stream, and the streams go on until the next leader has connected.
     const streams = followers.map((page, t) =>
       page.evaluate(async (t) => {
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        const socket = (window as any).client.socket;
-        for (let i = 0; i < 300; i++) {
-          socket.send(`f${t}-${i}`);
-          if (i % 10 === 9) await new Promise((r) => setTimeout(r, 5));
+        const w = window as any;
+        let i = 0;
+        while (!w.stopStream) {
+          for (let k = 0; k < 10; k++) w.client.socket.send(`f${t}-${i++}`);
+          await new Promise((r) => setTimeout(r, 10));
         }
+        return i;
       }, t),
     );
-    await new Promise((r) => setTimeout(r, 40));
+    await waitFor('the stream under way', () => ws.texts().length >= 100);
     const cdp = await ctx.newCDPSession(leader!);
     void cdp.send('Page.crash').catch(() => {});
-    await Promise.all(streams);
-    const expected = [0, 1].flatMap((t) => [...Array(300).keys()].map((i) => `f${t}-${i}`));
-    await waitFor('every message at the server', () => expected.every((m) => ws.texts().includes(m)), {
-      timeout: 15_000,
-    });
-    expect(ws.connections.length).toBeGreaterThanOrEqual(2);
+    await waitFor('the new leader connected', () => ws.connections.length >= 2, { timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    for (const page of followers)
+      await page.evaluate(() => ((window as unknown as { stopStream: boolean }).stopStream = true));
+    const sent = await Promise.all(streams);
+    const expected = sent.flatMap((n, t) => [...Array(n).keys()].map((i) => `f${t}-${i}`));
+    await waitFor(
+      'every message at the server',
+      () => {
+        const got = new Set(ws.texts());
+        return expected.every((m) => got.has(m));
+      },
+      { timeout: 15_000 },
+    );
+    const [first, second] = ws.connections;
+    const count = (c: typeof first) => c!.messages.filter((m) => String(m.data).startsWith('f')).length;
+    console.log(`[shared] crash mid-stream: ${count(first)} on the first connection, ${count(second)} on the second`);
+    // Mid-stream: both connections carried part of the stream.
+    expect(count(first)).toBeGreaterThan(0);
+    expect(count(second)).toBeGreaterThan(0);
     for (const page of followers) expect((await view(page)).drops).toEqual([]);
     await ctx.close();
   });
