@@ -42,4 +42,48 @@ export default [
       { file: 'dist/heartbeat-ws.d.mts', format: 'es' },
     ],
   },
+  ...sharedBuilds(),
 ];
+
+// heartbeat-ws/shared (SharedHeartbeatSocket). Its ES module imports the core's ES module
+// rather than carrying a copy, so a bundle that imports both holds one HeartbeatSocket and the
+// core alone pays nothing for it. The UMD (global `HeartbeatWSShared`) carries the core, so one
+// <script> tag or require() is enough. Declarations carry the core's types they name.
+function sharedBuilds() {
+  const sharedCore = (id) => /[\\/]src[\\/]index(\.ts)?$/.test(id) || id === '../index';
+  const sharedUmd = { format: 'umd', name: 'HeartbeatWSShared', exports: 'named' };
+  return [
+    {
+      input: 'src/shared/index.ts',
+      plugins: [ts()],
+      external: sharedCore,
+      output: { file: 'dist/shared.mjs', format: 'es', paths: (id) => (sharedCore(id) ? './heartbeat-ws.mjs' : id) },
+    },
+    {
+      input: 'src/shared/index.ts',
+      plugins: [ts()],
+      output: [
+        { ...sharedUmd, file: 'dist/shared.umd.js' },
+        {
+          ...sharedUmd,
+          file: 'dist/shared.umd.min.js',
+          plugins: [
+            terser({
+              ecma: 2022,
+              compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true },
+              format: { ascii_only: true },
+            }),
+          ],
+        },
+      ],
+    },
+    {
+      input: 'src/shared/index.ts',
+      plugins: [dts({ compilerOptions: { types: [] } })],
+      output: [
+        { file: 'dist/shared.d.ts', format: 'es' },
+        { file: 'dist/shared.d.mts', format: 'es' },
+      ],
+    },
+  ];
+}

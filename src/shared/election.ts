@@ -1,0 +1,35 @@
+/** Whether this runtime can share a connection between tabs: Web Locks and BroadcastChannel. */
+export const canShare = (): boolean =>
+  typeof BroadcastChannel === 'function' &&
+  typeof navigator !== 'undefined' &&
+  typeof (navigator as Partial<Navigator>).locks?.request === 'function';
+
+/**
+ * Asks for the Web Lock `name` and holds it until the returned function is called; `granted`
+ * runs when this tab gets it. The browser releases a lock when its tab closes, crashes or
+ * navigates away, so the next tab in line gets it at once: that is the leader election.
+ */
+export function hold(name: string, granted: () => void): () => void {
+  const abort = new AbortController();
+  let release: (() => void) | undefined;
+  let done = false;
+  navigator.locks
+    .request(name, { signal: abort.signal }, () => {
+      if (done) return;
+      granted();
+      return new Promise<void>((resolve) => (release = resolve));
+    })
+    // AbortError: let go of before it was granted.
+    .catch(() => {});
+  return () => {
+    done = true;
+    if (release) release();
+    else abort.abort();
+  };
+}
+
+/** How many locks whose name starts with `prefix` are held (by every tab of the origin). */
+export async function countHeld(prefix: string): Promise<number> {
+  const { held = [] } = await navigator.locks.query();
+  return held.filter((lock) => lock.name?.startsWith(prefix)).length;
+}

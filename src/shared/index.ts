@@ -1,0 +1,2 @@
+export { SharedHeartbeatSocket } from './socket';
+export type { LeaderChangeDetail, SharedEventHandler, SharedHeartbeatSocketEventMap, SharedOptions } from './socket';

@@ -1,0 +1,130 @@
+import type { Data, HeartbeatSocket } from '../index';
+import type { Relayed, Snapshot } from './relay';
+
+/** One message a tab handed to the leader, until it leaves the leader's socket. */
+interface Entry {
+  from: string;
+  n: number;
+  data: Data;
+}
+
+/** The leader's side: the real socket, relayed to every tab. */
+export interface Leader {
+  readonly socket: HeartbeatSocket;
+  /** What every tab (this one included) is told when it asks: the current state. */
+  snapshot(): Snapshot;
+  /** Message `n` of tab `from`; a repeat of one already taken (after a new `lead`) is ignored. */
+  accept(from: string, n: number, data: Data): void;
+  /**
+   * Lets go of the connection for the next leader: closes the socket, and calls `done` once it
+   * has closed (at once when `wait` is false: a page going into the back/forward cache).
+   */
+  leave(code: number, reason: string, wait: boolean, done: () => void): void;
+}
+
+const RELAYED = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat'];
+
+/**
+ * Makes this tab the leader of term `term` around `socket`: every event of the socket goes to
+ * every tab through `tell` (a message with `to` only to that tab), and the messages tabs hand
+ * over go out through it, in each tab's order.
+ *
+ * Each tab keeps its messages until the leader says they have left its socket: written (or,
+ * with replayUnconfirmed, confirmed by a pong). The socket's queue and replay buffer hold its
+ * messages in the order they were given, so the messages that left are the oldest
+ * `given − (queued + unconfirmed)`, less those a `drop` event took out.
+ */
+export function lead(
+  socket: HeartbeatSocket,
+  term: string,
+  dropsNewest: boolean,
+  tell: (message: Relayed, to?: string) => void,
+): Leader {
+  // Binary messages travel to the other tabs as ArrayBuffers; each tab converts to its binaryType.
+  socket.binaryType = 'arraybuffer';
+  const inflight: Entry[] = [];
+  const taken = new Map<string, number>();
+  let sending: Entry | undefined;
+  let leaving = false;
+  let settling = false;
+
+  const snapshot = (): Snapshot => ({
+    // While it hands over, the other tabs are told the connection is moving, not ending.
+    state: leaving ? 'reconnecting' : socket.state,
+    url: socket.url,
+    protocol: socket.protocol,
+    extensions: socket.extensions,
+    retryCount: socket.retryCount,
+    bufferedAmount: socket.bufferedAmount,
+    stats: socket.stats,
+  });
+
+  /** Settled marks not yet told: one `settled` post per task, whatever the number of messages. */
+  let marks: Record<string, number> | undefined;
+  const settle = (): void => {
+    const { queued, unconfirmed } = socket.stats;
+    for (let left = inflight.length - queued - unconfirmed; left > 0; left--) {
+      const entry = inflight.shift() as Entry;
+      (marks ??= {})[entry.from] = entry.n;
+    }
+  };
+  const report = (): void => {
+    settling = false;
+    settle();
+    if (marks) tell({ k: 'settled', l: term, marks });
+    marks = undefined;
+  };
+  // After the current task's work: the queue flushes right after the `open` listeners return.
+  const settleSoon = (): void => {
+    if (!settling) queueMicrotask(report);
+    settling = true;
+  };
+
+  const relay = (event: Event): void => {
+    const type = event.type;
+    const e = event as Partial<MessageEvent & CloseEvent & CustomEvent>;
+    const init =
+      type === 'message'
+        ? { data: e.data, origin: e.origin }
+        : type === 'close'
+          ? { code: e.code, reason: e.reason, wasClean: e.wasClean }
+          : { detail: e.detail };
+    tell({ k: 'ev', l: term, type, init, s: snapshot() });
+    settleSoon();
+  };
+  for (const type of RELAYED) socket.addEventListener(type, relay);
+
+  socket.addEventListener('drop', ({ detail: { data, reason } }) => {
+    // The message refused while being sent (drop-newest), or the oldest one of its kind with
+    // this data: of the replay buffer ('unconfirmed'), else of the queue behind it.
+    let i = dropsNewest && reason === 'overflow' && sending?.data === data ? inflight.lastIndexOf(sending) : -1;
+    if (i < 0) {
+      const start = reason === 'unconfirmed' ? 0 : socket.stats.unconfirmed;
+      i = inflight.findIndex((entry, j) => j >= start && entry.data === data);
+    }
+    const [entry] = i < 0 ? [] : inflight.splice(i, 1);
+    if (entry) tell({ k: 'drop', to: entry.from, n: entry.n, reason }, entry.from);
+  });
+
+  return {
+    socket,
+    snapshot,
+    accept(from, n, data) {
+      if (n <= (taken.get(from) ?? 0)) return;
+      taken.set(from, n);
+      settle();
+      inflight.push((sending = { from, n, data }));
+      socket.send(data);
+      sending = undefined;
+      settleSoon();
+    },
+    leave(code, reason, wait, done) {
+      leaving = true;
+      if (wait && socket.readyState !== socket.CLOSED) {
+        socket.addEventListener('close', () => queueMicrotask(done), { once: true });
+      } else queueMicrotask(done);
+      socket.close(code, reason);
+      report();
+    },
+  };
+}

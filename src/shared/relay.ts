@@ -1,0 +1,54 @@
+import type { Data, DropReason, SocketState, SocketStats } from '../index';
+
+/** What the leader tells every tab of the shared connection, with each event. */
+export interface Snapshot {
+  state: SocketState;
+  url: string;
+  protocol: string;
+  extensions: string;
+  retryCount: number;
+  bufferedAmount: number;
+  stats: SocketStats;
+}
+
+/**
+ * The messages tabs exchange on the channel. `l` names a leadership term (a new one each time a
+ * tab becomes leader), `from`/`to` a tab; `n` numbers one tab's sends, 1, 2, …
+ */
+export type Relayed =
+  /** A tab joined: the leader answers with `lead`. */
+  | { k: 'hello' }
+  /** Term `l` holds the connection; followers hand it every message they keep. */
+  | { k: 'lead'; l: string; s: Snapshot }
+  /** An event of the real socket, with the state after it. */
+  | { k: 'ev'; l: string; type: string; init: Record<string, unknown>; s: Snapshot }
+  /** Messages `n`, `n + 1`, … of tab `from`, in order (one post per task, not per message). */
+  | { k: 'send'; to: string; from: string; n: number; data: Data[] }
+  | { k: 'do'; to: string; what: 'reconnect' | 'probe' | 'clear'; code?: number; reason?: string }
+  /** Every message of tab `t` up to `marks[t]` has left the leader's socket (written, or confirmed). */
+  | { k: 'settled'; l: string; marks: Record<string, number> }
+  /** Message `n` of tab `to` will not be sent. */
+  | { k: 'drop'; to: string; n: number; reason: DropReason };
+
+/** One tab's end of the channel. */
+export interface Relay {
+  post(message: Relayed): void;
+  close(): void;
+}
+
+/**
+ * Opens the channel `name` over BroadcastChannel (scoped to the origin by the browser), handing
+ * what the other tabs post to `receive`. A tab's own posts are not echoed back to it.
+ */
+export function relay(name: string, receive: (message: Relayed) => void): Relay {
+  const bc = new BroadcastChannel(name);
+  bc.onmessage = (event) => receive(event.data as Relayed);
+  let open = true;
+  return {
+    post: (message) => open && bc.postMessage(message),
+    close: () => {
+      open = false;
+      bc.close();
+    },
+  };
+}

@@ -1,0 +1,572 @@
+import {
+  browserLifecycle,
+  byteLength,
+  type Data,
+  DEFAULTS,
+  type DropDetail,
+  HeartbeatSocket,
+  type HeartbeatSocketEventMap,
+  type Lifecycle,
+  type Options,
+  type ReadyState,
+  type SocketState,
+  type SocketStats,
+  toWebSocketUrl,
+  type UrlInput,
+} from '../index';
+import { canShare, countHeld, hold } from './election';
+import { outbox } from './follower';
+import { type Leader, lead } from './leader';
+import { type Relay, relay, type Relayed, type Snapshot } from './relay';
+
+/** Options of {@link SharedHeartbeatSocket}: those of `HeartbeatSocket`, plus `channel`. */
+export interface SharedOptions extends Options {
+  /**
+   * Tabs of one origin with the same `channel` share one connection. Required with a URL
+   * provider (a function).
+   * @default the URL, when it is static
+   */
+  channel?: string;
+}
+
+/** `detail` of the `leaderchange` event. */
+export interface LeaderChangeDetail {
+  /** Whether this tab now holds the real connection. */
+  isLeader: boolean;
+}
+
+/** Every event a {@link SharedHeartbeatSocket} dispatches, by type. */
+export interface SharedHeartbeatSocketEventMap extends HeartbeatSocketEventMap {
+  /** This tab became the leader, or stopped being it. */
+  leaderchange: CustomEvent<LeaderChangeDetail>;
+}
+
+/** An `on…` property's value: called with the event, `this` being the socket; or null. */
+export type SharedEventHandler<E extends Event> = ((this: SharedHeartbeatSocket, event: E) => unknown) | null;
+
+const READY: Record<SocketState, ReadyState> = { connecting: 0, reconnecting: 0, open: 1, closing: 2, closed: 3 };
+
+/** What the class reads and calls of one tab's state; see {@link tab}. */
+interface Tab {
+  readonly view: Snapshot;
+  readonly state: SocketState;
+  readonly leader: Leader | undefined;
+  readonly bufferedAmount: number;
+  binaryType: BinaryType;
+  send(data: Data): void;
+  close(code?: number, reason?: string): void;
+  reconnect(code?: number, reason?: string): void;
+  ask(what: 'probe' | 'clear'): number;
+  countTabs(): Promise<number>;
+}
+
+/**
+ * A {@link HeartbeatSocket} shared by every tab of an origin: one tab (the leader, chosen with
+ * the Web Locks API) holds the real connection; the others talk to it over a BroadcastChannel.
+ * Each tab sees the shared connection's state and events as if it were its own, and its
+ * `send()`s go out through the leader, in order. When the leader tab closes, crashes or
+ * navigates away, another tab takes over at once, and hands over again what was not yet sent.
+ *
+ * Where Web Locks or BroadcastChannel are missing, each tab keeps its own connection.
+ */
+// The interface of the same name below adds the typed addEventListener overloads.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class SharedHeartbeatSocket extends EventTarget {
+  /** As `HeartbeatSocket.CONNECTING`. */
+  static readonly CONNECTING = 0;
+  /** As `HeartbeatSocket.OPEN`. */
+  static readonly OPEN = 1;
+  /** As `HeartbeatSocket.CLOSING`. */
+  static readonly CLOSING = 2;
+  /** As `HeartbeatSocket.CLOSED`. */
+  static readonly CLOSED = 3;
+  /** As `HeartbeatSocket.CONNECTING`. */
+  readonly CONNECTING = 0;
+  /** As `HeartbeatSocket.OPEN`. */
+  readonly OPEN = 1;
+  /** As `HeartbeatSocket.CLOSING`. */
+  readonly CLOSING = 2;
+  /** As `HeartbeatSocket.CLOSED`. */
+  readonly CLOSED = 3;
+
+  readonly #t: Tab;
+
+  /**
+   * @param url - as for `HeartbeatSocket`; with a URL provider, `options.channel` is required.
+   * @param protocols - subprotocols, as for `WebSocket`.
+   * @param options - `HeartbeatSocket`'s, plus `channel`; see {@link SharedOptions}.
+   * @throws as `HeartbeatSocket`'s constructor; TypeError naming `options.channel`.
+   */
+  constructor(url: UrlInput, protocols?: string | string[], options?: SharedOptions) {
+    super();
+    this.#t = tab(this, url, protocols, options);
+  }
+
+  /** Whether this tab holds the real connection (always true where tabs cannot share). */
+  get isLeader(): boolean {
+    return !!this.#t.leader;
+  }
+
+  /** The URL of the shared connection's current or last attempt. */
+  get url(): string {
+    return this.#t.view.url;
+  }
+
+  /** The shared connection's, as this tab sees it; CLOSED once this tab called `close()`. */
+  get readyState(): ReadyState {
+    return READY[this.#t.state];
+  }
+
+  /** Like `readyState`, with the wait for a retry told apart: `reconnecting`. */
+  get state(): SocketState {
+    return this.#t.state;
+  }
+
+  /** The subprotocol the server chose. */
+  get protocol(): string {
+    return this.#t.view.protocol;
+  }
+
+  /** The extensions the server chose. */
+  get extensions(): string {
+    return this.#t.view.extensions;
+  }
+
+  /** This tab's: binary messages reach it as Blobs or ArrayBuffers. */
+  get binaryType(): BinaryType {
+    return this.#t.binaryType;
+  }
+
+  set binaryType(value: BinaryType) {
+    this.#t.binaryType = value;
+  }
+
+  /** The leader's buffered and queued bytes, plus what this tab holds while no tab leads. */
+  get bufferedAmount(): number {
+    return this.#t.bufferedAmount;
+  }
+
+  /** Retries of the shared connection since it was last stable. */
+  get retryCount(): number {
+    return this.#t.view.retryCount;
+  }
+
+  /** The shared connection's counters, as of its last event. */
+  get stats(): SocketStats {
+    return { ...this.#t.view.stats };
+  }
+
+  /** Called before the `open` listeners. */
+  onopen: SharedEventHandler<Event> = null;
+  /** Called before the `message` listeners. */
+  onmessage: SharedEventHandler<MessageEvent> = null;
+  /** Called before the `close` listeners. */
+  onclose: SharedEventHandler<CloseEvent> = null;
+  /** Called before the `error` listeners. */
+  onerror: SharedEventHandler<Event> = null;
+
+  /**
+   * Sends through the leader's connection, after what this tab sent before. While no
+   * connection is open it waits in the leader's queue (bounded as `HeartbeatSocket`'s; a
+   * message that does not fit fires `drop` in this tab), or in this tab while no tab leads.
+   */
+  send(data: Data): void {
+    this.#t.send(data);
+  }
+
+  /**
+   * Detaches this tab: a `close` event here, and no more events. The leader tab hands the
+   * connection over to another tab; the last tab to close closes the connection.
+   */
+  close(code?: number, reason?: string): void {
+    this.#t.close(code, reason);
+  }
+
+  /**
+   * Reconnects the shared connection at once (backoff reset), from whichever tab it is called.
+   * On a tab that called `close()`, joins again.
+   */
+  reconnect(code?: number, reason?: string): void {
+    this.#t.reconnect(code, reason);
+  }
+
+  /** Asks the leader to check the link now (see `HeartbeatSocket.probe`). */
+  probe(): void {
+    this.#t.ask('probe');
+  }
+
+  /**
+   * Discards the shared queue: every tab gets a `drop` event (reason `cleared`) for its own
+   * messages. Returns how many this tab discarded at once (the leader's discards in the leader
+   * tab; this tab's waiting messages while no tab leads).
+   */
+  clearQueue(): number {
+    return this.#t.ask('clear');
+  }
+
+  /** How many tabs share this connection now (1 where tabs cannot share). */
+  countTabs(): Promise<number> {
+    return this.#t.countTabs();
+  }
+}
+
+let ids = 0;
+const uid = (): string => `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}.${++ids}`;
+
+/**
+ * One tab's part: joins the channel, follows the leader's state and events, keeps its sends
+ * until they left the leader's socket, and takes the lead when the Web Lock comes to it.
+ */
+function tab(
+  target: SharedHeartbeatSocket,
+  url: UrlInput,
+  protocols: string | string[] | undefined,
+  options: SharedOptions | undefined,
+): Tab {
+  // Checks the URL and every option with HeartbeatSocket's own errors; a socket that starts
+  // closed makes no connection and installs nothing.
+  const probe = new HeartbeatSocket(url, protocols, { ...options, startClosed: true, lifecycle: false });
+  const o: SharedOptions = options ?? {};
+  const channel = o.channel ?? (typeof url === 'function' ? undefined : [url].flat().map(toWebSocketUrl).join(' '));
+  if (typeof channel !== 'string' || !channel) {
+    throw new TypeError(
+      `heartbeat-ws: options.channel must be a non-empty string${
+        typeof url === 'function' ? ' (required with a URL provider)' : ''
+      }, got ${typeof channel === 'string' ? '""' : String(channel)}`,
+    );
+  }
+  const name = `heartbeat-ws ${channel}`;
+  const shared = canShare();
+  const lifecycle: Lifecycle | false = o.lifecycle ?? browserLifecycle;
+  const maxCount = o.maxEnqueuedMessages ?? DEFAULTS.maxEnqueuedMessages;
+  const maxBytes = o.maxEnqueuedBytes ?? DEFAULTS.maxEnqueuedBytes;
+  const leaderOptions: Options = {
+    ...o,
+    // Each tab stamps its own messages, so a stamp is given once, by the tab that sent it.
+    stamp: undefined,
+    // Where tabs share, this tab lets go of everything for the back/forward cache itself.
+    lifecycle:
+      shared && lifecycle ? (notify) => lifecycle((s) => s !== 'freeze' && s !== 'restore' && notify(s)) : lifecycle,
+  };
+
+  let view: Snapshot = {
+    state: o.startClosed ? 'closed' : 'connecting',
+    url: probe.url,
+    protocol: '',
+    extensions: '',
+    retryCount: 0,
+    bufferedAmount: 0,
+    stats: probe.stats,
+  };
+  /** This tab's part in the channel, while it takes part. */
+  let id = '';
+  let bc: Relay | undefined;
+  let release: (() => void)[] = [];
+  let leader: Leader | undefined;
+  /** The term of the leader this tab follows (its own when it leads). */
+  let current: string | undefined;
+  const retired = new Set<string>();
+  /** A reconnect() asked for while no leader was known; `start` after a rejoin: only if closed. */
+  let pending: [code: number, reason: string] | 'start' | undefined;
+  /** After close(): the tab is detached. */
+  let left = false;
+  let closing = false;
+  let frozen = false;
+  let uninstall: (() => void) | undefined;
+  let seq = 0;
+  const kept = outbox();
+
+  const emit = (event: Event): void => {
+    try {
+      (target as unknown as Record<string, SharedEventHandler<Event>>)[`on${event.type}`]?.call(target, event);
+    } catch (error) {
+      // A throwing handler is reported like a throwing listener, and breaks nothing here.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+    target.dispatchEvent(event);
+  };
+  // Node before 23 has no CloseEvent: an Event with the same fields, as HeartbeatSocket sends.
+  const closeEvent = (code: number, reason: string, wasClean = true): CloseEvent =>
+    typeof CloseEvent === 'function'
+      ? new CloseEvent('close', { code, reason, wasClean })
+      : (Object.assign(new Event('close'), { code, reason, wasClean }) as CloseEvent);
+  const stateOf = (): SocketState => (left ? 'closed' : closing ? 'closing' : view.state);
+
+  /** Posts to the other tabs, and takes it here too when it is for this tab. */
+  const tell = (message: Relayed, to?: string): void => {
+    if (to !== id) bc?.post(message);
+    if (to === undefined || to === id) receive(message);
+  };
+
+  const reconnect = (code = 1000, reason = ''): void => {
+    if (leader) leader.socket.reconnect(code, reason);
+    else if (current) bc?.post({ k: 'do', to: current, what: 'reconnect', code, reason });
+    else pending = [code, reason];
+  };
+
+  let batch: Extract<Relayed, { k: 'send' }> | undefined;
+  const hand = (n: number, data: Data): void => {
+    if (leader) leader.accept(id, n, data);
+    else if (current) {
+      // A burst of sends costs one structured clone and one post: queued here until the task ends.
+      if (batch && batch.to === current && batch.n + batch.data.length === n) batch.data.push(data);
+      else {
+        const next = (batch = { k: 'send', to: current, from: id, n, data: [data] });
+        queueMicrotask(() => {
+          if (batch === next) batch = undefined;
+          bc?.post(next);
+        });
+      }
+    }
+  };
+
+  /** Follows term `l`: hands it everything this tab keeps, and takes its state. */
+  const follow = (l: string, s: Snapshot): void => {
+    if (l !== current) {
+      if (current) retired.add(current);
+      current = l;
+      for (const { n, data } of kept.all()) hand(n, data);
+      const ask = pending;
+      pending = undefined;
+      // A tab that rejoined with reconnect() starts the connection if it is closed.
+      if (ask === 'start') {
+        if (s.state === 'closed') reconnect();
+      } else if (ask) reconnect(...ask);
+    }
+    const was = stateOf();
+    view = s;
+    const now = stateOf();
+    // A tab that joins an open connection sees it open; one whose leader vanished sees it end.
+    if (was !== 'open' && now === 'open') emit(new Event('open'));
+    if (was === 'open' && now !== 'open') emit(closeEvent(1006, 'leader lost', false));
+  };
+
+  const receive = (m: Relayed): void => {
+    if (!id) return;
+    switch (m.k) {
+      case 'hello':
+        if (leader) tell({ k: 'lead', l: current as string, s: leader.snapshot() });
+        return;
+      case 'lead':
+        if (!retired.has(m.l)) follow(m.l, m.s);
+        return;
+      case 'ev': {
+        if (retired.has(m.l)) return;
+        if (m.l !== current) follow(m.l, m.s);
+        const was = stateOf();
+        view = m.s;
+        const init = m.init as {
+          data?: unknown;
+          origin?: string;
+          detail?: unknown;
+          code: number;
+          reason: string;
+          wasClean: boolean;
+        };
+        if (m.type === 'message') {
+          const data = init.data instanceof ArrayBuffer && binaryType === 'blob' ? new Blob([init.data]) : init.data;
+          emit(new MessageEvent('message', { data, origin: init.origin }));
+        } else if (m.type === 'close') emit(closeEvent(init.code, init.reason, init.wasClean));
+        else if (m.type === 'open') {
+          if (was !== 'open') emit(new Event('open'));
+        } else if (m.type === 'error') emit(new Event('error'));
+        else emit(new CustomEvent(m.type, { detail: init.detail }));
+        return;
+      }
+      case 'send':
+        if (leader && m.to === current) m.data.forEach((data, i) => leader?.accept(m.from, m.n + i, data));
+        return;
+      case 'do':
+        if (!leader || m.to !== current) return;
+        if (m.what === 'reconnect') leader.socket.reconnect(m.code, m.reason);
+        else if (m.what === 'probe') leader.socket.probe();
+        else leader.socket.clearQueue();
+        return;
+      case 'settled':
+        kept.settle(m.marks[id] ?? 0);
+        return;
+      case 'drop': {
+        const data = m.to === id && kept.take(m.n);
+        if (data !== undefined && data !== false) drop(data, m.reason);
+      }
+    }
+  };
+
+  const drop = (data: Data, reason: DropDetail['reason']): void =>
+    emit(new CustomEvent('drop', { detail: { data, reason } }));
+
+  const setLeader = (next: Leader | undefined): void => {
+    leader = next;
+    emit(new CustomEvent('leaderchange', { detail: { isLeader: !!next } }));
+  };
+
+  const elected = (): void => {
+    const term = uid();
+    const socket = new HeartbeatSocket(url, protocols, { ...leaderOptions, startClosed: view.state === 'closed' });
+    setLeader(lead(socket, term, o.queueOverflow !== 'drop-oldest', tell));
+    tell({ k: 'lead', l: term, s: (leader as Leader).snapshot() });
+  };
+
+  const join = (): void => {
+    id = uid();
+    frozen = false;
+    if (!shared) return elected();
+    bc = relay(name, receive);
+    release = [hold(`${name} tab ${id}`, () => {}), hold(name, elected)];
+    bc.post({ k: 'hello' });
+  };
+
+  /** Leaves the channel; a leader hands the connection over, `then` once it closed. */
+  const leave = (code: number, reason: string, wait: boolean, then: () => void): void => {
+    const was = leader;
+    const finish = (): void => {
+      for (const let_go of release) let_go();
+      release = [];
+      bc?.close();
+      bc = undefined;
+      then();
+    };
+    id = '';
+    // Not retired: a tab that comes back (reconnect(), bfcache) follows the same leader again.
+    current = undefined;
+    if (was) {
+      setLeader(undefined);
+      // Posting goes on until the socket has closed: the others hear of the handover.
+      was.leave(code, reason, wait, finish);
+    } else finish();
+  };
+
+  const installHooks = (): void => {
+    uninstall = lifecycle
+      ? lifecycle((s) => {
+          if (!shared || left || closing) return;
+          if (s === 'freeze' && id) {
+            // A held Web Lock keeps the page out of the back/forward cache: let go of it all.
+            frozen = true;
+            const wasOpen = stateOf() === 'open';
+            view = { ...view, state: 'reconnecting' };
+            leave(1000, 'page hidden', false, () => {});
+            if (wasOpen) emit(closeEvent(1001, 'page hidden'));
+          } else if (s === 'restore' && frozen) join();
+        })
+      : undefined;
+  };
+
+  const check = (code: number, reason: string): void => {
+    if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
+      throw new RangeError(`heartbeat-ws: close code must be 1000 or 3000-4999, got ${code}`);
+    }
+    const bytes = byteLength(String(reason));
+    if (bytes > 123) throw new SyntaxError(`heartbeat-ws: close reason must be ≤ 123 bytes (UTF-8), got ${bytes}`);
+  };
+
+  let binaryType: BinaryType = 'blob';
+  const t: Tab = {
+    get view() {
+      return view;
+    },
+    get state() {
+      return stateOf();
+    },
+    get leader() {
+      return leader;
+    },
+    get bufferedAmount() {
+      return view.bufferedAmount + (current ? 0 : kept.bytes);
+    },
+    get binaryType() {
+      return binaryType;
+    },
+    set binaryType(value) {
+      binaryType = value;
+    },
+
+    send(data) {
+      let message: Data =
+        typeof data === 'string' ||
+        data instanceof ArrayBuffer ||
+        ArrayBuffer.isView(data) ||
+        (typeof Blob !== 'undefined' && data instanceof Blob)
+          ? data
+          : String(data);
+      if (o.stamp) message = o.stamp(message, ++seq);
+      // Bounded as HeartbeatSocket's queue while no leader takes the messages; the leader's
+      // queue bounds them after that.
+      if (!current && (kept.length >= maxCount || kept.bytes + byteLength(message) > maxBytes)) {
+        return drop(message, 'overflow');
+      }
+      const n = kept.add(message);
+      if (current) hand(n, message);
+    },
+
+    close(code = 1000, reason = '') {
+      check(code, reason);
+      if (left || closing) return;
+      const was = stateOf();
+      uninstall?.();
+      closing = true;
+      leave(code, reason, true, () => {
+        closing = false;
+        left = true;
+        if (was !== 'closed') emit(closeEvent(code, reason));
+      });
+    },
+
+    reconnect(code = 1000, reason = '') {
+      check(code, reason);
+      if (!left) return reconnect(code, reason);
+      left = false;
+      view = { ...view, state: view.state === 'closed' ? 'connecting' : view.state };
+      installHooks();
+      pending = 'start';
+      join();
+    },
+
+    ask(what) {
+      if (leader) return what === 'probe' ? (leader.socket.probe(), 0) : leader.socket.clearQueue();
+      if (current) bc?.post({ k: 'do', to: current, what });
+      else if (what === 'clear') {
+        const all = kept.clear();
+        for (const data of all) drop(data, 'cleared');
+        return all.length;
+      }
+      return 0;
+    },
+
+    countTabs: async () => (shared && id ? countHeld(`${name} tab `) : 1),
+  };
+
+  installHooks();
+  join();
+  return t;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface SharedHeartbeatSocket {
+  /** Typed for the socket's own events (see {@link SharedHeartbeatSocketEventMap}). */
+  addEventListener<K extends keyof SharedHeartbeatSocketEventMap>(
+    type: K,
+    listener: (this: SharedHeartbeatSocket, event: SharedHeartbeatSocketEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  /** Any other event type, as on EventTarget. */
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  /** Removes a listener added for one of the socket's own events. */
+  removeEventListener<K extends keyof SharedHeartbeatSocketEventMap>(
+    type: K,
+    listener: (this: SharedHeartbeatSocket, event: SharedHeartbeatSocketEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  /** Removes a listener of any other event type. */
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+}

@@ -1,0 +1,164 @@
+/**
+ * Browser tabs in one jsdom, for SharedHeartbeatSocket's unit tests: an in-memory Web Locks
+ * manager and BroadcastChannel, both told which "tab" makes each request, so a test can kill a
+ * tab as a crash would (its locks released, its channels silent, its sockets dead) without the
+ * tab's own code taking part. Delivery and lock grants are asynchronous (microtasks), as in
+ * browsers.
+ */
+import type { WebSocketConstructor } from '../../src/index';
+import { FakeWebSocket } from './fake-websocket';
+
+interface Request {
+  owner: string;
+  name: string;
+  grant: () => void;
+}
+
+/** The tab that the next lock request or channel belongs to (set by `Tabs.as`). */
+let owner = '';
+const dead = new Set<string>();
+
+export class FakeLocks {
+  readonly held = new Map<string, string>();
+  readonly waiting: Request[] = [];
+  private releases = new Map<string, () => void>();
+
+  request(name: string, options: { signal?: AbortSignal }, callback: () => unknown): Promise<unknown> {
+    const tab = owner;
+    return new Promise((resolve, reject) => {
+      const req: Request = {
+        owner: tab,
+        name,
+        grant: () => {
+          this.held.set(name, tab);
+          let done = false;
+          const release = () => {
+            if (done) return;
+            done = true;
+            this.releases.delete(name);
+            this.held.delete(name);
+            this.next(name);
+          };
+          this.releases.set(name, release);
+          Promise.resolve().then(callback).then(resolve, reject).finally(release);
+        },
+      };
+      options.signal?.addEventListener('abort', () => {
+        const i = this.waiting.indexOf(req);
+        if (i < 0) return;
+        this.waiting.splice(i, 1);
+        reject(new DOMException('aborted', 'AbortError'));
+      });
+      this.waiting.push(req);
+      queueMicrotask(() => this.next(name));
+    });
+  }
+
+  query = async () => ({
+    held: [...this.held].map(([name]) => ({ name })),
+    pending: this.waiting.map((r) => ({ name: r.name })),
+  });
+
+  private next(name: string): void {
+    if (this.held.has(name)) return;
+    const i = this.waiting.findIndex((r) => r.name === name);
+    if (i < 0) return;
+    const [req] = this.waiting.splice(i, 1);
+    req!.grant();
+  }
+
+  /** What the browser does for a tab that is gone: its locks and requests go. */
+  kill(tab: string): void {
+    for (let i = this.waiting.length - 1; i >= 0; i--) if (this.waiting[i]!.owner === tab) this.waiting.splice(i, 1);
+    for (const [name, holder] of [...this.held]) if (holder === tab) this.releases.get(name)?.();
+  }
+}
+
+/**
+ * A structured clone in this realm (jsdom's structuredClone hands back ArrayBuffers of another
+ * realm, which `instanceof ArrayBuffer` refuses): plain objects and arrays copied, buffers too.
+ */
+const clone = (value: unknown): unknown =>
+  value instanceof ArrayBuffer
+    ? value.slice(0)
+    : Array.isArray(value)
+      ? value.map(clone)
+      : value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clone(v)]))
+        : value;
+
+export class FakeChannel {
+  static all = new Set<FakeChannel>();
+  readonly owner = owner;
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  closed = false;
+
+  constructor(readonly name: string) {
+    FakeChannel.all.add(this);
+  }
+
+  postMessage(data: unknown): void {
+    if (this.closed) throw new DOMException('closed', 'InvalidStateError');
+    if (dead.has(this.owner)) return;
+    const copy = clone(data);
+    for (const other of FakeChannel.all) {
+      if (other === this || other.name !== this.name) continue;
+      queueMicrotask(() => {
+        if (!other.closed && !dead.has(other.owner)) other.onmessage?.(new MessageEvent('message', { data: copy }));
+      });
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    FakeChannel.all.delete(this);
+  }
+}
+
+/** A WebSocket constructor for one tab: its sockets die with it, and it makes none after. */
+export const tabWebSocket = (tab: string): WebSocketConstructor =>
+  class extends FakeWebSocket {
+    static owner = tab;
+    constructor(url: string, protocols?: string | string[]) {
+      if (dead.has(tab)) throw new Error('tab is gone');
+      super(url, protocols);
+    }
+  } as unknown as WebSocketConstructor;
+
+/** Installs the fakes on the globals; `uninstall()` puts them back. */
+export function installTabs() {
+  const locks = new FakeLocks();
+  const nav = globalThis.navigator as Navigator & { locks?: unknown };
+  const had = Object.getOwnPropertyDescriptor(nav, 'locks');
+  Object.defineProperty(nav, 'locks', { value: locks, configurable: true });
+  const hadChannel = globalThis.BroadcastChannel;
+  globalThis.BroadcastChannel = FakeChannel as unknown as typeof BroadcastChannel;
+  dead.clear();
+  return {
+    locks,
+    /** Runs `fn` as tab `tab`: the locks it asks for and the channels it opens are that tab's. */
+    as<T>(tab: string, fn: () => T): T {
+      const was = owner;
+      owner = tab;
+      try {
+        return fn();
+      } finally {
+        owner = was;
+      }
+    },
+    /** The tab crashes: locks released, channels silent, its sockets closed abnormally. */
+    kill(tab: string): void {
+      dead.add(tab);
+      locks.kill(tab);
+      for (const ws of FakeWebSocket.instances) {
+        if ((ws.constructor as { owner?: string }).owner === tab && ws.readyState < 2) ws.serverClose(1006);
+      }
+    },
+    uninstall(): void {
+      for (const c of FakeChannel.all) c.close();
+      if (had) Object.defineProperty(nav, 'locks', had);
+      else delete (nav as { locks?: unknown }).locks;
+      globalThis.BroadcastChannel = hadChannel;
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The `heartbeat-ws/shared` entry as users get it: by require(), by import, and by a <script>
+ * tag (global `HeartbeatWSShared`), with its own size budget. Reads dist/, which `npm test`
+ * builds first (pretest). The package-wide checks (publint, attw on the packed tarball) are in
+ * package.test.ts and cover this entry too.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(__dirname, '../..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const entry = pkg.exports['./shared'];
+const dist = (file: string) => join(root, file);
+const MINIFIED = './dist/shared.umd.min.js';
+
+/**
+ * The budget for the shared minified UMD, gzipped (level 9), in bytes. It carries the core
+ * (within its own 5,000 B budget) so that one <script> tag is enough; the sharing adds the rest.
+ */
+export const SHARED_SIZE_BUDGET = 8000;
+
+let consumer: string;
+beforeAll(() => {
+  consumer = mkdtempSync(join(tmpdir(), 'hbws-shared-'));
+  mkdirSync(join(consumer, 'node_modules'));
+  symlinkSync(root, join(consumer, 'node_modules', 'heartbeat-ws'), 'dir');
+});
+afterAll(() => rmSync(consumer, { recursive: true, force: true }));
+
+const node = (file: string, source: string) => {
+  writeFileSync(join(consumer, file), source);
+  return execFileSync(process.execPath, [join(consumer, file)], { cwd: consumer, encoding: 'utf8' }).trim();
+};
+
+// Node has no Web Locks: the entry falls back to its own connection, which startClosed keeps shut.
+const USE = `const s = new SharedHeartbeatSocket('ws://127.0.0.1:9/', [], { startClosed: true, WebSocket: class {} });
+console.log(typeof SharedHeartbeatSocket, s.isLeader, s.state, SharedHeartbeatSocket.OPEN);
+s.close();`;
+
+describe('the heartbeat-ws/shared entry', () => {
+  it('has every file its exports name, types first', () => {
+    expect(Object.keys(entry)).toEqual(['types', 'import', 'require', 'default']);
+    for (const file of JSON.stringify(entry).match(/\.\/dist\/[^"]+/g)!)
+      expect(existsSync(dist(file)), file).toBe(true);
+    expect(pkg.typesVersions['*'].shared).toEqual([entry.types.require]);
+  });
+
+  it('works with require() from CommonJS', () => {
+    expect(node('a.cjs', `const { SharedHeartbeatSocket } = require('heartbeat-ws/shared');\n${USE}`)).toBe(
+      'function true closed 1',
+    );
+  });
+
+  it("works with import from ES modules, sharing the core's module rather than a copy of it", () => {
+    expect(node('b.mjs', `import { SharedHeartbeatSocket } from 'heartbeat-ws/shared';\n${USE}`)).toBe(
+      'function true closed 1',
+    );
+    const esm = readFileSync(dist(entry.import), 'utf8');
+    expect(esm).toMatch(/^import \{[^}]*\bHeartbeatSocket\b[^}]*\} from '\.\/heartbeat-ws\.mjs';/m);
+    expect(esm).not.toMatch(/class HeartbeatSocket\b/);
+  });
+
+  it('costs nothing to users of the core entry alone', () => {
+    for (const file of [pkg.module, pkg.main, pkg.unpkg]) {
+      expect(readFileSync(dist(file), 'utf8')).not.toMatch(/SharedHeartbeatSocket|BroadcastChannel|locks/);
+    }
+  });
+
+  it('defines the global HeartbeatWSShared when loaded by a <script> tag', () => {
+    for (const file of [entry.require, MINIFIED]) {
+      const sandbox: Record<string, unknown> = { EventTarget, Event };
+      sandbox.globalThis = sandbox;
+      runInNewContext(readFileSync(dist(file), 'utf8'), sandbox);
+      const ns = sandbox.HeartbeatWSShared as Record<string, unknown>;
+      expect(typeof ns.SharedHeartbeatSocket, file).toBe('function');
+    }
+  });
+
+  it(`keeps the shared minified UMD within its size budget (${SHARED_SIZE_BUDGET} bytes gzipped)`, () => {
+    const size = gzipSync(readFileSync(dist(MINIFIED)), { level: 9 }).length;
+    console.log(`${MINIFIED}: ${size} bytes gzipped (budget ${SHARED_SIZE_BUDGET})`);
+    expect(size).toBeLessThanOrEqual(SHARED_SIZE_BUDGET);
+  });
+});

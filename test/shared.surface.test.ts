@@ -1,0 +1,211 @@
+/**
+ * SharedHeartbeatSocket's WebSocket surface in every tab: properties, `on…` handlers, binary
+ * messages, probe/clearQueue/reconnect from either side, stamps, and argument checks. Same fakes
+ * as test/shared.test.ts.
+ */
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
+import { FakeWebSocket } from './helpers/fake-websocket';
+import { captureReported } from './helpers/socket';
+import { installTabs, tabWebSocket } from './helpers/tabs';
+
+const URL_ = 'ws://example.test/live';
+let env: ReturnType<typeof installTabs>;
+const made: SharedHeartbeatSocket[] = [];
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeWebSocket.reset();
+  env = installTabs();
+});
+afterEach(async () => {
+  for (const s of made.splice(0)) s.close();
+  await vi.advanceTimersByTimeAsync(20_000);
+  env.uninstall();
+  vi.useRealTimers();
+});
+
+const settle = () => vi.advanceTimersByTimeAsync(0);
+const live = () => FakeWebSocket.live();
+
+function tab(name: string, options: SharedOptions = {}) {
+  const socket = env.as(
+    name,
+    () => new SharedHeartbeatSocket(URL_, 'chat', { WebSocket: tabWebSocket(name), lifecycle: false, ...options }),
+  );
+  made.push(socket);
+  const drops: unknown[] = [];
+  socket.addEventListener('drop', (e) => drops.push([e.detail.reason, e.detail.data]));
+  return Object.assign(socket, { drops });
+}
+
+/** A leader tab `a` and a follower tab `b`, connected. */
+async function pair(options: SharedOptions = {}) {
+  const a = tab('a', options);
+  await settle();
+  const b = tab('b', options);
+  await settle();
+  return { a, b, ws: live()[0]! };
+}
+
+it("every tab reads the connection's url, protocol, extensions, retryCount, stats and bufferedAmount", async () => {
+  const { a, b, ws } = await pair();
+  ws.extensions = 'permessage-deflate';
+  ws.serverOpen('chat');
+  await settle();
+  for (const s of [a, b]) {
+    expect([s.url, s.protocol, s.extensions, s.retryCount, s.bufferedAmount]).toEqual([
+      URL_,
+      'chat',
+      'permessage-deflate',
+      0,
+      0,
+    ]);
+    expect(s.stats).toMatchObject({ attempts: 1, queued: 0 });
+    expect([s.CONNECTING, s.OPEN, s.CLOSING, s.CLOSED, SharedHeartbeatSocket.OPEN]).toEqual([0, 1, 2, 3, 1]);
+  }
+});
+
+it('the on… handlers run in every tab, before the listeners; a throwing one is reported and breaks nothing', async () => {
+  const { a, b, ws } = await pair();
+  const calls: string[] = [];
+  b.onopen = function (this: SharedHeartbeatSocket) {
+    calls.push(this === b ? 'onopen' : 'wrong this');
+  };
+  b.addEventListener('open', () => calls.push('listener'));
+  a.onmessage = () => {
+    throw new Error('handler bug');
+  };
+  const reported = captureReported();
+  ws.serverOpen();
+  ws.serverMessage('x');
+  await settle();
+  reported.restore();
+  expect(calls).toEqual(['onopen', 'listener']);
+  expect(reported.errors).toEqual([new Error('handler bug')]);
+  expect([a.state, b.state]).toEqual(['open', 'open']);
+});
+
+it('binary messages reach each tab in its own binaryType; error events reach every tab', async () => {
+  const { a, b, ws } = await pair();
+  b.binaryType = 'arraybuffer';
+  expect([a.binaryType, b.binaryType]).toEqual(['blob', 'arraybuffer']);
+  const got: unknown[] = [];
+  for (const s of [a, b]) s.addEventListener('message', (e) => got.push(e.data));
+  const errors: string[] = [];
+  for (const s of [a, b]) s.addEventListener('error', (e) => errors.push(e.type));
+  ws.serverOpen();
+  ws.serverMessage(new Uint8Array([1, 2, 3]).buffer);
+  ws.dispatchEvent(new Event('error'));
+  await settle();
+  expect(
+    got.map((d) => (d instanceof Blob ? 'blob' : d instanceof ArrayBuffer ? 'arraybuffer' : typeof d)).sort(),
+  ).toEqual(['arraybuffer', 'blob']);
+  expect(errors).toEqual(['error', 'error']);
+});
+
+it('probe() and reconnect() in either tab act on the one connection', async () => {
+  const { a, b, ws } = await pair({ heartbeat: { interval: 60_000, timeout: 1000 } });
+  ws.serverOpen();
+  await settle();
+  b.probe();
+  await settle();
+  expect(ws.sent).toEqual(['ping']);
+  ws.serverMessage('pong');
+  a.probe();
+  expect(ws.sent).toEqual(['ping', 'ping']);
+  a.reconnect(4000, 'fresh');
+  expect(ws.closeCalls).toEqual([{ code: 4000, reason: 'fresh' }]);
+  await settle();
+  expect(live()).toHaveLength(1);
+  expect(live()[0]).not.toBe(ws);
+});
+
+it("clearQueue() in any tab clears the leader's queue; each tab gets the drops of its own messages", async () => {
+  const { a, b } = await pair();
+  a.send('from a');
+  b.send('from b');
+  await settle();
+  b.clearQueue();
+  await settle();
+  expect([a.drops, b.drops]).toEqual([[['cleared', 'from a']], [['cleared', 'from b']]]);
+  a.send('again');
+  expect(a.clearQueue()).toBe(1);
+  expect(a.drops).toContainEqual(['cleared', 'again']);
+});
+
+it('with drop-oldest, the oldest waiting message of the sending tab gives way', async () => {
+  const { a, b } = await pair({ maxEnqueuedMessages: 2, queueOverflow: 'drop-oldest' });
+  b.send('b1');
+  await settle();
+  a.send('a1');
+  a.send('a2');
+  await settle();
+  expect([a.drops, b.drops]).toEqual([[], [['overflow', 'b1']]]);
+});
+
+it('while no tab leads, sends wait in the tab, bounded, and clearQueue() drops them there', async () => {
+  // `b` asks for the lock while `a` holds it and `a`'s channel is gone: no leader answers.
+  const a = tab('a', { maxEnqueuedMessages: 2, maxEnqueuedBytes: 10 });
+  await settle();
+  env.kill('a');
+  const b = tab('b', { maxEnqueuedMessages: 2, maxEnqueuedBytes: 10 });
+  // Before the lock is granted, b knows no leader.
+  b.send('12345');
+  b.send('123456'); // 11 bytes in all: over maxEnqueuedBytes
+  b.send('x');
+  b.send(42 as unknown as string); // not data: sent as a string, over the count bound
+  expect(b.bufferedAmount).toBe(6);
+  expect(b.drops).toEqual([
+    ['overflow', '123456'],
+    ['overflow', '42'],
+  ]);
+  expect(b.clearQueue()).toBe(2);
+  expect(b.drops.slice(2)).toEqual([
+    ['cleared', '12345'],
+    ['cleared', 'x'],
+  ]);
+  void a;
+});
+
+it('stamp runs once, in the tab that sends, with its own numbers', async () => {
+  const stamp = (data: unknown, seq: number) => `${data}#${seq}`;
+  const { a, b, ws } = await pair({ stamp });
+  ws.serverOpen();
+  await settle();
+  a.send('x');
+  b.send('y');
+  b.send('z');
+  await settle();
+  expect(ws.sent).toEqual(['x#1', 'y#1', 'z#2']);
+});
+
+it('close() and reconnect() check code and reason as WebSocket does', async () => {
+  const { a } = await pair();
+  expect(() => a.close(1001)).toThrow(/close code must be 1000 or 3000-4999/);
+  expect(() => a.reconnect(1000, 'x'.repeat(124))).toThrow(SyntaxError);
+});
+
+it('startClosed: no connection until reconnect() in any tab; a tab that left and comes back with reconnect() starts it', async () => {
+  const { a, b } = await pair({ startClosed: true });
+  expect(live()).toHaveLength(0);
+  expect([a.state, b.state]).toEqual(['closed', 'closed']);
+  b.close();
+  await settle();
+  b.reconnect();
+  await settle();
+  expect(live()).toHaveLength(1);
+  live()[0]!.serverOpen();
+  await settle();
+  expect([a.state, b.state]).toEqual(['open', 'open']);
+  expect(await b.countTabs()).toBe(2);
+});
+
+it('a reconnect() asked before any leader is known is carried out by the first one', async () => {
+  const a = tab('a');
+  a.reconnect(4001, 'now');
+  await settle();
+  expect(live()).toHaveLength(1);
+  expect(FakeWebSocket.instances).toHaveLength(2);
+  expect(FakeWebSocket.instances[0]!.closeCalls).toEqual([{ code: 4001, reason: 'now' }]);
+});

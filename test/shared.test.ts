@@ -1,0 +1,400 @@
+/**
+ * SharedHeartbeatSocket in one jsdom: several "tabs" (instances, each with its own channel and
+ * lock requests) over an in-memory Web Locks manager and BroadcastChannel (test/helpers/tabs.ts),
+ * FakeWebSocket and fake timers. Real Chromium tabs: test/browser/shared.test.ts.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
+import { FakeWebSocket } from './helpers/fake-websocket';
+import { installTabs, tabWebSocket } from './helpers/tabs';
+
+const URL_ = 'ws://example.test/live';
+let env: ReturnType<typeof installTabs>;
+const made: SharedHeartbeatSocket[] = [];
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeWebSocket.reset();
+  env = installTabs();
+});
+afterEach(async () => {
+  for (const s of made.splice(0)) s.close();
+  await vi.advanceTimersByTimeAsync(20_000);
+  env.uninstall();
+  vi.useRealTimers();
+});
+
+const TYPES = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'drop', 'leaderchange'];
+
+/** A tab named `name` with a SharedHeartbeatSocket whose every event is recorded. */
+function tab(name: string, options: SharedOptions = {}, url: string = URL_) {
+  const socket = env.as(
+    name,
+    () =>
+      new SharedHeartbeatSocket(url, [], {
+        WebSocket: tabWebSocket(name),
+        lifecycle: false,
+        minReconnectionDelay: 1000,
+        jitter: 0,
+        ...options,
+      }),
+  );
+  made.push(socket);
+  const events: { type: string; event: Event }[] = [];
+  for (const type of TYPES) socket.addEventListener(type, (event) => events.push({ type, event }));
+  const of = <E extends Event>(type: string) => events.filter((e) => e.type === type).map((e) => e.event as E);
+  const messages = () => of<MessageEvent>('message').map((e) => e.data);
+  return { name, socket, events, of, messages, types: () => events.map((e) => e.type) };
+}
+type Tab = ReturnType<typeof tab>;
+
+/** Lets every lock grant and channel message through. */
+const settle = () => vi.advanceTimersByTimeAsync(0);
+const live = () => FakeWebSocket.live();
+const owner = (ws: FakeWebSocket) => (ws.constructor as unknown as { owner: string }).owner;
+const userFrames = (ws: FakeWebSocket) => ws.sent.filter((d) => d !== 'ping');
+const leaderOf = (tabs: Tab[]) => tabs.filter((t) => t.socket.isLeader);
+
+async function five(options: SharedOptions = {}) {
+  const tabs = ['a', 'b', 'c', 'd', 'e'].map((n) => tab(n, options));
+  await settle();
+  return tabs;
+}
+
+describe('SharedHeartbeatSocket: one connection for every tab', () => {
+  it('five tabs on one channel make one connection, held by the one leader', async () => {
+    const tabs = await five();
+    expect(live()).toHaveLength(1);
+    expect(leaderOf(tabs).map((t) => t.name)).toEqual([owner(live()[0]!)]);
+    const [leader] = leaderOf(tabs);
+    expect(leader!.of<CustomEvent>('leaderchange').map((e) => e.detail)).toEqual([{ isLeader: true }]);
+    for (const t of tabs) expect(t.socket.state).toBe('connecting');
+  });
+
+  it("every tab's state follows the connection, and open, message, heartbeat, close and reconnecting fire in every tab, once", async () => {
+    const tabs = await five({ heartbeat: { interval: 1000, timeout: 500 } });
+    const ws = live()[0]!;
+    ws.serverOpen();
+    await settle();
+    for (const t of tabs)
+      expect([t.socket.state, t.socket.readyState, t.types()]).toEqual(['open', 1, expect.arrayContaining(['open'])]);
+    ws.serverMessage('news');
+    await vi.advanceTimersByTimeAsync(1000);
+    ws.serverMessage('pong');
+    await settle();
+    ws.serverClose(4001, 'bye');
+    await settle();
+    for (const t of tabs) {
+      expect(t.types().filter((x) => x !== 'leaderchange')).toEqual([
+        'open',
+        'message',
+        'heartbeat',
+        'close',
+        'reconnecting',
+      ]);
+      expect(t.messages()).toEqual(['news']);
+      expect(t.of<CloseEvent>('close')[0]).toMatchObject({ code: 4001, reason: 'bye' });
+      expect(t.socket.state).toBe('reconnecting');
+      expect(t.socket.retryCount).toBe(1);
+    }
+    expect(live()).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(live()).toHaveLength(1);
+  });
+
+  it("sends from every tab go out through the leader's one connection, each tab's in its order", async () => {
+    const tabs = await five();
+    live()[0]!.serverOpen();
+    await settle();
+    for (let i = 0; i < 3; i++) for (const t of tabs) t.socket.send(`${t.name}${i}`);
+    await settle();
+    const sent = userFrames(live()[0]!) as string[];
+    expect(sent).toHaveLength(15);
+    for (const t of tabs)
+      expect(sent.filter((d) => d.startsWith(t.name))).toEqual([0, 1, 2].map((i) => `${t.name}${i}`));
+  });
+
+  it('while there is no connection sends wait, and go out when it opens', async () => {
+    const tabs = await five();
+    tabs[3]!.socket.send('early');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['early']);
+  });
+
+  it("waiting sends are bounded as HeartbeatSocket's queue: the drop event fires in the tab that sent it", async () => {
+    const tabs = await five({ maxEnqueuedMessages: 2 });
+    const follower = tabs.find((t) => !t.socket.isLeader)!;
+    for (const d of ['1', '2', '3']) follower.socket.send(d);
+    await settle();
+    expect(follower.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: '3', reason: 'overflow' }]);
+    for (const t of tabs) if (t !== follower) expect(t.of('drop')).toEqual([]);
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['1', '2']);
+  });
+
+  it('a tab that joins an open connection sees it open and gets an open event', async () => {
+    const [a] = await five();
+    live()[0]!.serverOpen();
+    await settle();
+    const late = tab('late');
+    expect(late.socket.state).toBe('connecting');
+    await settle();
+    expect([late.socket.state, late.types()]).toEqual(['open', ['open']]);
+    expect(a!.socket.state).toBe('open');
+    expect(live()).toHaveLength(1);
+  });
+});
+
+describe('SharedHeartbeatSocket: failover', () => {
+  it('when the leader tab dies, another takes the lead and connects at once, with what the followers had not yet seen sent', async () => {
+    const tabs = await five({ minReconnectionDelay: 5000 });
+    const first = live()[0]!;
+    const dying = tabs.find((t) => t.name === owner(first))!;
+    const others = tabs.filter((t) => t !== dying);
+    // Sent while down: they wait in the leader's queue and die with it.
+    others[0]!.socket.send('x1');
+    others[1]!.socket.send('y1');
+    await settle();
+    env.kill(dying.name);
+    await settle();
+    const next = leaderOf(others);
+    expect(next).toHaveLength(1);
+    expect(next[0]!.of<CustomEvent>('leaderchange').map((e) => e.detail.isLeader)).toEqual([true]);
+    // At once: no backoff delay (minReconnectionDelay is 5 s).
+    expect(live()).toHaveLength(1);
+    expect(owner(live()[0]!)).toBe(next[0]!.name);
+    live()[0]!.serverOpen();
+    await settle();
+    expect([...userFrames(live()[0]!)].sort()).toEqual(['x1', 'y1']);
+    for (const t of others) expect(t.socket.state).toBe('open');
+  });
+
+  it('followers whose leader vanished while open see the connection close, then open again', async () => {
+    const tabs = await five();
+    live()[0]!.serverOpen();
+    await settle();
+    const dying = tabs.find((t) => t.socket.isLeader)!;
+    env.kill(dying.name);
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    for (const t of tabs.filter((x) => x !== dying)) {
+      expect(t.types().filter((x) => x !== 'leaderchange')).toEqual(['open', 'close', 'open']);
+      expect(t.of<CloseEvent>('close')[0]).toMatchObject({ code: 1006, wasClean: false });
+    }
+  });
+
+  it('with replayUnconfirmed, what the dead leader wrote but no pong confirmed is sent again by the next leader', async () => {
+    const tabs = await five({ heartbeat: { interval: 1000, timeout: 500 }, replayUnconfirmed: true });
+    const first = live()[0]!;
+    first.serverOpen();
+    await settle();
+    const dying = tabs.find((t) => t.socket.isLeader)!;
+    const follower = tabs.find((t) => !t.socket.isLeader)!;
+    follower.socket.send('a');
+    follower.socket.send('b');
+    await vi.advanceTimersByTimeAsync(1000); // a ping after a, b
+    first.serverMessage('pong'); // confirms a, b
+    await settle();
+    follower.socket.send('c');
+    follower.socket.send('d');
+    await settle();
+    expect(userFrames(first)).toEqual(['a', 'b', 'c', 'd']);
+    env.kill(dying.name); // c and d were written, never confirmed
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['c', 'd']);
+  });
+
+  it('without replayUnconfirmed, what the leader wrote is settled: the next leader does not send it again', async () => {
+    const tabs = await five();
+    live()[0]!.serverOpen();
+    await settle();
+    const follower = tabs.find((t) => !t.socket.isLeader)!;
+    follower.socket.send('once');
+    await settle();
+    env.kill(tabs.find((t) => t.socket.isLeader)!.name);
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual([]);
+  });
+});
+
+describe('SharedHeartbeatSocket: lifecycle', () => {
+  it('close() in a follower detaches only that tab', async () => {
+    const tabs = await five();
+    live()[0]!.serverOpen();
+    await settle();
+    const follower = tabs.find((t) => !t.socket.isLeader)!;
+    follower.socket.close();
+    await settle();
+    expect([follower.socket.state, follower.types()]).toEqual(['closed', ['open', 'close']]);
+    live()[0]!.serverMessage('after');
+    await settle();
+    expect(follower.messages()).toEqual([]);
+    for (const t of tabs.filter((x) => x !== follower)) expect(t.messages()).toEqual(['after']);
+    expect(live()).toHaveLength(1);
+  });
+
+  it('close() in the leader hands the connection over: another tab leads and connects', async () => {
+    const tabs = await five();
+    const first = live()[0]!;
+    first.serverOpen();
+    await settle();
+    const leader = tabs.find((t) => t.socket.isLeader)!;
+    leader.socket.close();
+    expect(first.closeCalls).toEqual([{ code: 1000, reason: '' }]);
+    first.serverClose(1000, '');
+    await settle();
+    expect(leader.socket.state).toBe('closed');
+    expect(leader.of<CustomEvent>('leaderchange').map((e) => e.detail.isLeader)).toEqual([true, false]);
+    const next = leaderOf(tabs);
+    expect(next).toHaveLength(1);
+    expect(live()).toHaveLength(1);
+    expect(owner(live()[0]!)).toBe(next[0]!.name);
+    live()[0]!.serverOpen();
+    await settle();
+    for (const t of tabs.filter((x) => x !== leader)) expect(t.socket.state).toBe('open');
+  });
+
+  it('the connection closes when the last tab closes', async () => {
+    const tabs = await five();
+    live()[0]!.serverOpen();
+    await settle();
+    for (const t of tabs) {
+      t.socket.close();
+      for (const ws of FakeWebSocket.instances) if (ws.readyState === 2) ws.serverClose(1000, '');
+      await settle();
+      for (const ws of live()) if (ws.readyState === 0) ws.serverOpen();
+      await settle();
+    }
+    await settle();
+    expect(live()).toHaveLength(0);
+    expect([...env.locks.held.keys()]).toEqual([]);
+  });
+
+  it('reconnect() from a follower reconnects the shared connection at once', async () => {
+    const tabs = await five();
+    const first = live()[0]!;
+    first.serverOpen();
+    await settle();
+    tabs.find((t) => !t.socket.isLeader)!.socket.reconnect();
+    await settle();
+    expect(first.readyState).toBe(2);
+    expect(live()).toHaveLength(1);
+    expect(live()[0]).not.toBe(first);
+  });
+
+  it('a leader page going into the back/forward cache lets go of its lock; back, it follows', async () => {
+    // The page's hooks, as browserLifecycle installs them: for the tab and for its real socket.
+    const hooks = new Set<(s: 'freeze' | 'restore') => void>();
+    const notify = (s: 'freeze' | 'restore') => hooks.forEach((n) => n(s));
+    const a = tab('a', {
+      lifecycle: (n) => {
+        hooks.add(n);
+        return () => hooks.delete(n);
+      },
+    });
+    await settle();
+    const b = tab('b');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(a.socket.isLeader).toBe(true);
+    notify('freeze');
+    await settle();
+    expect([...env.locks.held.values()]).toEqual(['b', 'b']); // b's presence and the leadership
+    expect(b.socket.isLeader).toBe(true);
+    expect(a.of<CloseEvent>('close').map((e) => e.code)).toEqual([1001]);
+    expect(live()).toHaveLength(1);
+    expect(owner(live()[0]!)).toBe('b');
+    live()[0]!.serverOpen();
+    await settle();
+    notify('restore');
+    await settle();
+    expect([a.socket.isLeader, a.socket.state]).toEqual([false, 'open']);
+    expect(await a.socket.countTabs()).toBe(2);
+  });
+});
+
+describe('SharedHeartbeatSocket: isolation and options', () => {
+  it('two channels never share', async () => {
+    const a = tab('a', { channel: 'one' });
+    const b = tab('b', { channel: 'two' });
+    await settle();
+    expect(live()).toHaveLength(2);
+    expect([a.socket.isLeader, b.socket.isLeader]).toEqual([true, true]);
+    for (const ws of live()) ws.serverOpen();
+    await settle();
+    live()[0]!.serverMessage('for one');
+    await settle();
+    expect([a.messages(), b.messages()]).toEqual([['for one'], []]);
+  });
+
+  it('the channel defaults to the URL: two URLs, two connections', async () => {
+    tab('a', {}, 'ws://example.test/one');
+    tab('b', {}, 'ws://example.test/two');
+    tab('c', {}, 'ws://example.test/one');
+    await settle();
+    expect(
+      live()
+        .map((ws) => ws.url)
+        .sort(),
+    ).toEqual(['ws://example.test/one', 'ws://example.test/two']);
+  });
+
+  it('a URL provider needs a channel: a TypeError naming it', () => {
+    expect(() => new SharedHeartbeatSocket(() => URL_, [], { lifecycle: false })).toThrow(
+      /options\.channel must be a non-empty string \(required with a URL provider\)/,
+    );
+    expect(() => new SharedHeartbeatSocket(URL_, [], { channel: '' })).toThrow(TypeError);
+    made.push(
+      env.as(
+        'p',
+        () =>
+          new SharedHeartbeatSocket(() => URL_, [], {
+            channel: 'feed',
+            WebSocket: tabWebSocket('p'),
+            lifecycle: false,
+          }),
+      ),
+    );
+  });
+
+  it("invalid URLs and options throw HeartbeatSocket's own errors", () => {
+    expect(() => new SharedHeartbeatSocket('ftp://x')).toThrow(SyntaxError);
+    expect(() => new SharedHeartbeatSocket(URL_, [], { jitter: 2 })).toThrow(/options\.jitter/);
+  });
+
+  it('isLeader is read-only', async () => {
+    const [a] = await five();
+    expect(() => ((a!.socket as unknown as { isLeader: boolean }).isLeader = false)).toThrow(TypeError);
+  });
+});
+
+describe('SharedHeartbeatSocket without Web Locks or BroadcastChannel', () => {
+  for (const missing of ['locks', 'BroadcastChannel'] as const) {
+    it(`without ${missing}, each tab keeps its own connection`, async () => {
+      if (missing === 'locks') delete (navigator as { locks?: unknown }).locks;
+      else (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel = undefined;
+      const a = tab('a');
+      const b = tab('b');
+      expect([a.socket.isLeader, b.socket.isLeader]).toEqual([true, true]);
+      await settle();
+      expect(live().map(owner)).toEqual(['a', 'b']);
+      for (const ws of live()) ws.serverOpen();
+      a.socket.send('from a');
+      await settle();
+      expect([a.socket.state, b.socket.state]).toEqual(['open', 'open']);
+      expect(live().map(userFrames)).toEqual([['from a'], []]);
+      expect(await a.socket.countTabs()).toBe(1);
+      a.socket.close();
+      expect(FakeWebSocket.instances[0]!.closeCalls).toHaveLength(1);
+    });
+  }
+});
