@@ -42,4 +42,44 @@ export default [
       { file: 'dist/heartbeat-ws.d.mts', format: 'es' },
     ],
   },
+  ...reactEntry(),
 ];
+
+// heartbeat-ws/react: the hook alone. React and the core stay imports (`heartbeat-ws`, resolved
+// from the user's node_modules), so a page that uses both loads one HeartbeatSocket class and
+// non-React users never load this file.
+function reactEntry() {
+  const coreAsPackage = {
+    name: 'core-as-package',
+    resolveId: (source, importer) =>
+      source === '../index' && /[\\/]src[\\/]react[\\/]/.test(importer ?? '')
+        ? { id: 'heartbeat-ws', external: true }
+        : null,
+  };
+  const external = ['react', 'heartbeat-ws'];
+  return [
+    {
+      input: 'src/react/index.ts',
+      external,
+      plugins: [coreAsPackage, ts()],
+      output: [
+        { file: 'dist/react.mjs', format: 'es' },
+        {
+          ...umd,
+          name: 'HeartbeatWSReact',
+          file: 'dist/react.umd.js',
+          globals: { react: 'React', 'heartbeat-ws': 'HeartbeatWS' },
+        },
+      ],
+    },
+    {
+      input: 'src/react/index.ts',
+      external,
+      plugins: [coreAsPackage, dts({ compilerOptions: { types: [] } })],
+      output: [
+        { file: 'dist/react.d.ts', format: 'es' },
+        { file: 'dist/react.d.mts', format: 'es' },
+      ],
+    },
+  ];
+}
