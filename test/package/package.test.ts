@@ -5,7 +5,7 @@
  * `moduleResolution` node16 and bundler. publint and attw check the same tarball.
  */
 import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { runInNewContext } from 'node:vm';
@@ -34,6 +34,13 @@ let installed: string;
 const run = (file: string, args: string[], options: ExecFileSyncOptions = {}): string =>
   execFileSync(file, args, { encoding: 'utf8', timeout: 120_000, stdio: 'pipe', ...options }).toString();
 
+/** Links into this repository, unlinked before the temp dir goes, so nothing reaches through them. */
+const links: string[] = [];
+const link = (target: string, path: string): void => {
+  symlinkSync(target, path, 'dir');
+  links.push(path);
+};
+
 beforeAll(() => {
   temp = mkdtempSync(join(tmpdir(), 'hbws-package-'));
 
@@ -43,7 +50,7 @@ beforeAll(() => {
     recursive: true,
     filter: (from) => !NOT_IN_A_CLONE.has(relative(root, from)) && !from.endsWith('.tgz'),
   });
-  symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'), 'dir');
+  link(join(root, 'node_modules'), join(clone, 'node_modules'));
   const [report] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', temp], { cwd: clone }));
   tarball = join(temp, report.filename);
   packed = report.files.map((f: { path: string }) => f.path);
@@ -56,10 +63,11 @@ beforeAll(() => {
   installed = join(app, 'node_modules', 'heartbeat-ws');
   // React is the optional peer of heartbeat-ws/react; the app brings its own.
   for (const name of ['react', 'react-dom', 'scheduler'])
-    symlinkSync(join(root, 'node_modules', name), join(app, 'node_modules', name), 'dir');
+    link(join(root, 'node_modules', name), join(app, 'node_modules', name));
 }, 240_000);
 
 afterAll(() => {
+  for (const path of links) unlinkSync(path);
   if (temp) rmSync(temp, { recursive: true, force: true });
 });
 
@@ -153,6 +161,12 @@ console.log(typeof HeartbeatSocket, HeartbeatSocket.CLOSED, renderToString(creat
       expect(typeof ns.HeartbeatSocket, file).toBe('function');
       expect(typeof ns.backoffDelay, file).toBe('function');
     }
+    // The hook's UMD, after React's and the core's: global HeartbeatWSReact.
+    const sandbox: Record<string, unknown> = { EventTarget, Event, React: {} };
+    sandbox.globalThis = sandbox;
+    runInNewContext(readFileSync(join(installed, pkg.main), 'utf8'), sandbox);
+    runInNewContext(readFileSync(join(installed, pkg.exports['./react'].require), 'utf8'), sandbox);
+    expect(typeof (sandbox.HeartbeatWSReact as Record<string, unknown>).useHeartbeatSocket).toBe('function');
   });
 
   // Usage that only compiles with the package's own types: a wrong option or field type is an
