@@ -43,6 +43,7 @@ export default [
     ],
   },
   ...sharedBuilds(),
+  ...reactEntry(),
 ];
 
 // heartbeat-ws/shared (SharedHeartbeatSocket). Its ES module imports the core's ES module
@@ -83,6 +84,45 @@ function sharedBuilds() {
       output: [
         { file: 'dist/shared.d.ts', format: 'es' },
         { file: 'dist/shared.d.mts', format: 'es' },
+      ],
+    },
+  ];
+}
+
+// heartbeat-ws/react: the hook alone. React and the core stay imports (`heartbeat-ws`, resolved
+// from the user's node_modules), so a page that uses both loads one HeartbeatSocket class and
+// non-React users never load this file.
+function reactEntry() {
+  const coreAsPackage = {
+    name: 'core-as-package',
+    resolveId: (source, importer) =>
+      source === '../index' && /[\\/]src[\\/]react[\\/]/.test(importer ?? '')
+        ? { id: 'heartbeat-ws', external: true }
+        : null,
+  };
+  const external = ['react', 'heartbeat-ws'];
+  return [
+    {
+      input: 'src/react/index.ts',
+      external,
+      plugins: [coreAsPackage, ts()],
+      output: [
+        { file: 'dist/react.mjs', format: 'es' },
+        {
+          ...umd,
+          name: 'HeartbeatWSReact',
+          file: 'dist/react.umd.js',
+          globals: { react: 'React', 'heartbeat-ws': 'HeartbeatWS' },
+        },
+      ],
+    },
+    {
+      input: 'src/react/index.ts',
+      external,
+      plugins: [coreAsPackage, dts({ compilerOptions: { types: [] } })],
+      output: [
+        { file: 'dist/react.d.ts', format: 'es' },
+        { file: 'dist/react.d.mts', format: 'es' },
       ],
     },
   ];

@@ -1,100 +1,250 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+/**
+ * The package as users get it: packed with `npm pack` from a copy of the sources with no dist/
+ * (as a fresh clone is, so the prepack build must run), installed from the tarball into a
+ * scratch project, and used from there: ESM, CommonJS, a <script> tag, TypeScript with
+ * `moduleResolution` node16 and bundler. publint and attw check the same tarball.
+ */
+import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// These tests read dist/, which `npm test` builds first (pretest).
 const root = join(__dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const dist = (file: string) => join(root, file);
-const minified = pkg.unpkg as string;
+const bin = (name: string) => join(root, 'node_modules/.bin', name);
 
 /** The budget for the minified UMD, gzipped (level 9), in bytes; the README states the figure. */
 export const SIZE_BUDGET = 5000;
 
-let consumer: string;
-beforeAll(() => {
-  // A project that depends on heartbeat-ws by name, as users' apps do.
-  consumer = mkdtempSync(join(tmpdir(), 'hbws-consumer-'));
-  mkdirSync(join(consumer, 'node_modules'));
-  symlinkSync(root, join(consumer, 'node_modules', 'heartbeat-ws'), 'dir');
-});
-afterAll(() => rmSync(consumer, { recursive: true, force: true }));
+/** What a fresh clone does not have: build output, installs, reports. */
+const NOT_IN_A_CLONE = new Set(['node_modules', 'dist', '.git', 'coverage', 'test-results', join('docs', 'api')]);
 
-const node = (file: string, source: string) => {
-  writeFileSync(join(consumer, file), source);
-  return execFileSync(process.execPath, [join(consumer, file)], { cwd: consumer, encoding: 'utf8' }).trim();
+let temp: string;
+let tarball: string;
+/** Paths inside the tarball, without the `package/` prefix. */
+let packed: string[];
+/** The scratch project that installed the tarball. */
+let app: string;
+/** The package as installed there. */
+let installed: string;
+
+const run = (file: string, args: string[], options: ExecFileSyncOptions = {}): string =>
+  execFileSync(file, args, { encoding: 'utf8', timeout: 120_000, stdio: 'pipe', ...options }).toString();
+
+/** Links into this repository, unlinked before the temp dir goes, so nothing reaches through them. */
+const links: string[] = [];
+const link = (target: string, path: string): void => {
+  symlinkSync(target, path, 'dir');
+  links.push(path);
 };
 
-describe('the published package', () => {
-  it('has every file package.json names', () => {
-    const named = [
-      pkg.main,
-      pkg.module,
-      pkg.types,
-      pkg.unpkg,
-      pkg.jsdelivr,
-      ...JSON.stringify(pkg.exports['.']).match(/\.\/dist\/[^"]+/g)!,
-    ];
-    for (const file of named) expect(existsSync(dist(file)), file).toBe(true);
+beforeAll(() => {
+  temp = mkdtempSync(join(tmpdir(), 'hbws-package-'));
+
+  // A copy of the sources without dist/; its node_modules is the repository's (dev tools only).
+  const clone = join(temp, 'clone');
+  cpSync(root, clone, {
+    recursive: true,
+    filter: (from) => !NOT_IN_A_CLONE.has(relative(root, from)) && !from.endsWith('.tgz'),
+  });
+  link(join(root, 'node_modules'), join(clone, 'node_modules'));
+  const [report] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', temp], { cwd: clone }));
+  tarball = join(temp, report.filename);
+  packed = report.files.map((f: { path: string }) => f.path);
+
+  // A project that installs the tarball as users do (no registry needed: zero dependencies).
+  app = join(temp, 'app');
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true }));
+  run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: app });
+  installed = join(app, 'node_modules', 'heartbeat-ws');
+  // React is the optional peer of heartbeat-ws/react; the app brings its own.
+  for (const name of ['react', 'react-dom', 'scheduler'])
+    link(join(root, 'node_modules', name), join(app, 'node_modules', name));
+}, 240_000);
+
+afterAll(() => {
+  for (const path of links) unlinkSync(path);
+  if (temp) rmSync(temp, { recursive: true, force: true });
+});
+
+const node = (file: string, source: string): string => {
+  writeFileSync(join(app, file), source);
+  return run(process.execPath, [join(app, file)], { cwd: app }).trim();
+};
+
+/** Every file package.json names, as paths inside the package. */
+const named = (): string[] => {
+  const paths = JSON.stringify([
+    pkg.main,
+    pkg.module,
+    pkg.types,
+    pkg.unpkg,
+    pkg.jsdelivr,
+    pkg.exports,
+    pkg.typesVersions,
+  ]).match(/\.\/(dist\/[^"]+|package\.json)/g)!;
+  return [...new Set(paths.map((p) => p.slice(2)))];
+};
+
+describe('the packed tarball', () => {
+  it('was built by npm pack from sources with no dist/, and holds every file package.json names', () => {
+    expect(pkg.scripts.prepack).toBeDefined();
+    expect(packed).toEqual(expect.arrayContaining([...named(), 'package.json', 'README.md', 'LICENSE']));
+    // Nothing but the build, the license, the readme and the manifest.
+    for (const path of packed) expect(path, path).toMatch(/^(dist\/|package\.json$|README\.md$|LICENSE$)/);
+    expect(named().filter((p) => p.startsWith('dist/')).length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('declares its metadata, and no runtime dependency (React is an optional peer)', () => {
     expect(pkg.files).toEqual(['dist']);
     expect(pkg.sideEffects).toBe(false);
-    expect(Object.keys(pkg.exports['.'])).toEqual(['types', 'import', 'require', 'default']);
-  });
-
-  it('has zero runtime dependencies', () => {
+    for (const entry of ['.', './react'])
+      expect(Object.keys(pkg.exports[entry])).toEqual(['types', 'import', 'require', 'default']);
+    expect(pkg.repository.url).toMatch(/^git\+https:\/\/github\.com\/.+\.git$/);
+    expect(pkg.homepage).toMatch(/^https:\/\//);
+    expect(pkg.bugs.url).toMatch(/^https:\/\//);
+    expect(pkg.engines.node).toBeDefined();
+    expect(pkg.keywords).toEqual(expect.arrayContaining(['websocket', 'react']));
     expect(pkg.dependencies ?? {}).toEqual({});
-    expect(pkg.peerDependencies ?? {}).toEqual({});
-    for (const file of [pkg.module, pkg.main])
-      expect(readFileSync(dist(file), 'utf8')).not.toMatch(/\brequire\(|^import /m);
+    expect(Object.keys(pkg.peerDependencies)).toEqual(['react']);
+    expect(pkg.peerDependenciesMeta).toEqual({ react: { optional: true } });
   });
 
-  it('works with require() from CommonJS', () => {
+  it('keeps React out of the core entry: non-React users load none of it', () => {
+    for (const file of [pkg.module, pkg.main, pkg.unpkg]) {
+      const code = readFileSync(join(installed, file), 'utf8');
+      expect(code, file).not.toMatch(/\brequire\(|^import |react/im);
+    }
+  });
+});
+
+describe('installed from the tarball into a scratch project', () => {
+  it('works with require() from CommonJS, the hook included', () => {
     expect(
-      node('a.cjs', "const m = require('heartbeat-ws'); console.log(typeof m.HeartbeatSocket, m.HeartbeatSocket.OPEN)"),
-    ).toBe('function 1');
+      node(
+        'a.cjs',
+        `const { HeartbeatSocket } = require('heartbeat-ws');
+const { useHeartbeatSocket } = require('heartbeat-ws/react');
+const { createElement } = require('react');
+const { renderToString } = require('react-dom/server');
+// Rendered on the server: the hook's socket is the core's class, and it never connects here.
+const App = () => { const r = useHeartbeatSocket('ws://127.0.0.1:9/'); return (r.socket instanceof HeartbeatSocket) + ' ' + r.state; };
+console.log(typeof HeartbeatSocket, HeartbeatSocket.OPEN, renderToString(createElement(App)));`,
+      ),
+    ).toBe('function 1 true connecting');
   });
 
-  it('works with import from ES modules', () => {
+  it('works with import from ES modules, the hook included', () => {
     expect(
       node(
         'b.mjs',
-        "import { HeartbeatSocket } from 'heartbeat-ws'; console.log(typeof HeartbeatSocket, HeartbeatSocket.CLOSED)",
+        `import { HeartbeatSocket } from 'heartbeat-ws';
+import { useHeartbeatSocket } from 'heartbeat-ws/react';
+import { createElement } from 'react';
+import { renderToString } from 'react-dom/server';
+const App = () => { const r = useHeartbeatSocket('ws://127.0.0.1:9/'); return (r.socket instanceof HeartbeatSocket) + ' ' + r.state; };
+console.log(typeof HeartbeatSocket, HeartbeatSocket.CLOSED, renderToString(createElement(App)));`,
       ),
-    ).toBe('function 3');
+    ).toBe('function 3 true connecting');
   });
 
   it('defines the global HeartbeatWS namespace when loaded by a <script> tag', () => {
-    for (const file of [pkg.main, minified]) {
+    for (const file of [pkg.main, pkg.unpkg]) {
       const sandbox: Record<string, unknown> = { EventTarget, Event };
       sandbox.globalThis = sandbox;
-      runInNewContext(readFileSync(dist(file), 'utf8'), sandbox);
+      runInNewContext(readFileSync(join(installed, file), 'utf8'), sandbox);
       const ns = sandbox.HeartbeatWS as Record<string, unknown>;
       expect(typeof ns.HeartbeatSocket, file).toBe('function');
       expect(typeof ns.backoffDelay, file).toBe('function');
     }
+    // The hook's UMD, after React's and the core's: global HeartbeatWSReact.
+    const sandbox: Record<string, unknown> = { EventTarget, Event, React: {} };
+    sandbox.globalThis = sandbox;
+    runInNewContext(readFileSync(join(installed, pkg.main), 'utf8'), sandbox);
+    runInNewContext(readFileSync(join(installed, pkg.exports['./react'].require), 'utf8'), sandbox);
+    expect(typeof (sandbox.HeartbeatWSReact as Record<string, unknown>).useHeartbeatSocket).toBe('function');
   });
+
+  // Usage that only compiles with the package's own types: a wrong option or field type is an
+  // error (an untyped `any` import would make each @ts-expect-error unused, itself an error).
+  const typedUsage = `
+const socket = new HeartbeatSocket('ws://127.0.0.1:9/', [], { heartbeat: { interval: 1000 } });
+const state: 'open' | 'connecting' | 'closing' | 'closed' | 'reconnecting' = socket.state;
+// @ts-expect-error maxRetries is a number
+new HeartbeatSocket('ws://127.0.0.1:9/', [], { maxRetries: 'three' });
+export function useLive(): string {
+  const result: UseHeartbeatSocketResult = useHeartbeatSocket('ws://127.0.0.1:9/', undefined, { jitter: 0.5 });
+  result.send('hi');
+  // @ts-expect-error jitter is a number
+  useHeartbeatSocket('ws://127.0.0.1:9/', undefined, { jitter: 'lots' });
+  // @ts-expect-error readyState is 0 | 1 | 2 | 3
+  const wrong: string = result.readyState;
+  return String(result.lastMessage?.data) + state + wrong;
+}
+`;
+  const imports = `import { HeartbeatSocket } from 'heartbeat-ws';
+import { useHeartbeatSocket, type UseHeartbeatSocketResult } from 'heartbeat-ws/react';
+`;
+
+  const tsc = (name: string, compilerOptions: Record<string, unknown>, files: Record<string, string>): void => {
+    const dir = join(app, name);
+    mkdirSync(dir);
+    for (const [file, source] of Object.entries(files)) writeFileSync(join(dir, file), source);
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'ES2022',
+          lib: ['ES2022', 'DOM'],
+          types: [],
+          // No @types/react in the app: the hook's declarations must not need them.
+          ...compilerOptions,
+        },
+        files: Object.keys(files),
+      }),
+    );
+    try {
+      run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir });
+    } catch (error) {
+      throw new Error(`tsc (${name}) failed:\n${(error as { stdout?: string }).stdout ?? error}`, { cause: error });
+    }
+  };
+
+  it('type-checks with moduleResolution node16, from ESM and from CommonJS', () => {
+    tsc(
+      'node16',
+      { module: 'node16', moduleResolution: 'node16' },
+      { 'esm.mts': imports + typedUsage, 'cjs.cts': imports + typedUsage },
+    );
+  }, 60_000);
+
+  it('type-checks with moduleResolution bundler', () => {
+    tsc('bundler', { module: 'esnext', moduleResolution: 'bundler' }, { 'app.ts': imports + typedUsage });
+  }, 60_000);
 
   it(`keeps the minified UMD within its size budget (${SIZE_BUDGET} bytes gzipped)`, () => {
-    const size = gzipSync(readFileSync(dist(minified)), { level: 9 }).length;
-    console.log(`${minified}: ${size} bytes gzipped (budget ${SIZE_BUDGET})`);
+    const size = gzipSync(readFileSync(join(installed, pkg.unpkg)), { level: 9 }).length;
+    console.log(`${pkg.unpkg}: ${size} bytes gzipped (budget ${SIZE_BUDGET})`);
     expect(size).toBeLessThanOrEqual(SIZE_BUDGET);
   });
+});
 
+describe('package gates on the tarball', () => {
   it('passes publint', () => {
-    const out = execFileSync(join(root, 'node_modules/.bin/publint'), ['--strict'], { cwd: root, encoding: 'utf8' });
+    const out = run(bin('publint'), ['run', '--strict', tarball], { cwd: temp });
     expect(out).not.toMatch(/Errors?:|Warnings?:/);
-  });
+  }, 60_000);
 
-  it('passes @arethetypeswrong/cli on the packed tarball', () => {
+  it('passes @arethetypeswrong/cli', () => {
     // Exits non-zero on any problem; the table goes to the log.
-    const out = execFileSync(join(root, 'node_modules/.bin/attw'), ['--pack', '.', '--format', 'ascii'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+    const out = run(bin('attw'), [tarball, '--format', 'ascii'], { cwd: temp });
     expect(out).toContain('No problems found');
+    for (const entry of ['"heartbeat-ws"', '"heartbeat-ws/react"']) expect(out).toContain(entry);
   }, 60_000);
 });

@@ -1,0 +1,194 @@
+/**
+ * heartbeat-ws/react in jsdom: React 19's react-dom/client and act(), against the FakeWebSocket
+ * (every connection the hook makes is an instance there) and against a real `ws` server on
+ * 127.0.0.1, which counts the connections as a server sees them.
+ */
+import { act, createElement, StrictMode, type ReactNode } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WebSocket as NodeWebSocket } from 'ws';
+import { HeartbeatSocket, type Options, type UrlInput } from '../src/index';
+import { useHeartbeatSocket, type UseHeartbeatSocketResult } from '../src/react/index';
+import { FakeWebSocket } from './helpers/fake-websocket';
+import { startTestServer } from './helpers/ws-server';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const URL_A = 'ws://example.test/a';
+const URL_B = 'ws://example.test/b';
+const fake = { WebSocket: FakeWebSocket as unknown as Options['WebSocket'] };
+
+/** Every value the hook returned, render by render, and the DOM text it rendered. */
+let renders: UseHeartbeatSocketResult[];
+let root: Root | undefined;
+let container: HTMLElement;
+
+function Probe(props: { url: UrlInput; protocols?: string | string[]; options?: Options }): ReactNode {
+  const result = useHeartbeatSocket(props.url, props.protocols, props.options ?? fake);
+  renders.push(result);
+  return `${result.state}|${result.readyState}|${String(result.lastMessage?.data ?? '')}`;
+}
+
+const last = (): UseHeartbeatSocketResult => renders.at(-1)!;
+const text = (): string => container.textContent ?? '';
+
+async function render(node: ReactNode, strict = true): Promise<void> {
+  await act(async () => {
+    root ??= createRoot(container);
+    root.render(strict ? createElement(StrictMode, null, node) : node);
+  });
+}
+
+async function unmount(): Promise<void> {
+  await act(async () => root?.unmount());
+  root = undefined;
+}
+
+beforeEach(() => {
+  FakeWebSocket.reset();
+  renders = [];
+  container = document.createElement('div');
+  document.body.append(container);
+});
+
+afterEach(async () => {
+  await unmount();
+  container.remove();
+  vi.useRealTimers();
+});
+
+describe('useHeartbeatSocket (jsdom)', () => {
+  it('opens one connection under StrictMode, whose double mount reuses the socket', async () => {
+    await render(createElement(Probe, { url: URL_A }));
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(text()).toBe('connecting|0|');
+    const socket = last().socket;
+    expect(new Set(renders.map((r) => r.socket))).toEqual(new Set([socket]));
+    expect(socket).toBeInstanceOf(HeartbeatSocket);
+
+    await act(async () => FakeWebSocket.last.serverOpen());
+    expect(text()).toBe('open|1|');
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(FakeWebSocket.last.closeCalls).toEqual([]);
+  });
+
+  it('re-renders with each message and sends through the same socket', async () => {
+    await render(createElement(Probe, { url: URL_A }));
+    await act(async () => FakeWebSocket.last.serverOpen());
+    await act(async () => FakeWebSocket.last.serverMessage('hello'));
+    expect(text()).toBe('open|1|hello');
+    expect(last().lastMessage).toBeInstanceOf(MessageEvent);
+    const send = last().send;
+    await act(async () => FakeWebSocket.last.serverMessage('again'));
+    expect(text()).toBe('open|1|again');
+    expect(last().send).toBe(send);
+    send('from the component');
+    expect(FakeWebSocket.last.sent).toEqual(['from the component']);
+  });
+
+  it('closes the socket on unmount', async () => {
+    await render(createElement(Probe, { url: URL_A }));
+    await act(async () => FakeWebSocket.last.serverOpen());
+    const socket = last().socket;
+    await unmount();
+    expect(FakeWebSocket.last.closeCalls).toEqual([{ code: 1000, reason: '' }]);
+    await act(async () => FakeWebSocket.last.serverClose(1000, '', true));
+    expect(socket.readyState).toBe(HeartbeatSocket.CLOSED);
+    expect(FakeWebSocket.live()).toEqual([]);
+  });
+
+  it('makes a new socket when the url or protocols change, and closes the old one', async () => {
+    await render(createElement(Probe, { url: URL_A }));
+    const first = last().socket;
+    await render(createElement(Probe, { url: URL_B }));
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([`${URL_A}`, `${URL_B}`]);
+    expect(last().socket).not.toBe(first);
+    expect(first.readyState).toBe(HeartbeatSocket.CLOSED);
+    expect(FakeWebSocket.live().map((ws) => ws.url)).toEqual([URL_B]);
+
+    await render(createElement(Probe, { url: URL_B, protocols: ['v2'] }));
+    expect(FakeWebSocket.instances).toHaveLength(3);
+    expect(FakeWebSocket.last.protocols).toEqual(['v2']);
+    expect(FakeWebSocket.live()).toHaveLength(1);
+  });
+
+  it('keeps the socket when the url is equal by value, or only the options change', async () => {
+    await render(createElement(Probe, { url: URL_A, protocols: ['v1'] }));
+    const socket = last().socket;
+    await render(createElement(Probe, { url: new URL(URL_A), protocols: ['v1'] }));
+    await render(createElement(Probe, { url: URL_A, protocols: ['v1'], options: { ...fake, maxRetries: 3 } }));
+    expect(last().socket).toBe(socket);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
+  it('calls the newest url function before each attempt, without reconnecting on re-render', async () => {
+    vi.useFakeTimers();
+    const options = { ...fake, minReconnectionDelay: 100, maxReconnectionDelay: 100 };
+    await render(createElement(Probe, { url: () => URL_A, options }));
+    await act(async () => vi.advanceTimersByTimeAsync(0));
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A]);
+    const socket = last().socket;
+
+    await render(createElement(Probe, { url: () => URL_B, options }));
+    expect(last().socket).toBe(socket);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+
+    await act(async () => FakeWebSocket.last.serverError());
+    await act(async () => vi.advanceTimersByTimeAsync(150));
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A, URL_B]);
+  });
+
+  it('renders reconnecting during the backoff, then connecting when the retry starts', async () => {
+    vi.useFakeTimers();
+    const options = { ...fake, minReconnectionDelay: 1000, maxReconnectionDelay: 1000, jitter: 0 };
+    await render(createElement(Probe, { url: URL_A, options }));
+    await act(async () => FakeWebSocket.last.serverOpen());
+    await act(async () => FakeWebSocket.last.serverClose(1006));
+    expect(text()).toBe('reconnecting|0|');
+    await act(async () => vi.advanceTimersByTimeAsync(999));
+    expect(text()).toBe('reconnecting|0|');
+    await act(async () => vi.advanceTimersByTimeAsync(1));
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    expect(text()).toBe('connecting|0|');
+  });
+
+  it('with startClosed, waits for socket.reconnect(), and renders close() at once', async () => {
+    await render(createElement(Probe, { url: URL_A, options: { ...fake, startClosed: true } }));
+    expect(FakeWebSocket.instances).toHaveLength(0);
+    expect(text()).toBe('closed|3|');
+    await act(async () => last().socket.reconnect());
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(text()).toBe('connecting|0|');
+    await act(async () => FakeWebSocket.last.serverOpen());
+    await act(async () => last().socket.close());
+    expect(text()).toBe('closing|2|');
+  });
+});
+
+describe('useHeartbeatSocket against a real server', () => {
+  it('is one connection at the server under StrictMode, and none after unmount', async () => {
+    const server = await startTestServer({ maxLifetimeMs: 20_000 });
+    // Network events arrive outside act(): let React schedule their renders as in a page.
+    const g = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
+    try {
+      const url = `${server.url}/?client=react`;
+      // The `ws` package's client: jsdom's environment has no WebSocket of its own that works here.
+      const options = { WebSocket: NodeWebSocket as unknown as Options['WebSocket'] };
+      await render(createElement(Probe, { url, options }));
+      g.IS_REACT_ACT_ENVIRONMENT = false;
+      await vi.waitFor(() => expect(text()).toBe('open|1|'), { timeout: 10_000 });
+      last().send('echo me');
+      await vi.waitFor(() => expect(text()).toBe('open|1|echo me'), { timeout: 10_000 });
+      expect(server.connections).toHaveLength(1);
+      expect(server.maxLive('react')).toBe(1);
+
+      g.IS_REACT_ACT_ENVIRONMENT = true;
+      await unmount();
+      await vi.waitFor(() => expect(server.live('react')).toEqual([]), { timeout: 10_000 });
+      expect(server.connections).toHaveLength(1);
+    } finally {
+      g.IS_REACT_ACT_ENVIRONMENT = true;
+      await server.close();
+    }
+  });
+});
