@@ -211,6 +211,8 @@ function syncState() {
   pill.textContent = next;
   pill.dataset.state = next;
   document.title = `${next} · heartbeat-ws demo`;
+  // The chip follows the pill at once, or "open" could show beside the retrying chip for a tick.
+  retryChip(socket?.stats.uptime ?? 0);
   if (next === 'connecting') closeRequested = false;
   if (next !== 'reconnecting') countdown = undefined;
   if (next === 'closed' && previous !== 'none') {
