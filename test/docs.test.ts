@@ -331,7 +331,7 @@ describe('the documentation', () => {
 });
 
 describe('the documentation checks themselves', () => {
-  it('report a block that does not compile with its file, line and the TypeScript error', () => {
+  it('report a block that does not compile with its file, line and the TypeScript error', { timeout: 120_000 }, () => {
     const md = [
       '# Title',
       '',
@@ -355,7 +355,7 @@ describe('the documentation checks themselves', () => {
     expect(errors).toEqual([expect.stringMatching(/^docs\/x\.md:5 \(ts block at line 4\): TS2322: .*'string'/)]);
   });
 
-  it('check the inline scripts of html blocks and pass a correct block', () => {
+  it('check the inline scripts of html blocks and pass a correct block', { timeout: 120_000 }, () => {
     const md = [
       '```html',
       '<script src="https://unpkg.com/heartbeat-ws"></script>',
