@@ -749,7 +749,7 @@ function tick() {
   if (stats) {
     $('stat-attempts').textContent = String(stats.attempts);
     $('stat-reconnects').textContent = String(stats.reconnects);
-    $('stat-rtt').textContent = stats.lastRtt < 0 ? '–' : `${stats.lastRtt} / ${Math.round(stats.averageRtt)}`;
+    $('stat-rtt').textContent = stats.lastRtt < 0 ? '–' : `${stats.lastRtt} / ${Math.round(stats.averageRtt)} ms`;
     $('stat-uptime').textContent = `${(stats.uptime / 1000).toFixed(1)} s`;
   }
   const box = $('countdown');
