@@ -147,6 +147,18 @@ function sourcesOf(doc: string, markdown: string): { sources: Source[]; problems
 }
 
 /**
+ * A TypeScript block that is a list of options (`heartbeat: { ping: false, … }`, as docs show
+ * them) is checked as the options argument of `new HeartbeatSocket`; the wrapper goes on the
+ * first line, so line numbers stay those of the block.
+ */
+export function asModule(s: Source): string {
+  const first = s.code.split('\n').find((l) => l.trim() !== '' && !l.trim().startsWith('//')) ?? '';
+  const fragment = s.ext.startsWith('.ts') && /^\s*[A-Za-z_$][\w$]*\s*:(?!:)/.test(first);
+  if (!fragment) return s.code;
+  return `const _options: import('heartbeat-ws').Options = { ${s.code.replace(/,?\s*$/, '')} };`;
+}
+
+/**
  * Type-checks the sources in one program, as modules importing `heartbeat-ws` from src/.
  * Returns one line per error: `docs/x.md:LINE (ts block at line N): TS1234: message`.
  */
@@ -172,7 +184,7 @@ export function typeCheck(sources: Source[]): string[] {
     types: ['node'],
     paths: {
       'heartbeat-ws': [src('index.ts')],
-      'heartbeat-ws/*': [src('*/index.ts'), src('*.ts')],
+      'heartbeat-ws/*': [src('*/index.ts'), src('*/index.tsx'), src('*.ts'), src('*.tsx')],
     },
   };
   const files = new Map<string, { text: string; source?: Source }>();
@@ -180,7 +192,7 @@ export function typeCheck(sources: Source[]): string[] {
   sources.forEach((s, i) => {
     const name = `${s.doc.replace(/[/.]/g, '_')}_L${s.line}_${i}${s.ext}`;
     // `export {}` makes each block a module, so that two blocks may both declare `socket`.
-    files.set(path.join(VIRTUAL, name), { text: `${s.code}\nexport {};\n`, source: s });
+    files.set(path.join(VIRTUAL, name), { text: `${asModule(s)}\nexport {};\n`, source: s });
   });
   const host = ts.createCompilerHost(options);
   const { fileExists, readFile, getSourceFile } = host;
@@ -206,7 +218,13 @@ export function typeCheck(sources: Source[]): string[] {
     const lang = s.ext.slice(1);
     problems.push(`${s.doc}:${s.line + line} (${lang} block at line ${s.line}): ${message}`);
   }
-  return problems;
+  // By file, then by line: the order the lead reads them in.
+  const key = (p: string) => /^(.*?):(\d+) /.exec(p) ?? [p, p, '0'];
+  return problems.sort((a, b) => {
+    const [, fa = '', la = '0'] = key(a);
+    const [, fb = '', lb = '0'] = key(b);
+    return fa === fb ? Number(la) - Number(lb) : fa < fb ? -1 : 1;
+  });
 }
 
 // ---- links ----------------------------------------------------------------------------------
@@ -347,12 +365,20 @@ describe('the documentation checks themselves', () => {
       '```json',
       '{ "a": 1, }',
       '```',
+      '```ts',
+      '// options, as docs show them: checked as the options of new HeartbeatSocket',
+      'minUptime: 2000,',
+      "heartbeat: { ping: false, timeout: 'never' },",
+      '```',
     ].join('\n');
     const { sources, problems } = sourcesOf('docs/x.md', md);
-    expect(sources).toHaveLength(1);
+    expect(sources).toHaveLength(2);
     expect(problems).toEqual([expect.stringMatching(/^docs\/x\.md:13 \(json block\): /)]);
     const errors = typeCheck(sources);
-    expect(errors).toEqual([expect.stringMatching(/^docs\/x\.md:5 \(ts block at line 4\): TS2322: .*'string'/)]);
+    expect(errors).toEqual([
+      expect.stringMatching(/^docs\/x\.md:5 \(ts block at line 4\): TS2322: .*'string'/),
+      expect.stringMatching(/^docs\/x\.md:18 \(ts block at line 16\): TS2322: .*'string'/),
+    ]);
   });
 
   it('check the inline scripts of html blocks and pass a correct block', { timeout: 120_000 }, () => {
