@@ -43,6 +43,7 @@ declare global {
   const token: string;
   const clientId: string;
   function handle(message: unknown): void;
+  function render(data: unknown): void;
   function getToken(): Promise<string>;
   /** Server-side examples: a connection and a server of the \`ws\` package. */
   const ws: NodeWebSocket;
