@@ -36,7 +36,9 @@ const DEFAULTS: Omit<Settings, 'url'> = {
 };
 
 const NUMERIC = Object.keys(DEFAULTS).filter((k) => k !== 'stayClosedOn') as (keyof typeof DEFAULTS)[];
+/** The chart shows at most the last minute; a fresh page shows the time since it loaded (20 s at least). */
 const WINDOW_MS = 60_000;
+const loadedAt = Date.now();
 const MAX_ROWS = 150;
 
 // ---- small DOM helpers ----------------------------------------------------------------------
@@ -618,15 +620,17 @@ function draw() {
   g.clearRect(0, 0, w, h);
 
   const now = Date.now();
-  const t0 = now - WINDOW_MS;
+  const shownMs = Math.min(WINDOW_MS, Math.max(20_000, Math.ceil((now - loadedAt) / 10_000) * 10_000));
+  const t0 = now - shownMs;
   const left = 44;
   const band = 14;
   const bottom = h - band - 18;
   const top = 10;
-  const x = (t: number) => left + ((t - t0) / WINDOW_MS) * (w - left - 6);
-  while ((rtts[0]?.t ?? Infinity) < t0 - 5000) rtts.shift();
-  while ((marks[0]?.t ?? Infinity) < t0 - 5000) marks.shift();
-  while ((spans[1]?.t ?? Infinity) < t0) spans.shift();
+  const x = (t: number) => left + ((t - t0) / shownMs) * (w - left - 6);
+  const oldest = now - WINDOW_MS;
+  while ((rtts[0]?.t ?? Infinity) < oldest - 5000) rtts.shift();
+  while ((marks[0]?.t ?? Infinity) < oldest - 5000) marks.shift();
+  while ((spans[1]?.t ?? Infinity) < oldest) spans.shift();
 
   const timeout = settings?.timeout ?? 1000;
   const grid = ticks(Math.max(timeout * 1.1, ...rtts.map((r) => r.rtt * 1.05), 50));
@@ -646,7 +650,8 @@ function draw() {
     g.stroke();
     g.fillText(tickLabel(v), 2, y(v) + 4);
   }
-  for (let s = 0; s <= 60; s += 15)
+  const every = shownMs <= 20_000 ? 5 : shownMs <= 40_000 ? 10 : 15;
+  for (let s = 0; s <= shownMs / 1000; s += every)
     g.fillText(s === 0 ? 'now' : `-${s}s`, x(now - s * 1000) - (s === 0 ? 22 : 10), h - 3);
 
   // the heartbeat timeout: a pong later than this line is a dead link
