@@ -36,7 +36,9 @@ const DEFAULTS: Omit<Settings, 'url'> = {
 };
 
 const NUMERIC = Object.keys(DEFAULTS).filter((k) => k !== 'stayClosedOn') as (keyof typeof DEFAULTS)[];
+/** The chart shows at most the last minute; a fresh page shows the time since it loaded (20 s at least). */
 const WINDOW_MS = 60_000;
+const loadedAt = Date.now();
 const MAX_ROWS = 150;
 
 // ---- small DOM helpers ----------------------------------------------------------------------
@@ -65,8 +67,6 @@ function prepend(list: HTMLElement, item: HTMLElement) {
 
 const clock = () => new Date().toTimeString().slice(0, 8);
 const ms = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n)} ms`);
-const utf8 = new TextEncoder();
-const byteLength = (data: string) => utf8.encode(data).length;
 
 function isServerHeartbeat(data: unknown): boolean {
   if (typeof data !== 'string' || !data.includes('"heartbeat"')) return false;
@@ -139,7 +139,6 @@ function snippetOf(s: Settings): string {
 
 interface Pending {
   data: string;
-  bytes: number;
   row: HTMLElement;
 }
 
@@ -158,13 +157,15 @@ let dropped = 0;
 let rttSum = 0;
 let countdown: { until: number; total: number; attempt: number } | undefined;
 const pending: Pending[] = [];
-const rtts: { t: number; rtt: number }[] = [];
+/** Pongs, with the number of the connection they came on: the chart breaks its line between connections. */
+const rtts: { t: number; rtt: number; conn: number }[] = [];
+let connection = 0;
 const spans: { t: number; state: State | 'none' }[] = [];
 const marks: { t: number; kind: 'close' | 'open' | 'fault' }[] = [];
 
 // ---- the timeline ---------------------------------------------------------------------------
 
-type Kind = 'attempt' | 'open' | 'close' | 'error' | 'reconnecting' | 'closed' | 'fault' | 'settings';
+type Kind = 'attempt' | 'open' | 'close' | 'error' | 'reconnecting' | 'closed' | 'giveup' | 'fault' | 'settings';
 
 const ICONS: Record<Kind, string> = {
   attempt: '→',
@@ -173,23 +174,23 @@ const ICONS: Record<Kind, string> = {
   error: '!',
   reconnecting: '↻',
   closed: '■',
+  giveup: '■',
   fault: '⚡',
   settings: '⚙',
 };
 
-function timeline(kind: Kind, text: string, data: Record<string, string | number> = {}) {
+function timeline(kind: Kind, text: string, data: Record<string, string | number> = {}): HTMLElement {
   const attrs: Record<string, string | number> = { 'data-kind': kind };
   for (const [k, v] of Object.entries(data)) attrs[`data-${k}`] = v;
-  prepend(
-    $('timeline'),
-    el(
-      'li',
-      attrs,
-      el('span', { class: 'icon', 'aria-hidden': 'true' }, ICONS[kind]),
-      el('span', { class: 'what' }, text),
-      el('time', {}, clock()),
-    ),
+  const row = el(
+    'li',
+    attrs,
+    el('span', { class: 'icon', 'aria-hidden': 'true' }, ICONS[kind]),
+    el('span', { class: 'what' }, text),
+    el('time', {}, clock()),
   );
+  prepend($('timeline'), row);
+  return row;
 }
 
 // ---- state ----------------------------------------------------------------------------------
@@ -212,6 +213,8 @@ function syncState() {
   pill.textContent = next;
   pill.dataset.state = next;
   document.title = `${next} · heartbeat-ws demo`;
+  // The chip follows the pill at once, or "open" could show beside the retrying chip for a tick.
+  retryChip(socket?.stats.uptime ?? 0);
   if (next === 'connecting') closeRequested = false;
   if (next !== 'reconnecting') countdown = undefined;
   if (next === 'closed' && previous !== 'none') {
@@ -250,6 +253,25 @@ function trackedWebSocket(isCurrent: () => boolean): typeof WebSocket {
       syncState();
     }
   };
+}
+
+/**
+ * What an `error` row says. The event's own `message` / `error` when it carries them (a failing
+ * URL provider, a connection timeout); a browser's WebSocket error carries nothing by design, so
+ * then what is known: which attempt, to where, and whether it had opened.
+ */
+function errorText(e: Event, s: Socket): string {
+  const { message, error } = e as Event & { message?: unknown; error?: unknown };
+  const why =
+    typeof message === 'string' && message !== ''
+      ? message
+      : error instanceof Error
+        ? error.message
+        : error !== undefined && error !== null
+          ? String(error)
+          : undefined;
+  const where = openedAt > 0 ? `on the open connection of attempt ${attempt}` : `attempt ${attempt} did not open`;
+  return why ? `error: ${why} (${where})` : `error: ${where} (${s.url}; the browser gives no reason)`;
 }
 
 function createSocket(s: Settings) {
@@ -293,6 +315,7 @@ function createSocket(s: Settings) {
     mine(() => {
       syncState();
       openedAt = performance.now();
+      connection += 1;
       marks.push({ t: Date.now(), kind: 'open' });
       timeline('open', `open after ${ms(performance.now() - attemptStartedAt)}`, { attempt });
       // The queue is flushed right after the open listeners return: what was waiting is now sent.
@@ -333,11 +356,21 @@ function createSocket(s: Settings) {
   );
   next.addEventListener(
     'error',
-    mine(() => {
+    mine((e: Event) => {
       // State first: an attempt that fails at once was never seen CONNECTING by the ticker, and its
       // "attempt" row must come before its error.
       syncState();
-      timeline('error', 'error event');
+      timeline('error', errorText(e, next), { attempt });
+    }),
+  );
+  // Fired when the socket stops retrying (maxRetries used up, or shouldReconnect said no), with
+  // the reason in detail. Listened to by name, so the page works with builds that lack it.
+  next.addEventListener(
+    'giveup',
+    mine((e: Event) => {
+      const reason = (e as CustomEvent<{ reason?: unknown } | undefined>).detail?.reason;
+      timeline('giveup', `gave up${reason === undefined ? '' : `: ${String(reason)}`}`);
+      syncState();
     }),
   );
   next.addEventListener(
@@ -355,7 +388,7 @@ function createSocket(s: Settings) {
       const rtt = e.detail.rtt;
       pongs += 1;
       rttSum += rtt;
-      rtts.push({ t: Date.now(), rtt });
+      rtts.push({ t: Date.now(), rtt, conn: connection });
       $('rtt-last').textContent = ms(rtt);
       $('rtt-avg').textContent = ms(rttSum / pongs);
       const beat = $('beat');
@@ -434,7 +467,7 @@ function send(text: string) {
   );
   prepend($('log'), row);
   // Noted before send(): a drop is reported synchronously from inside it.
-  if (queued) pending.push({ data: text, bytes: byteLength(text), row });
+  if (queued) pending.push({ data: text, row });
   socket.send(text);
 }
 
@@ -453,19 +486,24 @@ $('send-burst').addEventListener('click', () => {
 
 async function fault(name: string, params: Record<string, string> = {}, label = name) {
   const out = $('fault-result');
+  // On the timeline at the press, before the request: the close a fault causes can reach the
+  // page before the server's answer does, and must not appear above its cause.
+  marks.push({ t: Date.now(), kind: 'fault' });
+  const row = timeline('fault', `${label}…`, { fault: name });
+  const what = row.querySelector('.what') as HTMLElement;
   try {
     const res = await fetch(`/api/fault/${name}?${new URLSearchParams(params)}`, { method: 'POST' });
     const body = (await res.json()) as { message?: string; error?: string; status?: ServerStatus };
     out.textContent = body.message ?? body.error ?? '';
     out.dataset.ok = String(res.ok);
-    if (res.ok) {
-      marks.push({ t: Date.now(), kind: 'fault' });
-      timeline('fault', `${label}: ${body.message}`, { fault: name });
-    }
+    what.textContent = res.ok ? `${label}: ${body.message}` : `${label} refused: ${body.error ?? res.status}`;
+    row.dataset.ok = String(res.ok);
     if (body.status) renderServer(body.status);
   } catch (err) {
     out.textContent = `the server did not answer: ${(err as Error).message}`;
     out.dataset.ok = 'false';
+    what.textContent = `${label}: the server did not answer`;
+    row.dataset.ok = 'false';
   }
 }
 
@@ -554,6 +592,18 @@ const STATE_COLORS: Record<State | 'none', string> = {
   none: '#334155',
 };
 
+/** Round ticks from 0 up to at least `max`: steps of 1, 2 or 5 × 10^n, about four of them. */
+function ticks(max: number): number[] {
+  const rough = max / 4;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((f) => f * power).find((v) => v >= rough) ?? 10 * power;
+  const out = [0];
+  while ((out.at(-1) as number) < max) out.push(Number((out.length * step).toPrecision(12)));
+  return out;
+}
+
+const tickLabel = (v: number) => (v === 0 ? '0' : v >= 1000 ? `${v / 1000} s` : `${v} ms`);
+
 function draw() {
   const canvas = $<HTMLCanvasElement>('chart');
   const dpr = window.devicePixelRatio || 1;
@@ -570,34 +620,38 @@ function draw() {
   g.clearRect(0, 0, w, h);
 
   const now = Date.now();
-  const t0 = now - WINDOW_MS;
+  const shownMs = Math.min(WINDOW_MS, Math.max(20_000, Math.ceil((now - loadedAt) / 10_000) * 10_000));
+  const t0 = now - shownMs;
   const left = 44;
   const band = 14;
   const bottom = h - band - 18;
   const top = 10;
-  const x = (t: number) => left + ((t - t0) / WINDOW_MS) * (w - left - 6);
-  while ((rtts[0]?.t ?? Infinity) < t0 - 5000) rtts.shift();
-  while ((marks[0]?.t ?? Infinity) < t0 - 5000) marks.shift();
-  while ((spans[1]?.t ?? Infinity) < t0) spans.shift();
+  const x = (t: number) => left + ((t - t0) / shownMs) * (w - left - 6);
+  const oldest = now - WINDOW_MS;
+  while ((rtts[0]?.t ?? Infinity) < oldest - 5000) rtts.shift();
+  while ((marks[0]?.t ?? Infinity) < oldest - 5000) marks.shift();
+  while ((spans[1]?.t ?? Infinity) < oldest) spans.shift();
 
   const timeout = settings?.timeout ?? 1000;
-  const peak = Math.max(timeout * 1.15, ...rtts.map((r) => r.rtt * 1.1), 50);
+  const grid = ticks(Math.max(timeout * 1.1, ...rtts.map((r) => r.rtt * 1.05), 50));
+  const peak = grid.at(-1) as number;
   const y = (v: number) => bottom - (Math.min(v, peak) / peak) * (bottom - top);
+  canvas.dataset.ticks = grid.join(',');
 
   // grid and axis labels
   g.font = '11px system-ui, sans-serif';
   g.fillStyle = '#94a3b8';
   g.strokeStyle = 'rgba(148,163,184,0.15)';
   g.lineWidth = 1;
-  for (const f of [0, 0.5, 1]) {
-    const v = peak * f;
+  for (const v of grid) {
     g.beginPath();
     g.moveTo(left, y(v) + 0.5);
     g.lineTo(w - 6, y(v) + 0.5);
     g.stroke();
-    g.fillText(ms(v), 2, y(v) + 4);
+    g.fillText(tickLabel(v), 2, y(v) + 4);
   }
-  for (let s = 0; s <= 60; s += 15)
+  const every = shownMs <= 20_000 ? 5 : shownMs <= 40_000 ? 10 : 15;
+  for (let s = 0; s <= shownMs / 1000; s += every)
     g.fillText(s === 0 ? 'now' : `-${s}s`, x(now - s * 1000) - (s === 0 ? 22 : 10), h - 3);
 
   // the heartbeat timeout: a pong later than this line is a dead link
@@ -622,13 +676,21 @@ function draw() {
   }
   g.setLineDash([]);
 
-  // RTT line and dots
+  // RTT line and dots: one line per connection, none across a reconnect (no pong flowed there)
   const shown = rtts.filter((r) => r.t >= t0);
   g.strokeStyle = 'rgba(167,139,250,0.6)';
   g.lineWidth = 1.5;
-  g.beginPath();
-  shown.forEach((r, i) => (i === 0 ? g.moveTo(x(r.t), y(r.rtt)) : g.lineTo(x(r.t), y(r.rtt))));
-  g.stroke();
+  let segments = 0;
+  shown.forEach((r, i) => {
+    if (i === 0 || shown[i - 1]?.conn !== r.conn) {
+      if (i > 0) g.stroke();
+      g.beginPath();
+      g.moveTo(x(r.t), y(r.rtt));
+      segments += 1;
+    } else g.lineTo(x(r.t), y(r.rtt));
+  });
+  if (shown.length > 0) g.stroke();
+  canvas.dataset.segments = String(segments);
   g.fillStyle = '#a78bfa';
   for (const r of shown) {
     g.beginPath();
@@ -647,19 +709,48 @@ function draw() {
 
 // ---- the ticking parts ----------------------------------------------------------------------
 
+/**
+ * The header's retry chip. `retryCount` counts on after an open until the connection has been
+ * up for `minUptime`; "open, retry 5" read like a bug, so while open the chip says when the
+ * count resets instead, and it is hidden once there is nothing to say.
+ */
+function retryChip(uptime: number) {
+  const chip = $('retry-chip');
+  const retries = socket?.retryCount ?? 0;
+  const text = $('retry');
+  if (state === 'open' && retries > 0) {
+    const left = Math.max(0, (settings?.minUptime ?? 0) - uptime);
+    chip.dataset.phase = 'settling';
+    $('retry-label').textContent = `${retries} ${retries === 1 ? 'retry' : 'retries'}, resets in`;
+    text.textContent = `${(left / 1000).toFixed(1)} s`;
+  } else if (state !== 'open' && retries > 0) {
+    chip.dataset.phase = 'retrying';
+    $('retry-label').textContent = 'retry';
+    text.textContent = String(retries);
+  } else {
+    chip.dataset.phase = 'none';
+  }
+  chip.hidden = chip.dataset.phase === 'none';
+}
+
 function tick() {
   syncState();
   const since = (performance.now() - stateSince) / 1000;
   $('since').textContent = `${since.toFixed(1)} s`;
-  $('retry').textContent = String(socket?.retryCount ?? 0);
   $('pongs').textContent = String(pongs);
   $('server-pings').textContent = String(serverPings);
-  $('queue-count').textContent = String(pending.length);
-  $('queue-bytes').textContent = String(pending.reduce((n, p) => n + p.bytes, 0));
-  $('buffered').textContent = String(socket?.bufferedAmount ?? 0);
   $('drop-count').textContent = String(dropped);
   // The SDK's own counters, read the way a monitoring page would: one cheap snapshot a tick.
   const stats = socket?.stats;
+  retryChip(stats?.uptime ?? 0);
+  // The queue as the SDK holds it (stamped messages, so more bytes than the text typed), and
+  // bufferedAmount, which adds what the socket itself has not sent yet.
+  const queuedBytes = stats?.queuedBytes ?? 0;
+  const buffered = socket?.bufferedAmount ?? 0;
+  $('queue-count').textContent = String(stats?.queued ?? 0);
+  $('queue-bytes').textContent = String(queuedBytes);
+  $('buffered').textContent = String(buffered);
+  $('buffered-socket').textContent = String(Math.max(0, buffered - queuedBytes));
   if (stats) {
     $('stat-attempts').textContent = String(stats.attempts);
     $('stat-reconnects').textContent = String(stats.reconnects);
@@ -716,6 +807,12 @@ async function start() {
     syncState();
   });
 
+  // For the browser console (and the tests): `demo.socket` is the page's current socket.
+  (window as unknown as { demo: { readonly socket: Socket | undefined } }).demo = {
+    get socket() {
+      return socket;
+    },
+  };
   setInterval(tick, 100);
   setInterval(() => void pollServer(), 500);
   void pollServer();

@@ -50,11 +50,14 @@ export interface DemoStatus {
   stoppedUntil: number | null;
   /** When the black-hole window for new connections ends (epoch ms), or null. */
   blackHoleUntil: number | null;
-  /** Open WebSocket connections that the server still serves. */
+  /**
+   * Open WebSocket connections that the server still serves: handshake done, not black-holed,
+   * not closing. The same count the server's log lines and fault messages give.
+   */
   live: number;
   /** WebSocket connections accepted since start. */
   total: number;
-  /** TCP connections held open without reading or answering (black-holed). */
+  /** TCP connections held open without answering (black-holed), until their peer closes them. */
   frozen: number;
   /** Added latency of pongs, ms. */
   pongDelay: number;
@@ -196,9 +199,13 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   });
 
   const freeze = (socket: Socket) => {
-    // Stop reading (the kernel keeps acknowledging TCP, so the peer sees a live link) and never
-    // write again: a half-open connection, as after a NAT timeout or a dead peer.
-    socket.pause();
+    // Never answer again: a half-open connection, as after a NAT timeout or a dead peer. What
+    // arrives is read and thrown away (not left unread), so that the server still notices when
+    // the client gives the connection up, and counts only black-holed sockets a client holds.
+    socket.removeAllListeners('data');
+    socket.on('data', () => {});
+    socket.on('error', () => {});
+    socket.resume();
     frozenSockets.add(socket);
     socket.once('close', () => frozenSockets.delete(socket));
     later(() => socket.destroy(), FROZEN_LIFETIME_MS);
@@ -228,7 +235,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     const conn: Conn = { id: nextId++, ws, socket, openedAt: Date.now(), frozen: false, awaitingAck: false };
     conns.add(conn);
     total += 1;
-    note(`#${conn.id} open (${conns.size} live)`);
+    note(`#${conn.id} open (${liveCount()} live)`);
     ws.on('message', (data, isBinary) => {
       if (conn.frozen) return;
       lastActivity = Date.now();
@@ -273,13 +280,20 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     ws.on('close', (code, reason) => {
       conns.delete(conn);
       const why = reason.toString();
-      note(`#${conn.id} closed ${code}${why ? ` "${why}"` : ''} (${conns.size} live)`);
+      note(`#${conn.id} closed ${code}${why ? ` "${why}"` : ''} (${liveCount()} live)`);
       lastActivity = Date.now();
     });
     ws.on('error', (err) => note(`#${conn.id} error: ${err.message}`));
   }
 
-  const liveConns = () => [...conns].filter((c) => !c.frozen);
+  // One count for the panel, the log lines and the fault messages: connections served now. A
+  // black-holed one is counted apart, and one in its closing handshake no longer counts.
+  function liveConns(): Conn[] {
+    return [...conns].filter((c) => !c.frozen && c.ws.readyState === c.ws.OPEN);
+  }
+  function liveCount(): number {
+    return liveConns().length;
+  }
 
   function setServerPing(ms: number) {
     serverPing = ms;
@@ -306,16 +320,18 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
 
   // ---- faults -----------------------------------------------------------------------------
 
-  const dropAll = () => {
-    const n = conns.size + frozenSockets.size;
+  /** Cuts every connection; says how many live and black-holed ones there were. */
+  const dropAll = (): string => {
+    const live = liveCount();
+    const frozen = frozenSockets.size;
     for (const c of conns) c.ws.terminate();
     for (const s of frozenSockets) s.destroy();
-    return n;
+    return `${live} connection(s)${frozen > 0 ? ` and ${frozen} black-holed` : ''}`;
   };
 
   const faults = {
     drop(): string {
-      return `dropped ${dropAll()} connection(s) (TCP closed, no close frame)`;
+      return `dropped ${dropAll()} (TCP closed, no close frame)`;
     },
     blackHole(seconds: number): string {
       const victims = liveConns();
@@ -336,7 +352,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     stop(seconds: number): string {
       if (stoppedUntil !== null) return 'already stopped';
       stoppedUntil = Date.now() + seconds * 1000;
-      const n = dropAll();
+      const dropped = dropAll();
       // Closing the listening socket is what makes new connections fail with "refused".
       wsHttp.close();
       wsHttp.closeAllConnections();
@@ -354,7 +370,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
           },
         );
       }, seconds * 1000);
-      return `stopped: ${n} connection(s) dropped, new ones refused for ${seconds} s`;
+      return `stopped: dropped ${dropped}, new ones refused for ${seconds} s`;
     },
     close(code: number, reason: string): string {
       const victims = liveConns();
@@ -393,7 +409,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       endpoint: stoppedUntil !== null ? 'stopped' : holing ? 'black-hole' : 'listening',
       stoppedUntil,
       blackHoleUntil: holing ? blackHoleUntil : null,
-      live: liveConns().length,
+      live: liveCount(),
       total,
       frozen: frozenSockets.size,
       pongDelay,

@@ -2,20 +2,22 @@
  * Makes demo/screenshot.png, the picture in the README: `npx tsx demo/screenshot.mts`.
  *
  * Starts the demo server on free loopback ports, opens the page in headless Chromium (`CHROMIUM`
- * or /usr/bin/chromium) at 1000 px wide, plays a minute-like story in ~15 s (pongs, slow pongs,
+ * or /usr/bin/chromium) at 1400 px wide, plays a minute-like story in ~15 s (pongs, slow pongs,
  * a dropped connection, a stopped server with a message typed meanwhile), then shoots the top of
- * the page. With `pngquant` on the PATH (Debian: apt-get install pngquant) the PNG is reduced to
- * a 64-colour palette; without it the full-colour file is kept and a line says so.
- * Needs dist/ (npm run build).
+ * the page. The same page at a phone's 390 px goes to test-results/screenshot-phone.png (whole
+ * page), to look at, not to commit. With `pngquant` on the PATH (Debian: apt-get install
+ * pngquant) the PNG is reduced to a 64-colour palette; without it the full-colour file is kept
+ * and a line says so. Needs dist/ (npm run build).
  */
 import { spawnSync } from 'node:child_process';
-import { renameSync, statSync } from 'node:fs';
+import { mkdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startDemoServer } from './demo-server';
 
 const OUT = path.join(import.meta.dirname, 'screenshot.png');
 const RAW = `${OUT}.raw.png`;
+const PHONE = path.join(import.meta.dirname, '..', 'test-results', 'screenshot-phone.png');
 
 const demo = await startDemoServer({ port: 0, wsPort: 0, maxMinutes: 2, idleMinutes: 2 });
 const browser = await chromium.launch({
@@ -23,7 +25,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const settings = new URLSearchParams({
     interval: '700',
     timeout: '900',
@@ -57,6 +59,11 @@ try {
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(200);
   await page.screenshot({ path: RAW });
+  mkdirSync(path.dirname(PHONE), { recursive: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: PHONE, fullPage: true });
+  console.log(`wrote ${path.relative(process.cwd(), PHONE)} (390 px, not committed)`);
 } finally {
   await browser.close();
   await demo.close();
