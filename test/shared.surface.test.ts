@@ -116,6 +116,8 @@ it('probe() and reconnect() in either tab act on the one connection', async () =
   expect(ws.sent).toEqual(['ping', 'ping']);
   a.reconnect(4000, 'fresh');
   expect(ws.closeCalls).toEqual([{ code: 4000, reason: 'fresh' }]);
+  // The next attempt waits for the old socket's close (one live connection at the server).
+  ws.serverClose(4000, 'fresh');
   await settle();
   expect(live()).toHaveLength(1);
   expect(live()[0]).not.toBe(ws);
@@ -205,7 +207,16 @@ it('a reconnect() asked before any leader is known is carried out by the first o
   const a = tab('a');
   a.reconnect(4001, 'now');
   await settle();
+  // The attempt let go of while CONNECTING is not aborted but closed once it opens (plainly:
+  // the code was meant for a connection, and it never was one), and the next attempt waits for
+  // its close (one live connection at the server).
+  const first = FakeWebSocket.instances[0]!;
+  expect(first.closeCalls).toEqual([]);
+  first.serverOpen();
+  await settle();
+  expect(first.closeCalls).toEqual([{ code: undefined, reason: undefined }]);
+  first.serverClose(4001, 'now');
+  await settle();
   expect(live()).toHaveLength(1);
   expect(FakeWebSocket.instances).toHaveLength(2);
-  expect(FakeWebSocket.instances[0]!.closeCalls).toEqual([{ code: 4001, reason: 'now' }]);
 });

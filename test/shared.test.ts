@@ -286,6 +286,9 @@ describe('SharedHeartbeatSocket: lifecycle', () => {
     tabs.find((t) => !t.socket.isLeader)!.socket.reconnect();
     await settle();
     expect(first.readyState).toBe(2);
+    // The next attempt waits for the old socket's close (one live connection at the server).
+    first.serverClose(1000, '');
+    await settle();
     expect(live()).toHaveLength(1);
     expect(live()[0]).not.toBe(first);
   });
