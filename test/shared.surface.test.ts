@@ -7,7 +7,8 @@ import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
 import { captureReported } from './helpers/socket';
-import { installTabs, tabWebSocket } from './helpers/tabs';
+import type { Relayed } from '../src/shared/relay';
+import { FakeChannel, installTabs, tabWebSocket } from './helpers/tabs';
 
 const URL_ = 'ws://example.test/live';
 let env: ReturnType<typeof installTabs>;
@@ -219,4 +220,135 @@ it('a reconnect() asked before any leader is known is carried out by the first o
   await settle();
   expect(live()).toHaveLength(1);
   expect(FakeWebSocket.instances).toHaveLength(2);
+});
+
+/** Listens on the tabs' channel as one more tab would, and can post into it. */
+function eavesdrop() {
+  const spy = new FakeChannel(`heartbeat-ws ${URL_}`);
+  const heard: Relayed[] = [];
+  spy.onmessage = (e) => heard.push(e.data as Relayed);
+  return { spy, heard };
+}
+
+it('a late event of a leader that is gone is not delivered; an event of a leader not yet announced is', async () => {
+  const { spy, heard } = eavesdrop();
+  const { a, b, ws } = await pair();
+  ws.serverOpen();
+  await settle();
+  const old = heard.find((m) => m.k === 'lead') as Extract<Relayed, { k: 'lead' }>;
+  env.kill('a');
+  await settle();
+  live()[0]!.serverOpen();
+  await settle();
+  const got: unknown[] = [];
+  b.addEventListener('message', (e) => got.push(e.data));
+  const opens: Event[] = [];
+  b.addEventListener('open', (e) => opens.push(e));
+  spy.postMessage({ k: 'ev', l: old.l, type: 'message', init: { data: 'stale' }, s: old.s });
+  spy.postMessage({ k: 'lead', l: old.l, s: { ...old.s, state: 'closed' } });
+  await settle();
+  expect([got, b.state]).toEqual([[], 'open']);
+  // A leader b has not heard announce itself yet: followed from its first event on.
+  spy.postMessage({ k: 'ev', l: 'next', type: 'open', init: {}, s: { ...old.s, state: 'open' } });
+  spy.postMessage({ k: 'ev', l: 'next', type: 'message', init: { data: 'fresh' }, s: { ...old.s, state: 'open' } });
+  await settle();
+  expect(got).toEqual(['fresh']);
+  expect(opens).toEqual([]); // it was open already: no second open
+  void a;
+  spy.close();
+});
+
+it('a tab that left and rejoins a running connection does not reconnect it', async () => {
+  const { b, ws } = await pair();
+  ws.serverOpen();
+  await settle();
+  b.close();
+  await settle();
+  expect(b.state).toBe('closed');
+  b.reconnect();
+  await settle();
+  expect(b.state).toBe('open');
+  expect(FakeWebSocket.instances).toEqual([ws]);
+});
+
+it('with the default options, the page hooks work: bfcache hands over, and online reaches the leader', async () => {
+  vi.stubGlobal('WebSocket', tabWebSocket('a'));
+  const a = env.as('a', () => new SharedHeartbeatSocket(URL_));
+  made.push(a);
+  await settle();
+  const b = tab('b');
+  await settle();
+  live()[0]!.serverOpen();
+  await settle();
+  expect(a.isLeader).toBe(true);
+  window.dispatchEvent(new Event('online'));
+  window.dispatchEvent(Object.assign(new Event('pagehide'), { persisted: true }));
+  await settle();
+  // `a` lets go of everything; `b` (lifecycle: false) takes over.
+  expect([a.isLeader, b.isLeader, a.state]).toEqual([false, true, 'reconnecting']);
+  expect(await b.countTabs()).toBe(1);
+  window.dispatchEvent(new Event('pageshow')); // not from the cache: nothing to rejoin
+  await settle();
+  expect(await b.countTabs()).toBe(1);
+  window.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+  await settle();
+  expect([a.isLeader, await b.countTabs()]).toEqual([false, 2]);
+  vi.unstubAllGlobals();
+});
+
+it('without sharing, the back/forward cache is left to the tab’s own HeartbeatSocket', async () => {
+  delete (navigator as { locks?: unknown }).locks;
+  const hooks = new Set<(s: 'freeze' | 'restore') => void>();
+  const a = tab('a', {
+    lifecycle: (n) => {
+      hooks.add(n);
+      return () => hooks.delete(n);
+    },
+  });
+  live()[0]!.serverOpen();
+  await settle();
+  const closes: number[] = [];
+  a.addEventListener('close', (e) => closes.push(e.code));
+  hooks.forEach((n) => n('freeze'));
+  await settle();
+  expect([a.state, closes, live()]).toEqual(['reconnecting', [1001], []]);
+  hooks.forEach((n) => n('restore'));
+  await settle();
+  expect(live()).toHaveLength(1);
+});
+
+it('where CloseEvent is missing, close events are Events with the same fields', async () => {
+  const { b } = await pair();
+  vi.stubGlobal('CloseEvent', undefined);
+  const closes: CloseEvent[] = [];
+  b.addEventListener('close', (e) => closes.push(e));
+  b.close(4000, 'done');
+  await settle();
+  vi.unstubAllGlobals();
+  expect(closes.map((e) => [e.type, e.code, e.reason, e.wasClean])).toEqual([['close', 4000, 'done', true]]);
+});
+
+it('replay-buffer overflow fires drop (unconfirmed) in the tab that sent it', async () => {
+  const { a, b, ws } = await pair({
+    heartbeat: { interval: 60_000, timeout: 1000 },
+    replayUnconfirmed: true,
+    maxEnqueuedMessages: 2,
+  });
+  ws.serverOpen();
+  await settle();
+  b.send('1');
+  b.send('2');
+  await settle();
+  a.send('3');
+  await settle();
+  expect([a.drops, b.drops]).toEqual([[], [['unconfirmed', '1']]]);
+});
+
+it('probe() while no tab leads does nothing', async () => {
+  tab('a');
+  await settle();
+  env.kill('a');
+  const b = tab('b');
+  b.probe();
+  expect(b.clearQueue()).toBe(0);
 });

@@ -307,15 +307,16 @@ function tab(
   };
 
   let batch: Extract<Relayed, { k: 'send' }> | undefined;
+  /** Hands message `n` to the leader this tab follows (there is one: `current` is set). */
   const hand = (n: number, data: Data): void => {
     if (leader) leader.accept(id, n, data);
-    else if (current) {
+    else {
       // A burst of sends costs one structured clone and one post: queued here until the task ends.
       if (batch && batch.to === current && batch.n + batch.data.length === n) batch.data.push(data);
       else {
-        const next = (batch = { k: 'send', to: current, from: id, n, data: [data] });
+        const next = (batch = { k: 'send', to: current as string, from: id, n, data: [data] });
         queueMicrotask(() => {
-          if (batch === next) batch = undefined;
+          batch = undefined;
           bc?.post(next);
         });
       }
@@ -441,7 +442,8 @@ function tab(
   const installHooks = (): void => {
     uninstall = lifecycle
       ? lifecycle((s) => {
-          if (!shared || left || closing) return;
+          // Without sharing, the tab's own HeartbeatSocket handles the back/forward cache itself.
+          if (!shared) return;
           if (s === 'freeze' && id) {
             // A held Web Lock keeps the page out of the back/forward cache: let go of it all.
             frozen = true;

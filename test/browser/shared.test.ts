@@ -144,6 +144,7 @@ describeBrowser('SharedHeartbeatSocket in Chromium: one connection for every tab
     expect(ws.connections).toHaveLength(1);
     expect(await leaderOf(pages)).toHaveLength(1);
     for (const page of pages) expect((await view(page)).readyState).toBe(1);
+    expect(await call(pages[3]!, 'countTabs')).toBe(5);
     for (const m of ['m1', 'm2', 'm3']) ws.connections[0]!.ws.send(m);
     for (const page of pages) {
       await waitFor('three messages', async () => (await view(page)).received.length >= 3);
