@@ -82,8 +82,10 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-/** Why `name` cannot run here, or undefined when it can. */
-export function engineMissing(name: EngineName): string | undefined {
+type Env = Record<string, string | undefined>;
+
+/** Why `name` cannot run here, or undefined when it can (binaries from `env`, as the launch takes them). */
+export function engineMissing(name: EngineName, env: Env = process.env): string | undefined {
   const need = (file: string, what: string): string | undefined => {
     try {
       accessSync(file, constants.X_OK);
@@ -92,11 +94,11 @@ export function engineMissing(name: EngineName): string | undefined {
       return `no executable ${what} at ${file}`;
     }
   };
-  if (name === 'chromium') return need(CHROMIUM_PATH, 'Chromium');
-  if (name === 'firefox') return need(FIREFOX_PATH, 'Firefox');
+  if (name === 'chromium') return need(env.CHROMIUM || CHROMIUM_PATH, 'Chromium');
+  if (name === 'firefox') return need(env.FIREFOX || FIREFOX_PATH, 'Firefox');
   return (
-    need(WEBKIT_DRIVER, 'WebKitWebDriver') ??
-    need(MINIBROWSER_PATH, 'MiniBrowser') ??
+    need(env.WEBKIT_DRIVER || WEBKIT_DRIVER, 'WebKitWebDriver') ??
+    need(env.MINIBROWSER || MINIBROWSER_PATH, 'MiniBrowser') ??
     need(XVFB_PATH, 'Xvfb (WebKit needs an X display)')
   );
 }
@@ -464,8 +466,8 @@ export function createEngine(name: EngineName): Engine {
 }
 
 /** Engines to run, from `ENGINES` (comma-separated) or all three. */
-export function selectedEngines(): EngineName[] {
-  const wanted = process.env.ENGINES?.split(',').map((s) => s.trim());
+export function selectedEngines(env: Env = process.env): EngineName[] {
+  const wanted = env.ENGINES?.split(',').map((s) => s.trim());
   if (!wanted) return [...ENGINE_NAMES];
   for (const w of wanted)
     if (!ENGINE_NAMES.includes(w as EngineName)) throw new Error(`ENGINES: unknown engine "${w}"`);
@@ -474,6 +476,8 @@ export function selectedEngines(): EngineName[] {
 
 export interface DescribeEnginesOptions {
   launch?: EngineLaunchOptions;
+  /** Where `CI`, `ENGINES` and the binaries' variables are read. @default process.env */
+  env?: Env;
 }
 
 /**
@@ -485,9 +489,10 @@ export function describeEngines(
   fn: (engine: Engine) => void,
   options: DescribeEnginesOptions = {},
 ): void {
-  for (const engineName of selectedEngines()) {
-    const missing = engineMissing(engineName);
-    if (missing && process.env.CI === 'true') {
+  const env = options.env ?? process.env;
+  for (const engineName of selectedEngines(env)) {
+    const missing = engineMissing(engineName, env);
+    if (missing && env.CI === 'true') {
       throw new Error(
         `${engineName}: ${missing}; CI=true, so a missing browser is a failure. Install it (${INSTALL[engineName]}).`,
       );
