@@ -105,6 +105,28 @@ it('binary messages reach each tab in its own binaryType; error events reach eve
   expect(errors).toEqual(['error', 'error']);
 });
 
+it('giveup reaches every tab with its reason and close; error events carry their message', async () => {
+  const { a, b, ws } = await pair({ maxRetries: 0 });
+  const seen = [a, b].map((s) => {
+    const got: unknown[] = [];
+    s.addEventListener('giveup', (e) => got.push([e.detail.reason, e.detail.close.code, e.detail.close.reason]));
+    s.addEventListener('error', (e) => got.push(['error', (e as ErrorEvent).message]));
+    return got;
+  });
+  ws.serverOpen();
+  await settle();
+  ws.dispatchEvent(Object.assign(new Event('error'), { error: new Error('boom') }));
+  ws.serverClose(4001, 'logged out');
+  await settle();
+  for (const got of seen) {
+    expect(got).toEqual([
+      ['error', 'boom'],
+      ['maxRetries', 4001, 'logged out'],
+    ]);
+  }
+  expect([a.state, b.state]).toEqual(['closed', 'closed']);
+});
+
 it('probe() and reconnect() in either tab act on the one connection', async () => {
   const { a, b, ws } = await pair({ heartbeat: { interval: 60_000, timeout: 1000 } });
   ws.serverOpen();
@@ -312,6 +334,8 @@ it('without sharing, the back/forward cache is left to the tab’s own Heartbeat
   hooks.forEach((n) => n('freeze'));
   await settle();
   expect([a.state, closes, live()]).toEqual(['reconnecting', [1001], []]);
+  // The socket let go of finishes its closing handshake (the next attempt waits for it).
+  FakeWebSocket.instances[0]!.serverClose(1000, 'page hidden');
   hooks.forEach((n) => n('restore'));
   await settle();
   expect(live()).toHaveLength(1);

@@ -22,7 +22,7 @@ export interface Leader {
   leave(code: number, reason: string, wait: boolean, done: () => void): void;
 }
 
-const RELAYED = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat'];
+const RELAYED = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'giveup'];
 
 /**
  * Makes this tab the leader of term `term` around `socket`: every event of the socket goes to
@@ -83,12 +83,20 @@ export function lead(
   const relay = (event: Event): void => {
     const type = event.type;
     const e = event as Partial<MessageEvent & CloseEvent & CustomEvent>;
+    // Only what survives postMessage: events themselves do not (a DataCloneError), nor may the
+    // cause of an error, so an error travels as its message and a giveup's close as its fields.
+    const close = (c: Partial<CloseEvent> = e) => ({ code: c.code, reason: c.reason, wasClean: c.wasClean });
+    const detail = e.detail as { reason?: string; close?: CloseEvent } | undefined;
     const init =
       type === 'message'
         ? { data: e.data, origin: e.origin }
         : type === 'close'
-          ? { code: e.code, reason: e.reason, wasClean: e.wasClean }
-          : { detail: e.detail };
+          ? close()
+          : type === 'error'
+            ? { message: (event as Partial<ErrorEvent>).message ?? '' }
+            : type === 'giveup'
+              ? { detail: { reason: detail?.reason, close: close(detail?.close) } }
+              : { detail: e.detail };
     tell({ k: 'ev', l: term, type, init, s: snapshot() });
     settleSoon();
   };

@@ -372,8 +372,22 @@ function tab(
         } else if (m.type === 'close') emit(closeEvent(init.code, init.reason, init.wasClean));
         else if (m.type === 'open') {
           if (was !== 'open') emit(new Event('open'));
-        } else if (m.type === 'error') emit(new Event('error'));
-        else emit(new CustomEvent(m.type, { detail: init.detail }));
+        } else if (m.type === 'error') {
+          // The leader's cause cannot cross tabs; its message does.
+          const message = (init as { message?: string }).message ?? '';
+          emit(
+            typeof ErrorEvent === 'function'
+              ? new ErrorEvent('error', { message })
+              : Object.assign(new Event('error'), { message, error: undefined }),
+          );
+        } else if (m.type === 'giveup') {
+          const { reason, close } = init.detail as { reason: string; close: CloseEvent };
+          emit(
+            new CustomEvent('giveup', {
+              detail: { reason, close: closeEvent(close.code, close.reason, close.wasClean) },
+            }),
+          );
+        } else emit(new CustomEvent(m.type, { detail: init.detail }));
         return;
       }
       case 'send':
