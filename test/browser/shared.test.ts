@@ -1,17 +1,27 @@
 /**
- * SharedHeartbeatSocket in real Chromium: several pages of one browser context (tabs of one
- * profile) share one connection, as the server counts it. The leader tab is killed by closing
- * it, crashing its renderer (CDP Page.crash) and navigating it away, and sent into the
- * back/forward cache. The page loads the minified UMD (global HeartbeatWSShared).
+ * SharedHeartbeatSocket in real browsers: several pages of one browser profile (tabs) share one
+ * connection, as the server counts it. The page loads the minified UMD (global HeartbeatWSShared).
  *
- * Browser-specific code stays in this file (launch, CDP crash) so it can move to the
- * multi-engine helpers.
+ * What runs where (Web Locks and BroadcastChannel are per profile, so every suite needs several
+ * pages of ONE profile, which the three-engine `describeEngines` does not give):
+ * - Chromium (playwright-core, pages of one context): everything: five tabs and a server restart,
+ *   sends in order and while down, failover by closing the leader tab, by crashing its renderer
+ *   (CDP Page.crash) and by navigating it away, replay through a crash mid-stream, close() and
+ *   reconnect() in leader and followers, channels and origins kept apart, no Web Locks, and the
+ *   back/forward cache.
+ * - Firefox (puppeteer-core, pages of one browser) and WebKit (selenium, windows of one
+ *   WebDriver session): the core points: three tabs and one connection at the server, every
+ *   server message in every tab once, a server restart, sends from every tab in order, and
+ *   failover when the leader tab is closed. No renderer crash there (no CDP).
+ * Each suite is registered as "<engine>: …" and, like describeEngines, fails under CI=true when its
+ * browser is missing.
  */
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchChromium, pageErrors, serveStatic, waitFor, type StaticServer } from '../helpers/browser';
 import { createEngine, describeChromium, describeEngine, type Engine, type EnginePage } from '../helpers/engines';
+import type { WebDriver } from 'selenium-webdriver';
 import { startTestServer, type TestServer } from '../helpers/ws-server';
 
 const SHARED_JS = path.resolve(__dirname, '../../dist/shared.umd.min.js');
@@ -510,5 +520,160 @@ describeEngine('firefox', 'SharedHeartbeatSocket: one connection for every tab (
     expect(ws.maxLive()).toBe(1);
     expect(await errorsOf(followers)).toEqual([]);
     await closeAll();
+  });
+});
+
+/**
+ * WebKit: windows of one WebDriver session (`switchTo().newWindow('tab')`) are tabs of one
+ * MiniBrowser profile. WebDriver talks to one window at a time, so every call switches to its tab
+ * first, one call at a time.
+ */
+describeEngine('webkit', 'SharedHeartbeatSocket: one connection for every tab (windows of one session)', () => {
+  let engine: Engine;
+  let http: StaticServer;
+  const servers: TestServer[] = [];
+  const server = async () => {
+    const s = await quietServer();
+    servers.push(s);
+    return s;
+  };
+  let driver: WebDriver;
+  /** The session's first window: it stays on about:blank, so the session outlives every tab. */
+  let home = '';
+  let busy: Promise<unknown> = Promise.resolve();
+  /** Runs `step` with the driver switched to `handle`, after every call before it. */
+  const inTab = <T>(handle: string, step: () => Promise<T>): Promise<T> => {
+    const run = busy.then(async () => {
+      await driver.switchTo().window(handle);
+      return step();
+    });
+    busy = run.catch(() => {});
+    return run;
+  };
+  const tab = (handle: string): EnginePage =>
+    ({
+      evaluate: <R, A>(fn: (arg: A) => R, arg?: A) =>
+        inTab(handle, async () => {
+          const r = (await driver.executeAsyncScript(
+            `const done = arguments[arguments.length - 1];
+             Promise.resolve().then(() => (${fn.toString()})(arguments[0])).then(
+               (value) => done({ ok: true, value: value === undefined ? null : value }),
+               (err) => done({ ok: false, error: String((err && err.stack) || err) }));`,
+            arg ?? null,
+          )) as { ok: boolean; value?: R; error?: string };
+          if (!r.ok) throw new Error(`in the page: ${r.error}`);
+          return r.value;
+        }),
+      errors: () =>
+        inTab(handle, async () => (await driver.executeScript('return window.__pageErrors || []')) as string[]),
+      close: () => inTab(handle, () => driver.close()),
+    }) as unknown as EnginePage;
+
+  beforeAll(async () => {
+    http = await serveStatic({ '/': PAGE, '/dist/shared.umd.min.js': { file: SHARED_JS } });
+    engine = createEngine('webkit');
+    await engine.launch();
+    driver = (engine as unknown as { driver: WebDriver }).driver;
+    home = await driver.getWindowHandle();
+  });
+  afterAll(async () => {
+    await engine?.close();
+    for (const s of servers) await s.close();
+    await http?.close();
+  });
+
+  /** `count` tabs on `ws`; the session's first window is left on about:blank. */
+  const tabs = async (ws: TestServer, count: number, params: Record<string, string> = {}) => {
+    const pages: EnginePage[] = [];
+    for (let i = 0; i < count; i++) {
+      const handle = await inTab(home, async () => {
+        await driver.switchTo().newWindow('tab');
+        await driver.get(`${http.url}/?${new URLSearchParams({ ws: ws.url, ...params })}`);
+        return driver.getWindowHandle();
+      });
+      pages.push(tab(handle));
+    }
+    for (const page of pages) await waitFor('open', async () => (await view(page)).state === 'open');
+    return pages;
+  };
+  const leaderOf = async (pages: EnginePage[]) => {
+    const views: (View | undefined)[] = [];
+    for (const p of pages) views.push(await view(p).catch(() => undefined));
+    return pages.filter((_, i) => views[i]?.isLeader);
+  };
+  const errorsOf = async (pages: EnginePage[]) => {
+    const all: string[] = [];
+    for (const p of pages) all.push(...(await p.errors()));
+    return all;
+  };
+  const closeAll = async (pages: EnginePage[]) => {
+    for (const p of pages) await p.close().catch(() => {});
+  };
+
+  it('three tabs: the server sees one connection; every tab follows its state and gets every server message, once', async () => {
+    const ws = await server();
+    const pages = await tabs(ws, 3);
+    expect(ws.connections).toHaveLength(1);
+    expect(await leaderOf(pages)).toHaveLength(1);
+    for (const page of pages) expect((await view(page)).readyState).toBe(1);
+    for (const m of ['m1', 'm2', 'm3']) ws.connections[0]!.ws.send(m);
+    for (const page of pages) {
+      await waitFor('three messages', async () => (await view(page)).received.length >= 3);
+      await waitFor('a heartbeat', async () => (await view(page)).events.includes('heartbeat'));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    for (const page of pages) expect((await view(page)).received).toEqual(['m1', 'm2', 'm3']);
+    ws.closeAll(4000, 'restart');
+    for (const page of pages) {
+      await waitFor('reopened', async () => {
+        const v = await view(page);
+        return v.state === 'open' && v.events.includes('close 4000');
+      });
+      const events = (await view(page)).events.filter((e) => e !== 'heartbeat');
+      expect(events).toEqual(['open', 'close 4000', 'reconnecting', 'open']);
+    }
+    expect(ws.connections).toHaveLength(2);
+    expect(ws.maxLive()).toBe(1);
+    expect(await errorsOf(pages)).toEqual([]);
+    await closeAll(pages);
+  });
+
+  it("sends from every tab go out through the one connection, in each tab's order", async () => {
+    const ws = await server();
+    const pages = await tabs(ws, 3, { interval: '60000' });
+    for (let i = 0; i < 20; i++) for (const [t, page] of pages.entries()) await call(page, 'send', `t${t}-${i}`);
+    await waitFor('60 messages', () => ws.texts().length >= 60);
+    for (const t of [0, 1, 2]) {
+      expect(ws.texts().filter((m) => m.startsWith(`t${t}-`))).toEqual([...Array(20).keys()].map((i) => `t${t}-${i}`));
+    }
+    expect(ws.connections).toHaveLength(1);
+    await closeAll(pages);
+  });
+
+  it('closing the leader tab: another tab leads within 1 s and connects at once', async () => {
+    const ws = await server();
+    const pages = await tabs(ws, 3);
+    const [leader] = await leaderOf(pages);
+    const followers = pages.filter((p) => p !== leader);
+    const t0 = Date.now();
+    await leader!.close();
+    const next = await waitFor('a new leader', async () => (await leaderOf(followers))[0], { timeout: 5_000 });
+    const elected = Date.now() - t0;
+    await waitFor('a second connection', () => ws.connections.length === 2 && ws.live().length === 1, {
+      timeout: 5_000,
+    });
+    const connected = Date.now() - t0;
+    for (const page of followers) await waitFor('open again', async () => (await view(page)).state === 'open');
+    console.log(`[shared] webkit window close: new leader after ${elected} ms, connected after ${connected} ms`);
+    expect(elected).toBeLessThan(1_000);
+    // minReconnectionDelay is 2 s: connecting sooner means the backoff did not apply.
+    expect(connected).toBeLessThan(1_500);
+    expect((await view(next)).leader).toEqual([true]);
+    ws.connections[1]!.ws.send('after');
+    for (const page of followers)
+      await waitFor('the message after failover', async () => (await view(page)).received.includes('after'));
+    expect(ws.maxLive()).toBe(1);
+    expect(await errorsOf(followers)).toEqual([]);
+    await closeAll(followers);
   });
 });

@@ -349,6 +349,11 @@ class WebKitEngine implements Engine {
   #driver?: WebDriver;
   #closePage?: () => Promise<void>;
 
+  /** The WebDriver session, for a suite that drives several windows of it (one profile). */
+  get driver(): WebDriver | undefined {
+    return this.#driver;
+  }
+
   async launch(): Promise<void> {
     const env = { ...process.env };
     {
