@@ -1,12 +1,13 @@
 /**
- * The drop-in points of issue #14 and "one socket as the server sees it" with Chromium's own
- * WebSocket (no terminate(), close events only), the SDK loaded as the minified UMD file.
+ * The drop-in points of issue #14 and "one socket as the server sees it" with each engine's own
+ * WebSocket (no terminate(), close events only), the SDK loaded as the minified UMD file. The
+ * tests run in order on one page per engine.
  */
 import net from 'node:net';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeBrowser, launchChromium, pageErrors, serveStatic, type StaticServer } from '../helpers/browser';
+import { serveStatic, type StaticServer } from '../helpers/browser';
+import { describeEngines, type EnginePage as Page } from '../helpers/engines';
 import { startTestServer, type TestServer } from '../helpers/ws-server';
 
 const MIN_JS = path.resolve(__dirname, '../../dist/heartbeat-ws.umd.min.js');
@@ -55,38 +56,36 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
   }
 }
 
-describeBrowser('drop-in and one socket at a time, with Chromium’s WebSocket', () => {
-  let browser: Browser;
+describeEngines('drop-in and one socket at a time, with the browser’s own WebSocket', (engine) => {
   let http: StaticServer;
   let page: Page;
-  let errors: string[];
   const stops: Array<() => unknown> = [];
 
   beforeAll(async () => {
     http = await serveStatic({ '/': PAGE, '/dist/heartbeat-ws.umd.min.js': { file: MIN_JS } });
-    browser = await launchChromium();
-    page = await browser.newPage();
-    errors = pageErrors(page);
+    page = await engine.newPage();
     await page.goto(`${http.url}/`);
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await page?.close();
     for (const stop of stops) await stop();
     await http?.close();
   });
 
   const make = (url: string, options: Record<string, unknown> = {}): Promise<number> =>
-    page.evaluate(([u, o]) => (window as never as { make: (u: string, o: object) => number }).make(u, o), [
-      url,
-      options,
-    ] as const);
+    page.evaluate(
+      ([u, o]: [string, Record<string, unknown>]) =>
+        (window as never as { make: (u: string, o: object) => number }).make(u, o),
+      [url, options],
+    );
   const log = (i: number): Promise<Entry[]> =>
-    page.evaluate((n) => (window as never as { get: (n: number) => { log: Entry[] } }).get(n).log, i);
+    page.evaluate((n: number) => (window as never as { get: (n: number) => { log: Entry[] } }).get(n).log, i);
   const call = (i: number, code: string): Promise<unknown> =>
     page.evaluate(
-      ([n, c]) => new Function('s', c)((window as never as { get: (n: number) => { socket: unknown } }).get(n).socket),
-      [i, code] as const,
+      ([n, c]: [number, string]) =>
+        new Function('s', c)((window as never as { get: (n: number) => { socket: unknown } }).get(n).socket),
+      [i, code],
     );
 
   const counted = async () => {
@@ -184,7 +183,7 @@ describeBrowser('drop-in and one socket at a time, with Chromium’s WebSocket',
     await call(i, 's.close()');
   });
 
-  it('left no uncaught error in the page', () => {
-    expect(errors).toEqual([]);
+  it('left no uncaught error in the page', async () => {
+    expect(await page.errors()).toEqual([]);
   });
 });

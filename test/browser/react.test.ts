@@ -1,5 +1,5 @@
 /**
- * heartbeat-ws/react in real Chromium: a React app (StrictMode, a development build so that
+ * heartbeat-ws/react in each engine: a React app (StrictMode, a development build so that
  * StrictMode really mounts every effect twice) that imports `heartbeat-ws/react` by package name,
  * bundled with vite's `build()`, served from 127.0.0.1, talking to a `ws` server on 127.0.0.1
  * that counts the connections it sees.
@@ -7,18 +7,10 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  describeBrowser,
-  launchChromium,
-  pageErrors,
-  serveStatic,
-  waitFor,
-  type StaticBody,
-  type StaticServer,
-} from '../helpers/browser';
+import { serveStatic, waitFor, type StaticBody, type StaticServer } from '../helpers/browser';
+import { describeEngines, type EnginePage as Page } from '../helpers/engines';
 import { startTestServer, type TestServer } from '../helpers/ws-server';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -112,11 +104,11 @@ async function bundleApp(): Promise<Bundle> {
   return { dir, moduleIds, files };
 }
 
-const text = (page: Page, id: string) => page.evaluate((id) => document.getElementById(id)?.textContent ?? null, id);
+const text = (page: Page, id: string) =>
+  page.evaluate((id: string) => document.getElementById(id)?.textContent ?? null, id);
 
-describeBrowser('heartbeat-ws/react in Chromium, bundled with vite', () => {
+describeEngines('heartbeat-ws/react, bundled with vite', (engine) => {
   let bundle: Bundle;
-  let browser: Browser;
   let http: StaticServer;
   let server: TestServer;
 
@@ -124,11 +116,9 @@ describeBrowser('heartbeat-ws/react in Chromium, bundled with vite', () => {
     bundle = await bundleApp();
     http = await serveStatic(bundle.files);
     server = await startTestServer({ maxLifetimeMs: 60_000 });
-    browser = await launchChromium();
   });
 
   afterAll(async () => {
-    await browser?.close();
     await server?.close();
     await http?.close();
     if (bundle) {
@@ -147,19 +137,21 @@ describeBrowser('heartbeat-ws/react in Chromium, bundled with vite', () => {
   });
 
   it('holds one connection through StrictMode, renders state and messages, and closes on unmount', async () => {
-    const page = await browser.newPage();
-    const errors = pageErrors(page);
+    const page = await engine.newPage();
     const wsUrl = `${server.url}/?client=react`;
     await page.goto(`${http.url}/?ws=${encodeURIComponent(wsUrl)}`);
 
-    await waitFor('the state "open"', async () => (await text(page, 'state')) === 'open' || errors.length > 0);
-    expect(errors).toEqual([]);
+    await waitFor(
+      'the state "open"',
+      async () => (await text(page, 'state')) === 'open' || (await page.errors()).length > 0,
+    );
+    expect(await page.errors()).toEqual([]);
     // StrictMode did mount twice (a development build), and the server saw one connection.
     expect(await page.evaluate(() => (window as unknown as { effects: number }).effects)).toBe(2);
     expect(server.connections).toHaveLength(1);
     expect(server.maxLive('react')).toBe(1);
 
-    await page.click('#send');
+    await page.evaluate(() => (document.getElementById('send') as HTMLButtonElement).click());
     await waitFor('the echo', async () => (await text(page, 'message')) === 'hello from react');
     expect(server.texts('react')).toEqual(['hello from react']);
 
@@ -179,7 +171,7 @@ describeBrowser('heartbeat-ws/react in Chromium, bundled with vite', () => {
     expect(closed).toBeGreaterThanOrEqual(2); // CLOSING or CLOSED
     await waitFor('the server to see the close', () => server.live('react').length === 0);
     expect(server.connections).toHaveLength(2);
-    expect(errors).toEqual([]);
+    expect(await page.errors()).toEqual([]);
     await page.close();
   });
 });

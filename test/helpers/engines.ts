@@ -351,6 +351,11 @@ class WebKitEngine implements Engine {
   #driver?: WebDriver;
   #closePage?: () => Promise<void>;
 
+  /** The WebDriver session, for a suite that drives several windows of it (one profile). */
+  get driver(): WebDriver | undefined {
+    return this.#driver;
+  }
+
   async launch(): Promise<void> {
     const env = { ...process.env };
     {
@@ -508,3 +513,25 @@ export function describeEngines(
     });
   }
 }
+
+/**
+ * A suite that needs one engine's own driver (Chromium's CDP, several pages of one browser
+ * profile), registered once as `describe("<engine>: <name>")`. Like {@link describeEngines}: left
+ * out when `ENGINES` names other engines, a failure under `CI=true` when the engine is missing,
+ * skipped with a message elsewhere. The suite launches its browser itself.
+ */
+export function describeEngine(engineName: EngineName, name: string, fn: () => void): void {
+  if (!selectedEngines().includes(engineName)) return;
+  const missing = engineMissing(engineName);
+  if (missing && process.env.CI === 'true') {
+    throw new Error(
+      `${engineName}: ${missing}; CI=true, so a missing browser is a failure. Install it (${INSTALL[engineName]}).`,
+    );
+  }
+  if (missing)
+    console.warn(`[browser] SKIPPED "${engineName}: ${name}": ${missing}. Install it (${INSTALL[engineName]}).`);
+  describe.skipIf(missing !== undefined)(`${engineName}: ${name}`, fn);
+}
+
+/** A Chromium-only suite (playwright-core: contexts, CDP): {@link describeEngine} for Chromium. */
+export const describeChromium = (name: string, fn: () => void): void => describeEngine('chromium', name, fn);
