@@ -1,6 +1,8 @@
 /**
  * Shared parts of the browser tests (test/browser/); the engines themselves are in ./engines.ts.
  *
+ * - `describeBrowser(name, fn)`: a `describe` for suites that need Chromium itself. When it is
+ *   missing: under `CI=true` the file fails; elsewhere the suite is skipped with a message.
  * - `launchChromium()`: headless Chromium from `CHROMIUM` or /usr/bin/chromium, with the flags
  *   this machine needs. `{ lifecycle: true }` lets the page lifecycle (bfcache, timer throttling,
  *   renderer backgrounding) work: playwright turns it off by default (see
@@ -9,11 +11,12 @@
  *   starts with {@link ERROR_TRAP}.
  * - `pageErrors(page)`: uncaught errors and console errors of a page, to assert there were none.
  */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { describe } from 'vitest';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -32,6 +35,35 @@ export const LIFECYCLE_BLOCKING_DEFAULT_ARGS = [
   '--disable-renderer-backgrounding',
   '--disable-backgrounding-occluded-windows',
 ];
+
+/** Why Chromium cannot run here, or undefined when it can. */
+export function chromiumMissing(): string | undefined {
+  try {
+    accessSync(CHROMIUM_PATH, constants.X_OK);
+    return undefined;
+  } catch {
+    return `no executable Chromium at ${CHROMIUM_PATH}${process.env.CHROMIUM ? ' (from CHROMIUM)' : ''}`;
+  }
+}
+
+/**
+ * `describe` for a suite that needs Chromium itself (several pages of one browser context, CDP):
+ * fails under CI=true, skips visibly elsewhere.
+ */
+export function describeBrowser(name: string, fn: () => void): void {
+  const missing = chromiumMissing();
+  if (missing && process.env.CI === 'true') {
+    throw new Error(
+      `${missing}; CI=true, so a missing browser is a failure. Install it (apt-get install -y chromium) or set CHROMIUM.`,
+    );
+  }
+  if (missing) {
+    console.warn(
+      `[browser] SKIPPED "${name}": ${missing}. Install it (apt-get install -y chromium) or set CHROMIUM to a binary.`,
+    );
+  }
+  describe.skipIf(missing !== undefined)(name, fn);
+}
 
 export interface LaunchOptions {
   /** Keep bfcache, timer throttling and backgrounding on (they are off in playwright's default). */
