@@ -313,10 +313,12 @@ function createSocket(s: Settings): { next: Socket; nextShared: SharedSocket | u
   // Same constructor, options and events; the shared one adds isLeader, leaderchange and countTabs().
   const Ctor = (s.shared ? HeartbeatWSShared?.SharedHeartbeatSocket : undefined) ?? HeartbeatWS.HeartbeatSocket;
   // Made closed, so that a socket with bad settings never replaces the running one: apply()
-  // starts it with reconnect() once it is in place. (In shared mode, the tab that leads makes the
-  // connection; the WebSocket option below is used there.)
+  // starts it with reconnect() once it is in place. Not in shared mode: there reconnect() would
+  // reconnect the connection every tab shares, so a new tab joins by itself (its election is
+  // asynchronous: the socket is in place by then). The tab that leads makes the connection,
+  // with the WebSocket option below.
   const made = new Ctor(s.url, [], {
-    startClosed: true,
+    startClosed: !s.shared,
     WebSocket: trackedWebSocket(() => next === socket),
     connectionTimeout: s.connectionTimeout,
     minReconnectionDelay: s.minReconnectionDelay,
@@ -545,7 +547,7 @@ function apply(s: Settings) {
   state = 'none';
   closeRequested = false;
   if (old) timeline('settings', 'new socket with the settings applied');
-  next.reconnect();
+  if (!nextShared) next.reconnect();
   $('snippet').textContent = snippetOf(s);
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(s)) {
