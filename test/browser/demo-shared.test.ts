@@ -157,6 +157,29 @@ describeBrowser('the demo in shared mode: tabs of one Chromium profile hold one 
     });
     for (const page of rest) expect(errors.get(page)).toEqual([]);
   });
+
+  it('a give-up shows its banner in every tab, and Retry in a follower brings the shared connection back', async () => {
+    const leader = pages[(await roles(pages)).indexOf('leader')] as Page;
+    const follower = pages.find((p) => p !== leader) as Page;
+    const total = demo.status().total;
+    // 4001 is under "stay closed on" by default: shouldReconnect says no.
+    await leader.fill('#close-code', '4001');
+    await leader.click('#fault-close');
+    for (const page of pages) {
+      await waitFor('the give-up banner in each tab', () => page.isVisible('#giveup'), { timeout: 10_000 });
+      expect(await text(page, '#giveup-title')).toBe('Gave up: shouldReconnect');
+      expect(await text(page, '#giveup-detail')).toMatch(/^shouldReconnect said no to close 4001/);
+    }
+    await follower.click('#giveup-retry');
+    for (const page of pages) {
+      await waitForOpen(page);
+      await waitFor('the banner hidden in each tab', () => page.isHidden('#giveup'));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(demo.status().live).toBe(1);
+    expect(demo.status().total).toBe(total + 1);
+    for (const page of pages) expect(errors.get(page)).toEqual([]);
+  });
 });
 
 describeBrowser('the demo give-up banner', () => {
