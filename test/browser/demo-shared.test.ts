@@ -3,10 +3,11 @@
  *
  * Shared mode needs several tabs of ONE browser profile (Web Locks and BroadcastChannel are per
  * profile and origin), so this file drives Chromium itself: pages of one playwright browser
- * context. It does not use `describeEngines`: its Chromium `newPage()` opens each page in a new
- * context (a profile of its own, so no sharing), and WebKit's WebDriver session is one window.
- * Several tabs of one profile across engines are covered by test/browser/shared.test.ts's
- * successors; here the point is what the demo page shows.
+ * context, under `describeBrowser` (a missing Chromium fails under CI=true). Not
+ * `describeEngines`: its Chromium `newPage()` opens every page in a new context, a profile of its
+ * own, so the tabs would not share; its WebKit (one WebDriver session of MiniBrowser) has no
+ * second tab to open. The sharing itself is tested in test/browser/shared.test.ts; here the point
+ * is what the demo page shows and what the demo server counts.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
