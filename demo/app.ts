@@ -1,11 +1,16 @@
 // The demo page. It uses the SDK only through the `HeartbeatWS` global that the minified UMD
-// file defines (see index.html), exactly as a page without a build step would.
+// file defines (see index.html), exactly as a page without a build step would; in shared mode
+// through `HeartbeatWSShared` (dist/shared.umd.min.js).
 import type * as HeartbeatWSNamespace from '../src/index';
 import type { HeartbeatSocket as Socket, SocketState as State } from '../src/index';
+import type * as HeartbeatWSSharedNamespace from '../src/shared/index';
+import type { SharedHeartbeatSocket as SharedSocket } from '../src/shared/index';
 
 declare global {
   /** The UMD bundle's global, typed from the same sources as dist/. */
   const HeartbeatWS: typeof HeartbeatWSNamespace;
+  /** The shared UMD bundle's global (it carries the core too). */
+  const HeartbeatWSShared: typeof HeartbeatWSSharedNamespace | undefined;
 }
 
 interface Settings {
@@ -19,7 +24,11 @@ interface Settings {
   connectionTimeout: number;
   minUptime: number;
   maxEnqueuedMessages: number;
+  /** `Infinity` (the SDK's default) unless set. */
+  maxRetries: number;
   stayClosedOn: string;
+  /** One connection for all tabs of the page: SharedHeartbeatSocket. */
+  shared: boolean;
 }
 
 const DEFAULTS: Omit<Settings, 'url'> = {
@@ -32,10 +41,17 @@ const DEFAULTS: Omit<Settings, 'url'> = {
   connectionTimeout: 2500,
   minUptime: 2000,
   maxEnqueuedMessages: 50,
+  maxRetries: Infinity,
   stayClosedOn: '4001',
+  shared: false,
 };
 
-const NUMERIC = Object.keys(DEFAULTS).filter((k) => k !== 'stayClosedOn') as (keyof typeof DEFAULTS)[];
+const NUMERIC = Object.keys(DEFAULTS).filter(
+  (k) => !['stayClosedOn', 'shared', 'maxRetries'].includes(k),
+) as (keyof typeof DEFAULTS)[];
+
+/** maxRetries as typed: empty or "Infinity" is the SDK's default; anything else goes to its check. */
+const retriesOf = (raw: string) => (raw.trim() === '' || /^infinity$/i.test(raw.trim()) ? Infinity : Number(raw));
 /** The chart shows at most the last minute; a fresh page shows the time since it loaded (20 s at least). */
 const WINDOW_MS = 60_000;
 const loadedAt = Date.now();
@@ -88,6 +104,9 @@ function settingsFromQuery(wsUrl: string): Settings {
   }
   const codes = q.get('stayClosedOn');
   if (codes !== null) s.stayClosedOn = codes;
+  const retries = q.get('maxRetries');
+  if (retries !== null) s.maxRetries = retriesOf(retries);
+  s.shared = q.get('shared') === '1';
   return s;
 }
 
@@ -95,11 +114,19 @@ const form = $<HTMLFormElement>('settings');
 const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
 
 function fillForm(s: Settings) {
-  for (const [key, value] of Object.entries(s)) field(key).value = String(value);
+  for (const [key, value] of Object.entries(s)) {
+    if (key === 'shared') field(key).checked = value as boolean;
+    else field(key).value = String(value);
+  }
 }
 
 function readForm(): Settings {
-  const s = { url: field('url').value.trim(), stayClosedOn: field('stayClosedOn').value } as Settings;
+  const s = {
+    url: field('url').value.trim(),
+    stayClosedOn: field('stayClosedOn').value,
+    maxRetries: retriesOf(field('maxRetries').value),
+    shared: field('shared').checked,
+  } as Settings;
   // An empty field is passed on as NaN so that the SDK's own validation names the option.
   for (const key of NUMERIC) (s[key] as number) = field(key).value === '' ? Number.NaN : Number(field(key).value);
   return s;
@@ -115,7 +142,9 @@ function codesOf(list: string): number[] {
 
 function snippetOf(s: Settings): string {
   return [
-    `new HeartbeatWS.HeartbeatSocket(${JSON.stringify(s.url)}, [], {`,
+    s.shared
+      ? `new HeartbeatWSShared.SharedHeartbeatSocket(${JSON.stringify(s.url)}, [], {`
+      : `new HeartbeatWS.HeartbeatSocket(${JSON.stringify(s.url)}, [], {`,
     `  connectionTimeout: ${s.connectionTimeout},`,
     `  minReconnectionDelay: ${s.minReconnectionDelay},`,
     `  maxReconnectionDelay: ${s.maxReconnectionDelay},`,
@@ -123,6 +152,7 @@ function snippetOf(s: Settings): string {
     `  jitter: ${s.jitter},`,
     `  minUptime: ${s.minUptime},`,
     `  maxEnqueuedMessages: ${s.maxEnqueuedMessages},`,
+    ...(s.maxRetries === Infinity ? [] : [`  maxRetries: ${s.maxRetries},`]),
     `  shouldReconnect: (e) => ![${codesOf(s.stayClosedOn).join(', ')}].includes(e.code),`,
     `  replayUnconfirmed: true,`,
     `  stamp: (data, seq) => JSON.stringify({ id: \`\${clientId}:\${seq}\`, body: data }),`,
@@ -143,6 +173,8 @@ interface Pending {
 }
 
 let socket: Socket | undefined;
+/** The same socket when it is a SharedHeartbeatSocket (shared mode), for isLeader and countTabs(). */
+let shared: SharedSocket | undefined;
 let settings: Settings;
 let state: State | 'none' = 'none';
 let stateSince = performance.now();
@@ -156,6 +188,8 @@ let serverPings = 0;
 let dropped = 0;
 let rttSum = 0;
 let countdown: { until: number; total: number; attempt: number } | undefined;
+/** The current socket's last close, for the give-up banner of a shared socket (see syncState). */
+let lastClose: CloseEvent | undefined;
 const pending: Pending[] = [];
 /** Pongs, with the number of the connection they came on: the chart breaks its line between connections. */
 const rtts: { t: number; rtt: number; conn: number }[] = [];
@@ -220,6 +254,15 @@ function syncState() {
   if (next === 'closed' && previous !== 'none') {
     if (closeRequested) timeline('closed', 'closed by close(): no retry until Reconnect');
     else timeline('closed', 'stays closed: shouldReconnect said no (or retries ran out). Press Reconnect.');
+    // SharedHeartbeatSocket does not pass the leader's `giveup` on (yet): in shared mode the
+    // banner follows the state instead, with the reason the settings imply.
+    if (!closeRequested && shared && $('giveup').hidden) {
+      const code = lastClose?.code ?? 0;
+      const stayClosed = codesOf(settings.stayClosedOn).includes(code);
+      // The SDK checks maxRetries first.
+      const reason = settings.maxRetries === 0 || !stayClosed ? 'maxRetries' : 'shouldReconnect';
+      giveUp({ reason, close: lastClose });
+    }
   }
 }
 
@@ -274,12 +317,19 @@ function errorText(e: Event, s: Socket): string {
   return why ? `error: ${why} (${where})` : `error: ${where} (${s.url}; the browser gives no reason)`;
 }
 
-function createSocket(s: Settings) {
+function createSocket(s: Settings): { next: Socket; nextShared: SharedSocket | undefined } {
   const stayClosed = codesOf(s.stayClosedOn);
+  if (s.shared && typeof HeartbeatWSShared === 'undefined')
+    throw new Error('dist/shared.umd.min.js did not load: run `npm run build` to share one connection across tabs.');
+  // Same constructor, options and events; the shared one adds isLeader, leaderchange and countTabs().
+  const Ctor = (s.shared ? HeartbeatWSShared?.SharedHeartbeatSocket : undefined) ?? HeartbeatWS.HeartbeatSocket;
   // Made closed, so that a socket with bad settings never replaces the running one: apply()
-  // starts it with reconnect() once it is in place.
-  const next: Socket = new HeartbeatWS.HeartbeatSocket(s.url, [], {
-    startClosed: true,
+  // starts it with reconnect() once it is in place. Not in shared mode: there reconnect() would
+  // reconnect the connection every tab shares, so a new tab joins by itself (its election is
+  // asynchronous: the socket is in place by then). The tab that leads makes the connection,
+  // with the WebSocket option below.
+  const made = new Ctor(s.url, [], {
+    startClosed: !s.shared,
     WebSocket: trackedWebSocket(() => next === socket),
     connectionTimeout: s.connectionTimeout,
     minReconnectionDelay: s.minReconnectionDelay,
@@ -288,6 +338,7 @@ function createSocket(s: Settings) {
     jitter: s.jitter,
     minUptime: s.minUptime,
     maxEnqueuedMessages: s.maxEnqueuedMessages,
+    maxRetries: s.maxRetries,
     shouldReconnect: (e: CloseEvent) => !stayClosed.includes(e.code),
     // At-least-once: what no pong confirmed is sent again after a dead link; the server drops
     // the duplicates by id (see the README's dedupe recipe).
@@ -304,6 +355,10 @@ function createSocket(s: Settings) {
       serverPingReply: '{"type":"heartbeat_ack"}',
     },
   });
+  // The shared socket has the core's surface (properties, methods, events): the page drives both
+  // through the core's type.
+  const next = made as Socket;
+  const nextShared = s.shared ? (made as SharedSocket) : undefined;
   const mine = (fn: (e: never) => void) => (e: Event) => {
     // An old socket's last events (after Apply) still show, but they no longer drive the page.
     if (next === socket) fn(e as never);
@@ -317,7 +372,11 @@ function createSocket(s: Settings) {
       openedAt = performance.now();
       connection += 1;
       marks.push({ t: Date.now(), kind: 'open' });
-      timeline('open', `open after ${ms(performance.now() - attemptStartedAt)}`, { attempt });
+      giveUp(undefined);
+      // A follower tab made no attempt itself: the connection is the leader tab's.
+      if (nextShared && !nextShared.isLeader) timeline('open', "open: the leader tab's connection", { attempt });
+      else timeline('open', `open after ${ms(performance.now() - attemptStartedAt)}`, { attempt });
+      refreshTabs();
       // The queue is flushed right after the open listeners return: what was waiting is now sent.
       setTimeout(() => {
         for (const p of pending.splice(0)) setStatus(p.row, 'sent');
@@ -344,6 +403,7 @@ function createSocket(s: Settings) {
     'close',
     mine((e: CloseEvent) => {
       marks.push({ t: Date.now(), kind: 'close' });
+      lastClose = e;
       const lived = openedAt > 0 ? `after ${ms(performance.now() - openedAt)} open` : 'before it opened';
       openedAt = 0;
       const reason = e.reason ? ` "${e.reason}"` : '';
@@ -352,6 +412,7 @@ function createSocket(s: Settings) {
         reason: e.reason,
       });
       syncState();
+      refreshTabs();
     }),
   );
   next.addEventListener(
@@ -368,11 +429,22 @@ function createSocket(s: Settings) {
   next.addEventListener(
     'giveup',
     mine((e: Event) => {
-      const reason = (e as CustomEvent<{ reason?: unknown } | undefined>).detail?.reason;
+      const detail = (e as CustomEvent<{ reason?: unknown; close?: CloseEvent } | undefined>).detail;
+      const reason = detail?.reason;
       timeline('giveup', `gave up${reason === undefined ? '' : `: ${String(reason)}`}`);
+      giveUp(detail);
       syncState();
     }),
   );
+  if (nextShared) {
+    nextShared.addEventListener(
+      'leaderchange',
+      mine(() => {
+        showRole();
+        refreshTabs();
+      }),
+    );
+  }
   next.addEventListener(
     'reconnecting',
     mine((e: CustomEvent<{ attempt: number; delay: number }>) => {
@@ -408,14 +480,65 @@ function createSocket(s: Settings) {
       prepend($('drops'), el('li', {}, el('b', {}, e.detail.reason), ` ${data}`));
     }),
   );
-  return next;
+  return { next, nextShared };
+}
+
+// ---- the give-up banner ---------------------------------------------------------------------
+
+/** Shows why the socket stopped retrying, with a Retry button; `undefined` hides it. */
+function giveUp(detail: { reason?: unknown; close?: CloseEvent } | undefined) {
+  const banner = $('giveup');
+  if (!detail) {
+    banner.hidden = true;
+    return;
+  }
+  const close = detail.close;
+  const code = close ? `close ${close.code}${close.reason ? ` "${close.reason}"` : ''}` : 'no close event';
+  const n = settings?.maxRetries ?? Infinity;
+  $('giveup-title').textContent = `Gave up: ${String(detail.reason ?? 'unknown')}`;
+  $('giveup-detail').textContent =
+    detail.reason === 'maxRetries'
+      ? n === 0
+        ? `maxRetries is 0: no retry after ${code}.`
+        : `after ${n} ${n === 1 ? 'try' : 'tries'} in a row that failed (maxRetries ${n}); the last ended with ${code}.`
+      : detail.reason === 'shouldReconnect'
+        ? `shouldReconnect said no to ${code}.`
+        : `${code}.`;
+  banner.hidden = false;
+}
+
+// ---- shared mode: leader or follower, and how many tabs -------------------------------------
+
+function showRole() {
+  const badge = $('leader');
+  const role = shared?.isLeader ? 'leader' : 'follower';
+  if (badge.dataset.role === role && badge.textContent === role) return;
+  badge.dataset.role = role;
+  badge.textContent = role;
+}
+
+let tabsAsked = 0;
+/** countTabs() is a promise: only the newest answer for the current socket is shown. */
+function refreshTabs() {
+  const asked = ++tabsAsked;
+  const from = shared;
+  if (!from) return;
+  from.countTabs().then(
+    (n) => {
+      if (asked !== tabsAsked || from !== shared) return;
+      $('tab-count').textContent = String(n);
+      $('tab-label').textContent = n === 1 ? 'tab' : 'tabs';
+    },
+    () => undefined,
+  );
 }
 
 function apply(s: Settings) {
   const error = $('settings-error');
   let next: Socket;
+  let nextShared: SharedSocket | undefined;
   try {
-    next = createSocket(s);
+    ({ next, nextShared } = createSocket(s));
   } catch (err) {
     // The SDK's validation message names the option that is wrong.
     error.textContent = (err as Error).message;
@@ -429,19 +552,28 @@ function apply(s: Settings) {
   old?.clearQueue();
   old?.close(1000, 'settings changed');
   socket = next;
+  shared = nextShared;
   settings = s;
+  giveUp(undefined);
   attempt = 0;
   state = 'none';
   closeRequested = false;
   if (old) timeline('settings', 'new socket with the settings applied');
-  next.reconnect();
+  if (!nextShared) next.reconnect();
   $('snippet').textContent = snippetOf(s);
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(s)) {
-    if (k === 'url' ? v !== initialWsUrl : String(v) !== String(DEFAULTS[k as keyof typeof DEFAULTS]))
+    if (k === 'shared') {
+      if (v) q.set(k, '1');
+    } else if (k === 'url' ? v !== initialWsUrl : String(v) !== String(DEFAULTS[k as keyof typeof DEFAULTS]))
       q.set(k, String(v));
   }
   history.replaceState(null, '', q.size > 0 ? `?${q}` : location.pathname);
+  // The link opens this page as it is now: same settings, shared mode on.
+  $<HTMLAnchorElement>('open-tab').href = location.href;
+  $('shared-info').hidden = !nextShared;
+  showRole();
+  refreshTabs();
   syncState();
   return true;
 }
@@ -796,6 +928,11 @@ async function start() {
     apply(readForm());
   });
   $('reset-settings').addEventListener('click', () => fillForm({ ...DEFAULTS, url: initialWsUrl }));
+  $('giveup-retry').addEventListener('click', () => {
+    closeRequested = false;
+    socket?.reconnect();
+    syncState();
+  });
   $('connect').addEventListener('click', () => {
     closeRequested = false;
     socket?.reconnect();
@@ -814,6 +951,8 @@ async function start() {
     },
   };
   setInterval(tick, 100);
+  // Tabs come and go without an event in this one: count them again every second.
+  setInterval(refreshTabs, 1000);
   setInterval(() => void pollServer(), 500);
   void pollServer();
   tick();

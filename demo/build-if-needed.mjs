@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outputs = ['heartbeat-ws.mjs', 'heartbeat-ws.umd.js', 'heartbeat-ws.umd.min.js'].map((f) =>
+const outputs = ['heartbeat-ws.mjs', 'heartbeat-ws.umd.js', 'heartbeat-ws.umd.min.js', 'shared.umd.min.js'].map((f) =>
   join(root, 'dist', f),
 );
 

@@ -2,10 +2,12 @@
  * Makes demo/screenshot.png, the picture in the README: `npx tsx demo/screenshot.mts`.
  *
  * Starts the demo server on free loopback ports, opens the page in headless Chromium (`CHROMIUM`
- * or /usr/bin/chromium) at 1400 px wide, plays a minute-like story in ~15 s (pongs, slow pongs,
- * a dropped connection, a stopped server with a message typed meanwhile), then shoots the top of
- * the page. The same page at a phone's 390 px goes to test-results/screenshot-phone.png (whole
- * page), to look at, not to commit. With `pngquant` on the PATH (Debian: apt-get install
+ * or /usr/bin/chromium) at 1400 px wide in shared mode, with a second tab of the same profile (so
+ * the header reads "leader · 2 tabs" and the server 1 live connection), plays a minute-like story
+ * in ~15 s (pongs, slow pongs, a dropped connection, a stopped server with a message typed
+ * meanwhile), then shoots the top of the page. The same page at a phone's 390 px goes to
+ * test-results/screenshot-phone.png (whole page), and the give-up banner (after a close with a
+ * "stay closed on" code) to test-results/screenshot-giveup.png, to look at, not to commit. With `pngquant` on the PATH (Debian: apt-get install
  * pngquant) the PNG is reduced to a 64-colour palette; without it the full-colour file is kept
  * and a line says so. Needs dist/ (npm run build).
  */
@@ -18,6 +20,7 @@ import { startDemoServer } from './demo-server';
 const OUT = path.join(import.meta.dirname, 'screenshot.png');
 const RAW = `${OUT}.raw.png`;
 const PHONE = path.join(import.meta.dirname, '..', 'test-results', 'screenshot-phone.png');
+const GIVEUP = path.join(import.meta.dirname, '..', 'test-results', 'screenshot-giveup.png');
 
 const demo = await startDemoServer({ port: 0, wsPort: 0, maxMinutes: 2, idleMinutes: 2 });
 const browser = await chromium.launch({
@@ -25,13 +28,16 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // One context = one profile: its tabs share the connection.
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
   const settings = new URLSearchParams({
     interval: '700',
     timeout: '900',
     minReconnectionDelay: '400',
     maxReconnectionDelay: '3000',
     minUptime: '1000',
+    shared: '1',
   });
   await page.goto(`${demo.url}?${settings}`);
   const state = (s: string) =>
@@ -41,6 +47,8 @@ try {
     await page.click(`#${button}`);
   };
   await state('open');
+  const other = await context.newPage();
+  await other.goto(`${demo.url}?${settings}`);
   await page.waitForTimeout(3000);
   await fault('fault-slow', { 'slow-ms': '450' });
   await page.waitForTimeout(2500);
@@ -64,6 +72,13 @@ try {
   await page.waitForTimeout(400);
   await page.screenshot({ path: PHONE, fullPage: true });
   console.log(`wrote ${path.relative(process.cwd(), PHONE)} (390 px, not committed)`);
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await fault('fault-close', { 'close-code': '4001', 'close-reason': 'kicked' });
+  await state('closed');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: GIVEUP });
+  console.log(`wrote ${path.relative(process.cwd(), GIVEUP)} (not committed)`);
 } finally {
   await browser.close();
   await demo.close();
