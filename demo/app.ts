@@ -188,8 +188,6 @@ let serverPings = 0;
 let dropped = 0;
 let rttSum = 0;
 let countdown: { until: number; total: number; attempt: number } | undefined;
-/** The current socket's last close, for the give-up banner of a shared socket (see syncState). */
-let lastClose: CloseEvent | undefined;
 const pending: Pending[] = [];
 /** Pongs, with the number of the connection they came on: the chart breaks its line between connections. */
 const rtts: { t: number; rtt: number; conn: number }[] = [];
@@ -254,15 +252,6 @@ function syncState() {
   if (next === 'closed' && previous !== 'none') {
     if (closeRequested) timeline('closed', 'closed by close(): no retry until Reconnect');
     else timeline('closed', 'stays closed: shouldReconnect said no (or retries ran out). Press Reconnect.');
-    // SharedHeartbeatSocket does not pass the leader's `giveup` on (yet): in shared mode the
-    // banner follows the state instead, with the reason the settings imply.
-    if (!closeRequested && shared && $('giveup').hidden) {
-      const code = lastClose?.code ?? 0;
-      const stayClosed = codesOf(settings.stayClosedOn).includes(code);
-      // The SDK checks maxRetries first.
-      const reason = settings.maxRetries === 0 || !stayClosed ? 'maxRetries' : 'shouldReconnect';
-      giveUp({ reason, close: lastClose });
-    }
   }
 }
 
@@ -403,7 +392,6 @@ function createSocket(s: Settings): { next: Socket; nextShared: SharedSocket | u
     'close',
     mine((e: CloseEvent) => {
       marks.push({ t: Date.now(), kind: 'close' });
-      lastClose = e;
       const lived = openedAt > 0 ? `after ${ms(performance.now() - openedAt)} open` : 'before it opened';
       openedAt = 0;
       const reason = e.reason ? ` "${e.reason}"` : '';
