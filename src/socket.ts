@@ -1,6 +1,6 @@
 import { backoffDelay } from './backoff';
 import type { LifecycleSignal } from './env/lifecycle';
-import { attempt, closeEvent, customEvent, errorEvent, guard, type HeartbeatSocketEventMap } from './events';
+import { closeEvent, customEvent, errorEvent, guard, type HeartbeatSocketEventMap } from './events';
 import { type Heartbeat, heartbeat, MAX_PINGS } from './heartbeat';
 import { type Data, fail, type Options, resolveOptions, type UrlProvider } from './options';
 import { byteLength, type DropReason, isData, type Queue, queue as makeQueue } from './queue';
@@ -338,7 +338,15 @@ function machine(
   // With `debug`, every event is logged as it goes out, with `why` (never a message's data).
   const emit = (event: Event, ...why: unknown[]): void => {
     log(event.type, ...why);
-    attempt(() => (socket as unknown as Record<string, EventHandler<Event>>)[`on${event.type}`]?.call(socket, event));
+    try {
+      (socket as unknown as Record<string, EventHandler<Event>>)[`on${event.type}`]?.call(socket, event);
+    } catch (error) {
+      // Reported outside this call, as the runtime reports a throwing listener (Node ends the
+      // process, as it would for an EventTarget listener; a browser calls `window.onerror`).
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
     socket.dispatchEvent(event);
   };
 
