@@ -302,7 +302,7 @@ const RULES: Record<string, Rule> = {
   timeout: POSITIVE,
   probeTimeout: POSITIVE,
   jitter: ['a number from 0 to 1', (v) => v >= 0 && v <= 1],
-  reconnectionDelayGrowFactor: ['a number ≥ 1', (v) => v >= 1],
+  reconnectionDelayGrowFactor: ['a number >= 1', (v) => v >= 1],
   queueOverflow: ['"drop-newest" or "drop-oldest"', (v) => v === 'drop-newest' || v === 'drop-oldest'],
   heartbeat: ['a boolean or an object', (v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null)],
   lifecycle: ['a function or false', (v) => v === false || isFunction(v)],
@@ -334,7 +334,7 @@ function check(key: string, value: unknown, fallback?: unknown, prefix = 'option
   const [expected, test] =
     RULES[key] ??
     (numeric
-      ? (['a number ≥ 0', (v: number) => v >= 0] as Rule)
+      ? (['a number >= 0', (v: number) => v >= 0] as Rule)
       : typeof fallback === 'boolean'
         ? ['true or false', (v: unknown) => typeof v === 'boolean']
         : ['a function', isFunction]);
@@ -389,7 +389,7 @@ export function resolveOptions(options: Options | undefined): Resolved {
     fail(
       RangeError,
       'options.maxReconnectionDelay',
-      `≥ minReconnectionDelay (${o.minReconnectionDelay})`,
+      `>= minReconnectionDelay (${o.minReconnectionDelay})`,
       o.maxReconnectionDelay,
     );
   }

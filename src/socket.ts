@@ -82,12 +82,10 @@ export function toWebSocketUrl(input: string | URL): string {
   }
   // `url.hash` is empty for a bare '#', which the WebSocket constructor refuses all the same.
   if (!url || !/^wss?:$/.test(url.protocol) || url.href.includes('#')) {
-    throw new SyntaxError(
-      // Redacted: the message may reach logs, the URL a token.
-      `heartbeat-ws: ${JSON.stringify(redact(text))} is not a WebSocket URL (ws:, wss:, http: or https:, no #fragment)`,
-    );
+    // Redacted: the message may reach logs, the URL a token.
+    fail(SyntaxError, 'url', 'a ws:, wss:, http: or https: URL without #fragment', redact(text));
   }
-  return url.href;
+  return (url as URL).href;
 }
 
 /**
@@ -746,7 +744,7 @@ function checkClose(code: number, reason: string): void {
     fail(RangeError, 'close code', '1000 or 3000-4999', code);
   }
   const bytes = byteLength(String(reason));
-  if (bytes > 123) fail(SyntaxError, 'close reason', '≤ 123 bytes (UTF-8)', bytes);
+  if (bytes > 123) fail(SyntaxError, 'close reason', '<= 123 bytes (UTF-8)', bytes);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
