@@ -376,12 +376,11 @@ export function resolveOptions(options: Options | undefined): Resolved {
     // null, too, means the default for these two.
     {
       ...options,
-      WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket,
+      // Without a global WebSocket (Node < 22) the default itself fails, with the fix-it message.
+      WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket ?? null,
       clock: options.clock ?? systemClock,
     },
   );
-  // Without a global WebSocket (Node < 22) the default itself fails, with the fix-it message.
-  check('WebSocket', o.WebSocket);
   // Only two explicit values can contradict each other: a max alone below the default min caps
   // every delay (the delay is min(max, min × growth^n)), as in reconnecting-websocket; the
   // default max follows a min alone above it.
