@@ -123,7 +123,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       // Said once per socket, debug or not: a server that never answers (or answers what
       // `isPong` does not accept) looks from here like a dead link, again and again.
       if (++deaths === 2 && !ponged && ping !== false) {
-        console.warn('[heartbeat-ws] heartbeat timeouts, never a pong: check heartbeat.isPong, or ping: false');
+        console.warn('[heartbeat-ws] never a pong: check heartbeat.isPong, or ping: false');
       }
       return hooks.dead();
     }

@@ -292,7 +292,7 @@ const POSITIVE: Rule = ['a positive finite number', (v) => v > 0 && v < Infinity
  * type: a number ≥ 0, true or false, or a function.
  */
 const RULES: Record<string, Rule> = {
-  WebSocket: ["a WebSocket constructor (in Node < 22 pass the `ws` package's)", isFunction],
+  WebSocket: ["a WebSocket constructor (Node < 22: the `ws` package's)", isFunction],
   clock: [
     'a { now, setTimeout, clearTimeout } object',
     (v) => isFunction(v?.now) && isFunction(v.setTimeout) && isFunction(v.clearTimeout),
