@@ -84,11 +84,12 @@ export const errorEvent = (error?: unknown): ErrorEvent =>
 export const customEvent = <T>(type: string, detail: T): CustomEvent<T> => new CustomEvent(type, { detail });
 
 /**
- * Calls the user's `fn` with `args`; a throw reads as `undefined`, so user code never breaks the
- * socket's own bookkeeping.
+ * Calls the user's `fn` with `args`, or returns `fn` itself when it is not a function (an option
+ * given as a value); a throw reads as `undefined`, so user code never breaks the socket's own
+ * bookkeeping.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Guard = <T>(fn: ((...args: any[]) => T) | undefined, ...args: unknown[]) => T | undefined;
+export type Guard = <T>(fn: ((...args: any[]) => T) | T | undefined, ...args: unknown[]) => T | undefined;
 
 type Guarded = { name: string };
 
@@ -103,7 +104,7 @@ export const guard = (clock: Clock): Guard => {
   let quiet = -Infinity;
   return (fn, ...args) => {
     try {
-      return fn?.(...args);
+      return typeof fn === 'function' ? (fn as (...args: unknown[]) => never)(...args) : fn;
     } catch (error) {
       if (clock.now() >= quiet) {
         quiet = clock.now() + 1e4;

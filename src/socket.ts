@@ -593,7 +593,7 @@ function machine(
   // socket and a 30 s timer for a handshake a dead link never answers).
   const uninstallHooks = (): void => {
     // A custom lifecycle's failure is reported and must not leave the socket half closed.
-    call(uninstall || undefined);
+    call<unknown>(uninstall);
     uninstall = offline = frozen = false;
     // Still waited for by a later reconnect(): the server may not have seen them go yet.
     release();
