@@ -84,42 +84,32 @@ export const errorEvent = (error?: unknown): ErrorEvent =>
 export const customEvent = <T>(type: string, detail: T): CustomEvent<T> => new CustomEvent(type, { detail });
 
 /**
- * Calls the user's `fn` with `args`; a throw reads as `undefined`, so user code never breaks the
- * socket's own bookkeeping.
+ * Calls the user's `fn` with `args`, or returns `fn` itself when it is not a function (an option
+ * given as a value); a throw reads as `undefined`, so user code never breaks the socket's own
+ * bookkeeping.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Guard = <T>(fn: ((...args: any[]) => T) | undefined, ...args: unknown[]) => T | undefined;
+export type Guard = <T>(fn: ((...args: any[]) => T) | T | undefined, ...args: unknown[]) => T | undefined;
 
 type Guarded = { name: string };
 
 /**
- * A guard for the user's code. With a clock, for the callback options (recognisers, ping and
- * reply functions, `shouldReconnect`, `stamp`, a lifecycle's uninstaller): a throw is logged to
- * `console.error`, never thrown, since one that runs on every message (`JSON.parse` of a server's
- * non-JSON chatter) must neither crash the host nor flood its log: at most one report per 10 s
- * per socket. Not an `error` event: apps read those as connection trouble.
- *
- * Without a clock, for `on…` handlers: a throw is reported as uncaught, outside the current
- * call, as the runtime reports a throwing listener (Node ends the process, as it would for an
- * EventTarget listener; a browser calls `window.onerror`).
+ * A guard for the callback options (recognisers, ping and reply functions, `shouldReconnect`,
+ * `stamp`, a lifecycle's uninstaller): a throw is logged to `console.error`, never thrown, since
+ * one that runs on every message (`JSON.parse` of a server's non-JSON chatter) must neither crash
+ * the host nor flood its log: at most one report per 10 s per socket. Not an `error` event: apps
+ * read those as connection trouble.
  */
-export const guard = (clock?: Clock): Guard => {
+export const guard = (clock: Clock): Guard => {
   let quiet = -Infinity;
   return (fn, ...args) => {
     try {
-      return fn?.(...args);
+      return typeof fn === 'function' ? (fn as (...args: unknown[]) => never)(...args) : fn;
     } catch (error) {
-      if (!clock)
-        queueMicrotask(() => {
-          throw error;
-        });
-      else if (clock.now() >= quiet) {
+      if (clock.now() >= quiet) {
         quiet = clock.now() + 1e4;
         console.error('[heartbeat-ws]', (fn as Guarded).name, 'threw', error);
       }
     }
   };
 };
-
-/** The guard of `on…` handlers; see {@link guard}. */
-export const attempt = guard();

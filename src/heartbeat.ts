@@ -71,10 +71,6 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   /** When each ping that no pong has answered yet went out, oldest first: pongs come in order. */
   let pings: number[] = [];
 
-  /** `ping` or `serverPingReply`: the value itself, or what the function returns for `args`. */
-  const call = (value: unknown, ...args: unknown[]): Data | undefined =>
-    typeof value === 'function' ? guard(value as () => Data, ...args) : (value as Data);
-
   const arm = (ms: number): void => {
     clock.clearTimeout(timer);
     due = clock.now() + ms;
@@ -88,7 +84,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   const sendPing = (limit: number): void => {
     arm(limit);
     pingAt = clock.now();
-    const data = ping === false ? undefined : call(ping);
+    const data = ping === false ? undefined : guard(ping);
     if (data === undefined) return;
     // A server that never answers must not grow this without bound.
     if (pings.push(pingAt) > MAX_PINGS) pings.shift();
@@ -123,7 +119,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       // Said once per socket, debug or not: a server that never answers (or answers what
       // `isPong` does not accept) looks from here like a dead link, again and again.
       if (++deaths === 2 && !ponged && ping !== false) {
-        console.warn('[heartbeat-ws] heartbeat timeouts, never a pong: check heartbeat.isPong, or ping: false');
+        console.warn('[heartbeat-ws] never a pong: check heartbeat.isPong, or ping: false');
       }
       return hooks.dead();
     }
@@ -155,8 +151,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       // The user's recognisers and reply run guarded: one that throws (JSON.parse of a message
       // that is not JSON) is reported, and the message is then taken as an ordinary one.
       const parsed = json && parse(data);
-      const is = (r: Recogniser | undefined): unknown =>
-        typeof r === 'function' ? guard(r, data) : r && matches(r, parsed);
+      const is = (r: Recogniser | undefined): unknown => (typeof r === 'object' ? matches(r, parsed) : guard(r, data));
       if (is(isPong)) {
         ponged = true;
         const pingedAt = pings.shift();
@@ -164,7 +159,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
         return true;
       }
       if (!is(isServerPing)) return false;
-      const reply = call(o.serverPingReply, data);
+      const reply = guard(o.serverPingReply, data);
       if (reply !== undefined) hooks.send(reply);
       return true;
     },

@@ -292,7 +292,7 @@ const POSITIVE: Rule = ['a positive finite number', (v) => v > 0 && v < Infinity
  * type: a number ≥ 0, true or false, or a function.
  */
 const RULES: Record<string, Rule> = {
-  WebSocket: ["a WebSocket constructor (in Node < 22 pass the `ws` package's)", isFunction],
+  WebSocket: ["a WebSocket constructor (Node < 22: the `ws` package's)", isFunction],
   clock: [
     'a { now, setTimeout, clearTimeout } object',
     (v) => isFunction(v?.now) && isFunction(v.setTimeout) && isFunction(v.clearTimeout),
@@ -302,7 +302,7 @@ const RULES: Record<string, Rule> = {
   timeout: POSITIVE,
   probeTimeout: POSITIVE,
   jitter: ['a number from 0 to 1', (v) => v >= 0 && v <= 1],
-  reconnectionDelayGrowFactor: ['a number ≥ 1', (v) => v >= 1],
+  reconnectionDelayGrowFactor: ['a number >= 1', (v) => v >= 1],
   queueOverflow: ['"drop-newest" or "drop-oldest"', (v) => v === 'drop-newest' || v === 'drop-oldest'],
   heartbeat: ['a boolean or an object', (v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null)],
   lifecycle: ['a function or false', (v) => v === false || isFunction(v)],
@@ -334,7 +334,7 @@ function check(key: string, value: unknown, fallback?: unknown, prefix = 'option
   const [expected, test] =
     RULES[key] ??
     (numeric
-      ? (['a number ≥ 0', (v: number) => v >= 0] as Rule)
+      ? (['a number >= 0', (v: number) => v >= 0] as Rule)
       : typeof fallback === 'boolean'
         ? ['true or false', (v: unknown) => typeof v === 'boolean']
         : ['a function', isFunction]);
@@ -376,12 +376,11 @@ export function resolveOptions(options: Options | undefined): Resolved {
     // null, too, means the default for these two.
     {
       ...options,
-      WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket,
+      // Without a global WebSocket (Node < 22) the default itself fails, with the fix-it message.
+      WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket ?? null,
       clock: options.clock ?? systemClock,
     },
   );
-  // Without a global WebSocket (Node < 22) the default itself fails, with the fix-it message.
-  check('WebSocket', o.WebSocket);
   // Only two explicit values can contradict each other: a max alone below the default min caps
   // every delay (the delay is min(max, min × growth^n)), as in reconnecting-websocket; the
   // default max follows a min alone above it.
@@ -389,7 +388,7 @@ export function resolveOptions(options: Options | undefined): Resolved {
     fail(
       RangeError,
       'options.maxReconnectionDelay',
-      `≥ minReconnectionDelay (${o.minReconnectionDelay})`,
+      `>= minReconnectionDelay (${o.minReconnectionDelay})`,
       o.maxReconnectionDelay,
     );
   }

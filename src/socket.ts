@@ -1,6 +1,6 @@
 import { backoffDelay } from './backoff';
 import type { LifecycleSignal } from './env/lifecycle';
-import { attempt, closeEvent, customEvent, errorEvent, guard, type HeartbeatSocketEventMap } from './events';
+import { closeEvent, customEvent, errorEvent, guard, type HeartbeatSocketEventMap } from './events';
 import { type Heartbeat, heartbeat, MAX_PINGS } from './heartbeat';
 import { type Data, fail, type Options, resolveOptions, type UrlProvider } from './options';
 import { byteLength, type DropReason, isData, type Queue, queue as makeQueue } from './queue';
@@ -82,12 +82,10 @@ export function toWebSocketUrl(input: string | URL): string {
   }
   // `url.hash` is empty for a bare '#', which the WebSocket constructor refuses all the same.
   if (!url || !/^wss?:$/.test(url.protocol) || url.href.includes('#')) {
-    throw new SyntaxError(
-      // Redacted: the message may reach logs, the URL a token.
-      `heartbeat-ws: ${JSON.stringify(redact(text))} is not a WebSocket URL (ws:, wss:, http: or https:, no #fragment)`,
-    );
+    // Redacted: the message may reach logs, the URL a token.
+    fail(SyntaxError, 'url', 'a ws:, wss:, http: or https: URL without #fragment', redact(text));
   }
-  return url.href;
+  return (url as URL).href;
 }
 
 /**
@@ -338,7 +336,15 @@ function machine(
   // With `debug`, every event is logged as it goes out, with `why` (never a message's data).
   const emit = (event: Event, ...why: unknown[]): void => {
     log(event.type, ...why);
-    attempt(() => (socket as unknown as Record<string, EventHandler<Event>>)[`on${event.type}`]?.call(socket, event));
+    try {
+      (socket as unknown as Record<string, EventHandler<Event>>)[`on${event.type}`]?.call(socket, event);
+    } catch (error) {
+      // Reported outside this call, as the runtime reports a throwing listener (Node ends the
+      // process, as it would for an EventTarget listener; a browser calls `window.onerror`).
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
     socket.dispatchEvent(event);
   };
 
@@ -587,7 +593,7 @@ function machine(
   // socket and a 30 s timer for a handshake a dead link never answers).
   const uninstallHooks = (): void => {
     // A custom lifecycle's failure is reported and must not leave the socket half closed.
-    call(uninstall || undefined);
+    call<unknown>(uninstall);
     uninstall = offline = frozen = false;
     // Still waited for by a later reconnect(): the server may not have seen them go yet.
     release();
@@ -738,7 +744,7 @@ function checkClose(code: number, reason: string): void {
     fail(RangeError, 'close code', '1000 or 3000-4999', code);
   }
   const bytes = byteLength(String(reason));
-  if (bytes > 123) fail(SyntaxError, 'close reason', '≤ 123 bytes (UTF-8)', bytes);
+  if (bytes > 123) fail(SyntaxError, 'close reason', '<= 123 bytes (UTF-8)', bytes);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
