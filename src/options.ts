@@ -282,8 +282,11 @@ type Rule = [expected: string, test: (value: any) => unknown];
 
 const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === 'function';
 
-/** A function or an object (not null); for ping and reply, binary data is an object too. */
-const RECOGNISER: Rule = ['a function or a plain object', (v) => Object(v) === v];
+/**
+ * A function or a plain object: a RegExp, Map, Date or array has no own fields to match, so as a
+ * pattern it would match every JSON message and swallow it.
+ */
+const RECOGNISER: Rule = ['a function or a plain object', (v) => isFunction(v) || v?.constructor === Object];
 
 const POSITIVE: Rule = ['a positive finite number', (v) => v > 0 && v < Infinity];
 
@@ -307,8 +310,9 @@ const RULES: Record<string, Rule> = {
   heartbeat: ['a boolean or an object', (v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null)],
   lifecycle: ['a function or false', (v) => v === false || isFunction(v)],
   // A plain object goes out as its JSON; binary data is an object too.
-  ping: ['data, a plain object, a function or false', (v) => v === false || typeof v === 'string' || RECOGNISER[1](v)],
-  serverPingReply: ['data, a plain object or a function', (v) => typeof v === 'string' || RECOGNISER[1](v)],
+  // Binary data is an object too: any object passes, a plain one is sent as JSON.
+  ping: ['data, a plain object, a function or false', (v) => v === false || typeof v === 'string' || Object(v) === v],
+  serverPingReply: ['data, a plain object or a function', (v) => typeof v === 'string' || Object(v) === v],
   isPong: RECOGNISER,
   isServerPing: RECOGNISER,
 };

@@ -64,6 +64,14 @@ describe('construction-time validation', () => {
       TypeError,
       /options\.heartbeat\.isPong must be a function or a plain object, got "pong"/,
     ],
+    // Objects with no own fields to match would match every JSON message and swallow it.
+    [{ heartbeat: { isPong: /pong/ } }, TypeError, /options\.heartbeat\.isPong must be a function or a plain object/],
+    [{ heartbeat: { isPong: ['pong'] } }, TypeError, /options\.heartbeat\.isPong must be a function or a plain object/],
+    [
+      { heartbeat: { isServerPing: new Map() } },
+      TypeError,
+      /options\.heartbeat\.isServerPing must be a function or a plain object/,
+    ],
     [
       { heartbeat: { isServerPing: null } },
       TypeError,
