@@ -323,6 +323,41 @@ describe('SharedHeartbeatSocket: lifecycle', () => {
     expect([a.socket.isLeader, a.socket.state]).toEqual([false, 'open']);
     expect(await a.socket.countTabs()).toBe(2);
   });
+
+  it('the old leader socket finishing its close after a bfcache handover changes nothing: no stale term, sends still go out', async () => {
+    const hooks = new Set<(s: 'freeze' | 'restore') => void>();
+    const notify = (s: 'freeze' | 'restore') => hooks.forEach((n) => n(s));
+    const a = tab('a', {
+      lifecycle: (n) => {
+        hooks.add(n);
+        return () => hooks.delete(n);
+      },
+    });
+    await settle();
+    const b = tab('b');
+    await settle();
+    const old = live()[0]!;
+    old.serverOpen();
+    await settle();
+    notify('freeze');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    notify('restore');
+    await settle();
+    // The page hidden socket of the first leader ends its closing handshake only now.
+    old.serverClose(1000, 'page hidden');
+    await settle();
+    expect([a.socket.state, b.socket.state]).toEqual(['open', 'open']);
+    // One close each for the handover (a: its page hidden; b: the connection it followed), none late.
+    expect(a.of<CloseEvent>('close').map((e) => e.code)).toEqual([1001]);
+    expect(b.of<CloseEvent>('close')).toHaveLength(1);
+    a.socket.send('from a');
+    b.socket.send('from b');
+    await settle();
+    // Each tab's order is kept; between tabs, the leader's own send goes first.
+    expect(userFrames(live()[0]!).sort()).toEqual(['from a', 'from b']);
+  });
 });
 
 describe('SharedHeartbeatSocket: isolation and options', () => {

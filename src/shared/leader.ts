@@ -47,6 +47,8 @@ export function lead(
   let sending: Entry | undefined;
   let leaving = false;
   let settling = false;
+  /** The term was handed over: nothing of this socket is told any more. */
+  let gone = false;
 
   const snapshot = (): Snapshot => ({
     // While it hands over, the other tabs are told the connection is moving, not ending.
@@ -81,6 +83,7 @@ export function lead(
   };
 
   const relay = (event: Event): void => {
+    if (gone) return;
     const type = event.type;
     const e = event as Partial<MessageEvent & CloseEvent & CustomEvent>;
     // Only what survives postMessage: events themselves do not (a DataCloneError), nor may the
@@ -103,6 +106,7 @@ export function lead(
   for (const type of RELAYED) socket.addEventListener(type, relay);
 
   socket.addEventListener('drop', ({ detail: { data, reason } }) => {
+    if (gone) return;
     // The message refused while being sent (drop-newest), or the oldest one of its kind with
     // this data: of the replay buffer ('unconfirmed'), else of the queue behind it.
     let i = dropsNewest && reason === 'overflow' && sending?.data === data ? inflight.lastIndexOf(sending) : -1;
@@ -128,9 +132,15 @@ export function lead(
     },
     leave(code, reason, wait, done) {
       leaving = true;
+      // Once handed over, this term is over: a late event of its socket (a closing handshake
+      // that ends after a bfcache handover) must not reach the tabs, which follow a new term.
+      const end = (): void => {
+        gone = true;
+        done();
+      };
       if (wait && socket.readyState !== socket.CLOSED) {
-        socket.addEventListener('close', () => queueMicrotask(done), { once: true });
-      } else queueMicrotask(done);
+        socket.addEventListener('close', () => queueMicrotask(end), { once: true });
+      } else queueMicrotask(end);
       socket.close(code, reason);
       report();
     },

@@ -444,7 +444,9 @@ function tab(
       then();
     };
     id = '';
-    // Not retired: a tab that comes back (reconnect(), bfcache) follows the same leader again.
+    // A follower does not retire its term: back (reconnect(), bfcache), it follows the same
+    // leader again. A leader's own term ends with its leaving.
+    if (was && current) retired.add(current);
     current = undefined;
     if (was) {
       setLeader(undefined);
