@@ -21,7 +21,7 @@ const MINIFIED = './dist/shared.umd.min.js';
 /**
  * The budget for the shared minified UMD, gzipped (level 9), in bytes. It carries the core
  * (within its own budget, package.test.ts) so that one <script> tag is enough; the sharing adds
- * about 2,800 B. 8,035 B when set.
+ * about 2,800 B. 8,061 B when set.
  */
 export const SHARED_SIZE_BUDGET = 8100;
 
