@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { captureReported } from './helpers/socket';
+import { captureLogged, captureReported } from './helpers/socket';
 import type { Relayed } from '../src/shared/relay';
 import { FakeChannel, installTabs, tabWebSocket } from './helpers/tabs';
 
@@ -203,6 +203,26 @@ it('stamp runs once, in the tab that sends, with its own numbers', async () => {
   b.send('z');
   await settle();
   expect(ws.sent).toEqual(['x#1', 'y#1', 'z#2']);
+});
+
+it('a stamp that throws is logged, and the message goes out as given', async () => {
+  const logged = captureLogged();
+  try {
+    const boom = new Error('no id');
+    const { a, ws } = await pair({
+      stamp: () => {
+        throw boom;
+      },
+    });
+    ws.serverOpen();
+    await settle();
+    expect(() => a.send('plain')).not.toThrow();
+    await settle();
+    expect(ws.sent).toEqual(['plain']);
+    expect(logged.errors).toEqual([boom]);
+  } finally {
+    logged.restore();
+  }
 });
 
 it('close() and reconnect() check code and reason as WebSocket does', async () => {

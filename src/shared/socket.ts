@@ -509,7 +509,12 @@ function tab(
         (typeof Blob !== 'undefined' && data instanceof Blob)
           ? data
           : String(data);
-      if (o.stamp) message = o.stamp(message, ++seq);
+      // As HeartbeatSocket does: a stamp that throws is logged, and the message goes as given.
+      try {
+        if (o.stamp) message = o.stamp(message, ++seq);
+      } catch (error) {
+        console.error('[heartbeat-ws] stamp threw', error);
+      }
       // Bounded as HeartbeatSocket's queue while no leader takes the messages; the leader's
       // queue bounds them after that.
       if (!current && (kept.length >= maxCount || kept.bytes + byteLength(message) > maxBytes)) {
