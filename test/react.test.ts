@@ -112,6 +112,21 @@ describe('useHeartbeatSocket (jsdom)', () => {
     expect(FakeWebSocket.live()).toHaveLength(1);
   });
 
+  it('a new url waits for the old connection to finish its closing handshake before it connects', async () => {
+    await render(createElement(Probe, { url: URL_A }));
+    const old = FakeWebSocket.last;
+    await act(async () => old.serverOpen());
+    expect(text()).toBe('open|1|');
+    await render(createElement(Probe, { url: URL_B }));
+    // The old connection is closing; the new socket has not reached the server yet.
+    expect(old.closeCalls).toHaveLength(1);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(text()).toBe('connecting|0|');
+    await act(async () => old.serverClose(1000, ''));
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A, URL_B]);
+    expect(FakeWebSocket.live().map((ws) => ws.url)).toEqual([URL_B]);
+  });
+
   it('keeps the socket when the url is equal by value, or only the options change', async () => {
     await render(createElement(Probe, { url: URL_A, protocols: ['v1'] }));
     const socket = last().socket;
@@ -186,6 +201,31 @@ describe('useHeartbeatSocket against a real server', () => {
       await unmount();
       await vi.waitFor(() => expect(server.live('react')).toEqual([]), { timeout: 10_000 });
       expect(server.connections).toHaveLength(1);
+    } finally {
+      g.IS_REACT_ACT_ENVIRONMENT = true;
+      await server.close();
+    }
+  });
+
+  it('is one connection at the server when the url changes: the new socket waits for the old one to close', async () => {
+    const server = await startTestServer({ maxLifetimeMs: 20_000 });
+    const g = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
+    try {
+      const options = { WebSocket: NodeWebSocket as unknown as Options['WebSocket'] };
+      await render(createElement(Probe, { url: `${server.url}/?client=react&room=1`, options }));
+      g.IS_REACT_ACT_ENVIRONMENT = false;
+      await vi.waitFor(() => expect(text()).toBe('open|1|'), { timeout: 10_000 });
+      const first = last().socket;
+      g.IS_REACT_ACT_ENVIRONMENT = true;
+      await render(createElement(Probe, { url: `${server.url}/?client=react&room=2`, options }));
+      g.IS_REACT_ACT_ENVIRONMENT = false;
+      await vi.waitFor(() => expect(text()).toBe('open|1|'), { timeout: 10_000 });
+      expect(last().socket).not.toBe(first);
+      expect(first.readyState).toBe(HeartbeatSocket.CLOSED);
+      expect(server.connections).toHaveLength(2);
+      expect(server.live('react')).toHaveLength(1);
+      expect(server.maxLive('react')).toBe(1);
+      expect(last().send('still here')).toBe(true);
     } finally {
       g.IS_REACT_ACT_ENVIRONMENT = true;
       await server.close();

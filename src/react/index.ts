@@ -31,7 +31,7 @@ export interface UseHeartbeatSocketResult extends HeartbeatSocketSnapshot {
   /** The socket of this component: the same object across renders until `url` or `protocols` change. */
   socket: HeartbeatSocket;
   /** `socket.send`, as a function that keeps its identity as long as the socket does. */
-  send: (data: Data) => void;
+  send: (data: Data) => boolean;
 }
 
 /** The events after which the snapshot may differ. */
@@ -70,11 +70,16 @@ class ObservedSocket extends HeartbeatSocket {
 /** One socket and what React needs of it: a subscription, a cached snapshot, a mount effect. */
 interface Store {
   socket: HeartbeatSocket;
-  send: (data: Data) => void;
+  send: (data: Data) => boolean;
   subscribe: (onChange: () => void) => () => void;
   snapshot: () => HeartbeatSocketSnapshot;
-  /** The effect: connects, and returns the cleanup that closes. */
-  mount: () => () => void;
+  /**
+   * The effect: connects (once `before`, the socket this one replaces, has closed), and returns
+   * the cleanup that closes.
+   */
+  mount: (before?: HeartbeatSocket) => () => void;
+  /** Closes now what an unmount left to close in a microtask. */
+  flush: () => void;
 }
 
 function createStore(url: UrlInput, protocols: string | string[] | undefined, options: Options): Store {
@@ -122,6 +127,14 @@ function createStore(url: UrlInput, protocols: string | string[] | undefined, op
     return cached;
   };
 
+  const leave = (): void => {
+    if (!leaving) return;
+    leaving = false;
+    clearTimeout(retry);
+    resume = socket.readyState !== HeartbeatSocket.CLOSED;
+    socket.close();
+  };
+
   return {
     socket,
     send: (data) => socket.send(data),
@@ -130,23 +143,26 @@ function createStore(url: UrlInput, protocols: string | string[] | undefined, op
       return () => listeners.delete(onChange);
     },
     snapshot,
-    mount() {
+    mount(before) {
       if (leaving) leaving = false;
       else if (resume) {
-        resume = false;
-        socket.reconnect();
+        const start = (): void => {
+          if (leaving || !resume) return;
+          resume = false;
+          socket.reconnect();
+        };
+        // One connection at the server: a socket that replaces another (new url or protocols)
+        // starts once the old one has finished its closing handshake.
+        if (before && before.readyState !== HeartbeatSocket.CLOSED) {
+          before.addEventListener('close', start, { once: true });
+        } else start();
       }
       return () => {
         leaving = true;
-        queueMicrotask(() => {
-          if (!leaving) return;
-          leaving = false;
-          clearTimeout(retry);
-          resume = socket.readyState !== HeartbeatSocket.CLOSED;
-          socket.close();
-        });
+        queueMicrotask(leave);
       };
     },
+    flush: () => leave(),
   };
 }
 
@@ -185,6 +201,14 @@ export function useHeartbeatSocket(
     [key],
   );
   const snapshot = useSyncExternalStore(store.subscribe, store.snapshot, store.snapshot);
-  useEffect(store.mount, [store]);
+  const previous = useRef<Store | undefined>(undefined);
+  useEffect(() => {
+    const before = previous.current === store ? undefined : previous.current;
+    previous.current = store;
+    // The old socket's unmount left its close to a microtask (for StrictMode's remount): a new
+    // url or protocols is no remount, so it closes now, and the new socket waits for it.
+    before?.flush();
+    return store.mount(before?.socket);
+  }, [store]);
   return { ...snapshot, socket: store.socket, send: store.send };
 }
