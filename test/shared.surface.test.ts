@@ -205,6 +205,18 @@ it('stamp runs once, in the tab that sends, with its own numbers', async () => {
   expect(ws.sent).toEqual(['x#1', 'y#1', 'z#2']);
 });
 
+it('send() returns true only where the message was written now: in the leader tab, while open', async () => {
+  const { a, b, ws } = await pair();
+  expect(a.isLeader).toBe(true);
+  expect(a.send('queued')).toBe(false);
+  ws.serverOpen();
+  await settle();
+  expect(a.send('now')).toBe(true);
+  expect(b.send('relayed')).toBe(false);
+  await settle();
+  expect(ws.sent).toEqual(['queued', 'now', 'relayed']);
+});
+
 it('a stamp that throws is logged, and the message goes out as given', async () => {
   const logged = captureLogged();
   try {

@@ -14,7 +14,8 @@ export interface Leader {
   /** What every tab (this one included) is told when it asks: the current state. */
   snapshot(): Snapshot;
   /** Message `n` of tab `from`; a repeat of one already taken (after a new `lead`) is ignored. */
-  accept(from: string, n: number, data: Data): void;
+  /** Sends message `n` of tab `from` once; true when it was written to the socket now. */
+  accept(from: string, n: number, data: Data): boolean;
   /**
    * Lets go of the connection for the next leader: closes the socket, and calls `done` once it
    * has closed (at once when `wait` is false: a page going into the back/forward cache).
@@ -122,13 +123,14 @@ export function lead(
     socket,
     snapshot,
     accept(from, n, data) {
-      if (n <= (taken.get(from) ?? 0)) return;
+      if (n <= (taken.get(from) ?? 0)) return false;
       taken.set(from, n);
       settle();
       inflight.push((sending = { from, n, data }));
-      socket.send(data);
+      const written = socket.send(data);
       sending = undefined;
       settleSoon();
+      return written;
     },
     leave(code, reason, wait, done) {
       leaving = true;

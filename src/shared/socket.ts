@@ -53,7 +53,7 @@ interface Tab {
   readonly leader: Leader | undefined;
   readonly bufferedAmount: number;
   binaryType: BinaryType;
-  send(data: Data): void;
+  send(data: Data): boolean;
   close(code?: number, reason?: string): void;
   reconnect(code?: number, reason?: string): void;
   ask(what: 'probe' | 'clear'): number;
@@ -169,9 +169,11 @@ export class SharedHeartbeatSocket extends EventTarget {
    * Sends through the leader's connection, after what this tab sent before. While no
    * connection is open it waits in the leader's queue (bounded as `HeartbeatSocket`'s; a
    * message that does not fit fires `drop` in this tab), or in this tab while no tab leads.
+   * Returns true when the message was written to the connection now (in the leader tab, while
+   * open), false when it waits or goes through the leader, as `HeartbeatSocket.send` does.
    */
-  send(data: Data): void {
-    this.#t.send(data);
+  send(data: Data): boolean {
+    return this.#t.send(data);
   }
 
   /**
@@ -308,8 +310,9 @@ function tab(
 
   let batch: Extract<Relayed, { k: 'send' }> | undefined;
   /** Hands message `n` to the leader this tab follows (there is one: `current` is set). */
-  const hand = (n: number, data: Data): void => {
-    if (leader) leader.accept(id, n, data);
+  /** Gives message `n` to the leader; true when this tab leads and wrote it now. */
+  const hand = (n: number, data: Data): boolean => {
+    if (leader) return leader.accept(id, n, data);
     else {
       // A burst of sends costs one structured clone and one post: queued here until the task ends.
       if (batch && batch.to === current && batch.n + batch.data.length === n) batch.data.push(data);
@@ -320,6 +323,7 @@ function tab(
           bc?.post(next);
         });
       }
+      return false;
     }
   };
 
@@ -518,10 +522,11 @@ function tab(
       // Bounded as HeartbeatSocket's queue while no leader takes the messages; the leader's
       // queue bounds them after that.
       if (!current && (kept.length >= maxCount || kept.bytes + byteLength(message) > maxBytes)) {
-        return drop(message, 'overflow');
+        drop(message, 'overflow');
+        return false;
       }
       const n = kept.add(message);
-      if (current) hand(n, message);
+      return !!current && hand(n, message);
     },
 
     close(code = 1000, reason = '') {
