@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../../demo/demo-server';
 import { waitFor } from '../helpers/browser';
 import { describeEngines, type EnginePage as Page } from '../helpers/engines';
+import { click, fill, isVisible } from '../helpers/page-dom';
 
 // Short heartbeat and backoff, through the page's query string.
 const SETTINGS = {
@@ -53,30 +54,6 @@ const rowsFrom = (page: Page, from: number) =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = async (page: Page, selector: string) =>
   ((await page.evaluate((sel: string) => document.querySelector(sel)?.textContent ?? null, selector)) ?? '').trim();
-const isVisible = (page: Page, selector: string) =>
-  page.evaluate((sel: string) => {
-    const el = document.querySelector(sel);
-    return !!el && getComputedStyle(el).visibility !== 'hidden' && el.getClientRects().length > 0;
-  }, selector);
-/** Types `value` into a field as a user would: value, then `input` and `change` events. */
-const fill = (page: Page, selector: string, value: string) =>
-  page.evaluate(
-    ([sel, v]: [string, string]) => {
-      const el = document.querySelector(sel) as HTMLInputElement | null;
-      if (!el) throw new Error(`no field ${sel}`);
-      el.focus();
-      el.value = v;
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-      el.dispatchEvent(new Event('change', { bubbles: true }));
-    },
-    [selector, value],
-  );
-const click = (page: Page, selector: string) =>
-  page.evaluate((sel: string) => {
-    const el = document.querySelector(sel) as HTMLElement | null;
-    if (!el) throw new Error(`no element ${sel}`);
-    el.click();
-  }, selector);
 const num = async (page: Page, selector: string) => Number(await text(page, selector));
 
 /** The server panel's figures, as the page shows them. */

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../../demo/demo-server';
 import { waitFor } from '../helpers/browser';
 import { describeEngines, type EnginePage as Page } from '../helpers/engines';
+import { click, fill, isVisible } from '../helpers/page-dom';
 
 const RESULTS = path.resolve(__dirname, '../../test-results');
 
@@ -78,30 +79,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const textOf = (page: Page, selector: string) =>
   page.evaluate((sel: string) => document.querySelector(sel)?.textContent ?? null, selector);
 const stateText = (page: Page) => textOf(page, '#state');
-const isVisible = (page: Page, selector: string) =>
-  page.evaluate((sel: string) => {
-    const el = document.querySelector(sel);
-    return !!el && getComputedStyle(el).visibility !== 'hidden' && el.getClientRects().length > 0;
-  }, selector);
-/** Types `value` into a field as a user would: value, then `input` and `change` events. */
-const fill = (page: Page, selector: string, value: string) =>
-  page.evaluate(
-    ([sel, v]: [string, string]) => {
-      const el = document.querySelector(sel) as HTMLInputElement | null;
-      if (!el) throw new Error(`no field ${sel}`);
-      el.focus();
-      el.value = v;
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-      el.dispatchEvent(new Event('change', { bubbles: true }));
-    },
-    [selector, value],
-  );
-const click = (page: Page, selector: string) =>
-  page.evaluate((sel: string) => {
-    const el = document.querySelector(sel) as HTMLElement | null;
-    if (!el) throw new Error(`no element ${sel}`);
-    el.click();
-  }, selector);
 /** Rows of `selector` whose text contains `text`: their `data-status`. */
 const rowsWith = (page: Page, selector: string, text: string) =>
   page.evaluate(
