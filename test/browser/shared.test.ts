@@ -413,51 +413,38 @@ describeChromium('SharedHeartbeatSocket with the back/forward cache on', () => {
  * and BroadcastChannel as tabs do. The core points of #12: one connection for every tab at the
  * server, every server message in every tab, failover when the leader tab is closed.
  */
-describeEngine('firefox', 'SharedHeartbeatSocket: one connection for every tab (tabs of one profile)', () => {
-  let engine: Engine;
-  let http: StaticServer;
-  const servers: TestServer[] = [];
-  const open: EnginePage[] = [];
-  const server = async () => {
-    const s = await quietServer();
-    servers.push(s);
-    return s;
-  };
+/** How a suite of another engine gets tabs of one profile; see {@link sharedCoreTests}. */
+interface TabsOfOneProfile {
+  name: string;
+  /** How the leader tab is closed, in words for the log. */
+  closing: string;
+  server: () => Promise<TestServer>;
+  tabs: (ws: TestServer, count: number, params?: Record<string, string>) => Promise<EnginePage[]>;
+}
 
-  beforeAll(async () => {
-    http = await serveStatic({ '/': PAGE, '/dist/shared.umd.min.js': { file: SHARED_JS } });
-    engine = createEngine('firefox');
-    await engine.launch();
-  });
-  afterAll(async () => {
-    await engine?.close();
-    for (const s of servers) await s.close();
-    await http?.close();
-  });
-
-  const tabs = async (ws: TestServer, count: number, params: Record<string, string> = {}) => {
-    const pages: EnginePage[] = [];
-    for (let i = 0; i < count; i++) {
-      const page = await engine.newPage();
-      open.push(page);
-      await page.goto(`${http.url}/?${new URLSearchParams({ ws: ws.url, ...params })}`);
-      pages.push(page);
-    }
-    for (const page of pages) await waitFor('open', async () => (await view(page)).state === 'open');
-    return pages;
-  };
-  const closeAll = async () => {
-    for (const page of open.splice(0)) await page.close().catch(() => {});
-  };
+/**
+ * The core points of #12 in an engine other than Chromium: one connection for three tabs, every
+ * message in every tab, each tab's order, failover when the leader tab closes. One call at a
+ * time per page, as WebDriver talks to one window at a time.
+ */
+function sharedCoreTests(d: TabsOfOneProfile): void {
   const leaderOf = async (pages: EnginePage[]) => {
-    const views = await Promise.all(pages.map((p) => view(p).catch(() => undefined)));
+    const views: (View | undefined)[] = [];
+    for (const p of pages) views.push(await view(p).catch(() => undefined));
     return pages.filter((_, i) => views[i]?.isLeader);
   };
-  const errorsOf = async (pages: EnginePage[]) => (await Promise.all(pages.map((p) => p.errors()))).flat();
+  const errorsOf = async (pages: EnginePage[]) => {
+    const all: string[] = [];
+    for (const p of pages) all.push(...(await p.errors()));
+    return all;
+  };
+  const closeAll = async (pages: EnginePage[]) => {
+    for (const p of pages) await p.close().catch(() => {});
+  };
 
   it('three tabs: the server sees one connection; every tab follows its state and gets every server message, once', async () => {
-    const ws = await server();
-    const pages = await tabs(ws, 3);
+    const ws = await d.server();
+    const pages = await d.tabs(ws, 3);
     expect(ws.connections).toHaveLength(1);
     expect(await leaderOf(pages)).toHaveLength(1);
     for (const page of pages) expect((await view(page)).readyState).toBe(1);
@@ -480,24 +467,24 @@ describeEngine('firefox', 'SharedHeartbeatSocket: one connection for every tab (
     expect(ws.connections).toHaveLength(2);
     expect(ws.maxLive()).toBe(1);
     expect(await errorsOf(pages)).toEqual([]);
-    await closeAll();
+    await closeAll(pages);
   });
 
   it("sends from every tab go out through the one connection, in each tab's order", async () => {
-    const ws = await server();
-    const pages = await tabs(ws, 3, { interval: '60000' });
+    const ws = await d.server();
+    const pages = await d.tabs(ws, 3, { interval: '60000' });
     for (let i = 0; i < 20; i++) for (const [t, page] of pages.entries()) await call(page, 'send', `t${t}-${i}`);
     await waitFor('60 messages', () => ws.texts().length >= 60);
     for (const t of [0, 1, 2]) {
       expect(ws.texts().filter((m) => m.startsWith(`t${t}-`))).toEqual([...Array(20).keys()].map((i) => `t${t}-${i}`));
     }
     expect(ws.connections).toHaveLength(1);
-    await closeAll();
+    await closeAll(pages);
   });
 
   it('closing the leader tab: another tab leads within 1 s and connects at once', async () => {
-    const ws = await server();
-    const pages = await tabs(ws, 3);
+    const ws = await d.server();
+    const pages = await d.tabs(ws, 3);
     const [leader] = await leaderOf(pages);
     const followers = pages.filter((p) => p !== leader);
     const t0 = Date.now();
@@ -509,7 +496,7 @@ describeEngine('firefox', 'SharedHeartbeatSocket: one connection for every tab (
     });
     const connected = Date.now() - t0;
     for (const page of followers) await waitFor('open again', async () => (await view(page)).state === 'open');
-    console.log(`[shared] firefox page.close(): new leader after ${elected} ms, connected after ${connected} ms`);
+    console.log(`[shared] ${d.name} ${d.closing}: new leader after ${elected} ms, connected after ${connected} ms`);
     expect(elected).toBeLessThan(1_000);
     // minReconnectionDelay is 2 s: connecting sooner means the backoff did not apply.
     expect(connected).toBeLessThan(1_500);
@@ -519,8 +506,42 @@ describeEngine('firefox', 'SharedHeartbeatSocket: one connection for every tab (
       await waitFor('the message after failover', async () => (await view(page)).received.includes('after'));
     expect(ws.maxLive()).toBe(1);
     expect(await errorsOf(followers)).toEqual([]);
-    await closeAll();
+    await closeAll(followers);
   });
+}
+
+describeEngine('firefox', 'SharedHeartbeatSocket: one connection for every tab (tabs of one profile)', () => {
+  let engine: Engine;
+  let http: StaticServer;
+  const servers: TestServer[] = [];
+  const server = async () => {
+    const s = await quietServer();
+    servers.push(s);
+    return s;
+  };
+
+  beforeAll(async () => {
+    http = await serveStatic({ '/': PAGE, '/dist/shared.umd.min.js': { file: SHARED_JS } });
+    engine = createEngine('firefox');
+    await engine.launch();
+  });
+  afterAll(async () => {
+    await engine?.close();
+    for (const s of servers) await s.close();
+    await http?.close();
+  });
+
+  const tabs = async (ws: TestServer, count: number, params: Record<string, string> = {}) => {
+    const pages: EnginePage[] = [];
+    for (let i = 0; i < count; i++) {
+      const page = await engine.newPage();
+      await page.goto(`${http.url}/?${new URLSearchParams({ ws: ws.url, ...params })}`);
+      pages.push(page);
+    }
+    for (const page of pages) await waitFor('open', async () => (await view(page)).state === 'open');
+    return pages;
+  };
+  sharedCoreTests({ name: 'firefox', closing: 'page.close()', server, tabs });
 });
 
 /**
@@ -596,84 +617,5 @@ describeEngine('webkit', 'SharedHeartbeatSocket: one connection for every tab (w
     for (const page of pages) await waitFor('open', async () => (await view(page)).state === 'open');
     return pages;
   };
-  const leaderOf = async (pages: EnginePage[]) => {
-    const views: (View | undefined)[] = [];
-    for (const p of pages) views.push(await view(p).catch(() => undefined));
-    return pages.filter((_, i) => views[i]?.isLeader);
-  };
-  const errorsOf = async (pages: EnginePage[]) => {
-    const all: string[] = [];
-    for (const p of pages) all.push(...(await p.errors()));
-    return all;
-  };
-  const closeAll = async (pages: EnginePage[]) => {
-    for (const p of pages) await p.close().catch(() => {});
-  };
-
-  it('three tabs: the server sees one connection; every tab follows its state and gets every server message, once', async () => {
-    const ws = await server();
-    const pages = await tabs(ws, 3);
-    expect(ws.connections).toHaveLength(1);
-    expect(await leaderOf(pages)).toHaveLength(1);
-    for (const page of pages) expect((await view(page)).readyState).toBe(1);
-    for (const m of ['m1', 'm2', 'm3']) ws.connections[0]!.ws.send(m);
-    for (const page of pages) {
-      await waitFor('three messages', async () => (await view(page)).received.length >= 3);
-      await waitFor('a heartbeat', async () => (await view(page)).events.includes('heartbeat'));
-    }
-    await new Promise((r) => setTimeout(r, 200));
-    for (const page of pages) expect((await view(page)).received).toEqual(['m1', 'm2', 'm3']);
-    ws.closeAll(4000, 'restart');
-    for (const page of pages) {
-      await waitFor('reopened', async () => {
-        const v = await view(page);
-        return v.state === 'open' && v.events.includes('close 4000');
-      });
-      const events = (await view(page)).events.filter((e) => e !== 'heartbeat');
-      expect(events).toEqual(['open', 'close 4000', 'reconnecting', 'open']);
-    }
-    expect(ws.connections).toHaveLength(2);
-    expect(ws.maxLive()).toBe(1);
-    expect(await errorsOf(pages)).toEqual([]);
-    await closeAll(pages);
-  });
-
-  it("sends from every tab go out through the one connection, in each tab's order", async () => {
-    const ws = await server();
-    const pages = await tabs(ws, 3, { interval: '60000' });
-    for (let i = 0; i < 20; i++) for (const [t, page] of pages.entries()) await call(page, 'send', `t${t}-${i}`);
-    await waitFor('60 messages', () => ws.texts().length >= 60);
-    for (const t of [0, 1, 2]) {
-      expect(ws.texts().filter((m) => m.startsWith(`t${t}-`))).toEqual([...Array(20).keys()].map((i) => `t${t}-${i}`));
-    }
-    expect(ws.connections).toHaveLength(1);
-    await closeAll(pages);
-  });
-
-  it('closing the leader tab: another tab leads within 1 s and connects at once', async () => {
-    const ws = await server();
-    const pages = await tabs(ws, 3);
-    const [leader] = await leaderOf(pages);
-    const followers = pages.filter((p) => p !== leader);
-    const t0 = Date.now();
-    await leader!.close();
-    const next = await waitFor('a new leader', async () => (await leaderOf(followers))[0], { timeout: 5_000 });
-    const elected = Date.now() - t0;
-    await waitFor('a second connection', () => ws.connections.length === 2 && ws.live().length === 1, {
-      timeout: 5_000,
-    });
-    const connected = Date.now() - t0;
-    for (const page of followers) await waitFor('open again', async () => (await view(page)).state === 'open');
-    console.log(`[shared] webkit window close: new leader after ${elected} ms, connected after ${connected} ms`);
-    expect(elected).toBeLessThan(1_000);
-    // minReconnectionDelay is 2 s: connecting sooner means the backoff did not apply.
-    expect(connected).toBeLessThan(1_500);
-    expect((await view(next)).leader).toEqual([true]);
-    ws.connections[1]!.ws.send('after');
-    for (const page of followers)
-      await waitFor('the message after failover', async () => (await view(page)).received.includes('after'));
-    expect(ws.maxLive()).toBe(1);
-    expect(await errorsOf(followers)).toEqual([]);
-    await closeAll(followers);
-  });
+  sharedCoreTests({ name: 'webkit', closing: 'window close', server, tabs });
 });
