@@ -3,38 +3,25 @@
  * messages, probe/clearQueue/reconnect from either side, stamps, and argument checks. Same fakes
  * as test/shared.test.ts.
  */
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
 import { captureLogged, captureReported } from './helpers/socket';
 import type { Relayed } from '../src/shared/relay';
-import { FakeChannel, installTabs, tabWebSocket } from './helpers/tabs';
+import { FakeChannel, tabWebSocket, useTabs } from './helpers/tabs';
 
 const URL_ = 'ws://example.test/live';
-let env: ReturnType<typeof installTabs>;
-const made: SharedHeartbeatSocket[] = [];
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  FakeWebSocket.reset();
-  env = installTabs();
-});
-afterEach(async () => {
-  for (const s of made.splice(0)) s.close();
-  await vi.advanceTimersByTimeAsync(20_000);
-  env.uninstall();
-  vi.useRealTimers();
-});
+const setup = useTabs();
 
 const settle = () => vi.advanceTimersByTimeAsync(0);
 const live = () => FakeWebSocket.live();
 
 function tab(name: string, options: SharedOptions = {}) {
-  const socket = env.as(
+  const socket = setup.env.as(
     name,
     () => new SharedHeartbeatSocket(URL_, 'chat', { WebSocket: tabWebSocket(name), lifecycle: false, ...options }),
   );
-  made.push(socket);
+  setup.made.push(socket);
   const drops: unknown[] = [];
   socket.addEventListener('drop', (e) => drops.push([e.detail.reason, e.detail.data]));
   return Object.assign(socket, { drops });
@@ -173,7 +160,7 @@ it('while no tab leads, sends wait in the tab, bounded, and clearQueue() drops t
   // `b` asks for the lock while `a` holds it and `a`'s channel is gone: no leader answers.
   const a = tab('a', { maxEnqueuedMessages: 2, maxEnqueuedBytes: 10 });
   await settle();
-  env.kill('a');
+  setup.env.kill('a');
   const b = tab('b', { maxEnqueuedMessages: 2, maxEnqueuedBytes: 10 });
   // Before the lock is granted, b knows no leader.
   b.send('12345');
@@ -290,7 +277,7 @@ it('a late event of a leader that is gone is not delivered; an event of a leader
   ws.serverOpen();
   await settle();
   const old = heard.find((m) => m.k === 'lead') as Extract<Relayed, { k: 'lead' }>;
-  env.kill('a');
+  setup.env.kill('a');
   await settle();
   live()[0]!.serverOpen();
   await settle();
@@ -327,8 +314,8 @@ it('a tab that left and rejoins a running connection does not reconnect it', asy
 
 it('with the default options, the page hooks work: bfcache hands over, and online reaches the leader', async () => {
   vi.stubGlobal('WebSocket', tabWebSocket('a'));
-  const a = env.as('a', () => new SharedHeartbeatSocket(URL_));
-  made.push(a);
+  const a = setup.env.as('a', () => new SharedHeartbeatSocket(URL_));
+  setup.made.push(a);
   await settle();
   const b = tab('b');
   await settle();
@@ -403,7 +390,7 @@ it('replay-buffer overflow fires drop (unconfirmed) in the tab that sent it', as
 it('probe() while no tab leads does nothing', async () => {
   tab('a');
   await settle();
-  env.kill('a');
+  setup.env.kill('a');
   const b = tab('b');
   b.probe();
   expect(b.clearQueue()).toBe(0);

@@ -3,32 +3,19 @@
  * lock requests) over an in-memory Web Locks manager and BroadcastChannel (test/helpers/tabs.ts),
  * FakeWebSocket and fake timers. Real Chromium tabs: test/browser/shared.test.ts.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { installTabs, tabWebSocket } from './helpers/tabs';
+import { tabWebSocket, useTabs } from './helpers/tabs';
 
 const URL_ = 'ws://example.test/live';
-let env: ReturnType<typeof installTabs>;
-const made: SharedHeartbeatSocket[] = [];
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  FakeWebSocket.reset();
-  env = installTabs();
-});
-afterEach(async () => {
-  for (const s of made.splice(0)) s.close();
-  await vi.advanceTimersByTimeAsync(20_000);
-  env.uninstall();
-  vi.useRealTimers();
-});
+const setup = useTabs();
 
 const TYPES = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'drop', 'leaderchange'];
 
 /** A tab named `name` with a SharedHeartbeatSocket whose every event is recorded. */
 function tab(name: string, options: SharedOptions = {}, url: string = URL_) {
-  const socket = env.as(
+  const socket = setup.env.as(
     name,
     () =>
       new SharedHeartbeatSocket(url, [], {
@@ -39,7 +26,7 @@ function tab(name: string, options: SharedOptions = {}, url: string = URL_) {
         ...options,
       }),
   );
-  made.push(socket);
+  setup.made.push(socket);
   const events: { type: string; event: Event }[] = [];
   for (const type of TYPES) socket.addEventListener(type, (event) => events.push({ type, event }));
   const of = <E extends Event>(type: string) => events.filter((e) => e.type === type).map((e) => e.event as E);
@@ -158,7 +145,7 @@ describe('SharedHeartbeatSocket: failover', () => {
     others[0]!.socket.send('x1');
     others[1]!.socket.send('y1');
     await settle();
-    env.kill(dying.name);
+    setup.env.kill(dying.name);
     await settle();
     const next = leaderOf(others);
     expect(next).toHaveLength(1);
@@ -177,7 +164,7 @@ describe('SharedHeartbeatSocket: failover', () => {
     live()[0]!.serverOpen();
     await settle();
     const dying = tabs.find((t) => t.socket.isLeader)!;
-    env.kill(dying.name);
+    setup.env.kill(dying.name);
     await settle();
     live()[0]!.serverOpen();
     await settle();
@@ -203,7 +190,7 @@ describe('SharedHeartbeatSocket: failover', () => {
     follower.socket.send('d');
     await settle();
     expect(userFrames(first)).toEqual(['a', 'b', 'c', 'd']);
-    env.kill(dying.name); // c and d were written, never confirmed
+    setup.env.kill(dying.name); // c and d were written, never confirmed
     await settle();
     live()[0]!.serverOpen();
     await settle();
@@ -217,7 +204,7 @@ describe('SharedHeartbeatSocket: failover', () => {
     const follower = tabs.find((t) => !t.socket.isLeader)!;
     follower.socket.send('once');
     await settle();
-    env.kill(tabs.find((t) => t.socket.isLeader)!.name);
+    setup.env.kill(tabs.find((t) => t.socket.isLeader)!.name);
     await settle();
     live()[0]!.serverOpen();
     await settle();
@@ -275,7 +262,7 @@ describe('SharedHeartbeatSocket: lifecycle', () => {
     }
     await settle();
     expect(live()).toHaveLength(0);
-    expect([...env.locks.held.keys()]).toEqual([]);
+    expect([...setup.env.locks.held.keys()]).toEqual([]);
   });
 
   it('reconnect() from a follower reconnects the shared connection at once', async () => {
@@ -311,7 +298,7 @@ describe('SharedHeartbeatSocket: lifecycle', () => {
     expect(a.socket.isLeader).toBe(true);
     notify('freeze');
     await settle();
-    expect([...env.locks.held.values()]).toEqual(['b', 'b']); // b's presence and the leadership
+    expect([...setup.env.locks.held.values()]).toEqual(['b', 'b']); // b's presence and the leadership
     expect(b.socket.isLeader).toBe(true);
     expect(a.of<CloseEvent>('close').map((e) => e.code)).toEqual([1001]);
     expect(live()).toHaveLength(1);
@@ -391,8 +378,8 @@ describe('SharedHeartbeatSocket: isolation and options', () => {
       /options\.channel must be a non-empty string \(required with a URL provider\)/,
     );
     expect(() => new SharedHeartbeatSocket(URL_, [], { channel: '' })).toThrow(TypeError);
-    made.push(
-      env.as(
+    setup.made.push(
+      setup.env.as(
         'p',
         () =>
           new SharedHeartbeatSocket(() => URL_, [], {

@@ -5,6 +5,7 @@
  * tab's own code taking part. Delivery and lock grants are asynchronous (microtasks), as in
  * browsers.
  */
+import { afterEach, beforeEach, vi } from 'vitest';
 import type { WebSocketConstructor } from '../../src/index';
 import { FakeWebSocket } from './fake-websocket';
 
@@ -160,5 +161,32 @@ export function installTabs() {
       else delete (nav as { locks?: unknown }).locks;
       globalThis.BroadcastChannel = hadChannel;
     },
+  };
+}
+
+/**
+ * The fakes for every test of a file: fake timers, a fresh FakeWebSocket and fresh tabs before
+ * each test; after it, every socket pushed on `made` is closed, its timers run out, and the
+ * globals put back. `env` is the current test's tabs.
+ */
+export function useTabs(): { readonly env: ReturnType<typeof installTabs>; made: { close(): void }[] } {
+  let env: ReturnType<typeof installTabs> | undefined;
+  const made: { close(): void }[] = [];
+  beforeEach(() => {
+    vi.useFakeTimers();
+    FakeWebSocket.reset();
+    env = installTabs();
+  });
+  afterEach(async () => {
+    for (const s of made.splice(0)) s.close();
+    await vi.advanceTimersByTimeAsync(20_000);
+    env?.uninstall();
+    vi.useRealTimers();
+  });
+  return {
+    get env() {
+      return env as ReturnType<typeof installTabs>;
+    },
+    made,
   };
 }
