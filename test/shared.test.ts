@@ -228,6 +228,21 @@ describe('SharedHeartbeatSocket: lifecycle', () => {
     expect(live()).toHaveLength(1);
   });
 
+  it('reconnect() in a follower that closed joins again: connecting until the leader answers, then an open event', async () => {
+    const tabs = await five();
+    live()[0]!.serverOpen();
+    await settle();
+    const follower = tabs.find((t) => !t.socket.isLeader)!;
+    follower.socket.close();
+    await settle();
+    follower.socket.reconnect();
+    // What it saw before close() is stale: it does not know yet whether the connection is open.
+    expect([follower.socket.state, follower.socket.readyState]).toEqual(['connecting', 0]);
+    await settle();
+    expect([follower.socket.state, follower.types()]).toEqual(['open', ['open', 'close', 'open']]);
+    expect(live()).toHaveLength(1);
+  });
+
   it('close() in the leader hands the connection over: another tab leads and connects', async () => {
     const tabs = await five();
     const first = live()[0]!;

@@ -546,7 +546,8 @@ function tab(
       check(code, reason);
       if (!left) return reconnect(code, reason);
       left = false;
-      view = { ...view, state: view.state === 'closed' ? 'connecting' : view.state };
+      // What this tab saw before close() is stale: it is connecting until a leader answers.
+      view = { ...view, state: 'connecting' };
       installHooks();
       pending = 'start';
       join();
