@@ -167,6 +167,19 @@ describe('useHeartbeatSocket (jsdom)', () => {
     expect(text()).toBe('connecting|0|');
   });
 
+  it('renders connecting at once when the page comes back online during the backoff', async () => {
+    vi.useFakeTimers();
+    const options = { ...fake, minReconnectionDelay: 5000, maxReconnectionDelay: 5000, jitter: 0 };
+    await render(createElement(Probe, { url: URL_A, options }));
+    await act(async () => FakeWebSocket.last.serverOpen());
+    await act(async () => FakeWebSocket.last.serverClose(1006));
+    expect(text()).toBe('reconnecting|0|');
+    // `online` starts the next attempt now, long before the 5 s retry: no event tells of it.
+    await act(async () => window.dispatchEvent(new Event('online')));
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    expect(text()).toBe('connecting|0|');
+  });
+
   it('with startClosed, waits for socket.reconnect(), and renders close() at once', async () => {
     await render(createElement(Probe, { url: URL_A, options: { ...fake, startClosed: true } }));
     expect(FakeWebSocket.instances).toHaveLength(0);

@@ -7,6 +7,7 @@
  */
 import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import {
+  browserLifecycle,
   HeartbeatSocket,
   type Data,
   type Options,
@@ -86,6 +87,7 @@ function createStore(url: UrlInput, protocols: string | string[] | undefined, op
   const listeners = new Set<() => void>();
   const notify = (): void => listeners.forEach((fn) => fn());
   const g = globalThis as { WebSocket?: unknown; window?: unknown };
+  const lifecycle = options.lifecycle ?? browserLifecycle;
   const socket = new ObservedSocket(
     url,
     protocols,
@@ -93,6 +95,15 @@ function createStore(url: UrlInput, protocols: string | string[] | undefined, op
       ...options,
       // Made during render, so it must not connect yet: the mount effect starts it.
       startClosed: true,
+      // What the page tells can start a retry at once (`online`, `restore`) without an event of
+      // its own: look again after each signal.
+      lifecycle:
+        lifecycle &&
+        ((signal) =>
+          lifecycle((what) => {
+            signal(what);
+            notify();
+          })),
       WebSocket:
         options.WebSocket ??
         (g.WebSocket || g.window !== undefined ? undefined : (ServerWebSocket as unknown as Options['WebSocket'])),
