@@ -8,7 +8,8 @@
  * {@link sharedBfcacheTests}):
  * - Chromium: pages of one playwright context (a new context per test). The leader is also
  *   killed by crashing its renderer (CDP Page.crash), which only Chromium can do; the back/forward
- *   cache test runs in a second browser launched with playwright's lifecycle switches off.
+ *   cache tests run in a second browser, launched without playwright's switches that turn the
+ *   cache off.
  * - Firefox: pages of one puppeteer-launched browser (BiDi). Killing the leader = closing its tab.
  * - WebKit: windows of one WebDriver session (`newWindow('tab')`); WebDriver talks to one window
  *   at a time, so every call switches to its tab first, one call at a time. Killing the leader =
