@@ -18,7 +18,8 @@ export interface Leader {
   accept(from: string, n: number, data: Data): boolean;
   /**
    * Lets go of the connection for the next leader: closes the socket, and calls `done` once it
-   * has closed (at once when `wait` is false: a page going into the back/forward cache).
+   * and every raw socket it made have closed (at once when `wait` is false: a page going into
+   * the back/forward cache, which a held lock would keep out of it).
    */
   leave(code: number, reason: string, wait: boolean, done: () => void): void;
 }
@@ -40,6 +41,7 @@ export function lead(
   term: string,
   dropsNewest: boolean,
   tell: (message: Relayed, to?: string) => void,
+  drained: (then: () => void) => void,
 ): Leader {
   // Binary messages travel to the other tabs as ArrayBuffers; each tab converts to its binaryType.
   socket.binaryType = 'arraybuffer';
@@ -140,9 +142,12 @@ export function lead(
         gone = true;
         done();
       };
-      if (wait && socket.readyState !== socket.CLOSED) {
-        socket.addEventListener('close', () => queueMicrotask(end), { once: true });
-      } else queueMicrotask(end);
+      // The server may still count a socket the core let go of: the next tab connects once
+      // every socket of this one has closed (see linger.ts).
+      const after = (): void => drained(() => queueMicrotask(end));
+      if (!wait) queueMicrotask(end);
+      else if (socket.readyState !== socket.CLOSED) socket.addEventListener('close', after, { once: true });
+      else after();
       socket.close(code, reason);
       report();
     },

@@ -13,10 +13,12 @@ import {
   type SocketStats,
   toWebSocketUrl,
   type UrlInput,
+  type WebSocketLike,
 } from '../index';
 import { canShare, countHeld, hold } from './election';
 import { outbox } from './follower';
 import { type Leader, lead } from './leader';
+import { linger } from './linger';
 import { type Relay, relay, type Relayed, type Snapshot } from './relay';
 
 /** Options of {@link SharedHeartbeatSocket}: those of `HeartbeatSocket`, plus `channel`. */
@@ -242,8 +244,12 @@ function tab(
   const lifecycle: Lifecycle | false = o.lifecycle ?? browserLifecycle;
   const maxCount = o.maxEnqueuedMessages ?? DEFAULTS.maxEnqueuedMessages;
   const maxBytes = o.maxEnqueuedBytes ?? DEFAULTS.maxEnqueuedBytes;
+  // Where tabs share, the next leader connects only once the server has seen this one's sockets
+  // go. There is a WebSocket class: the probe above threw otherwise.
+  const raw = shared && linger(o.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketLike), o.clock);
   const leaderOptions: Options = {
     ...o,
+    WebSocket: raw ? raw.WebSocket : o.WebSocket,
     // Each tab stamps its own messages, so a stamp is given once, by the tab that sent it.
     stamp: undefined,
     // Where tabs share, this tab lets go of everything for the back/forward cache itself.
@@ -424,7 +430,7 @@ function tab(
   const elected = (): void => {
     const term = uid();
     const socket = new HeartbeatSocket(url, protocols, { ...leaderOptions, startClosed: view.state === 'closed' });
-    setLeader(lead(socket, term, o.queueOverflow !== 'drop-oldest', tell));
+    setLeader(lead(socket, term, o.queueOverflow !== 'drop-oldest', tell, raw ? raw.drained : (then) => then()));
     tell({ k: 'lead', l: term, s: (leader as Leader).snapshot() });
   };
 
