@@ -1,4 +1,4 @@
-import type { Data, HeartbeatSocket } from '../index';
+import type { Data, HeartbeatSocket, SocketState } from '../index';
 import type { Relayed, Snapshot } from './relay';
 
 /** One message a tab handed to the leader, until it leaves the leader's socket. */
@@ -23,6 +23,17 @@ export interface Leader {
    */
   leave(code: number, reason: string, wait: boolean, done: () => void): void;
 }
+
+/** What tabs are told of `socket`, in state `state`. */
+export const snap = (socket: HeartbeatSocket, state: SocketState): Snapshot => ({
+  state,
+  url: socket.url,
+  protocol: socket.protocol,
+  extensions: socket.extensions,
+  retryCount: socket.retryCount,
+  bufferedAmount: socket.bufferedAmount,
+  stats: socket.stats,
+});
 
 const RELAYED = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'giveup'];
 
@@ -53,16 +64,8 @@ export function lead(
   /** The term was handed over: nothing of this socket is told any more. */
   let gone = false;
 
-  const snapshot = (): Snapshot => ({
-    // While it hands over, the other tabs are told the connection is moving, not ending.
-    state: leaving ? 'reconnecting' : socket.state,
-    url: socket.url,
-    protocol: socket.protocol,
-    extensions: socket.extensions,
-    retryCount: socket.retryCount,
-    bufferedAmount: socket.bufferedAmount,
-    stats: socket.stats,
-  });
+  // While it hands over, the other tabs are told the connection is moving, not ending.
+  const snapshot = (): Snapshot => snap(socket, leaving ? 'reconnecting' : socket.state);
 
   /** Settled marks not yet told: one `settled` post per task, whatever the number of messages. */
   let marks: Record<string, number> | undefined;
@@ -138,16 +141,17 @@ export function lead(
       leaving = true;
       // Once handed over, this term is over: a late event of its socket (a closing handshake
       // that ends after a bfcache handover) must not reach the tabs, which follow a new term.
-      const end = (): void => {
-        gone = true;
-        done();
-      };
+      const end = (): void =>
+        queueMicrotask(() => {
+          gone = true;
+          done();
+        });
       // The server may still count a socket the core let go of: the next tab connects once
       // every socket of this one has closed (see linger.ts).
-      const after = (): void => drained(() => queueMicrotask(end));
-      if (!wait) queueMicrotask(end);
-      else if (socket.readyState !== socket.CLOSED) socket.addEventListener('close', after, { once: true });
-      else after();
+      if (!wait) end();
+      else if (socket.readyState !== socket.CLOSED)
+        socket.addEventListener('close', () => drained(end), { once: true });
+      else drained(end);
       socket.close(code, reason);
       report();
     },

@@ -1,4 +1,4 @@
-import type { Clock, WebSocketLike } from '../index';
+import type { WebSocketLike } from '../index';
 
 /**
  * Milliseconds a leader tab that calls `close()` waits at most, after its `HeartbeatSocket`
@@ -18,6 +18,8 @@ export interface Linger {
   drained(then: () => void): void;
 }
 
+const none = (): void => {};
+
 /**
  * Keeps count of the raw sockets a leader's `HeartbeatSocket` makes. The core reports `close`
  * at once on a `close()` that comes while a socket it let go of (by `reconnect()`, or an
@@ -25,39 +27,32 @@ export interface Linger {
  * counts that socket, so the lock, and the next tab's connection, must wait for it.
  *
  * A subclass, not a wrapper: `instanceof` and the `ws` package's `terminate()` stay as they are.
+ * Timers are the globals': this runs only where tabs share, in browsers.
  */
-export function linger(Base: WebSocketLike, clock: Clock | undefined): Linger {
+export function linger(Base: WebSocketLike): Linger {
   const live = new Set<unknown>();
-  let idle: (() => void) | undefined;
-  const check = (): void => {
-    if (!live.size) idle?.();
-  };
+  let idle = none;
   return {
     WebSocket: class extends Base {
       constructor(url: string, protocols?: string | string[]) {
         super(url, protocols);
         live.add(this);
         // Added before the core's own listener: gone from the count when the core hears of it.
-        this.addEventListener('close' as never, () => {
-          live.delete(this);
-          check();
-        });
+        this.addEventListener('close' as never, () => live.delete(this) && !live.size && idle());
       }
     },
     drained(then) {
-      const give = (): void => {
-        live.clear();
-        check();
-      };
-      // The user's clock when given (options.clock), as the leader's socket uses.
-      const timer = clock ? clock.setTimeout(give, LINGER) : setTimeout(give, LINGER);
-      idle = () => {
-        idle = undefined;
-        if (clock) clock.clearTimeout(timer);
-        else clearTimeout(timer as number);
-        then();
-      };
-      check();
+      // Run once, by the last close or by the timer. A socket given up on stays counted: a
+      // later handover waits for it again, as the server may still count it.
+      const timer = setTimeout(
+        (idle = () => {
+          idle = none;
+          clearTimeout(timer);
+          then();
+        }),
+        LINGER,
+      );
+      if (!live.size) idle();
     },
   };
 }

@@ -17,7 +17,7 @@ import {
 } from '../index';
 import { canShare, countHeld, hold } from './election';
 import { outbox } from './follower';
-import { type Leader, lead } from './leader';
+import { type Leader, lead, snap } from './leader';
 import { linger } from './linger';
 import { type Relay, relay, type Relayed, type Snapshot } from './relay';
 
@@ -46,7 +46,8 @@ export interface SharedHeartbeatSocketEventMap extends HeartbeatSocketEventMap {
 /** An `on…` property's value: called with the event, `this` being the socket; or null. */
 export type SharedEventHandler<E extends Event> = ((this: SharedHeartbeatSocket, event: E) => unknown) | null;
 
-const READY: Record<SocketState, ReadyState> = { connecting: 0, reconnecting: 0, open: 1, closing: 2, closed: 3 };
+/** `readyState` by state, less one: connecting and reconnecting (absent) read as CONNECTING. */
+const READY: SocketState[] = ['open', 'closing', 'closed'];
 
 /** What the class reads and calls of one tab's state; see {@link tab}. */
 interface Tab {
@@ -116,7 +117,7 @@ export class SharedHeartbeatSocket extends EventTarget {
 
   /** The shared connection's, as this tab sees it; CLOSED once this tab called `close()`. */
   get readyState(): ReadyState {
-    return READY[this.#t.state];
+    return (READY.indexOf(this.#t.state) + 1) as ReadyState;
   }
 
   /** Like `readyState`, with the wait for a retry told apart: `reconnecting`. */
@@ -215,7 +216,8 @@ export class SharedHeartbeatSocket extends EventTarget {
 }
 
 let ids = 0;
-const uid = (): string => `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}.${++ids}`;
+/** Unique among the tabs of an origin: 52 random bits, and a count within this tab. */
+const uid = (): string => Math.random().toString(36).slice(2) + ++ids;
 
 /**
  * One tab's part: joins the channel, follows the leader's state and events, keeps its sends
@@ -246,7 +248,7 @@ function tab(
   const maxBytes = o.maxEnqueuedBytes ?? DEFAULTS.maxEnqueuedBytes;
   // Where tabs share, the next leader connects only once the server has seen this one's sockets
   // go. There is a WebSocket class: the probe above threw otherwise.
-  const raw = shared && linger(o.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketLike), o.clock);
+  const raw = shared && linger(o.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketLike));
   const leaderOptions: Options = {
     ...o,
     WebSocket: raw ? raw.WebSocket : o.WebSocket,
@@ -257,15 +259,8 @@ function tab(
       shared && lifecycle ? (notify) => lifecycle((s) => s !== 'freeze' && s !== 'restore' && notify(s)) : lifecycle,
   };
 
-  let view: Snapshot = {
-    state: o.startClosed ? 'closed' : 'connecting',
-    url: probe.url,
-    protocol: '',
-    extensions: '',
-    retryCount: 0,
-    bufferedAmount: 0,
-    stats: probe.stats,
-  };
+  // The probe's: its URL and stats, nothing else yet.
+  let view = snap(probe, o.startClosed ? 'closed' : 'connecting');
   /** This tab's part in the channel, while it takes part. */
   let id = '';
   let bc: Relay | undefined;
@@ -377,7 +372,7 @@ function tab(
           wasClean: boolean;
         };
         if (m.type === 'message') {
-          const data = init.data instanceof ArrayBuffer && binaryType === 'blob' ? new Blob([init.data]) : init.data;
+          const data = init.data instanceof ArrayBuffer && t.binaryType === 'blob' ? new Blob([init.data]) : init.data;
           emit(new MessageEvent('message', { data, origin: init.origin }));
         } else if (m.type === 'close') emit(closeEvent(init.code, init.reason, init.wasClean));
         else if (m.type === 'open') {
@@ -482,15 +477,6 @@ function tab(
       : undefined;
   };
 
-  const check = (code: number, reason: string): void => {
-    if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
-      throw new RangeError(`heartbeat-ws: close code must be 1000 or 3000-4999, got ${code}`);
-    }
-    const bytes = byteLength(String(reason));
-    if (bytes > 123) throw new SyntaxError(`heartbeat-ws: close reason must be ≤ 123 bytes (UTF-8), got ${bytes}`);
-  };
-
-  let binaryType: BinaryType = 'blob';
   const t: Tab = {
     get view() {
       return view;
@@ -504,12 +490,7 @@ function tab(
     get bufferedAmount() {
       return view.bufferedAmount + (current ? 0 : kept.bytes);
     },
-    get binaryType() {
-      return binaryType;
-    },
-    set binaryType(value) {
-      binaryType = value;
-    },
+    binaryType: 'blob',
 
     send(data) {
       let message: Data =
@@ -536,7 +517,9 @@ function tab(
     },
 
     close(code = 1000, reason = '') {
-      check(code, reason);
+      // HeartbeatSocket's own checks of code and reason (as WebSocket's), with its errors: the
+      // probe is closed, so its close() checks and does nothing more.
+      probe.close(code, reason);
       if (left || closing) return;
       const was = stateOf();
       uninstall?.();
@@ -549,7 +532,7 @@ function tab(
     },
 
     reconnect(code = 1000, reason = '') {
-      check(code, reason);
+      probe.close(code, reason);
       if (!left) return reconnect(code, reason);
       left = false;
       // What this tab saw before close() is stale: it is connecting until a leader answers.
