@@ -32,17 +32,10 @@ window.socket = new HeartbeatWSShared.SharedHeartbeatSocket(new URLSearchParams(
  * handshake still counts), the most it ever held at once, and how many it accepted while
  * another was live. Stops by itself after 2 minutes.
  */
-interface Counts {
-  accepted: number;
-  live: number;
-  peak: number;
-  overlaps: number;
-}
-
 async function countingServer() {
   const server = http.createServer((_req, res) => res.writeHead(426).end());
   const wss = new WebSocketServer({ server });
-  const counts: Counts = { accepted: 0, live: 0, peak: 0, overlaps: 0 };
+  const counts = { accepted: 0, live: 0, peak: 0, overlaps: 0 };
   wss.on('connection', (_ws, req) => {
     counts.accepted++;
     if (counts.live) counts.overlaps++;
@@ -166,11 +159,10 @@ describeChromium('SharedHeartbeatSocket: a handover never makes two connections 
     return was;
   };
 
-  /**
-   * Three tabs of one context on a 40 ms link; `rounds` times the leader tab lets go with
-   * `letGo` and comes back as a follower. Returns the server's counts and what `letGo` said.
-   */
-  const handovers = async (rounds: number, letGo: (leader: Page, counts: Counts) => Promise<string>) => {
+  // Not tested here: close() while an attempt let go of is still CONNECTING (test/shared.test.ts
+  // has it with fakes). Chromium tears such a socket down at once, so the server saw it go
+  // before the next tab's connection even without the wait (peak 1 in 10 rounds of 10, tried).
+  it('a leader tab that calls reconnect() then close() hands over once the server saw its closing handshake end: ten times, one connection at a time', async () => {
     const server = await countingServer();
     const link = await slowLink(server.url, 40);
     const context = await browser.newContext();
@@ -184,11 +176,12 @@ describeChromium('SharedHeartbeatSocket: a handover never makes two connections 
         pages.push(page);
       }
       for (const page of pages) await waitFor('open', async () => (await state(page)).state === 'open');
-      const said: string[] = [];
+      const rounds = 10;
       for (let round = 0; round < rounds; round++) {
         const views = await Promise.all(pages.map(state));
         const leader = pages[views.findIndex((v) => v.isLeader)]!;
-        said.push(await letGo(leader, server.counts));
+        // close() comes while the old socket is still in its closing handshake.
+        expect(await leader.evaluate(reconnectThenClose)).toBe('open');
         await waitFor('closed', async () => (await state(leader)).state === 'closed');
         const others = pages.filter((p) => p !== leader);
         await waitFor('another leader, open', async () => {
@@ -199,35 +192,14 @@ describeChromium('SharedHeartbeatSocket: a handover never makes two connections 
         await leader.evaluate(() => (window as unknown as { socket: { reconnect(): void } }).socket.reconnect());
         await waitFor('back', async () => (await state(leader)).state === 'open');
       }
-      expect(errors.flat()).toEqual([]);
+      // One new connection per handover, never two live at once.
       const { accepted, peak, overlaps } = server.counts;
-      return { accepted, peak, overlaps, said };
+      expect({ accepted, peak, overlaps }).toEqual({ accepted: 1 + rounds, peak: 1, overlaps: 0 });
+      expect(errors.flat()).toEqual([]);
     } finally {
       await context.close();
       await link.close();
       await server.close();
     }
-  };
-
-  it('a leader tab that calls reconnect() then close() hands over once the server saw its closing handshake end: ten times, one connection at a time', async () => {
-    // close() comes while the old socket is still in its closing handshake.
-    const { said, ...counts } = await handovers(10, (leader) => leader.evaluate(reconnectThenClose));
-    // One new connection per handover, never two live at once.
-    expect(counts).toEqual({ accepted: 11, peak: 1, overlaps: 0 });
-    expect(said.every((s) => s === 'open')).toBe(true);
-  });
-
-  it('a leader tab that calls reconnect() then close() while its new attempt is under way (accepted by the server, not yet open in the tab) hands over once the server saw it go', async () => {
-    const { said, ...counts } = await handovers(10, async (leader, counts) => {
-      const accepted = counts.accepted;
-      await leader.evaluate(() => (window as unknown as { socket: { reconnect(): void } }).socket.reconnect());
-      // The server has the new attempt; its answer takes 40 ms to reach the tab.
-      await waitFor('the new attempt at the server', () => counts.accepted > accepted, { every: 2 });
-      return leader.evaluate(reconnectThenClose);
-    });
-    // Two new connections per round (the leader's attempt, then the next leader's), one at a time.
-    expect(counts).toEqual({ accepted: 21, peak: 1, overlaps: 0 });
-    // The tab had not seen the attempt open (10 rounds of 10 here; a slow round may have).
-    expect(said.filter((s) => s !== 'open').length).toBeGreaterThan(0);
   });
 });
