@@ -181,7 +181,9 @@ export class SharedHeartbeatSocket extends EventTarget {
 
   /**
    * Detaches this tab: a `close` event here, and no more events. The leader tab hands the
-   * connection over to another tab; the last tab to close closes the connection.
+   * connection over to another tab once every socket it made has closed (so the server never
+   * holds two of this browser; at most 1 s after its connection closed); the last tab to close
+   * closes the connection.
    */
   close(code?: number, reason?: string): void {
     this.#t.close(code, reason);
