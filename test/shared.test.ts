@@ -372,6 +372,8 @@ describe('SharedHeartbeatSocket: a handover never makes two connections at the s
       const tabs = [tab('a'), tab('b'), tab('c')];
       await settle();
       const old = live()[0]!;
+      // The leader's sockets are counted by a subclass of the class given: instanceof holds.
+      expect(old).toBeInstanceOf(FakeWebSocket);
       if (state === 'open') old.serverOpen();
       await settle();
       const leader = leaderOf(tabs)[0]!;
