@@ -362,6 +362,60 @@ describe('SharedHeartbeatSocket: lifecycle', () => {
   });
 });
 
+describe('SharedHeartbeatSocket: a handover never makes two connections at the server', () => {
+  /** Sockets that have not reported close: the server may still count each of them. */
+  const unclosed = () => FakeWebSocket.instances.filter((ws) => ws.readyState !== WebSocket.CLOSED);
+
+  it.each(['open', 'connecting'])(
+    'a leader that calls reconnect() then close() while its socket is %s hands over once that socket reported close',
+    async (state) => {
+      const tabs = [tab('a'), tab('b'), tab('c')];
+      await settle();
+      const old = live()[0]!;
+      // The leader's sockets are counted by a subclass of the class given: instanceof holds.
+      expect(old).toBeInstanceOf(FakeWebSocket);
+      if (state === 'open') old.serverOpen();
+      await settle();
+      const leader = leaderOf(tabs)[0]!;
+      leader.socket.reconnect();
+      leader.socket.close();
+      await vi.advanceTimersByTimeAsync(500);
+      // Still in its closing handshake (or let go of while connecting: the server may have
+      // accepted it): the lock is held, no other tab connects, the leader tab is closing.
+      expect([old.readyState, unclosed()]).toEqual([WebSocket.CLOSING, [old]]);
+      expect(leaderOf(tabs)).toEqual([]);
+      expect(leader.socket.state).toBe('closing');
+      // Its close() is reported when the handover is done.
+      const closes = leader.of('close').length;
+      old.serverClose(state === 'open' ? 1000 : 1006, '');
+      await settle();
+      const next = leaderOf(tabs);
+      expect(next).toHaveLength(1);
+      expect(unclosed()).toHaveLength(1);
+      expect(owner(unclosed()[0]!)).toBe(next[0]!.name);
+      expect([leader.socket.state, leader.of('close').length]).toEqual(['closed', closes + 1]);
+    },
+  );
+
+  it('a socket that never reports close holds the handover 1 s at most', async () => {
+    const tabs = [tab('a'), tab('b')];
+    await settle();
+    const old = live()[0]!;
+    old.serverOpen();
+    await settle();
+    const leader = leaderOf(tabs)[0]!;
+    leader.socket.reconnect();
+    leader.socket.close();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(leaderOf(tabs)).toEqual([]);
+    expect(unclosed()).toEqual([old]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(leaderOf(tabs)).toHaveLength(1);
+    expect(leader.socket.state).toBe('closed');
+    expect(unclosed()).toHaveLength(2);
+  });
+});
+
 describe('SharedHeartbeatSocket: isolation and options', () => {
   it('two channels never share', async () => {
     const a = tab('a', { channel: 'one' });

@@ -1,4 +1,4 @@
-import type { Data, HeartbeatSocket } from '../index';
+import type { Data, HeartbeatSocket, SocketState } from '../index';
 import type { Relayed, Snapshot } from './relay';
 
 /** One message a tab handed to the leader, until it leaves the leader's socket. */
@@ -18,10 +18,22 @@ export interface Leader {
   accept(from: string, n: number, data: Data): boolean;
   /**
    * Lets go of the connection for the next leader: closes the socket, and calls `done` once it
-   * has closed (at once when `wait` is false: a page going into the back/forward cache).
+   * and every raw socket it made have closed (at once when `wait` is false: a page going into
+   * the back/forward cache, which a held lock would keep out of it).
    */
   leave(code: number, reason: string, wait: boolean, done: () => void): void;
 }
+
+/** What tabs are told of `socket`, in state `state`. */
+export const snap = (socket: HeartbeatSocket, state: SocketState): Snapshot => ({
+  state,
+  url: socket.url,
+  protocol: socket.protocol,
+  extensions: socket.extensions,
+  retryCount: socket.retryCount,
+  bufferedAmount: socket.bufferedAmount,
+  stats: socket.stats,
+});
 
 const RELAYED = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'giveup'];
 
@@ -40,6 +52,7 @@ export function lead(
   term: string,
   dropsNewest: boolean,
   tell: (message: Relayed, to?: string) => void,
+  drained: (then: () => void) => void,
 ): Leader {
   // Binary messages travel to the other tabs as ArrayBuffers; each tab converts to its binaryType.
   socket.binaryType = 'arraybuffer';
@@ -51,16 +64,8 @@ export function lead(
   /** The term was handed over: nothing of this socket is told any more. */
   let gone = false;
 
-  const snapshot = (): Snapshot => ({
-    // While it hands over, the other tabs are told the connection is moving, not ending.
-    state: leaving ? 'reconnecting' : socket.state,
-    url: socket.url,
-    protocol: socket.protocol,
-    extensions: socket.extensions,
-    retryCount: socket.retryCount,
-    bufferedAmount: socket.bufferedAmount,
-    stats: socket.stats,
-  });
+  // While it hands over, the other tabs are told the connection is moving, not ending.
+  const snapshot = (): Snapshot => snap(socket, leaving ? 'reconnecting' : socket.state);
 
   /** Settled marks not yet told: one `settled` post per task, whatever the number of messages. */
   let marks: Record<string, number> | undefined;
@@ -136,13 +141,17 @@ export function lead(
       leaving = true;
       // Once handed over, this term is over: a late event of its socket (a closing handshake
       // that ends after a bfcache handover) must not reach the tabs, which follow a new term.
-      const end = (): void => {
-        gone = true;
-        done();
-      };
-      if (wait && socket.readyState !== socket.CLOSED) {
-        socket.addEventListener('close', () => queueMicrotask(end), { once: true });
-      } else queueMicrotask(end);
+      const end = (): void =>
+        queueMicrotask(() => {
+          gone = true;
+          done();
+        });
+      // The server may still count a socket the core let go of: the next tab connects once
+      // every socket of this one has closed (see linger.ts).
+      if (!wait) end();
+      else if (socket.readyState !== socket.CLOSED)
+        socket.addEventListener('close', () => drained(end), { once: true });
+      else drained(end);
       socket.close(code, reason);
       report();
     },

@@ -13,10 +13,12 @@ import {
   type SocketStats,
   toWebSocketUrl,
   type UrlInput,
+  type WebSocketLike,
 } from '../index';
 import { canShare, countHeld, hold } from './election';
 import { outbox } from './follower';
-import { type Leader, lead } from './leader';
+import { type Leader, lead, snap } from './leader';
+import { linger } from './linger';
 import { type Relay, relay, type Relayed, type Snapshot } from './relay';
 
 /** Options of {@link SharedHeartbeatSocket}: those of `HeartbeatSocket`, plus `channel`. */
@@ -44,7 +46,8 @@ export interface SharedHeartbeatSocketEventMap extends HeartbeatSocketEventMap {
 /** An `on…` property's value: called with the event, `this` being the socket; or null. */
 export type SharedEventHandler<E extends Event> = ((this: SharedHeartbeatSocket, event: E) => unknown) | null;
 
-const READY: Record<SocketState, ReadyState> = { connecting: 0, reconnecting: 0, open: 1, closing: 2, closed: 3 };
+/** `readyState` by state, less one: connecting and reconnecting (absent) read as CONNECTING. */
+const READY: SocketState[] = ['open', 'closing', 'closed'];
 
 /** What the class reads and calls of one tab's state; see {@link tab}. */
 interface Tab {
@@ -114,7 +117,7 @@ export class SharedHeartbeatSocket extends EventTarget {
 
   /** The shared connection's, as this tab sees it; CLOSED once this tab called `close()`. */
   get readyState(): ReadyState {
-    return READY[this.#t.state];
+    return (READY.indexOf(this.#t.state) + 1) as ReadyState;
   }
 
   /** Like `readyState`, with the wait for a retry told apart: `reconnecting`. */
@@ -178,7 +181,9 @@ export class SharedHeartbeatSocket extends EventTarget {
 
   /**
    * Detaches this tab: a `close` event here, and no more events. The leader tab hands the
-   * connection over to another tab; the last tab to close closes the connection.
+   * connection over to another tab once every socket it made has closed (so the server never
+   * holds two of this browser; at most 1 s after its connection closed); the last tab to close
+   * closes the connection.
    */
   close(code?: number, reason?: string): void {
     this.#t.close(code, reason);
@@ -213,7 +218,8 @@ export class SharedHeartbeatSocket extends EventTarget {
 }
 
 let ids = 0;
-const uid = (): string => `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}.${++ids}`;
+/** Unique among the tabs of an origin: 52 random bits, and a count within this tab. */
+const uid = (): string => Math.random().toString(36).slice(2) + ++ids;
 
 /**
  * One tab's part: joins the channel, follows the leader's state and events, keeps its sends
@@ -242,8 +248,12 @@ function tab(
   const lifecycle: Lifecycle | false = o.lifecycle ?? browserLifecycle;
   const maxCount = o.maxEnqueuedMessages ?? DEFAULTS.maxEnqueuedMessages;
   const maxBytes = o.maxEnqueuedBytes ?? DEFAULTS.maxEnqueuedBytes;
+  // Where tabs share, the next leader connects only once the server has seen this one's sockets
+  // go. There is a WebSocket class: the probe above threw otherwise.
+  const raw = shared && linger(o.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketLike));
   const leaderOptions: Options = {
     ...o,
+    WebSocket: raw ? raw.WebSocket : o.WebSocket,
     // Each tab stamps its own messages, so a stamp is given once, by the tab that sent it.
     stamp: undefined,
     // Where tabs share, this tab lets go of everything for the back/forward cache itself.
@@ -251,15 +261,8 @@ function tab(
       shared && lifecycle ? (notify) => lifecycle((s) => s !== 'freeze' && s !== 'restore' && notify(s)) : lifecycle,
   };
 
-  let view: Snapshot = {
-    state: o.startClosed ? 'closed' : 'connecting',
-    url: probe.url,
-    protocol: '',
-    extensions: '',
-    retryCount: 0,
-    bufferedAmount: 0,
-    stats: probe.stats,
-  };
+  // The probe's: its URL and stats, nothing else yet.
+  let view = snap(probe, o.startClosed ? 'closed' : 'connecting');
   /** This tab's part in the channel, while it takes part. */
   let id = '';
   let bc: Relay | undefined;
@@ -371,7 +374,7 @@ function tab(
           wasClean: boolean;
         };
         if (m.type === 'message') {
-          const data = init.data instanceof ArrayBuffer && binaryType === 'blob' ? new Blob([init.data]) : init.data;
+          const data = init.data instanceof ArrayBuffer && t.binaryType === 'blob' ? new Blob([init.data]) : init.data;
           emit(new MessageEvent('message', { data, origin: init.origin }));
         } else if (m.type === 'close') emit(closeEvent(init.code, init.reason, init.wasClean));
         else if (m.type === 'open') {
@@ -424,7 +427,7 @@ function tab(
   const elected = (): void => {
     const term = uid();
     const socket = new HeartbeatSocket(url, protocols, { ...leaderOptions, startClosed: view.state === 'closed' });
-    setLeader(lead(socket, term, o.queueOverflow !== 'drop-oldest', tell));
+    setLeader(lead(socket, term, o.queueOverflow !== 'drop-oldest', tell, raw ? raw.drained : (then) => then()));
     tell({ k: 'lead', l: term, s: (leader as Leader).snapshot() });
   };
 
@@ -476,15 +479,6 @@ function tab(
       : undefined;
   };
 
-  const check = (code: number, reason: string): void => {
-    if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
-      throw new RangeError(`heartbeat-ws: close code must be 1000 or 3000-4999, got ${code}`);
-    }
-    const bytes = byteLength(String(reason));
-    if (bytes > 123) throw new SyntaxError(`heartbeat-ws: close reason must be ≤ 123 bytes (UTF-8), got ${bytes}`);
-  };
-
-  let binaryType: BinaryType = 'blob';
   const t: Tab = {
     get view() {
       return view;
@@ -498,12 +492,7 @@ function tab(
     get bufferedAmount() {
       return view.bufferedAmount + (current ? 0 : kept.bytes);
     },
-    get binaryType() {
-      return binaryType;
-    },
-    set binaryType(value) {
-      binaryType = value;
-    },
+    binaryType: 'blob',
 
     send(data) {
       let message: Data =
@@ -530,7 +519,9 @@ function tab(
     },
 
     close(code = 1000, reason = '') {
-      check(code, reason);
+      // HeartbeatSocket's own checks of code and reason (as WebSocket's), with its errors: the
+      // probe is closed, so its close() checks and does nothing more.
+      probe.close(code, reason);
       if (left || closing) return;
       const was = stateOf();
       uninstall?.();
@@ -543,7 +534,7 @@ function tab(
     },
 
     reconnect(code = 1000, reason = '') {
-      check(code, reason);
+      probe.close(code, reason);
       if (!left) return reconnect(code, reason);
       left = false;
       // What this tab saw before close() is stale: it is connecting until a leader answers.
