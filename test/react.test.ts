@@ -229,6 +229,32 @@ describe('useHeartbeatSocket (jsdom)', () => {
     expect(FakeWebSocket.instances).toHaveLength(1);
   });
 
+  it("installs the newest render's lifecycle when the socket starts again after a close", async () => {
+    const installed: string[] = [];
+    const lifecycle =
+      (name: string): Options['lifecycle'] =>
+      () => (installed.push(name), () => {});
+    await render(createElement(Probe, { url: URL_A, options: { ...fake, lifecycle: lifecycle('first') } }));
+    await render(createElement(Probe, { url: URL_A, options: { ...fake, lifecycle: lifecycle('second') } }));
+    await act(async () => last().socket.close());
+    await act(async () => last().socket.reconnect());
+    expect(installed).toEqual(['first', 'second']);
+    expect(text()).toBe('connecting|0|');
+  });
+
+  it('still rejects a wrong option at once, naming it, as new HeartbeatSocket() does', async () => {
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const options = { ...fake, heartbeat: { isPong: 'pong' } } as unknown as Options;
+      await expect(render(createElement(Probe, { url: URL_A, options }))).rejects.toThrow(
+        'heartbeat-ws: options.heartbeat.isPong must be a function or a plain object, got "pong"',
+      );
+      expect(FakeWebSocket.instances).toHaveLength(0);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('with startClosed, waits for socket.reconnect(), and renders close() at once', async () => {
     await render(createElement(Probe, { url: URL_A, options: { ...fake, startClosed: true } }));
     expect(FakeWebSocket.instances).toHaveLength(0);
