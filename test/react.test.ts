@@ -329,15 +329,18 @@ describe('useHeartbeatSocket against a real server', () => {
       await render(createElement(Probe, { url: room(1), options }));
       g.IS_REACT_ACT_ENVIRONMENT = false;
       await vi.waitFor(() => expect(text()).toBe('open|1|'), { timeout: 10_000 });
-      // A slow server: it reads the closing handshake of room 1 only 300 ms later, and holds the
-      // connection open until then.
+      // A slow server: it reads nothing more of room 1 (its closing handshake included) until
+      // told, and holds that connection open meanwhile.
       const raw = (server.connections[0]!.ws as unknown as { _socket: import('node:net').Socket })._socket;
       raw.pause();
-      setTimeout(() => raw.resume(), 300);
       g.IS_REACT_ACT_ENVIRONMENT = true;
       await render(createElement(Probe, { url: room(2), options }));
       await render(createElement(Probe, { url: room(3), options }));
       g.IS_REACT_ACT_ENVIRONMENT = false;
+      // Time enough for a socket that did not wait to reach the server (loopback: a few ms).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(server.connections).toHaveLength(1);
+      raw.resume();
       await vi.waitFor(() => expect(text()).toBe('open|1|'), { timeout: 10_000 });
       expect(server.connections.map((c) => new URL(c.url, server.url).searchParams.get('room'))).toEqual(['1', '3']);
       expect(server.maxLive('react')).toBe(1);
