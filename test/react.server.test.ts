@@ -34,3 +34,11 @@ it('renders on a server as connecting, and never connects there', async () => {
     if (saved !== undefined) g.WebSocket = saved;
   }
 });
+
+it('renders on a server with a relative url, which the browser resolves against the page', () => {
+  function App(): ReactNode {
+    const result = useHeartbeatSocket('/live');
+    return `${result.state} ${result.readyState} ${String(result.lastMessage)} ${typeof result.send}`;
+  }
+  expect(renderToString(createElement(App))).toBe('connecting 0 null function');
+});

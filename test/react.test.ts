@@ -16,6 +16,7 @@ import { startTestServer } from './helpers/ws-server';
 
 const URL_A = 'ws://example.test/a';
 const URL_B = 'ws://example.test/b';
+const URL_C = 'ws://example.test/c';
 const fake = { WebSocket: FakeWebSocket as unknown as Options['WebSocket'] };
 
 /** Every value the hook returned, render by render, and the DOM text it rendered. */
@@ -127,6 +128,20 @@ describe('useHeartbeatSocket (jsdom)', () => {
     expect(FakeWebSocket.live().map((ws) => ws.url)).toEqual([URL_B]);
   });
 
+  it('a url changed twice while the first connection is still closing waits for that connection, not the one between', async () => {
+    await render(createElement(Probe, { url: URL_A }));
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    await render(createElement(Probe, { url: URL_B })); // waits for A's closing handshake
+    await render(createElement(Probe, { url: URL_C })); // replaces B, which never started
+    expect(first.readyState).toBe(WebSocket.CLOSING);
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A]);
+    expect(text()).toBe('connecting|0|');
+    await act(async () => first.serverClose(1000, ''));
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A, URL_C]);
+    expect(FakeWebSocket.live().map((ws) => ws.url)).toEqual([URL_C]);
+  });
+
   it('keeps the socket when the url is equal by value, or only the options change', async () => {
     await render(createElement(Probe, { url: URL_A, protocols: ['v1'] }));
     const socket = last().socket;
@@ -178,6 +193,66 @@ describe('useHeartbeatSocket (jsdom)', () => {
     await act(async () => window.dispatchEvent(new Event('online')));
     expect(FakeWebSocket.instances).toHaveLength(2);
     expect(text()).toBe('connecting|0|');
+  });
+
+  it("calls the newest render's shouldReconnect: no retry after the user logged out", async () => {
+    vi.useFakeTimers();
+    const options = (loggedIn: boolean): Options => ({ ...fake, jitter: 0, shouldReconnect: () => loggedIn });
+    await render(createElement(Probe, { url: URL_A, options: options(true) }));
+    await act(async () => FakeWebSocket.last.serverOpen());
+    await render(createElement(Probe, { url: URL_A, options: options(false) })); // logged out
+    await act(async () => FakeWebSocket.last.serverClose(4001, 'session ended'));
+    await act(async () => vi.advanceTimersByTimeAsync(60_000));
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(text()).toBe('closed|3|');
+  });
+
+  it("calls the newest render's stamp and heartbeat functions; object patterns stay patterns", async () => {
+    vi.useFakeTimers();
+    const options = (room: string): Options => ({
+      ...fake,
+      stamp: (data, seq) => `${room}:${seq}:${String(data)}`,
+      heartbeat: { interval: 1000, timeout: 500, ping: () => `ping ${room}`, isPong: { type: 'pong' } },
+    });
+    await render(createElement(Probe, { url: URL_A, options: options('lobby') }));
+    const ws = FakeWebSocket.last;
+    await act(async () => ws.serverOpen());
+    last().send('hi');
+    await render(createElement(Probe, { url: URL_A, options: options('kitchen') }));
+    last().send('hi');
+    await act(async () => vi.advanceTimersByTimeAsync(1000));
+    expect(ws.sent).toEqual(['lobby:1:hi', 'kitchen:2:hi', 'ping kitchen']);
+    // The pattern still recognises the pong (consumed, not rendered), so the link stays up.
+    await act(async () => ws.serverMessage(JSON.stringify({ type: 'pong' })));
+    await act(async () => vi.advanceTimersByTimeAsync(600));
+    expect(text()).toBe('open|1|');
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
+  it("installs the newest render's lifecycle when the socket starts again after a close", async () => {
+    const installed: string[] = [];
+    const lifecycle =
+      (name: string): Options['lifecycle'] =>
+      () => (installed.push(name), () => {});
+    await render(createElement(Probe, { url: URL_A, options: { ...fake, lifecycle: lifecycle('first') } }));
+    await render(createElement(Probe, { url: URL_A, options: { ...fake, lifecycle: lifecycle('second') } }));
+    await act(async () => last().socket.close());
+    await act(async () => last().socket.reconnect());
+    expect(installed).toEqual(['first', 'second']);
+    expect(text()).toBe('connecting|0|');
+  });
+
+  it('still rejects a wrong option at once, naming it, as new HeartbeatSocket() does', async () => {
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const options = { ...fake, heartbeat: { isPong: 'pong' } } as unknown as Options;
+      await expect(render(createElement(Probe, { url: URL_A, options }))).rejects.toThrow(
+        'heartbeat-ws: options.heartbeat.isPong must be a function or a plain object, got "pong"',
+      );
+      expect(FakeWebSocket.instances).toHaveLength(0);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('with startClosed, waits for socket.reconnect(), and renders close() at once', async () => {
@@ -239,6 +314,37 @@ describe('useHeartbeatSocket against a real server', () => {
       expect(server.live('react')).toHaveLength(1);
       expect(server.maxLive('react')).toBe(1);
       expect(last().send('still here')).toBe(true);
+    } finally {
+      g.IS_REACT_ACT_ENVIRONMENT = true;
+      await server.close();
+    }
+  });
+
+  it('is one connection at the server when the url changes twice while a slow server finishes the first close', async () => {
+    const server = await startTestServer({ maxLifetimeMs: 20_000 });
+    const g = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
+    try {
+      const options = { WebSocket: NodeWebSocket as unknown as Options['WebSocket'] };
+      const room = (n: number): string => `${server.url}/?client=react&room=${n}`;
+      await render(createElement(Probe, { url: room(1), options }));
+      g.IS_REACT_ACT_ENVIRONMENT = false;
+      await vi.waitFor(() => expect(text()).toBe('open|1|'), { timeout: 10_000 });
+      // A slow server: it reads nothing more of room 1 (its closing handshake included) until
+      // told, and holds that connection open meanwhile.
+      const raw = (server.connections[0]!.ws as unknown as { _socket: import('node:net').Socket })._socket;
+      raw.pause();
+      g.IS_REACT_ACT_ENVIRONMENT = true;
+      await render(createElement(Probe, { url: room(2), options }));
+      await render(createElement(Probe, { url: room(3), options }));
+      g.IS_REACT_ACT_ENVIRONMENT = false;
+      // Time enough for a socket that did not wait to reach the server (loopback: a few ms).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(server.connections).toHaveLength(1);
+      raw.resume();
+      await vi.waitFor(() => expect(text()).toBe('open|1|'), { timeout: 10_000 });
+      expect(server.connections.map((c) => new URL(c.url, server.url).searchParams.get('room'))).toEqual(['1', '3']);
+      expect(server.maxLive('react')).toBe(1);
+      expect(server.live('react')).toHaveLength(1);
     } finally {
       g.IS_REACT_ACT_ENVIRONMENT = true;
       await server.close();

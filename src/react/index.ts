@@ -10,6 +10,7 @@ import {
   browserLifecycle,
   HeartbeatSocket,
   type Data,
+  type Lifecycle,
   type Options,
   type ReadyState,
   type SocketState,
@@ -42,6 +43,22 @@ const EVENTS = ['open', 'message', 'close', 'error', 'reconnecting'] as const;
 class ServerWebSocket {
   constructor() {
     throw new TypeError('heartbeat-ws/react: no WebSocket here (server rendering never connects)');
+  }
+}
+
+/**
+ * The url as the core may take it here. Where there is no page (a server), a relative URL
+ * (`'/live'`) cannot be resolved yet: it goes in as a provider, which the core checks at the
+ * first attempt, and no attempt is made on a server. An absolute one is checked at once, as ever.
+ */
+function deferRelative(url: UrlInput): UrlInput {
+  if (typeof url === 'function' || (globalThis as { location?: unknown }).location) return url;
+  const list = [url].flat();
+  try {
+    for (const each of list) new URL(each);
+    return url;
+  } catch {
+    return () => list[0]!;
   }
 }
 
@@ -81,20 +98,58 @@ interface Store {
   mount: (before?: HeartbeatSocket) => () => void;
   /** Closes now what an unmount left to close in a microtask. */
   flush: () => void;
+  /**
+   * What a socket that replaces this one must wait for: this socket until it has closed, else
+   * the one this socket was itself waiting for (it may never have started: a url changed twice
+   * while the first connection was still closing).
+   */
+  blocker: () => HeartbeatSocket | undefined;
 }
 
-function createStore(url: UrlInput, protocols: string | string[] | undefined, options: Options): Store {
+function createStore(
+  url: UrlInput,
+  protocols: string | string[] | undefined,
+  options: Options,
+  newest: () => Options,
+): Store {
   const listeners = new Set<() => void>();
   const notify = (): void => listeners.forEach((fn) => fn());
   const g = globalThis as { WebSocket?: unknown; window?: unknown };
-  const lifecycle = options.lifecycle ?? browserLifecycle;
+  /**
+   * A callback option given as a function calls the newest render's function (the one this
+   * socket was made with when a newer render gives none); any other value stays as given, and the
+   * core checks it as usual.
+   */
+  const fresh = <T>(first: T, pick: (o: Options) => unknown): T =>
+    typeof first === 'function'
+      ? (((...args: unknown[]) => {
+          const fn = pick(newest());
+          return (typeof fn === 'function' ? fn : first)(...args);
+        }) as T)
+      : first;
+  const hb = options.heartbeat;
+  const beat = (key: 'ping' | 'isPong' | 'isServerPing' | 'serverPingReply'): unknown =>
+    fresh((hb as Record<string, unknown>)[key], (o) => Object(o.heartbeat)[key]);
+  const lifecycle = fresh(options.lifecycle ?? browserLifecycle, (o) => o.lifecycle) as Lifecycle | false;
   const socket = new ObservedSocket(
-    url,
+    deferRelative(url),
     protocols,
     {
       ...options,
       // Made during render, so it must not connect yet: the mount effect starts it.
       startClosed: true,
+      shouldReconnect: fresh(options.shouldReconnect, (o) => o.shouldReconnect),
+      stamp: fresh(options.stamp, (o) => o.stamp),
+      heartbeat:
+        typeof hb === 'object' && hb
+          ? ({
+              ...hb,
+              ping: beat('ping'),
+              isPong: beat('isPong'),
+              isServerPing: beat('isServerPing'),
+              serverPingReply: beat('serverPingReply'),
+            } as typeof hb)
+          : hb,
       // What the page tells can start a retry at once (`online`, `restore`) without an event of
       // its own: look again after each signal.
       lifecycle:
@@ -116,6 +171,8 @@ function createStore(url: UrlInput, protocols: string | string[] | undefined, op
   let resume = !options.startClosed;
   /** An unmount's close waits a microtask, for StrictMode's (or any) immediate remount to cancel it. */
   let leaving = false;
+  /** The socket this one waits for before it starts, if any. */
+  let awaited: HeartbeatSocket | undefined;
 
   for (const type of EVENTS) {
     socket.addEventListener(type, (event) => {
@@ -155,6 +212,7 @@ function createStore(url: UrlInput, protocols: string | string[] | undefined, op
     },
     snapshot,
     mount(before) {
+      awaited ??= before;
       if (leaving) leaving = false;
       else if (resume) {
         const start = (): void => {
@@ -174,6 +232,7 @@ function createStore(url: UrlInput, protocols: string | string[] | undefined, op
       };
     },
     flush: () => leave(),
+    blocker: () => (socket.readyState === HeartbeatSocket.CLOSED ? awaited : socket),
   };
 }
 
@@ -186,9 +245,15 @@ function createStore(url: UrlInput, protocols: string | string[] | undefined, op
  * - One socket per component: StrictMode's double mount reuses it (the unmount's close waits a
  *   microtask, and the remount cancels it), so the server sees one connection.
  * - A new socket when `url` or `protocols` change (compared by value: strings, URLs, lists); the
- *   old one is closed. `options` are read when a socket is made: changing them alone does not
- *   reconnect. A `url` function is compared by kind only, and the newest one is called before
- *   every attempt, so an inline arrow function does not reconnect on every render.
+ *   old one is closed, and the new one connects once the old connection has finished closing.
+ *   A `url` function is compared by kind only, and the newest one is called before every
+ *   attempt, so an inline arrow function does not reconnect on every render.
+ * - `options` never reconnect. A callback given as a function on the first render
+ *   (`shouldReconnect`, `stamp`, `lifecycle`, and the heartbeat's `ping`, `isPong`,
+ *   `isServerPing`, `serverPingReply`) is called in its newest render's version; every other
+ *   value (numbers, flags, patterns, `WebSocket`, `clock`, `random`) is read when the socket is made.
+ * - On a server, a relative `url` (`'/live'`) renders: it is checked at the first attempt, which
+ *   never comes there.
  * - `options.startClosed`: the socket waits for `socket.reconnect()`.
  *
  * @param url - as for `new HeartbeatSocket()`.
@@ -200,14 +265,20 @@ export function useHeartbeatSocket(
   protocols?: string | string[],
   options: Options = {},
 ): UseHeartbeatSocketResult {
-  const latest = useRef(url);
+  const latest = useRef({ url, options });
   useEffect(() => {
-    latest.current = url;
+    latest.current = { url, options };
   });
   const provider = typeof url === 'function';
   const key = JSON.stringify([provider || url, protocols ?? null]);
   const store = useMemo(
-    () => createStore(provider ? () => (latest.current as UrlProvider)() : url, protocols, options),
+    () =>
+      createStore(
+        provider ? () => (latest.current.url as UrlProvider)() : url,
+        protocols,
+        options,
+        () => latest.current.options,
+      ),
     // `key` stands for url and protocols; options are read when a socket is made (see above).
     [key],
   );
@@ -219,7 +290,7 @@ export function useHeartbeatSocket(
     // The old socket's unmount left its close to a microtask (for StrictMode's remount): a new
     // url or protocols is no remount, so it closes now, and the new socket waits for it.
     before?.flush();
-    return store.mount(before?.socket);
+    return store.mount(before?.blocker());
   }, [store]);
   return { ...snapshot, socket: store.socket, send: store.send };
 }
