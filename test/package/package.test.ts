@@ -26,6 +26,12 @@ const bin = (name: string) => join(root, 'node_modules/.bin', name);
  */
 export const SIZE_BUDGET = 5250;
 
+/**
+ * The budget for heartbeat-ws/react's minified UMD, gzipped (level 9): what the hook adds on top
+ * of the core and React. 1,293 B when set (the hook with the newest-callback wrappers).
+ */
+export const REACT_SIZE_BUDGET = 1350;
+
 /** What a fresh clone does not have: build output, installs, reports. */
 const NOT_IN_A_CLONE = new Set(['node_modules', 'dist', '.git', 'coverage', 'test-results', join('docs', 'api')]);
 
@@ -239,6 +245,20 @@ import { useHeartbeatSocket, type UseHeartbeatSocketResult } from 'heartbeat-ws/
     const size = gzipSync(readFileSync(join(installed, pkg.unpkg)), { level: 9 }).length;
     console.log(`${pkg.unpkg}: ${size} bytes gzipped (budget ${SIZE_BUDGET})`);
     expect(size).toBeLessThanOrEqual(SIZE_BUDGET);
+  });
+
+  it(`keeps the React hook's minified UMD within its own budget (${REACT_SIZE_BUDGET} bytes gzipped), and it runs`, () => {
+    const file = 'dist/react.umd.min.js';
+    const code = readFileSync(join(installed, file));
+    const size = gzipSync(code, { level: 9 }).length;
+    console.log(`${file}: ${size} bytes gzipped (budget ${REACT_SIZE_BUDGET})`);
+    expect(size).toBeLessThanOrEqual(REACT_SIZE_BUDGET);
+    // After React's and the core's UMDs, as a page loads them.
+    const sandbox: Record<string, unknown> = { EventTarget, Event, React: {} };
+    sandbox.globalThis = sandbox;
+    runInNewContext(readFileSync(join(installed, pkg.unpkg), 'utf8'), sandbox);
+    runInNewContext(code.toString('utf8'), sandbox);
+    expect(typeof (sandbox.HeartbeatWSReact as Record<string, unknown>).useHeartbeatSocket).toBe('function');
   });
 });
 
