@@ -492,3 +492,56 @@ describe('SharedHeartbeatSocket without Web Locks or BroadcastChannel', () => {
     });
   }
 });
+
+/** A page's lifecycle hooks, as browserLifecycle installs them, driven by the test. */
+function pageHooks() {
+  const hooks = new Set<(s: 'freeze' | 'restore') => void>();
+  return {
+    lifecycle: (n: (s: 'freeze' | 'restore') => void) => (hooks.add(n), () => void hooks.delete(n)),
+    notify: (s: 'freeze' | 'restore') => hooks.forEach((n) => n(s)),
+  };
+}
+
+describe('SharedHeartbeatSocket: what a tab sends, and then does in the same task', () => {
+  it("a follower's send() then close() in one task: the message goes out, once", async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    b.socket.send('goodbye');
+    b.socket.close();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['goodbye']);
+  });
+
+  it('a follower that sends as its page goes into the back/forward cache: the message goes out, once', async () => {
+    tab('a');
+    await settle();
+    const page = pageHooks();
+    const b = tab('b', { lifecycle: page.lifecycle });
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    // A pagehide listener of the app sends; the tab lets go of the channel in the same task.
+    b.socket.send('leaving');
+    page.notify('freeze');
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['leaving']);
+  });
+
+  it("a follower's send() then clearQueue() in one task: the message is cleared (a drop event), not sent", async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    b.socket.send('stale');
+    b.socket.clearQueue();
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual([]);
+    expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'stale', reason: 'cleared' }]);
+  });
+});

@@ -305,29 +305,38 @@ function tab(
     if (to === undefined || to === id) receive(message);
   };
 
+  /** This tab's sends not yet posted: a burst costs one structured clone and one post. */
+  let batch: Extract<Relayed, { k: 'send' }> | undefined;
+  /**
+   * Posts the batch now. Before any other post and before leaving the channel: a `clear` or a
+   * `close()` in the task that sent must come after what was sent, as in HeartbeatSocket.
+   */
+  const flush = (): void => {
+    if (batch) bc?.post(batch);
+    batch = undefined;
+  };
+  const post = (message: Relayed): void => {
+    flush();
+    bc?.post(message);
+  };
+
   const reconnect = (code = 1000, reason = ''): void => {
     if (leader) leader.socket.reconnect(code, reason);
-    else if (current) bc?.post({ k: 'do', to: current, what: 'reconnect', code, reason });
+    else if (current) post({ k: 'do', to: current, what: 'reconnect', code, reason });
     else pending = [code, reason];
   };
 
-  let batch: Extract<Relayed, { k: 'send' }> | undefined;
-  /** Hands message `n` to the leader this tab follows (there is one: `current` is set). */
   /** Gives message `n` to the leader; true when this tab leads and wrote it now. */
   const hand = (n: number, data: Data): boolean => {
     if (leader) return leader.accept(id, n, data);
+    if (batch && batch.to === current && batch.n + batch.data.length === n) batch.data.push(data);
     else {
-      // A burst of sends costs one structured clone and one post: queued here until the task ends.
-      if (batch && batch.to === current && batch.n + batch.data.length === n) batch.data.push(data);
-      else {
-        const next = (batch = { k: 'send', to: current as string, from: id, n, data: [data] });
-        queueMicrotask(() => {
-          batch = undefined;
-          bc?.post(next);
-        });
-      }
-      return false;
+      flush();
+      batch = { k: 'send', to: current as string, from: id, n, data: [data] };
+      // Posted when the task ends, unless something posts before.
+      queueMicrotask(flush);
     }
+    return false;
   };
 
   /** Follows term `l`: hands it everything this tab keeps, and takes its state. */
@@ -443,6 +452,7 @@ function tab(
   /** Leaves the channel; a leader hands the connection over, `then` once it closed. */
   const leave = (code: number, reason: string, wait: boolean, then: () => void): void => {
     const was = leader;
+    flush();
     const finish = (): void => {
       for (const let_go of release) let_go();
       release = [];
@@ -546,7 +556,7 @@ function tab(
 
     ask(what) {
       if (leader) return what === 'probe' ? (leader.socket.probe(), 0) : leader.socket.clearQueue();
-      if (current) bc?.post({ k: 'do', to: current, what });
+      if (current) post({ k: 'do', to: current, what });
       else if (what === 'clear') {
         const all = kept.clear();
         for (const data of all) drop(data, 'cleared');
