@@ -545,3 +545,74 @@ describe('SharedHeartbeatSocket: what a tab sends, and then does in the same tas
     expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'stale', reason: 'cleared' }]);
   });
 });
+
+describe('SharedHeartbeatSocket: a message goes out once, through a leave and a join', () => {
+  /** Every user frame of every socket made: what the server got, over all connections. */
+  const allFrames = () => FakeWebSocket.instances.flatMap(userFrames);
+
+  it("a follower that closed while its message waited in the leader's queue, then reconnect(): the message goes out once, through a failover too", async () => {
+    const a = tab('a');
+    await settle();
+    const b = tab('b');
+    const c = tab('c');
+    await settle();
+    b.socket.send('once');
+    await settle();
+    b.socket.close();
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    b.socket.reconnect();
+    await settle();
+    expect(a.socket.isLeader).toBe(true);
+    expect(allFrames()).toEqual(['once']);
+    // b does not keep it either: the next leader does not send it again.
+    setup.env.kill('a');
+    await settle();
+    expect(c.socket.isLeader).toBe(true);
+    live()[0]!.serverOpen();
+    await settle();
+    expect(allFrames()).toEqual(['once']);
+  });
+
+  it("a leader's send() then close(), then reconnect(): the message goes out once", async () => {
+    const a = tab('a');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    a.socket.send('bye');
+    a.socket.close();
+    FakeWebSocket.instances[0]!.serverClose(1000, '');
+    await settle();
+    expect(a.socket.state).toBe('closed');
+    a.socket.reconnect();
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(allFrames()).toEqual(['bye']);
+  });
+
+  it('a follower back from the back/forward cache: what the leader sent for it while it was away is not sent again', async () => {
+    tab('a');
+    await settle();
+    const page = pageHooks();
+    const b = tab('b', { lifecycle: page.lifecycle });
+    const c = tab('c');
+    await settle();
+    b.socket.send('once');
+    await settle();
+    page.notify('freeze');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    page.notify('restore');
+    await settle();
+    expect(allFrames()).toEqual(['once']);
+    setup.env.kill('a');
+    await settle();
+    expect(c.socket.isLeader).toBe(true);
+    live()[0]!.serverOpen();
+    await settle();
+    expect(allFrames()).toEqual(['once']);
+  });
+});

@@ -263,8 +263,13 @@ function tab(
 
   // The probe's: its URL and stats, nothing else yet.
   let view = snap(probe, o.startClosed ? 'closed' : 'connecting');
-  /** This tab's part in the channel, while it takes part. */
-  let id = '';
+  /**
+   * This tab's, for its life: the leader takes each of its messages once, even from a tab that
+   * left and joined again (reconnect(), back/forward cache).
+   */
+  const id = uid();
+  /** Whether this tab takes part in the channel. */
+  let joined = false;
   let bc: Relay | undefined;
   let release: (() => void)[] = [];
   let leader: Leader | undefined;
@@ -361,7 +366,8 @@ function tab(
   };
 
   const receive = (m: Relayed): void => {
-    if (!id) return;
+    // A leader's last report comes while it leaves: what left its socket is settled here too.
+    if (!joined && m.k !== 'settled') return;
     switch (m.k) {
       case 'hello':
         if (leader) tell({ k: 'lead', l: current as string, s: leader.snapshot() });
@@ -441,7 +447,7 @@ function tab(
   };
 
   const join = (): void => {
-    id = uid();
+    joined = true;
     frozen = false;
     if (!shared) return elected();
     bc = relay(name, receive);
@@ -460,7 +466,7 @@ function tab(
       bc = undefined;
       then();
     };
-    id = '';
+    joined = false;
     // A follower does not retire its term: back (reconnect(), bfcache), it follows the same
     // leader again. A leader's own term ends with its leaving.
     if (was && current) retired.add(current);
@@ -477,7 +483,7 @@ function tab(
       ? lifecycle((s) => {
           // Without sharing, the tab's own HeartbeatSocket handles the back/forward cache itself.
           if (!shared) return;
-          if (s === 'freeze' && id) {
+          if (s === 'freeze' && joined) {
             // A held Web Lock keeps the page out of the back/forward cache: let go of it all.
             frozen = true;
             const wasOpen = stateOf() === 'open';
@@ -565,7 +571,7 @@ function tab(
       return 0;
     },
 
-    countTabs: async () => (shared && id ? countHeld(`${name} tab `) : 1),
+    countTabs: async () => (shared && joined ? countHeld(`${name} tab `) : 1),
   };
 
   installHooks();
