@@ -616,3 +616,26 @@ describe('SharedHeartbeatSocket: a message goes out once, through a leave and a 
     expect(allFrames()).toEqual(['once']);
   });
 });
+
+describe('SharedHeartbeatSocket: reconnect() right after close()', () => {
+  for (const shared of [true, false]) {
+    it(`in the leader tab${shared ? '' : ' (without sharing)'}, reconnect() during the closing handshake connects again once it ends`, async () => {
+      if (!shared) delete (navigator as { locks?: unknown }).locks;
+      const a = tab('a');
+      await settle();
+      const first = live()[0]!;
+      first.serverOpen();
+      await settle();
+      a.socket.close();
+      // As HeartbeatSocket allows: start again at once.
+      a.socket.reconnect();
+      first.serverClose(1000, '');
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(a.types().filter((x) => x !== 'leaderchange')).toEqual(['open', 'close']);
+      expect([a.socket.state, a.socket.isLeader, live().length]).toEqual(['connecting', true, 1]);
+      live()[0]!.serverOpen();
+      await settle();
+      expect(a.socket.state).toBe('open');
+    });
+  }
+});

@@ -542,10 +542,13 @@ function tab(
       const was = stateOf();
       uninstall?.();
       closing = true;
+      // A reconnect() during the handover (no leader known then) sets `pending`: it rejoins.
+      pending = undefined;
       leave(code, reason, true, () => {
         closing = false;
         left = true;
         if (was !== 'closed') emit(closeEvent(code, reason));
+        if (pending) t.reconnect();
       });
     },
 
