@@ -639,3 +639,50 @@ describe('SharedHeartbeatSocket: reconnect() right after close()', () => {
     });
   }
 });
+
+describe('SharedHeartbeatSocket: reconnect() of a closed connection', () => {
+  it('every tab reads connecting at once, and a leader lost before the connection opened is replaced by one that connects', async () => {
+    const a = tab('a', { startClosed: true });
+    await settle();
+    const b = tab('b', { startClosed: true });
+    const c = tab('c', { startClosed: true });
+    await settle();
+    expect(live()).toHaveLength(0);
+    // From a follower: the leader starts the connection.
+    b.socket.reconnect();
+    await settle();
+    expect(live()).toHaveLength(1);
+    expect([a.socket.state, b.socket.state, c.socket.state]).toEqual(['connecting', 'connecting', 'connecting']);
+    setup.env.kill('a');
+    await settle();
+    expect(b.socket.isLeader).toBe(true);
+    expect(live().map(owner)).toEqual(['b']);
+    live()[0]!.serverOpen();
+    await settle();
+    expect([b.socket.state, c.socket.state]).toEqual(['open', 'open']);
+  });
+
+  it('from the leader tab too: every tab reads connecting at once', async () => {
+    const a = tab('a', { startClosed: true });
+    await settle();
+    const b = tab('b', { startClosed: true });
+    await settle();
+    a.socket.reconnect();
+    expect(a.socket.state).toBe('connecting');
+    await settle();
+    expect(b.socket.state).toBe('connecting');
+  });
+
+  it('a connection that gave up stays closed through a failover', async () => {
+    tab('a', { maxRetries: 0 });
+    await settle();
+    const b = tab('b', { maxRetries: 0 });
+    await settle();
+    live()[0]!.serverClose(1006);
+    await settle();
+    expect(b.socket.state).toBe('closed');
+    setup.env.kill('a');
+    await settle();
+    expect([b.socket.isLeader, b.socket.state, live().length]).toEqual([true, 'closed', 0]);
+  });
+});

@@ -325,8 +325,21 @@ function tab(
     bc?.post(message);
   };
 
+  /**
+   * Runs `what` on the leader's socket and tells every tab the state after it: a reconnect()
+   * from CLOSED fires no event, yet every tab must read `connecting`, and a tab elected before
+   * the connection opens must connect.
+   */
+  const act = (l: Leader, what: 'reconnect' | 'probe' | 'clear', code?: number, reason?: string): number => {
+    const socket = l.socket;
+    const n =
+      what === 'clear' ? socket.clearQueue() : (what === 'probe' ? socket.probe() : socket.reconnect(code, reason), 0);
+    tell({ k: 'lead', l: current as string, s: l.snapshot() });
+    return n;
+  };
+
   const reconnect = (code = 1000, reason = ''): void => {
-    if (leader) leader.socket.reconnect(code, reason);
+    if (leader) act(leader, 'reconnect', code, reason);
     else if (current) post({ k: 'do', to: current, what: 'reconnect', code, reason });
     else pending = [code, reason];
   };
@@ -416,10 +429,7 @@ function tab(
         if (leader && m.to === current) m.data.forEach((data, i) => leader?.accept(m.from, m.n + i, data));
         return;
       case 'do':
-        if (!leader || m.to !== current) return;
-        if (m.what === 'reconnect') leader.socket.reconnect(m.code, m.reason);
-        else if (m.what === 'probe') leader.socket.probe();
-        else leader.socket.clearQueue();
+        if (leader && m.to === current) act(leader, m.what, m.code, m.reason);
         return;
       case 'settled':
         kept.settle(m.marks[id] ?? 0);
@@ -496,11 +506,12 @@ function tab(
   };
 
   const t: Tab = {
+    // The leader tab reads its socket as it is now; the others, as of the leader's last word.
     get view() {
-      return view;
+      return leader ? leader.snapshot() : view;
     },
     get state() {
-      return stateOf();
+      return left ? 'closed' : closing ? 'closing' : t.view.state;
     },
     get leader() {
       return leader;
@@ -564,7 +575,7 @@ function tab(
     },
 
     ask(what) {
-      if (leader) return what === 'probe' ? (leader.socket.probe(), 0) : leader.socket.clearQueue();
+      if (leader) return act(leader, what);
       if (current) post({ k: 'do', to: current, what });
       else if (what === 'clear') {
         const all = kept.clear();
