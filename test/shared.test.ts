@@ -686,3 +686,25 @@ describe('SharedHeartbeatSocket: reconnect() of a closed connection', () => {
     expect([b.socket.isLeader, b.socket.state, live().length]).toEqual([true, 'closed', 0]);
   });
 });
+
+describe('SharedHeartbeatSocket: a lifecycle whose uninstaller throws', () => {
+  it('close() does not throw: the error is logged, and the tab closes and lets go of its locks', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const failure = new Error('uninstall failed');
+    const a = tab('a', {
+      lifecycle: () => () => {
+        throw failure;
+      },
+    });
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(() => a.socket.close()).not.toThrow();
+    FakeWebSocket.instances[0]!.serverClose(1000, '');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect([a.socket.state, setup.env.locks.held.size]).toEqual(['closed', 0]);
+    expect(a.types()).toContain('close');
+    expect(logged.mock.calls.some((call) => call.includes(failure))).toBe(true);
+    logged.mockRestore();
+  });
+});

@@ -551,7 +551,12 @@ function tab(
       probe.close(code, reason);
       if (left || closing) return;
       const was = stateOf();
-      uninstall?.();
+      // As HeartbeatSocket does: a throwing uninstaller is logged, and the tab closes all the same.
+      try {
+        uninstall?.();
+      } catch (error) {
+        console.error('[heartbeat-ws] lifecycle uninstall threw', error);
+      }
       closing = true;
       // A reconnect() during the handover (no leader known then) sets `pending`: it rejoins.
       pending = undefined;
