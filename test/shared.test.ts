@@ -708,3 +708,19 @@ describe('SharedHeartbeatSocket: a lifecycle whose uninstaller throws', () => {
     logged.mockRestore();
   });
 });
+
+describe('SharedHeartbeatSocket: bufferedAmount', () => {
+  it('counts what this tab just sent while the connection is down, in the leader tab and in a follower', async () => {
+    const a = tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    a.socket.send('a'.repeat(1000));
+    b.socket.send('b'.repeat(500));
+    expect(a.socket.bufferedAmount).toBeGreaterThanOrEqual(1000);
+    expect(b.socket.bufferedAmount).toBeGreaterThanOrEqual(500);
+    await settle();
+    expect(a.socket.bufferedAmount).toBeGreaterThanOrEqual(1500);
+    expect(b.socket.bufferedAmount).toBeGreaterThanOrEqual(500);
+  });
+});

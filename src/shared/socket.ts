@@ -144,7 +144,10 @@ export class SharedHeartbeatSocket extends EventTarget {
     this.#t.binaryType = value;
   }
 
-  /** The leader's buffered and queued bytes, plus what this tab holds while no tab leads. */
+  /**
+   * In the leader tab, its socket's buffered and queued bytes now; in a follower, the leader's as
+   * of its last event, plus this tab's messages not yet seen leave the leader's socket.
+   */
   get bufferedAmount(): number {
     return this.#t.bufferedAmount;
   }
@@ -517,7 +520,9 @@ function tab(
       return leader;
     },
     get bufferedAmount() {
-      return view.bufferedAmount + (current ? 0 : kept.bytes);
+      // A follower's own messages count until they left the leader's socket: its last word may
+      // predate them (or count them too: an upper bound, as a backpressure check wants).
+      return leader ? leader.socket.bufferedAmount : view.bufferedAmount + kept.bytes;
     },
     binaryType: 'blob',
 
