@@ -472,14 +472,22 @@ describe('SharedHeartbeatSocket: isolation and options', () => {
 });
 
 describe('SharedHeartbeatSocket without Web Locks or BroadcastChannel', () => {
-  for (const missing of ['locks', 'BroadcastChannel'] as const) {
-    it(`without ${missing}, each tab keeps its own connection`, async () => {
+  for (const missing of ['locks', 'BroadcastChannel', 'locks refused'] as const) {
+    it(`${missing === 'locks refused' ? 'where Web Locks refuse (an opaque origin: SecurityError)' : `without ${missing}`}, each tab keeps its own connection`, async () => {
       if (missing === 'locks') delete (navigator as { locks?: unknown }).locks;
-      else (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel = undefined;
+      else if (missing === 'BroadcastChannel')
+        (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel = undefined;
+      else {
+        // As in a sandboxed iframe: navigator.locks is there, and every call rejects.
+        const refuse = () => Promise.reject(new DOMException('opaque origin', 'SecurityError'));
+        Object.assign(setup.env.locks, { request: refuse, query: refuse });
+      }
       const a = tab('a');
       const b = tab('b');
-      expect([a.socket.isLeader, b.socket.isLeader]).toEqual([true, true]);
+      // Where locks are missing, at once; where they refuse, once the refusal came.
+      if (missing !== 'locks refused') expect([a.socket.isLeader, b.socket.isLeader]).toEqual([true, true]);
       await settle();
+      expect([a.socket.isLeader, b.socket.isLeader]).toEqual([true, true]);
       expect(live().map(owner)).toEqual(['a', 'b']);
       for (const ws of live()) ws.serverOpen();
       a.socket.send('from a');

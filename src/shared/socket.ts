@@ -464,7 +464,15 @@ function tab(
     frozen = false;
     if (!shared) return elected();
     bc = relay(name, receive);
-    release = [hold(`${name} tab ${id}`, () => {}), hold(name, elected)];
+    // Where the browser refuses locks, this tab keeps its own connection, as without Web Locks.
+    const refused = (): void => {
+      if (joined && !leader) {
+        bc?.close();
+        bc = undefined;
+        elected();
+      }
+    };
+    release = [hold(`${name} tab ${id}`, () => {}, refused), hold(name, elected, refused)];
     bc.post({ k: 'hello' });
   };
 
