@@ -133,7 +133,7 @@ export function lead(
       const last = taken.get(from) ?? 0;
       if (n <= last) {
         // Taken before: the tab joined again, or missed the report. It forgets what left since.
-        settle();
+        // The report after this task moves the mark past what has left since.
         const first = inflight.find((entry) => entry.from === from);
         (marks ??= {})[from] = first ? first.n - 1 : last;
         settleSoon();

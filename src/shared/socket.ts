@@ -305,7 +305,7 @@ function tab(
     typeof CloseEvent === 'function'
       ? new CloseEvent('close', { code, reason, wasClean })
       : (Object.assign(new Event('close'), { code, reason, wasClean }) as CloseEvent);
-  const stateOf = (): SocketState => (left ? 'closed' : closing ? 'closing' : view.state);
+  const stateOf = (v = view): SocketState => (left ? 'closed' : closing ? 'closing' : v.state);
 
   /** Posts to the other tabs, and takes it here too when it is for this tab. */
   const tell = (message: Relayed, to?: string): void => {
@@ -522,7 +522,7 @@ function tab(
       return leader ? leader.snapshot() : view;
     },
     get state() {
-      return left ? 'closed' : closing ? 'closing' : t.view.state;
+      return stateOf(t.view);
     },
     get leader() {
       return leader;
