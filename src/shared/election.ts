@@ -7,8 +7,9 @@ export const canShare = (): boolean =>
 /**
  * Asks for the Web Lock `name` and holds it until the returned function is called; `granted`
  * runs when this tab gets it, `refused` when the browser refuses locks here (a SecurityError:
- * an opaque origin, a sandboxed iframe). The browser releases a lock when its tab closes, crashes or
- * navigates away, so the next tab in line gets it at once: that is the leader election.
+ * an opaque origin, a sandboxed iframe). The browser releases a lock when its tab closes,
+ * crashes or navigates away, so the next tab in line gets it at once: that is the leader
+ * election.
  */
 export function hold(name: string, granted: () => void, refused: () => void): () => void {
   const abort = new AbortController();

@@ -132,8 +132,8 @@ export function lead(
     accept(from, n, data) {
       const last = taken.get(from) ?? 0;
       if (n <= last) {
-        // Taken before: the tab joined again, or missed the report. It forgets what left since.
-        // The report after this task moves the mark past what has left since.
+        // Taken before: the tab joined again and missed a report. It is told what has left the
+        // socket (the report after this task moves the mark on past what leaves now).
         const first = inflight.find((entry) => entry.from === from);
         (marks ??= {})[from] = first ? first.n - 1 : last;
         settleSoon();
