@@ -472,14 +472,22 @@ describe('SharedHeartbeatSocket: isolation and options', () => {
 });
 
 describe('SharedHeartbeatSocket without Web Locks or BroadcastChannel', () => {
-  for (const missing of ['locks', 'BroadcastChannel'] as const) {
-    it(`without ${missing}, each tab keeps its own connection`, async () => {
+  for (const missing of ['locks', 'BroadcastChannel', 'locks refused'] as const) {
+    it(`${missing === 'locks refused' ? 'where Web Locks refuse (an opaque origin: SecurityError)' : `without ${missing}`}, each tab keeps its own connection`, async () => {
       if (missing === 'locks') delete (navigator as { locks?: unknown }).locks;
-      else (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel = undefined;
+      else if (missing === 'BroadcastChannel')
+        (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel = undefined;
+      else {
+        // As in a sandboxed iframe: navigator.locks is there, and every call rejects.
+        const refuse = () => Promise.reject(new DOMException('opaque origin', 'SecurityError'));
+        Object.assign(setup.env.locks, { request: refuse, query: refuse });
+      }
       const a = tab('a');
       const b = tab('b');
-      expect([a.socket.isLeader, b.socket.isLeader]).toEqual([true, true]);
+      // Where locks are missing, at once; where they refuse, once the refusal came.
+      if (missing !== 'locks refused') expect([a.socket.isLeader, b.socket.isLeader]).toEqual([true, true]);
       await settle();
+      expect([a.socket.isLeader, b.socket.isLeader]).toEqual([true, true]);
       expect(live().map(owner)).toEqual(['a', 'b']);
       for (const ws of live()) ws.serverOpen();
       a.socket.send('from a');
@@ -491,4 +499,236 @@ describe('SharedHeartbeatSocket without Web Locks or BroadcastChannel', () => {
       expect(FakeWebSocket.instances[0]!.closeCalls).toHaveLength(1);
     });
   }
+});
+
+/** A page's lifecycle hooks, as browserLifecycle installs them, driven by the test. */
+function pageHooks() {
+  const hooks = new Set<(s: 'freeze' | 'restore') => void>();
+  return {
+    lifecycle: (n: (s: 'freeze' | 'restore') => void) => (hooks.add(n), () => void hooks.delete(n)),
+    notify: (s: 'freeze' | 'restore') => hooks.forEach((n) => n(s)),
+  };
+}
+
+describe('SharedHeartbeatSocket: what a tab sends, and then does in the same task', () => {
+  it("a follower's send() then close() in one task: the message goes out, once", async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    b.socket.send('goodbye');
+    b.socket.close();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['goodbye']);
+  });
+
+  it('a follower that sends as its page goes into the back/forward cache: the message goes out, once', async () => {
+    tab('a');
+    await settle();
+    const page = pageHooks();
+    const b = tab('b', { lifecycle: page.lifecycle });
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    // A pagehide listener of the app sends; the tab lets go of the channel in the same task.
+    b.socket.send('leaving');
+    page.notify('freeze');
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['leaving']);
+  });
+
+  it("a follower's send() then clearQueue() in one task: the message is cleared (a drop event), not sent", async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    b.socket.send('stale');
+    b.socket.clearQueue();
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual([]);
+    expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'stale', reason: 'cleared' }]);
+  });
+});
+
+describe('SharedHeartbeatSocket: a message goes out once, through a leave and a join', () => {
+  /** Every user frame of every socket made: what the server got, over all connections. */
+  const allFrames = () => FakeWebSocket.instances.flatMap(userFrames);
+
+  it("a follower that closed while its message waited in the leader's queue, then reconnect(): the message goes out once, through a failover too", async () => {
+    const a = tab('a');
+    await settle();
+    const b = tab('b');
+    const c = tab('c');
+    await settle();
+    b.socket.send('once');
+    await settle();
+    b.socket.close();
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    b.socket.reconnect();
+    await settle();
+    expect(a.socket.isLeader).toBe(true);
+    expect(allFrames()).toEqual(['once']);
+    // b does not keep it either: the next leader does not send it again.
+    setup.env.kill('a');
+    await settle();
+    expect(c.socket.isLeader).toBe(true);
+    live()[0]!.serverOpen();
+    await settle();
+    expect(allFrames()).toEqual(['once']);
+  });
+
+  it("a leader's send() then close(), then reconnect(): the message goes out once", async () => {
+    const a = tab('a');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    a.socket.send('bye');
+    a.socket.close();
+    FakeWebSocket.instances[0]!.serverClose(1000, '');
+    await settle();
+    expect(a.socket.state).toBe('closed');
+    a.socket.reconnect();
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(allFrames()).toEqual(['bye']);
+  });
+
+  it('a follower back from the back/forward cache: what the leader sent for it while it was away is not sent again', async () => {
+    tab('a');
+    await settle();
+    const page = pageHooks();
+    const b = tab('b', { lifecycle: page.lifecycle });
+    const c = tab('c');
+    await settle();
+    b.socket.send('once');
+    await settle();
+    page.notify('freeze');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    page.notify('restore');
+    await settle();
+    expect(allFrames()).toEqual(['once']);
+    setup.env.kill('a');
+    await settle();
+    expect(c.socket.isLeader).toBe(true);
+    live()[0]!.serverOpen();
+    await settle();
+    expect(allFrames()).toEqual(['once']);
+  });
+});
+
+describe('SharedHeartbeatSocket: reconnect() right after close()', () => {
+  for (const shared of [true, false]) {
+    it(`in the leader tab${shared ? '' : ' (without sharing)'}, reconnect() during the closing handshake connects again once it ends`, async () => {
+      if (!shared) delete (navigator as { locks?: unknown }).locks;
+      const a = tab('a');
+      await settle();
+      const first = live()[0]!;
+      first.serverOpen();
+      await settle();
+      a.socket.close();
+      // As HeartbeatSocket allows: start again at once.
+      a.socket.reconnect();
+      first.serverClose(1000, '');
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(a.types().filter((x) => x !== 'leaderchange')).toEqual(['open', 'close']);
+      expect([a.socket.state, a.socket.isLeader, live().length]).toEqual(['connecting', true, 1]);
+      live()[0]!.serverOpen();
+      await settle();
+      expect(a.socket.state).toBe('open');
+    });
+  }
+});
+
+describe('SharedHeartbeatSocket: reconnect() of a closed connection', () => {
+  it('every tab reads connecting at once, and a leader lost before the connection opened is replaced by one that connects', async () => {
+    const a = tab('a', { startClosed: true });
+    await settle();
+    const b = tab('b', { startClosed: true });
+    const c = tab('c', { startClosed: true });
+    await settle();
+    expect(live()).toHaveLength(0);
+    // From a follower: the leader starts the connection.
+    b.socket.reconnect();
+    await settle();
+    expect(live()).toHaveLength(1);
+    expect([a.socket.state, b.socket.state, c.socket.state]).toEqual(['connecting', 'connecting', 'connecting']);
+    setup.env.kill('a');
+    await settle();
+    expect(b.socket.isLeader).toBe(true);
+    expect(live().map(owner)).toEqual(['b']);
+    live()[0]!.serverOpen();
+    await settle();
+    expect([b.socket.state, c.socket.state]).toEqual(['open', 'open']);
+  });
+
+  it('from the leader tab too: every tab reads connecting at once', async () => {
+    const a = tab('a', { startClosed: true });
+    await settle();
+    const b = tab('b', { startClosed: true });
+    await settle();
+    a.socket.reconnect();
+    expect(a.socket.state).toBe('connecting');
+    await settle();
+    expect(b.socket.state).toBe('connecting');
+  });
+
+  it('a connection that gave up stays closed through a failover', async () => {
+    tab('a', { maxRetries: 0 });
+    await settle();
+    const b = tab('b', { maxRetries: 0 });
+    await settle();
+    live()[0]!.serverClose(1006);
+    await settle();
+    expect(b.socket.state).toBe('closed');
+    setup.env.kill('a');
+    await settle();
+    expect([b.socket.isLeader, b.socket.state, live().length]).toEqual([true, 'closed', 0]);
+  });
+});
+
+describe('SharedHeartbeatSocket: a lifecycle whose uninstaller throws', () => {
+  it('close() does not throw: the error is logged, and the tab closes and lets go of its locks', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const failure = new Error('uninstall failed');
+    const a = tab('a', {
+      lifecycle: () => () => {
+        throw failure;
+      },
+    });
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(() => a.socket.close()).not.toThrow();
+    FakeWebSocket.instances[0]!.serverClose(1000, '');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect([a.socket.state, setup.env.locks.held.size]).toEqual(['closed', 0]);
+    expect(a.types()).toContain('close');
+    expect(logged.mock.calls.some((call) => call.includes(failure))).toBe(true);
+    logged.mockRestore();
+  });
+});
+
+describe('SharedHeartbeatSocket: bufferedAmount', () => {
+  it('counts what this tab just sent while the connection is down, in the leader tab and in a follower', async () => {
+    const a = tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    a.socket.send('a'.repeat(1000));
+    b.socket.send('b'.repeat(500));
+    expect(a.socket.bufferedAmount).toBeGreaterThanOrEqual(1000);
+    expect(b.socket.bufferedAmount).toBeGreaterThanOrEqual(500);
+    await settle();
+    expect(a.socket.bufferedAmount).toBeGreaterThanOrEqual(1500);
+    expect(b.socket.bufferedAmount).toBeGreaterThanOrEqual(500);
+  });
 });

@@ -6,10 +6,12 @@ export const canShare = (): boolean =>
 
 /**
  * Asks for the Web Lock `name` and holds it until the returned function is called; `granted`
- * runs when this tab gets it. The browser releases a lock when its tab closes, crashes or
- * navigates away, so the next tab in line gets it at once: that is the leader election.
+ * runs when this tab gets it, `refused` when the browser refuses locks here (a SecurityError:
+ * an opaque origin, a sandboxed iframe). The browser releases a lock when its tab closes,
+ * crashes or navigates away, so the next tab in line gets it at once: that is the leader
+ * election.
  */
-export function hold(name: string, granted: () => void): () => void {
+export function hold(name: string, granted: () => void, refused: () => void): () => void {
   const abort = new AbortController();
   let release: (() => void) | undefined;
   let done = false;
@@ -20,7 +22,7 @@ export function hold(name: string, granted: () => void): () => void {
       return new Promise<void>((resolve) => (release = resolve));
     })
     // AbortError: let go of before it was granted.
-    .catch(() => {});
+    .catch((error: unknown) => (error as Error)?.name !== 'AbortError' && refused());
   return () => {
     done = true;
     if (release) release();
@@ -28,8 +30,15 @@ export function hold(name: string, granted: () => void): () => void {
   };
 }
 
-/** How many locks whose name starts with `prefix` are held (by every tab of the origin). */
+/**
+ * How many locks whose name starts with `prefix` are held (by every tab of the origin); 1 where
+ * the browser refuses locks (each tab has its own connection then).
+ */
 export async function countHeld(prefix: string): Promise<number> {
-  const { held = [] } = await navigator.locks.query();
-  return held.filter((lock) => lock.name?.startsWith(prefix)).length;
+  try {
+    const { held = [] } = await navigator.locks.query();
+    return held.filter((lock) => lock.name?.startsWith(prefix)).length;
+  } catch {
+    return 1;
+  }
 }

@@ -13,8 +13,10 @@ export interface Leader {
   readonly socket: HeartbeatSocket;
   /** What every tab (this one included) is told when it asks: the current state. */
   snapshot(): Snapshot;
-  /** Message `n` of tab `from`; a repeat of one already taken (after a new `lead`) is ignored. */
-  /** Sends message `n` of tab `from` once; true when it was written to the socket now. */
+  /**
+   * Sends message `n` of tab `from` once; true when it was written to the socket now. A repeat
+   * is not sent again: the tab is told what of it has left the socket.
+   */
   accept(from: string, n: number, data: Data): boolean;
   /**
    * Lets go of the connection for the next leader: closes the socket, and calls `done` once it
@@ -128,7 +130,15 @@ export function lead(
     socket,
     snapshot,
     accept(from, n, data) {
-      if (n <= (taken.get(from) ?? 0)) return false;
+      const last = taken.get(from) ?? 0;
+      if (n <= last) {
+        // Taken before: the tab joined again and missed a report. It is told what has left the
+        // socket (the report after this task moves the mark on past what leaves now).
+        const first = inflight.find((entry) => entry.from === from);
+        (marks ??= {})[from] = first ? first.n - 1 : last;
+        settleSoon();
+        return false;
+      }
       taken.set(from, n);
       settle();
       inflight.push((sending = { from, n, data }));

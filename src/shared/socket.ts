@@ -144,7 +144,10 @@ export class SharedHeartbeatSocket extends EventTarget {
     this.#t.binaryType = value;
   }
 
-  /** The leader's buffered and queued bytes, plus what this tab holds while no tab leads. */
+  /**
+   * In the leader tab, its socket's buffered and queued bytes now; in a follower, the leader's as
+   * of its last event, plus this tab's messages not yet seen leave the leader's socket.
+   */
   get bufferedAmount(): number {
     return this.#t.bufferedAmount;
   }
@@ -263,8 +266,13 @@ function tab(
 
   // The probe's: its URL and stats, nothing else yet.
   let view = snap(probe, o.startClosed ? 'closed' : 'connecting');
-  /** This tab's part in the channel, while it takes part. */
-  let id = '';
+  /**
+   * This tab's, for its life: the leader takes each of its messages once, even from a tab that
+   * left and joined again (reconnect(), back/forward cache).
+   */
+  const id = uid();
+  /** Whether this tab takes part in the channel. */
+  let joined = false;
   let bc: Relay | undefined;
   let release: (() => void)[] = [];
   let leader: Leader | undefined;
@@ -297,7 +305,7 @@ function tab(
     typeof CloseEvent === 'function'
       ? new CloseEvent('close', { code, reason, wasClean })
       : (Object.assign(new Event('close'), { code, reason, wasClean }) as CloseEvent);
-  const stateOf = (): SocketState => (left ? 'closed' : closing ? 'closing' : view.state);
+  const stateOf = (v = view): SocketState => (left ? 'closed' : closing ? 'closing' : v.state);
 
   /** Posts to the other tabs, and takes it here too when it is for this tab. */
   const tell = (message: Relayed, to?: string): void => {
@@ -305,29 +313,51 @@ function tab(
     if (to === undefined || to === id) receive(message);
   };
 
+  /** This tab's sends not yet posted: a burst costs one structured clone and one post. */
+  let batch: Extract<Relayed, { k: 'send' }> | undefined;
+  /**
+   * Posts the batch now. Before any other post and before leaving the channel: a `clear` or a
+   * `close()` in the task that sent must come after what was sent, as in HeartbeatSocket.
+   */
+  const flush = (): void => {
+    if (batch) bc?.post(batch);
+    batch = undefined;
+  };
+  const post = (message: Relayed): void => {
+    flush();
+    bc?.post(message);
+  };
+
+  /**
+   * Runs `what` on the leader's socket and tells every tab the state after it: a reconnect()
+   * from CLOSED fires no event, yet every tab must read `connecting`, and a tab elected before
+   * the connection opens must connect.
+   */
+  const act = (l: Leader, what: 'reconnect' | 'probe' | 'clear', code?: number, reason?: string): number => {
+    const socket = l.socket;
+    const n =
+      what === 'clear' ? socket.clearQueue() : (what === 'probe' ? socket.probe() : socket.reconnect(code, reason), 0);
+    tell({ k: 'lead', l: current as string, s: l.snapshot() });
+    return n;
+  };
+
   const reconnect = (code = 1000, reason = ''): void => {
-    if (leader) leader.socket.reconnect(code, reason);
-    else if (current) bc?.post({ k: 'do', to: current, what: 'reconnect', code, reason });
+    if (leader) act(leader, 'reconnect', code, reason);
+    else if (current) post({ k: 'do', to: current, what: 'reconnect', code, reason });
     else pending = [code, reason];
   };
 
-  let batch: Extract<Relayed, { k: 'send' }> | undefined;
-  /** Hands message `n` to the leader this tab follows (there is one: `current` is set). */
   /** Gives message `n` to the leader; true when this tab leads and wrote it now. */
   const hand = (n: number, data: Data): boolean => {
     if (leader) return leader.accept(id, n, data);
+    if (batch && batch.to === current && batch.n + batch.data.length === n) batch.data.push(data);
     else {
-      // A burst of sends costs one structured clone and one post: queued here until the task ends.
-      if (batch && batch.to === current && batch.n + batch.data.length === n) batch.data.push(data);
-      else {
-        const next = (batch = { k: 'send', to: current as string, from: id, n, data: [data] });
-        queueMicrotask(() => {
-          batch = undefined;
-          bc?.post(next);
-        });
-      }
-      return false;
+      flush();
+      batch = { k: 'send', to: current as string, from: id, n, data: [data] };
+      // Posted when the task ends, unless something posts before.
+      queueMicrotask(flush);
     }
+    return false;
   };
 
   /** Follows term `l`: hands it everything this tab keeps, and takes its state. */
@@ -352,7 +382,8 @@ function tab(
   };
 
   const receive = (m: Relayed): void => {
-    if (!id) return;
+    // A leader's last report comes while it leaves: what left its socket is settled here too.
+    if (!joined && m.k !== 'settled') return;
     switch (m.k) {
       case 'hello':
         if (leader) tell({ k: 'lead', l: current as string, s: leader.snapshot() });
@@ -401,10 +432,7 @@ function tab(
         if (leader && m.to === current) m.data.forEach((data, i) => leader?.accept(m.from, m.n + i, data));
         return;
       case 'do':
-        if (!leader || m.to !== current) return;
-        if (m.what === 'reconnect') leader.socket.reconnect(m.code, m.reason);
-        else if (m.what === 'probe') leader.socket.probe();
-        else leader.socket.clearQueue();
+        if (leader && m.to === current) act(leader, m.what, m.code, m.reason);
         return;
       case 'settled':
         kept.settle(m.marks[id] ?? 0);
@@ -432,17 +460,26 @@ function tab(
   };
 
   const join = (): void => {
-    id = uid();
+    joined = true;
     frozen = false;
     if (!shared) return elected();
     bc = relay(name, receive);
-    release = [hold(`${name} tab ${id}`, () => {}), hold(name, elected)];
+    // Where the browser refuses locks, this tab keeps its own connection, as without Web Locks.
+    const refused = (): void => {
+      if (joined && !leader) {
+        bc?.close();
+        bc = undefined;
+        elected();
+      }
+    };
+    release = [hold(`${name} tab ${id}`, () => {}, refused), hold(name, elected, refused)];
     bc.post({ k: 'hello' });
   };
 
   /** Leaves the channel; a leader hands the connection over, `then` once it closed. */
   const leave = (code: number, reason: string, wait: boolean, then: () => void): void => {
     const was = leader;
+    flush();
     const finish = (): void => {
       for (const let_go of release) let_go();
       release = [];
@@ -450,7 +487,7 @@ function tab(
       bc = undefined;
       then();
     };
-    id = '';
+    joined = false;
     // A follower does not retire its term: back (reconnect(), bfcache), it follows the same
     // leader again. A leader's own term ends with its leaving.
     if (was && current) retired.add(current);
@@ -467,7 +504,7 @@ function tab(
       ? lifecycle((s) => {
           // Without sharing, the tab's own HeartbeatSocket handles the back/forward cache itself.
           if (!shared) return;
-          if (s === 'freeze' && id) {
+          if (s === 'freeze' && joined) {
             // A held Web Lock keeps the page out of the back/forward cache: let go of it all.
             frozen = true;
             const wasOpen = stateOf() === 'open';
@@ -480,17 +517,20 @@ function tab(
   };
 
   const t: Tab = {
+    // The leader tab reads its socket as it is now; the others, as of the leader's last word.
     get view() {
-      return view;
+      return leader ? leader.snapshot() : view;
     },
     get state() {
-      return stateOf();
+      return stateOf(t.view);
     },
     get leader() {
       return leader;
     },
     get bufferedAmount() {
-      return view.bufferedAmount + (current ? 0 : kept.bytes);
+      // A follower's own messages count until they left the leader's socket: its last word may
+      // predate them (or count them too: an upper bound, as a backpressure check wants).
+      return leader ? leader.socket.bufferedAmount : view.bufferedAmount + kept.bytes;
     },
     binaryType: 'blob',
 
@@ -524,12 +564,20 @@ function tab(
       probe.close(code, reason);
       if (left || closing) return;
       const was = stateOf();
-      uninstall?.();
+      // As HeartbeatSocket does: a throwing uninstaller is logged, and the tab closes all the same.
+      try {
+        uninstall?.();
+      } catch (error) {
+        console.error('[heartbeat-ws] lifecycle uninstall threw', error);
+      }
       closing = true;
+      // A reconnect() during the handover (no leader known then) sets `pending`: it rejoins.
+      pending = undefined;
       leave(code, reason, true, () => {
         closing = false;
         left = true;
         if (was !== 'closed') emit(closeEvent(code, reason));
+        if (pending) t.reconnect();
       });
     },
 
@@ -545,8 +593,8 @@ function tab(
     },
 
     ask(what) {
-      if (leader) return what === 'probe' ? (leader.socket.probe(), 0) : leader.socket.clearQueue();
-      if (current) bc?.post({ k: 'do', to: current, what });
+      if (leader) return act(leader, what);
+      if (current) post({ k: 'do', to: current, what });
       else if (what === 'clear') {
         const all = kept.clear();
         for (const data of all) drop(data, 'cleared');
@@ -555,7 +603,7 @@ function tab(
       return 0;
     },
 
-    countTabs: async () => (shared && id ? countHeld(`${name} tab `) : 1),
+    countTabs: async () => (shared && joined ? countHeld(`${name} tab `) : 1),
   };
 
   installHooks();

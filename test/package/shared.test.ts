@@ -21,9 +21,15 @@ const MINIFIED = './dist/shared.umd.min.js';
 /**
  * The budget for the shared minified UMD, gzipped (level 9), in bytes. It carries the core
  * (within its own budget, package.test.ts) so that one <script> tag is enough; the sharing adds
- * about 2,800 B. 8,061 B when set.
+ * about 2,950 B. 8,061 B when first set (budget 8,100); 8,084 B before the review fixes, 8,216 B
+ * after, raised to 8,250. The growth buys: a follower's pending sends posted before its
+ * close()/clearQueue()/pagehide (+13 B), one tab id for life and the leader's answer to a
+ * repeated message, so nothing goes twice (+39 B), reconnect() during a leader's close() (+10 B),
+ * every tab told the state after reconnect()/probe()/clearQueue() (+15 B), a throwing lifecycle
+ * uninstaller logged (+16 B), bufferedAmount counting the tab's own sends (+1 B), falling back to
+ * one connection per tab where Web Locks refuse (+42 B); less 4 B saved.
  */
-export const SHARED_SIZE_BUDGET = 8100;
+export const SHARED_SIZE_BUDGET = 8250;
 
 let consumer: string;
 beforeAll(() => {
