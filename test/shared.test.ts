@@ -646,6 +646,28 @@ describe('SharedHeartbeatSocket: reconnect() right after close()', () => {
       expect(a.socket.state).toBe('open');
     });
   }
+
+  it('in the leader tab, close(), reconnect(), close(): the last call wins, the tab ends closed and gets no more events', async () => {
+    const a = tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    const first = live()[0]!;
+    first.serverOpen();
+    await settle();
+    a.socket.close();
+    a.socket.reconnect();
+    a.socket.close();
+    first.serverClose(1000, '');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect([a.socket.state, a.socket.isLeader, b.socket.isLeader]).toEqual(['closed', false, true]);
+    expect([...setup.env.locks.held.values()]).not.toContain('a');
+    const before = a.events.length;
+    live()[0]!.serverOpen();
+    live()[0]!.serverMessage('after close()');
+    await settle();
+    expect(a.events.slice(before)).toEqual([]);
+  });
 });
 
 describe('SharedHeartbeatSocket: reconnect() of a closed connection', () => {

@@ -562,6 +562,8 @@ function tab(
       // HeartbeatSocket's own checks of code and reason (as WebSocket's), with its errors: the
       // probe is closed, so its close() checks and does nothing more.
       probe.close(code, reason);
+      // A close() during the handover after a reconnect(): the last call wins, no rejoin.
+      if (closing) pending = undefined;
       if (left || closing) return;
       const was = stateOf();
       // As HeartbeatSocket does: a throwing uninstaller is logged, and the tab closes all the same.
