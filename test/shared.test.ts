@@ -414,6 +414,57 @@ describe('SharedHeartbeatSocket: a handover never makes two connections at the s
     expect(leader.socket.state).toBe('closed');
     expect(unclosed()).toHaveLength(2);
   });
+  describe('no wait on a link already judged dead (#14)', () => {
+    const hb = { heartbeat: { interval: 1000, timeout: 500 }, minReconnectionDelay: 5000 };
+
+    it('close() in the leader tab right after a heartbeat timeout hands over at once', async () => {
+      const tabs = [tab('a', hb), tab('b', hb)];
+      await settle();
+      const dead = live()[0]!;
+      dead.serverOpen();
+      await settle();
+      const leader = leaderOf(tabs)[0]!;
+      // A ping at 1000 ms, no pong by 1500: dead. A browser keeps such a socket CLOSING.
+      await vi.advanceTimersByTimeAsync(1500);
+      expect(leader.of<CloseEvent>('close').map((e) => e.reason)).toEqual(['heartbeat timeout']);
+      expect(dead.readyState).toBe(WebSocket.CLOSING);
+      leader.socket.close();
+      await vi.advanceTimersByTimeAsync(50);
+      expect(leaderOf(tabs)).toHaveLength(1);
+      expect(leader.socket.state).toBe('closed');
+    });
+
+    it('a socket the heartbeat judged dead does not hold a later handover of that tab', async () => {
+      const tabs = [tab('a', hb), tab('b', hb)];
+      await settle();
+      live()[0]!.serverOpen();
+      await settle();
+      const leader = leaderOf(tabs)[0]!;
+      await vi.advanceTimersByTimeAsync(1500 + 5000); // heartbeat timeout, backoff, next attempt
+      const healthy = live()[0]!;
+      healthy.serverOpen();
+      await settle();
+      leader.socket.close();
+      healthy.serverClose(1000, '');
+      await vi.advanceTimersByTimeAsync(50);
+      expect(leaderOf(tabs)).toHaveLength(1);
+    });
+
+    it('close() in the leader tab on a link that never answers hands over when HeartbeatSocket gives up (connectionTimeout), not 1 s later', async () => {
+      const tabs = [tab('a', { connectionTimeout: 3000 }), tab('b', { connectionTimeout: 3000 })];
+      await settle();
+      const dead = live()[0]!;
+      dead.serverOpen();
+      await settle();
+      const leader = leaderOf(tabs)[0]!;
+      leader.socket.close();
+      await vi.advanceTimersByTimeAsync(2999);
+      expect(leaderOf(tabs)).toEqual([]);
+      await vi.advanceTimersByTimeAsync(50);
+      expect(leaderOf(tabs)).toHaveLength(1);
+      expect(leader.socket.state).toBe('closed');
+    });
+  });
 });
 
 describe('SharedHeartbeatSocket: isolation and options', () => {

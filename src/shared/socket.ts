@@ -455,6 +455,9 @@ function tab(
   const elected = (): void => {
     const term = uid();
     const socket = new HeartbeatSocket(url, protocols, { ...leaderOptions, startClosed: view.state === 'closed' });
+    // A link the core judged dead (heartbeat, connection or close timeout: a 1006 no server
+    // sends) is waited for no more, by the core nor by a handover (#14).
+    socket.addEventListener('close', (e) => raw && e.code === 1006 && e.reason.endsWith('timeout') && raw.forget());
     setLeader(lead(socket, term, o.queueOverflow !== 'drop-oldest', tell, raw ? raw.drained : (then) => then()));
     tell({ k: 'lead', l: term, s: (leader as Leader).snapshot() });
   };
