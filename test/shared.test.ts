@@ -804,4 +804,20 @@ describe('SharedHeartbeatSocket: bufferedAmount', () => {
     expect(a.socket.bufferedAmount).toBeGreaterThanOrEqual(1500);
     expect(b.socket.bufferedAmount).toBeGreaterThanOrEqual(500);
   });
+
+  it('in a follower, falls back once its waiting messages went out when the connection opened, with no later event', async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    b.socket.send('b'.repeat(1000));
+    await settle();
+    expect(b.socket.bufferedAmount).toBeGreaterThanOrEqual(1000);
+    // The open event's state is taken before the queue goes out.
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['b'.repeat(1000)]);
+    expect(live()[0]!.bufferedAmount).toBe(0);
+    expect(b.socket.bufferedAmount).toBe(0);
+  });
 });

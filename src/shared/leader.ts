@@ -81,7 +81,7 @@ export function lead(
   const report = (): void => {
     settling = false;
     settle();
-    if (marks) tell({ k: 'settled', l: term, marks });
+    if (marks) tell({ k: 'settled', l: term, marks, b: socket.bufferedAmount });
     marks = undefined;
   };
   // After the current task's work: the queue flushes right after the `open` listeners return.

@@ -146,7 +146,8 @@ export class SharedHeartbeatSocket extends EventTarget {
 
   /**
    * In the leader tab, its socket's buffered and queued bytes now; in a follower, the leader's as
-   * of its last event, plus this tab's messages not yet seen leave the leader's socket.
+   * of its last event or word that messages left its socket, plus this tab's messages not yet
+   * seen leave the leader's socket.
    */
   get bufferedAmount(): number {
     return this.#t.bufferedAmount;
@@ -436,6 +437,9 @@ function tab(
         return;
       case 'settled':
         kept.settle(m.marks[id] ?? 0);
+        // What left the leader's socket no longer counts there either (the queue goes out after
+        // the `open` event, whose state counted it).
+        if (m.l === current) view.bufferedAmount = m.b;
         return;
       case 'drop': {
         const data = m.to === id && kept.take(m.n);
