@@ -651,6 +651,35 @@ describe('SharedHeartbeatSocket: a message goes out once, through a leave and a 
     expect(allFrames()).toEqual(['bye']);
   });
 
+  it('a follower back from the back/forward cache after the leader changed: what the old leader sent for it is not sent again', async () => {
+    const a = tab('a');
+    await settle();
+    const page = pageHooks();
+    const b = tab('b', { lifecycle: page.lifecycle });
+    const c = tab('c');
+    await settle();
+    const first = live()[0]!;
+    b.socket.send('once');
+    await settle();
+    page.notify('freeze');
+    await settle();
+    // a writes it while b is away; then hands over to c, cleanly.
+    first.serverOpen();
+    await settle();
+    expect(allFrames()).toEqual(['once']);
+    a.socket.close();
+    first.serverClose(1000, '');
+    await settle();
+    expect(c.socket.isLeader).toBe(true);
+    live()[0]!.serverOpen();
+    await settle();
+    // Back, b hands c everything it still keeps.
+    page.notify('restore');
+    await settle();
+    expect(allFrames()).toEqual(['once']);
+    expect(b.of('drop')).toEqual([]);
+  });
+
   it('a follower back from the back/forward cache: what the leader sent for it while it was away is not sent again', async () => {
     tab('a');
     await settle();

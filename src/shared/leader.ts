@@ -42,7 +42,7 @@ const RELAYED = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat
 /**
  * Makes this tab the leader of term `term` around `socket`: every event of the socket goes to
  * every tab through `tell` (a message with `to` only to that tab), and the messages tabs hand
- * over go out through it, in each tab's order.
+ * over go out through it, in each tab's order, none up to its tab's mark in `heard`.
  *
  * Each tab keeps its messages until the leader says they have left its socket: written (or,
  * with replayUnconfirmed, confirmed by a pong). The socket's queue and replay buffer hold its
@@ -55,11 +55,13 @@ export function lead(
   dropsNewest: boolean,
   tell: (message: Relayed, to?: string) => void,
   drained: (then: () => void) => void,
+  heard: Record<string, number>,
 ): Leader {
   // Binary messages travel to the other tabs as ArrayBuffers; each tab converts to its binaryType.
   socket.binaryType = 'arraybuffer';
   const inflight: Entry[] = [];
-  const taken = new Map<string, number>();
+  // What left an earlier leader's socket is taken: a tab that was away may hand it over again.
+  const taken = { ...heard };
   let sending: Entry | undefined;
   let leaving = false;
   let settling = false;
@@ -130,7 +132,7 @@ export function lead(
     socket,
     snapshot,
     accept(from, n, data) {
-      const last = taken.get(from) ?? 0;
+      const last = taken[from] ?? 0;
       if (n <= last) {
         // Taken before: the tab joined again and missed a report. It is told what has left the
         // socket (the report after this task moves the mark on past what leaves now).
@@ -139,7 +141,7 @@ export function lead(
         settleSoon();
         return false;
       }
-      taken.set(from, n);
+      taken[from] = n;
       settle();
       inflight.push((sending = { from, n, data }));
       const written = socket.send(data);

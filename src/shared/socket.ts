@@ -289,6 +289,11 @@ function tab(
   let uninstall: (() => void) | undefined;
   let seq = 0;
   const kept = outbox();
+  /**
+   * Every tab's last settled mark heard: a new leader takes none of those messages again, from a
+   * tab that was away (back/forward cache) when the old leader told it they left.
+   */
+  const heard: Record<string, number> = {};
 
   const emit = (event: Event): void => {
     try {
@@ -436,6 +441,7 @@ function tab(
         if (leader && m.to === current) act(leader, m.what, m.code, m.reason);
         return;
       case 'settled':
+        Object.assign(heard, m.marks);
         kept.settle(m.marks[id] ?? 0);
         // What left the leader's socket no longer counts there either (the queue goes out after
         // the `open` event, whose state counted it).
@@ -462,7 +468,7 @@ function tab(
     // A link the core judged dead (heartbeat, connection or close timeout: a 1006 no server
     // sends) is waited for no more, by the core nor by a handover (#14).
     socket.addEventListener('close', (e) => raw && e.code === 1006 && e.reason.endsWith('timeout') && raw.forget());
-    setLeader(lead(socket, term, o.queueOverflow !== 'drop-oldest', tell, raw ? raw.drained : (then) => then()));
+    setLeader(lead(socket, term, o.queueOverflow !== 'drop-oldest', tell, raw ? raw.drained : (then) => then(), heard));
     tell({ k: 'lead', l: term, s: (leader as Leader).snapshot() });
   };
 
