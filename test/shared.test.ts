@@ -605,6 +605,33 @@ describe('SharedHeartbeatSocket: what a tab sends, and then does in the same tas
   });
 });
 
+describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader hands over', () => {
+  it('is not lost: what it cleared never goes out, and drop (cleared) fires in that tab', async () => {
+    const a = tab('a');
+    await settle();
+    const b = tab('b');
+    const c = tab('c');
+    await settle();
+    const first = live()[0]!;
+    first.serverOpen();
+    await settle();
+    // a's closing handshake is under way: it still holds the lock, and takes no message.
+    a.socket.close();
+    await settle();
+    b.socket.send('stale');
+    expect(b.socket.clearQueue()).toBe(0);
+    b.socket.send('fresh');
+    await settle();
+    first.serverClose(1000, '');
+    await settle();
+    expect(leaderOf([b, c])).toHaveLength(1);
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['fresh']);
+    expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'stale', reason: 'cleared' }]);
+  });
+});
+
 describe('SharedHeartbeatSocket: a message goes out once, through a leave and a join', () => {
   /** Every user frame of every socket made: what the server got, over all connections. */
   const allFrames = () => FakeWebSocket.instances.flatMap(userFrames);

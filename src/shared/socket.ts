@@ -294,6 +294,17 @@ function tab(
    * tab that was away (back/forward cache) when the old leader told it they left.
    */
   const heard: Record<string, number> = {};
+  /**
+   * This tab's messages up to this number were asked cleared of a leader that has not answered
+   * yet: one that is handing over takes nothing, so the next term's start clears them here.
+   */
+  let clearTo = 0;
+  /** Forgets this tab's messages up to number `n`, each with a `drop` event. */
+  const cleared = (n?: number): number => {
+    const all = kept.clear(n);
+    for (const data of all) drop(data, 'cleared');
+    return all.length;
+  };
 
   const emit = (event: Event): void => {
     try {
@@ -370,6 +381,8 @@ function tab(
   const follow = (l: string, s: Snapshot): void => {
     if (l !== current) {
       if (current) retired.add(current);
+      cleared(clearTo);
+      clearTo = 0;
       current = l;
       for (const { n, data } of kept.all()) hand(n, data);
       const ask = pending;
@@ -395,6 +408,8 @@ function tab(
         if (leader) tell({ k: 'lead', l: current as string, s: leader.snapshot() });
         return;
       case 'lead':
+        // The leader's answer to a `do` (or a `hello`): a clear asked of it is done.
+        if (m.l === current) clearTo = 0;
         if (!retired.has(m.l)) follow(m.l, m.s);
         return;
       case 'ev': {
@@ -609,12 +624,9 @@ function tab(
 
     ask(what) {
       if (leader) return act(leader, what);
-      if (current) post({ k: 'do', to: current, what });
-      else if (what === 'clear') {
-        const all = kept.clear();
-        for (const data of all) drop(data, 'cleared');
-        return all.length;
-      }
+      if (!current) return what === 'clear' ? cleared() : 0;
+      if (what === 'clear') clearTo = kept.all().at(-1)?.n ?? 0;
+      post({ k: 'do', to: current, what });
       return 0;
     },
 
