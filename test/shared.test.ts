@@ -605,6 +605,49 @@ describe('SharedHeartbeatSocket: what a tab sends, and then does in the same tas
   });
 });
 
+describe('SharedHeartbeatSocket: a drop while a follower is in the back/forward cache', () => {
+  it('a message refused (overflow) while its page was away fires drop when it is back, and never goes out', async () => {
+    tab('a', { maxEnqueuedMessages: 1 });
+    await settle();
+    const page = pageHooks();
+    const b = tab('b', { maxEnqueuedMessages: 1, lifecycle: page.lifecycle });
+    const c = tab('c', { maxEnqueuedMessages: 1 });
+    await settle();
+    c.socket.send('c1'); // fills the leader's queue: the connection is down
+    await settle();
+    // A pagehide listener sends, and the page goes into the cache: the leader refuses it then.
+    b.socket.send('b1');
+    page.notify('freeze');
+    await settle();
+    page.notify('restore');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['c1']);
+    expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'b1', reason: 'overflow' }]);
+  });
+
+  it("another tab's clearQueue() while its page was away fires drop (cleared) when it is back", async () => {
+    const a = tab('a');
+    await settle();
+    const page = pageHooks();
+    const b = tab('b', { lifecycle: page.lifecycle });
+    await settle();
+    b.socket.send('b1');
+    await settle();
+    page.notify('freeze');
+    await settle();
+    expect(a.socket.clearQueue()).toBe(1);
+    await settle();
+    page.notify('restore');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual([]);
+    expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'b1', reason: 'cleared' }]);
+  });
+});
+
 describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader hands over', () => {
   it('is not lost: what it cleared never goes out, and drop (cleared) fires in that tab', async () => {
     const a = tab('a');

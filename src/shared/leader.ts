@@ -1,4 +1,4 @@
-import type { Data, HeartbeatSocket, SocketState } from '../index';
+import type { Data, DropReason, HeartbeatSocket, SocketState } from '../index';
 import type { Relayed, Snapshot } from './relay';
 
 /** One message a tab handed to the leader, until it leaves the leader's socket. */
@@ -25,6 +25,9 @@ export interface Leader {
    */
   leave(code: number, reason: string, wait: boolean, done: () => void): void;
 }
+
+/** How many drops a leader remembers, for tabs that were away when it told them. */
+const DROPS_KEPT = 1000;
 
 /** What tabs are told of `socket`, in state `state`. */
 export const snap = (socket: HeartbeatSocket, state: SocketState): Snapshot => ({
@@ -62,6 +65,13 @@ export function lead(
   const inflight: Entry[] = [];
   // What left an earlier leader's socket is taken: a tab that was away may hand it over again.
   const taken = { ...heard };
+  /**
+   * The last drops told, by `tab n`: told again to a tab that hands such a message over again
+   * (it was away, in the back/forward cache, when it was told).
+   */
+  const dropped = new Map<string, DropReason>();
+  const told = (from: string, n: number, reason: DropReason | undefined): unknown =>
+    reason && tell({ k: 'drop', to: from, n, reason }, from);
   let sending: Entry | undefined;
   let leaving = false;
   let settling = false;
@@ -125,7 +135,11 @@ export function lead(
       i = inflight.findIndex((entry, j) => j >= start && entry.data === data);
     }
     const [entry] = i < 0 ? [] : inflight.splice(i, 1);
-    if (entry) tell({ k: 'drop', to: entry.from, n: entry.n, reason }, entry.from);
+    if (entry) {
+      told(entry.from, entry.n, reason);
+      dropped.set(`${entry.from} ${entry.n}`, reason);
+      if (dropped.size > DROPS_KEPT) dropped.delete(dropped.keys().next().value as string);
+    }
   });
 
   return {
@@ -134,6 +148,7 @@ export function lead(
     accept(from, n, data) {
       const last = taken[from] ?? 0;
       if (n <= last) {
+        told(from, n, dropped.get(`${from} ${n}`));
         // Taken before: the tab joined again and missed a report. It is told what has left the
         // socket (the report after this task moves the mark on past what leaves now).
         const first = inflight.find((entry) => entry.from === from);
