@@ -1,4 +1,4 @@
-import type { Data, DropReason, HeartbeatSocket, SocketState } from '../index';
+import type { Data, HeartbeatSocket, SocketState } from '../index';
 import type { Relayed, Snapshot } from './relay';
 
 /** One message a tab handed to the leader, until it leaves the leader's socket. */
@@ -66,12 +66,10 @@ export function lead(
   // What left an earlier leader's socket is taken: a tab that was away may hand it over again.
   const taken = { ...heard };
   /**
-   * The last drops told, by `tab n`: told again to a tab that hands such a message over again
+   * The last drops told, oldest first: told again to a tab that hands such a message over again
    * (it was away, in the back/forward cache, when it was told).
    */
-  const dropped = new Map<string, DropReason>();
-  const told = (from: string, n: number, reason: DropReason | undefined): unknown =>
-    reason && tell({ k: 'drop', to: from, n, reason }, from);
+  const dropped: Extract<Relayed, { k: 'drop' }>[] = [];
   let sending: Entry | undefined;
   let leaving = false;
   let settling = false;
@@ -136,9 +134,9 @@ export function lead(
     }
     const [entry] = i < 0 ? [] : inflight.splice(i, 1);
     if (entry) {
-      told(entry.from, entry.n, reason);
-      dropped.set(`${entry.from} ${entry.n}`, reason);
-      if (dropped.size > DROPS_KEPT) dropped.delete(dropped.keys().next().value as string);
+      const told = { k: 'drop' as const, to: entry.from, n: entry.n, reason };
+      tell(told, told.to);
+      if (dropped.push(told) > DROPS_KEPT) dropped.shift();
     }
   });
 
@@ -148,7 +146,8 @@ export function lead(
     accept(from, n, data) {
       const last = taken[from] ?? 0;
       if (n <= last) {
-        told(from, n, dropped.get(`${from} ${n}`));
+        const told = dropped.find((d) => d.to === from && d.n === n);
+        if (told) tell(told, from);
         // Taken before: the tab joined again and missed a report. It is told what has left the
         // socket (the report after this task moves the mark on past what leaves now).
         const first = inflight.find((entry) => entry.from === from);

@@ -299,6 +299,8 @@ function tab(
    * yet: one that is handing over takes nothing, so the next term's start clears them here.
    */
   let clearTo = 0;
+  /** The number of this tab's last message. */
+  let sent = 0;
   /** Forgets this tab's messages up to number `n`, each with a `drop` event. */
   const cleared = (n?: number): number => {
     const all = kept.clear(n);
@@ -582,8 +584,8 @@ function tab(
         drop(message, 'overflow');
         return false;
       }
-      const n = kept.add(message);
-      return !!current && hand(n, message);
+      sent = kept.add(message);
+      return !!current && hand(sent, message);
     },
 
     close(code = 1000, reason = '') {
@@ -625,7 +627,7 @@ function tab(
     ask(what) {
       if (leader) return act(leader, what);
       if (!current) return what === 'clear' ? cleared() : 0;
-      if (what === 'clear') clearTo = kept.all().at(-1)?.n ?? 0;
+      if (what === 'clear') clearTo = sent;
       post({ k: 'do', to: current, what });
       return 0;
     },
