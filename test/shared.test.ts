@@ -673,6 +673,22 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
     expect(userFrames(live()[0]!)).toEqual(['fresh']);
     expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'stale', reason: 'cleared' }]);
   });
+
+  it('a clear its live leader answered reports no drop for a message that went out, through close() and reconnect()', async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    b.socket.send('sent');
+    b.socket.clearQueue();
+    b.socket.close();
+    b.socket.reconnect();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['sent']);
+    expect(b.of('drop')).toEqual([]);
+  });
 });
 
 describe('SharedHeartbeatSocket: a message goes out once, through a leave and a join', () => {

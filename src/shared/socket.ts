@@ -295,10 +295,12 @@ function tab(
    */
   const heard: Record<string, number> = {};
   /**
-   * This tab's messages up to this number were asked cleared of a leader that has not answered
-   * yet: one that is handing over takes nothing, so the next term's start clears them here.
+   * This tab's messages up to this number were asked cleared of term `clearOf`, which has not
+   * answered yet: one that is handing over takes nothing, so the next term's start clears them
+   * here (not the same term's, after a rejoin: it took the request, and may have sent some).
    */
   let clearTo = 0;
+  let clearOf: string | undefined;
   /** The number of this tab's last message. */
   let sent = 0;
   /** Forgets this tab's messages up to number `n`, each with a `drop` event. */
@@ -383,7 +385,7 @@ function tab(
   const follow = (l: string, s: Snapshot): void => {
     if (l !== current) {
       if (current) retired.add(current);
-      cleared(clearTo);
+      if (l !== clearOf) cleared(clearTo);
       clearTo = 0;
       current = l;
       for (const { n, data } of kept.all()) hand(n, data);
@@ -627,7 +629,7 @@ function tab(
     ask(what) {
       if (leader) return act(leader, what);
       if (!current) return what === 'clear' ? cleared() : 0;
-      if (what === 'clear') clearTo = sent;
+      if (what === 'clear') [clearTo, clearOf] = [sent, current];
       post({ k: 'do', to: current, what });
       return 0;
     },
