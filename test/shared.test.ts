@@ -414,6 +414,57 @@ describe('SharedHeartbeatSocket: a handover never makes two connections at the s
     expect(leader.socket.state).toBe('closed');
     expect(unclosed()).toHaveLength(2);
   });
+  describe('no wait on a link already judged dead (#14)', () => {
+    const hb = { heartbeat: { interval: 1000, timeout: 500 }, minReconnectionDelay: 5000 };
+
+    it('close() in the leader tab right after a heartbeat timeout hands over at once', async () => {
+      const tabs = [tab('a', hb), tab('b', hb)];
+      await settle();
+      const dead = live()[0]!;
+      dead.serverOpen();
+      await settle();
+      const leader = leaderOf(tabs)[0]!;
+      // A ping at 1000 ms, no pong by 1500: dead. A browser keeps such a socket CLOSING.
+      await vi.advanceTimersByTimeAsync(1500);
+      expect(leader.of<CloseEvent>('close').map((e) => e.reason)).toEqual(['heartbeat timeout']);
+      expect(dead.readyState).toBe(WebSocket.CLOSING);
+      leader.socket.close();
+      await vi.advanceTimersByTimeAsync(50);
+      expect(leaderOf(tabs)).toHaveLength(1);
+      expect(leader.socket.state).toBe('closed');
+    });
+
+    it('a socket the heartbeat judged dead does not hold a later handover of that tab', async () => {
+      const tabs = [tab('a', hb), tab('b', hb)];
+      await settle();
+      live()[0]!.serverOpen();
+      await settle();
+      const leader = leaderOf(tabs)[0]!;
+      await vi.advanceTimersByTimeAsync(1500 + 5000); // heartbeat timeout, backoff, next attempt
+      const healthy = live()[0]!;
+      healthy.serverOpen();
+      await settle();
+      leader.socket.close();
+      healthy.serverClose(1000, '');
+      await vi.advanceTimersByTimeAsync(50);
+      expect(leaderOf(tabs)).toHaveLength(1);
+    });
+
+    it('close() in the leader tab on a link that never answers hands over when HeartbeatSocket gives up (connectionTimeout), not 1 s later', async () => {
+      const tabs = [tab('a', { connectionTimeout: 3000 }), tab('b', { connectionTimeout: 3000 })];
+      await settle();
+      const dead = live()[0]!;
+      dead.serverOpen();
+      await settle();
+      const leader = leaderOf(tabs)[0]!;
+      leader.socket.close();
+      await vi.advanceTimersByTimeAsync(2999);
+      expect(leaderOf(tabs)).toEqual([]);
+      await vi.advanceTimersByTimeAsync(50);
+      expect(leaderOf(tabs)).toHaveLength(1);
+      expect(leader.socket.state).toBe('closed');
+    });
+  });
 });
 
 describe('SharedHeartbeatSocket: isolation and options', () => {
@@ -554,6 +605,92 @@ describe('SharedHeartbeatSocket: what a tab sends, and then does in the same tas
   });
 });
 
+describe('SharedHeartbeatSocket: a drop while a follower is in the back/forward cache', () => {
+  it('a message refused (overflow) while its page was away fires drop when it is back, and never goes out', async () => {
+    tab('a', { maxEnqueuedMessages: 1 });
+    await settle();
+    const page = pageHooks();
+    const b = tab('b', { maxEnqueuedMessages: 1, lifecycle: page.lifecycle });
+    const c = tab('c', { maxEnqueuedMessages: 1 });
+    await settle();
+    c.socket.send('c1'); // fills the leader's queue: the connection is down
+    await settle();
+    // A pagehide listener sends, and the page goes into the cache: the leader refuses it then.
+    b.socket.send('b1');
+    page.notify('freeze');
+    await settle();
+    page.notify('restore');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['c1']);
+    expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'b1', reason: 'overflow' }]);
+  });
+
+  it("another tab's clearQueue() while its page was away fires drop (cleared) when it is back", async () => {
+    const a = tab('a');
+    await settle();
+    const page = pageHooks();
+    const b = tab('b', { lifecycle: page.lifecycle });
+    await settle();
+    b.socket.send('b1');
+    await settle();
+    page.notify('freeze');
+    await settle();
+    expect(a.socket.clearQueue()).toBe(1);
+    await settle();
+    page.notify('restore');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual([]);
+    expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'b1', reason: 'cleared' }]);
+  });
+});
+
+describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader hands over', () => {
+  it('is not lost: what it cleared never goes out, and drop (cleared) fires in that tab', async () => {
+    const a = tab('a');
+    await settle();
+    const b = tab('b');
+    const c = tab('c');
+    await settle();
+    const first = live()[0]!;
+    first.serverOpen();
+    await settle();
+    // a's closing handshake is under way: it still holds the lock, and takes no message.
+    a.socket.close();
+    await settle();
+    b.socket.send('stale');
+    expect(b.socket.clearQueue()).toBe(0);
+    b.socket.send('fresh');
+    await settle();
+    first.serverClose(1000, '');
+    await settle();
+    expect(leaderOf([b, c])).toHaveLength(1);
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['fresh']);
+    expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'stale', reason: 'cleared' }]);
+  });
+
+  it('a clear its live leader answered reports no drop for a message that went out, through close() and reconnect()', async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    b.socket.send('sent');
+    b.socket.clearQueue();
+    b.socket.close();
+    b.socket.reconnect();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['sent']);
+    expect(b.of('drop')).toEqual([]);
+  });
+});
+
 describe('SharedHeartbeatSocket: a message goes out once, through a leave and a join', () => {
   /** Every user frame of every socket made: what the server got, over all connections. */
   const allFrames = () => FakeWebSocket.instances.flatMap(userFrames);
@@ -598,6 +735,35 @@ describe('SharedHeartbeatSocket: a message goes out once, through a leave and a 
     live()[0]!.serverOpen();
     await settle();
     expect(allFrames()).toEqual(['bye']);
+  });
+
+  it('a follower back from the back/forward cache after the leader changed: what the old leader sent for it is not sent again', async () => {
+    const a = tab('a');
+    await settle();
+    const page = pageHooks();
+    const b = tab('b', { lifecycle: page.lifecycle });
+    const c = tab('c');
+    await settle();
+    const first = live()[0]!;
+    b.socket.send('once');
+    await settle();
+    page.notify('freeze');
+    await settle();
+    // a writes it while b is away; then hands over to c, cleanly.
+    first.serverOpen();
+    await settle();
+    expect(allFrames()).toEqual(['once']);
+    a.socket.close();
+    first.serverClose(1000, '');
+    await settle();
+    expect(c.socket.isLeader).toBe(true);
+    live()[0]!.serverOpen();
+    await settle();
+    // Back, b hands c everything it still keeps.
+    page.notify('restore');
+    await settle();
+    expect(allFrames()).toEqual(['once']);
+    expect(b.of('drop')).toEqual([]);
   });
 
   it('a follower back from the back/forward cache: what the leader sent for it while it was away is not sent again', async () => {
@@ -646,6 +812,28 @@ describe('SharedHeartbeatSocket: reconnect() right after close()', () => {
       expect(a.socket.state).toBe('open');
     });
   }
+
+  it('in the leader tab, close(), reconnect(), close(): the last call wins, the tab ends closed and gets no more events', async () => {
+    const a = tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    const first = live()[0]!;
+    first.serverOpen();
+    await settle();
+    a.socket.close();
+    a.socket.reconnect();
+    a.socket.close();
+    first.serverClose(1000, '');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect([a.socket.state, a.socket.isLeader, b.socket.isLeader]).toEqual(['closed', false, true]);
+    expect([...setup.env.locks.held.values()]).not.toContain('a');
+    const before = a.events.length;
+    live()[0]!.serverOpen();
+    live()[0]!.serverMessage('after close()');
+    await settle();
+    expect(a.events.slice(before)).toEqual([]);
+  });
 });
 
 describe('SharedHeartbeatSocket: reconnect() of a closed connection', () => {
@@ -730,5 +918,21 @@ describe('SharedHeartbeatSocket: bufferedAmount', () => {
     await settle();
     expect(a.socket.bufferedAmount).toBeGreaterThanOrEqual(1500);
     expect(b.socket.bufferedAmount).toBeGreaterThanOrEqual(500);
+  });
+
+  it('in a follower, falls back once its waiting messages went out when the connection opened, with no later event', async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    b.socket.send('b'.repeat(1000));
+    await settle();
+    expect(b.socket.bufferedAmount).toBeGreaterThanOrEqual(1000);
+    // The open event's state is taken before the queue goes out.
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['b'.repeat(1000)]);
+    expect(live()[0]!.bufferedAmount).toBe(0);
+    expect(b.socket.bufferedAmount).toBe(0);
   });
 });

@@ -16,8 +16,8 @@ export interface Outbox {
   settle(n: number): void;
   /** Forgets message `n` and returns it (for its `drop` event). */
   take(n: number): Data | undefined;
-  /** Forgets every message and returns them, oldest first. */
-  clear(): Data[];
+  /** Forgets every message up to number `n` (all by default) and returns them, oldest first. */
+  clear(n?: number): Data[];
 }
 
 export function outbox(): Outbox {
@@ -49,10 +49,9 @@ export function outbox(): Outbox {
       if (item) keep((i) => i !== item);
       return item?.data;
     },
-    clear() {
-      const all = items.map((item) => item.data);
-      items = [];
-      bytes = 0;
+    clear(n = Infinity) {
+      const all = items.filter((item) => item.n <= n).map((item) => item.data);
+      keep((item) => item.n > n);
       return all;
     },
   };

@@ -26,6 +26,9 @@ export interface Leader {
   leave(code: number, reason: string, wait: boolean, done: () => void): void;
 }
 
+/** How many drops a leader remembers, for tabs that were away when it told them. */
+const DROPS_KEPT = 1000;
+
 /** What tabs are told of `socket`, in state `state`. */
 export const snap = (socket: HeartbeatSocket, state: SocketState): Snapshot => ({
   state,
@@ -42,7 +45,7 @@ const RELAYED = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat
 /**
  * Makes this tab the leader of term `term` around `socket`: every event of the socket goes to
  * every tab through `tell` (a message with `to` only to that tab), and the messages tabs hand
- * over go out through it, in each tab's order.
+ * over go out through it, in each tab's order, none up to its tab's mark in `heard`.
  *
  * Each tab keeps its messages until the leader says they have left its socket: written (or,
  * with replayUnconfirmed, confirmed by a pong). The socket's queue and replay buffer hold its
@@ -55,11 +58,18 @@ export function lead(
   dropsNewest: boolean,
   tell: (message: Relayed, to?: string) => void,
   drained: (then: () => void) => void,
+  heard: Record<string, number>,
 ): Leader {
   // Binary messages travel to the other tabs as ArrayBuffers; each tab converts to its binaryType.
   socket.binaryType = 'arraybuffer';
   const inflight: Entry[] = [];
-  const taken = new Map<string, number>();
+  // What left an earlier leader's socket is taken: a tab that was away may hand it over again.
+  const taken = { ...heard };
+  /**
+   * The last drops told, oldest first: told again to a tab that hands such a message over again
+   * (it was away, in the back/forward cache, when it was told).
+   */
+  const dropped: Extract<Relayed, { k: 'drop' }>[] = [];
   let sending: Entry | undefined;
   let leaving = false;
   let settling = false;
@@ -81,7 +91,7 @@ export function lead(
   const report = (): void => {
     settling = false;
     settle();
-    if (marks) tell({ k: 'settled', l: term, marks });
+    if (marks) tell({ k: 'settled', l: term, marks, b: socket.bufferedAmount });
     marks = undefined;
   };
   // After the current task's work: the queue flushes right after the `open` listeners return.
@@ -123,15 +133,21 @@ export function lead(
       i = inflight.findIndex((entry, j) => j >= start && entry.data === data);
     }
     const [entry] = i < 0 ? [] : inflight.splice(i, 1);
-    if (entry) tell({ k: 'drop', to: entry.from, n: entry.n, reason }, entry.from);
+    if (entry) {
+      const told = { k: 'drop' as const, to: entry.from, n: entry.n, reason };
+      tell(told, told.to);
+      if (dropped.push(told) > DROPS_KEPT) dropped.shift();
+    }
   });
 
   return {
     socket,
     snapshot,
     accept(from, n, data) {
-      const last = taken.get(from) ?? 0;
+      const last = taken[from] ?? 0;
       if (n <= last) {
+        const told = dropped.find((d) => d.to === from && d.n === n);
+        if (told) tell(told, from);
         // Taken before: the tab joined again and missed a report. It is told what has left the
         // socket (the report after this task moves the mark on past what leaves now).
         const first = inflight.find((entry) => entry.from === from);
@@ -139,7 +155,7 @@ export function lead(
         settleSoon();
         return false;
       }
-      taken.set(from, n);
+      taken[from] = n;
       settle();
       inflight.push((sending = { from, n, data }));
       const written = socket.send(data);

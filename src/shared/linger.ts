@@ -16,6 +16,8 @@ export interface Linger {
   WebSocket: WebSocketLike;
   /** Calls `then` once every socket made has reported `close`, or after LINGER ms. */
   drained(then: () => void): void;
+  /** Stops counting the last socket made: its link was judged dead, nothing will come of it. */
+  forget(): void;
 }
 
 const none = (): void => {};
@@ -31,16 +33,22 @@ const none = (): void => {};
  */
 export function linger(Base: WebSocketLike): Linger {
   const live = new Set<unknown>();
+  let last: unknown;
   let idle = none;
+  // Closures, not members: the class adds nothing a socket of the given class may not have.
+  const gone = (ws: unknown): unknown => live.delete(ws) && !live.size && idle();
   return {
     WebSocket: class extends Base {
       constructor(url: string, protocols?: string | string[]) {
         super(url, protocols);
-        live.add(this);
+        // eslint-disable-next-line @typescript-eslint/no-this-alias
+        live.add((last = this));
         // Added before the core's own listener: gone from the count when the core hears of it.
-        this.addEventListener('close' as never, () => live.delete(this) && !live.size && idle());
+        this.addEventListener('close' as never, () => gone(this));
       }
     },
+    // The core makes one socket at a time: the one it judges dead is the last one made.
+    forget: () => gone(last),
     drained(then) {
       // Run once, by the last close or by the timer. A socket given up on stays counted: a
       // later handover waits for it again, as the server may still count it.

@@ -25,8 +25,11 @@ export type Relayed =
   /** Messages `n`, `n + 1`, … of tab `from`, in order (one post per task, not per message). */
   | { k: 'send'; to: string; from: string; n: number; data: Data[] }
   | { k: 'do'; to: string; what: 'reconnect' | 'probe' | 'clear'; code?: number; reason?: string }
-  /** Every message of tab `t` up to `marks[t]` has left the leader's socket (written, or confirmed). */
-  | { k: 'settled'; l: string; marks: Record<string, number> }
+  /**
+   * Every message of tab `t` up to `marks[t]` has left the leader's socket (written, or
+   * confirmed); `b`: the socket's bufferedAmount after that.
+   */
+  | { k: 'settled'; l: string; marks: Record<string, number>; b: number }
   /** Message `n` of tab `to` will not be sent. */
   | { k: 'drop'; to: string; n: number; reason: DropReason };
 

@@ -146,7 +146,8 @@ export class SharedHeartbeatSocket extends EventTarget {
 
   /**
    * In the leader tab, its socket's buffered and queued bytes now; in a follower, the leader's as
-   * of its last event, plus this tab's messages not yet seen leave the leader's socket.
+   * of its last event or word that messages left its socket, plus this tab's messages not yet
+   * seen leave the leader's socket.
    */
   get bufferedAmount(): number {
     return this.#t.bufferedAmount;
@@ -288,6 +289,26 @@ function tab(
   let uninstall: (() => void) | undefined;
   let seq = 0;
   const kept = outbox();
+  /**
+   * Every tab's last settled mark heard: a new leader takes none of those messages again, from a
+   * tab that was away (back/forward cache) when the old leader told it they left.
+   */
+  const heard: Record<string, number> = {};
+  /**
+   * This tab's messages up to this number were asked cleared of term `clearOf`, which has not
+   * answered yet: one that is handing over takes nothing, so the next term's start clears them
+   * here (not the same term's, after a rejoin: it took the request, and may have sent some).
+   */
+  let clearTo = 0;
+  let clearOf: string | undefined;
+  /** The number of this tab's last message. */
+  let sent = 0;
+  /** Forgets this tab's messages up to number `n`, each with a `drop` event. */
+  const cleared = (n?: number): number => {
+    const all = kept.clear(n);
+    for (const data of all) drop(data, 'cleared');
+    return all.length;
+  };
 
   const emit = (event: Event): void => {
     try {
@@ -364,6 +385,8 @@ function tab(
   const follow = (l: string, s: Snapshot): void => {
     if (l !== current) {
       if (current) retired.add(current);
+      if (l !== clearOf) cleared(clearTo);
+      clearTo = 0;
       current = l;
       for (const { n, data } of kept.all()) hand(n, data);
       const ask = pending;
@@ -389,6 +412,8 @@ function tab(
         if (leader) tell({ k: 'lead', l: current as string, s: leader.snapshot() });
         return;
       case 'lead':
+        // The leader's answer to a `do` (or a `hello`): a clear asked of it is done.
+        if (m.l === current) clearTo = 0;
         if (!retired.has(m.l)) follow(m.l, m.s);
         return;
       case 'ev': {
@@ -435,7 +460,11 @@ function tab(
         if (leader && m.to === current) act(leader, m.what, m.code, m.reason);
         return;
       case 'settled':
+        Object.assign(heard, m.marks);
         kept.settle(m.marks[id] ?? 0);
+        // What left the leader's socket no longer counts there either (the queue goes out after
+        // the `open` event, whose state counted it).
+        if (m.l === current) view.bufferedAmount = m.b;
         return;
       case 'drop': {
         const data = m.to === id && kept.take(m.n);
@@ -455,7 +484,10 @@ function tab(
   const elected = (): void => {
     const term = uid();
     const socket = new HeartbeatSocket(url, protocols, { ...leaderOptions, startClosed: view.state === 'closed' });
-    setLeader(lead(socket, term, o.queueOverflow !== 'drop-oldest', tell, raw ? raw.drained : (then) => then()));
+    // A link the core judged dead (heartbeat, connection or close timeout: a 1006 no server
+    // sends) is waited for no more, by the core nor by a handover (#14).
+    socket.addEventListener('close', (e) => raw && e.code === 1006 && e.reason.endsWith('timeout') && raw.forget());
+    setLeader(lead(socket, term, o.queueOverflow !== 'drop-oldest', tell, raw ? raw.drained : (then) => then(), heard));
     tell({ k: 'lead', l: term, s: (leader as Leader).snapshot() });
   };
 
@@ -554,14 +586,16 @@ function tab(
         drop(message, 'overflow');
         return false;
       }
-      const n = kept.add(message);
-      return !!current && hand(n, message);
+      sent = kept.add(message);
+      return !!current && hand(sent, message);
     },
 
     close(code = 1000, reason = '') {
       // HeartbeatSocket's own checks of code and reason (as WebSocket's), with its errors: the
       // probe is closed, so its close() checks and does nothing more.
       probe.close(code, reason);
+      // A close() during the handover after a reconnect(): the last call wins, no rejoin.
+      if (closing) pending = undefined;
       if (left || closing) return;
       const was = stateOf();
       // As HeartbeatSocket does: a throwing uninstaller is logged, and the tab closes all the same.
@@ -594,12 +628,9 @@ function tab(
 
     ask(what) {
       if (leader) return act(leader, what);
-      if (current) post({ k: 'do', to: current, what });
-      else if (what === 'clear') {
-        const all = kept.clear();
-        for (const data of all) drop(data, 'cleared');
-        return all.length;
-      }
+      if (!current) return what === 'clear' ? cleared() : 0;
+      if (what === 'clear') [clearTo, clearOf] = [sent, current];
+      post({ k: 'do', to: current, what });
       return 0;
     },
 
