@@ -1,6 +1,7 @@
 import { WebSocket as UndiciWebSocket } from 'undici';
 import { describe, expectTypeOf, it } from 'vitest';
 import { WebSocket as WsWebSocket } from 'ws';
+import { SharedHeartbeatSocket } from '../src/shared/index';
 import {
   type Data,
   type DropReason,
@@ -90,6 +91,14 @@ describe('types that fit', () => {
     socket.onopen = function () {
       expectTypeOf(this).toEqualTypeOf<HeartbeatSocket>();
     };
+  });
+
+  it('SharedHeartbeatSocket is usable where a DOM WebSocket is expected too', () => {
+    expectTypeOf<SharedHeartbeatSocket>().toExtend<WebSocket>();
+    const handler: SharedHeartbeatSocket['onmessage'] = function (event) {
+      expectTypeOf(event).toEqualTypeOf<MessageEvent>();
+    };
+    void handler;
   });
 
   it('types the JSON heartbeat forms and the giveup event', () => {

@@ -43,8 +43,12 @@ export interface SharedHeartbeatSocketEventMap extends HeartbeatSocketEventMap {
   leaderchange: CustomEvent<LeaderChangeDetail>;
 }
 
-/** An `on…` property's value: called with the event, `this` being the socket; or null. */
-export type SharedEventHandler<E extends Event> = ((this: SharedHeartbeatSocket, event: E) => unknown) | null;
+/**
+ * An `on…` property's value: called with the event, `this` being the socket; or null. Typed
+ * without a `this` parameter, as `HeartbeatSocket`'s, so the socket fits where a `WebSocket` is
+ * expected; `socket.onopen = function () {…}` still types `this` as the socket.
+ */
+export type SharedEventHandler<E extends Event> = ((event: E) => unknown) | null;
 
 /** `readyState` by state, less one: connecting and reconnecting (absent) read as CONNECTING. */
 const READY: SocketState[] = ['open', 'closing', 'closed'];
