@@ -689,6 +689,62 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
     expect(userFrames(live()[0]!)).toEqual(['sent']);
     expect(b.of('drop')).toEqual([]);
   });
+
+  const frames = () => FakeWebSocket.instances.flatMap(userFrames);
+  const drops = (t: Tab) => t.of<CustomEvent>('drop').map((e) => e.detail);
+
+  it('holds through a rejoin of that tab (close() and reconnect(), as a bfcache round) before the next leader', async () => {
+    const a = tab('a');
+    await settle();
+    const b = tab('b');
+    tab('c');
+    await settle();
+    const first = live()[0]!;
+    first.serverOpen();
+    await settle();
+    a.socket.close();
+    await settle();
+    b.socket.send('stale');
+    expect(b.socket.clearQueue()).toBe(0);
+    await settle();
+    b.socket.close();
+    b.socket.reconnect();
+    await settle();
+    // The old leader's close is relayed in its own term, which the rejoined tab still follows.
+    first.serverClose(1000, '');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(frames()).not.toContain('stale');
+    expect(drops(b)).toEqual([{ data: 'stale', reason: 'cleared' }]);
+  });
+
+  it("is not taken as answered by the leader's answer to another tab's request", async () => {
+    const a = tab('a');
+    await settle();
+    const b = tab('b');
+    const c = tab('c');
+    await settle();
+    const first = live()[0]!;
+    first.serverOpen();
+    await settle();
+    first.serverClose(4000, 'restart');
+    await settle();
+    b.socket.send('stale');
+    await settle();
+    // c's probe() is answered (a `lead` to every tab) while b's clear is on its way, and the
+    // leader starts to hand over before it reads b's clear.
+    c.socket.probe();
+    await Promise.resolve();
+    b.socket.clearQueue();
+    a.socket.close();
+    await settle();
+    await vi.advanceTimersByTimeAsync(2000);
+    live().at(-1)!.serverOpen();
+    await settle();
+    expect(frames()).not.toContain('stale');
+    expect(drops(b)).toEqual([{ data: 'stale', reason: 'cleared' }]);
+  });
 });
 
 describe('SharedHeartbeatSocket: a message goes out once, through a leave and a join', () => {

@@ -19,12 +19,12 @@ export type Relayed =
   /** A tab joined: the leader answers with `lead`. */
   | { k: 'hello' }
   /** Term `l` holds the connection; followers hand it every message they keep. */
-  | { k: 'lead'; l: string; s: Snapshot }
+  | { k: 'lead'; l: string; s: Snapshot; c?: string }
   /** An event of the real socket, with the state after it. */
   | { k: 'ev'; l: string; type: string; init: Record<string, unknown>; s: Snapshot }
   /** Messages `n`, `n + 1`, … of tab `from`, in order (one post per task, not per message). */
   | { k: 'send'; to: string; from: string; n: number; data: Data[] }
-  | { k: 'do'; to: string; what: 'reconnect' | 'probe' | 'clear'; code?: number; reason?: string }
+  | { k: 'do'; to: string; what: 'reconnect' | 'probe' | 'clear'; code?: number; reason?: string; from?: string }
   /**
    * Every message of tab `t` up to `marks[t]` has left the leader's socket (written, or
    * confirmed); `b`: the socket's bufferedAmount after that.

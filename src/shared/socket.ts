@@ -358,11 +358,17 @@ function tab(
    * from CLOSED fires no event, yet every tab must read `connecting`, and a tab elected before
    * the connection opens must connect.
    */
-  const act = (l: Leader, what: 'reconnect' | 'probe' | 'clear', code?: number, reason?: string): number => {
+  const act = (
+    l: Leader,
+    what: 'reconnect' | 'probe' | 'clear',
+    code?: number,
+    reason?: string,
+    c?: string,
+  ): number => {
     const socket = l.socket;
     const n =
       what === 'clear' ? socket.clearQueue() : (what === 'probe' ? socket.probe() : socket.reconnect(code, reason), 0);
-    tell({ k: 'lead', l: current as string, s: l.snapshot() });
+    tell({ k: 'lead', l: current as string, s: l.snapshot(), c });
     return n;
   };
 
@@ -389,8 +395,7 @@ function tab(
   const follow = (l: string, s: Snapshot): void => {
     if (l !== current) {
       if (current) retired.add(current);
-      if (l !== clearOf) cleared(clearTo);
-      clearTo = 0;
+      if (l !== clearOf) clearTo = (cleared(clearTo), 0);
       current = l;
       for (const { n, data } of kept.all()) hand(n, data);
       const ask = pending;
@@ -417,7 +422,7 @@ function tab(
         return;
       case 'lead':
         // The leader's answer to a `do` (or a `hello`): a clear asked of it is done.
-        if (m.l === current) clearTo = 0;
+        if (m.l === current && m.c === id) clearTo = 0;
         if (!retired.has(m.l)) follow(m.l, m.s);
         return;
       case 'ev': {
@@ -461,7 +466,7 @@ function tab(
         if (leader && m.to === current) m.data.forEach((data, i) => leader?.accept(m.from, m.n + i, data));
         return;
       case 'do':
-        if (leader && m.to === current) act(leader, m.what, m.code, m.reason);
+        if (leader && m.to === current) act(leader, m.what, m.code, m.reason, m.from);
         return;
       case 'settled':
         Object.assign(heard, m.marks);
@@ -634,7 +639,7 @@ function tab(
       if (leader) return act(leader, what);
       if (!current) return what === 'clear' ? cleared() : 0;
       if (what === 'clear') [clearTo, clearOf] = [sent, current];
-      post({ k: 'do', to: current, what });
+      post({ k: 'do', to: current, what, from: id });
       return 0;
     },
 

@@ -32,9 +32,10 @@ const MINIFIED = './dist/shared.umd.min.js';
  * on a socket the core judged dead (+50 B), a follower's bufferedAmount after its messages went
  * out (+18 B), the settled marks every tab hears seeding a new leader (+9 B), a follower's
  * clearQueue() during a handover kept (+51 B), the last 1,000 drops told again to a tab back
- * from the back/forward cache (+47 B).
+ * from the back/forward cache (+47 B). 8,408 B after the third review, raised to 8,450: a
+ * follower's clear is taken as answered only by the leader's answer to that tab (+11 B).
  */
-export const SHARED_SIZE_BUDGET = 8400;
+export const SHARED_SIZE_BUDGET = 8450;
 
 let consumer: string;
 beforeAll(() => {
