@@ -92,8 +92,14 @@ describeEngines('drop-in and one socket at a time, with the browser’s own WebS
     const ref: { s?: TestServer } = {};
     let max = 0;
     const s = (ref.s = await startTestServer({
-      onConnection: () => {
-        max = Math.max(max, ref.s?.connections.filter((c) => c.closedAt === undefined).length ?? 0);
+      onConnection: (conn) => {
+        // Counted once the server has handled the I/O it had already received with this
+        // connection: an old socket's end (its FIN arrived first) can wait in the same event-loop
+        // turn behind the new connection, a server-side ordering the client cannot affect.
+        setTimeout(() => {
+          const live = ref.s?.connections.filter((c) => c.id <= conn.id && c.closedAt === undefined);
+          max = Math.max(max, live?.length ?? 0);
+        }, 0);
         return undefined;
       },
     }));
