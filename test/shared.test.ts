@@ -41,6 +41,10 @@ const live = () => FakeWebSocket.live();
 const owner = (ws: FakeWebSocket) => (ws.constructor as unknown as { owner: string }).owner;
 const userFrames = (ws: FakeWebSocket) => ws.sent.filter((d) => d !== 'ping');
 const leaderOf = (tabs: Tab[]) => tabs.filter((t) => t.socket.isLeader);
+/** What every connection made carried, of the user's messages. */
+const allFrames = () => FakeWebSocket.instances.flatMap(userFrames);
+/** The `drop` events of a tab, as their details. */
+const drops = (t: Tab) => t.of<CustomEvent>('drop').map((e) => e.detail);
 
 async function five(options: SharedOptions = {}) {
   const tabs = ['a', 'b', 'c', 'd', 'e'].map((n) => tab(n, options));
@@ -115,7 +119,7 @@ describe('SharedHeartbeatSocket: one connection for every tab', () => {
     const follower = tabs.find((t) => !t.socket.isLeader)!;
     for (const d of ['1', '2', '3']) follower.socket.send(d);
     await settle();
-    expect(follower.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: '3', reason: 'overflow' }]);
+    expect(drops(follower)).toEqual([{ data: '3', reason: 'overflow' }]);
     for (const t of tabs) if (t !== follower) expect(t.of('drop')).toEqual([]);
     live()[0]!.serverOpen();
     await settle();
@@ -601,7 +605,7 @@ describe('SharedHeartbeatSocket: what a tab sends, and then does in the same tas
     live()[0]!.serverOpen();
     await settle();
     expect(userFrames(live()[0]!)).toEqual([]);
-    expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'stale', reason: 'cleared' }]);
+    expect(drops(b)).toEqual([{ data: 'stale', reason: 'cleared' }]);
   });
 });
 
@@ -624,7 +628,7 @@ describe('SharedHeartbeatSocket: a drop while a follower is in the back/forward 
     live()[0]!.serverOpen();
     await settle();
     expect(userFrames(live()[0]!)).toEqual(['c1']);
-    expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'b1', reason: 'overflow' }]);
+    expect(drops(b)).toEqual([{ data: 'b1', reason: 'overflow' }]);
   });
 
   it("another tab's clearQueue() while its page was away fires drop (cleared) when it is back", async () => {
@@ -644,7 +648,7 @@ describe('SharedHeartbeatSocket: a drop while a follower is in the back/forward 
     live()[0]!.serverOpen();
     await settle();
     expect(userFrames(live()[0]!)).toEqual([]);
-    expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'b1', reason: 'cleared' }]);
+    expect(drops(b)).toEqual([{ data: 'b1', reason: 'cleared' }]);
   });
 });
 
@@ -671,7 +675,7 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
     live()[0]!.serverOpen();
     await settle();
     expect(userFrames(live()[0]!)).toEqual(['fresh']);
-    expect(b.of<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'stale', reason: 'cleared' }]);
+    expect(drops(b)).toEqual([{ data: 'stale', reason: 'cleared' }]);
   });
 
   it('a clear its live leader answered reports no drop for a message that went out, through close() and reconnect()', async () => {
@@ -689,9 +693,6 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
     expect(userFrames(live()[0]!)).toEqual(['sent']);
     expect(b.of('drop')).toEqual([]);
   });
-
-  const frames = () => FakeWebSocket.instances.flatMap(userFrames);
-  const drops = (t: Tab) => t.of<CustomEvent>('drop').map((e) => e.detail);
 
   it('holds through a rejoin of that tab (close() and reconnect(), as a bfcache round) before the next leader', async () => {
     const a = tab('a');
@@ -715,7 +716,7 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
     await settle();
     live()[0]!.serverOpen();
     await settle();
-    expect(frames()).not.toContain('stale');
+    expect(allFrames()).not.toContain('stale');
     expect(drops(b)).toEqual([{ data: 'stale', reason: 'cleared' }]);
   });
 
@@ -742,14 +743,13 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
     await vi.advanceTimersByTimeAsync(2000);
     live().at(-1)!.serverOpen();
     await settle();
-    expect(frames()).not.toContain('stale');
+    expect(allFrames()).not.toContain('stale');
     expect(drops(b)).toEqual([{ data: 'stale', reason: 'cleared' }]);
   });
 });
 
 describe('SharedHeartbeatSocket: a message goes out once, through a leave and a join', () => {
   /** Every user frame of every socket made: what the server got, over all connections. */
-  const allFrames = () => FakeWebSocket.instances.flatMap(userFrames);
 
   it("a follower that closed while its message waited in the leader's queue, then reconnect(): the message goes out once, through a failover too", async () => {
     const a = tab('a');
