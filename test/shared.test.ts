@@ -41,6 +41,14 @@ const live = () => FakeWebSocket.live();
 const owner = (ws: FakeWebSocket) => (ws.constructor as unknown as { owner: string }).owner;
 const userFrames = (ws: FakeWebSocket) => ws.sent.filter((d) => d !== 'ping');
 const leaderOf = (tabs: Tab[]) => tabs.filter((t) => t.socket.isLeader);
+/** The page's hooks, as browserLifecycle installs them: `notify` plays freeze and restore. */
+function pageHooks() {
+  const hooks = new Set<(s: 'freeze' | 'restore') => void>();
+  return {
+    lifecycle: (n: (s: 'freeze' | 'restore') => void) => (hooks.add(n), () => void hooks.delete(n)),
+    notify: (s: 'freeze' | 'restore') => hooks.forEach((n) => n(s)),
+  };
+}
 /** What every connection made carried, of the user's messages. */
 const allFrames = () => FakeWebSocket.instances.flatMap(userFrames);
 /** The `drop` events of a tab, as their details. */
@@ -300,15 +308,9 @@ describe('SharedHeartbeatSocket: lifecycle', () => {
   });
 
   it('a leader page going into the back/forward cache lets go of its lock; back, it follows', async () => {
-    // The page's hooks, as browserLifecycle installs them: for the tab and for its real socket.
-    const hooks = new Set<(s: 'freeze' | 'restore') => void>();
-    const notify = (s: 'freeze' | 'restore') => hooks.forEach((n) => n(s));
-    const a = tab('a', {
-      lifecycle: (n) => {
-        hooks.add(n);
-        return () => hooks.delete(n);
-      },
-    });
+    // The page's hooks: for the tab and for its real socket.
+    const { lifecycle, notify } = pageHooks();
+    const a = tab('a', { lifecycle });
     await settle();
     const b = tab('b');
     await settle();
@@ -331,14 +333,8 @@ describe('SharedHeartbeatSocket: lifecycle', () => {
   });
 
   it('the old leader socket finishing its close after a bfcache handover changes nothing: no stale term, sends still go out', async () => {
-    const hooks = new Set<(s: 'freeze' | 'restore') => void>();
-    const notify = (s: 'freeze' | 'restore') => hooks.forEach((n) => n(s));
-    const a = tab('a', {
-      lifecycle: (n) => {
-        hooks.add(n);
-        return () => hooks.delete(n);
-      },
-    });
+    const { lifecycle, notify } = pageHooks();
+    const a = tab('a', { lifecycle });
     await settle();
     const b = tab('b');
     await settle();
@@ -557,14 +553,6 @@ describe('SharedHeartbeatSocket without Web Locks or BroadcastChannel', () => {
 });
 
 /** A page's lifecycle hooks, as browserLifecycle installs them, driven by the test. */
-function pageHooks() {
-  const hooks = new Set<(s: 'freeze' | 'restore') => void>();
-  return {
-    lifecycle: (n: (s: 'freeze' | 'restore') => void) => (hooks.add(n), () => void hooks.delete(n)),
-    notify: (s: 'freeze' | 'restore') => hooks.forEach((n) => n(s)),
-  };
-}
-
 describe('SharedHeartbeatSocket: what a tab sends, and then does in the same task', () => {
   it("a follower's send() then close() in one task: the message goes out, once", async () => {
     tab('a');
