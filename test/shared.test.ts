@@ -737,8 +737,6 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
 });
 
 describe('SharedHeartbeatSocket: a message goes out once, through a leave and a join', () => {
-  /** Every user frame of every socket made: what the server got, over all connections. */
-
   it("a follower that closed while its message waited in the leader's queue, then reconnect(): the message goes out once, through a failover too", async () => {
     const a = tab('a');
     await settle();
