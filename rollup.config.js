@@ -38,7 +38,8 @@ export default [
             // object used here has: a public member must never be listed (`url`, `send`, `probe`…).
             mangle: {
               properties: {
-                regex: /^(receive|woke|alive|dead|pong|drain|prepend|take|phase|guard|ws|queue)$/,
+                regex:
+                  /^(receive|woke|alive|dead|pong|drain|prepend|take|phase|ws|queue|count|detach|release|wrote|confirmAll|requeue|opened|rtt|read|emit|sync|start|stop|bytes|received|ended|errored|failed|intercept_)$/,
               },
             },
           }),

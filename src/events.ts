@@ -1,6 +1,7 @@
-import type { Clock } from './env/clock';
-import type { Data } from './options';
+// The events a HeartbeatSocket dispatches and what they carry: types only.
+import type { Data } from './data';
 import type { DropReason } from './queue';
+import type { StateChangeDetail } from './surface';
 
 /** `detail` of the `reconnecting` event: retry number `attempt` starts in `delay` ms. */
 export interface ReconnectingDetail {
@@ -20,7 +21,10 @@ export interface HeartbeatDetail {
 export interface DropDetail {
   /** The message, as given to `send()` (after `stamp`). */
   data: Data;
-  /** `overflow` (queue bound), `cleared` (`clearQueue()`), `unconfirmed` (replay buffer bound). */
+  /**
+   * `overflow` (queue bound), `cleared` (`clearQueue()`), `unconfirmed` (replay buffer bound),
+   * `aborted` (an extension took it back before it was written: a request's AbortSignal).
+   */
   reason: DropReason;
 }
 
@@ -56,60 +60,6 @@ export interface HeartbeatSocketEventMap {
   drop: CustomEvent<DropDetail>;
   /** No retry follows: `maxRetries` spent or `shouldReconnect` said no. */
   giveup: CustomEvent<GiveUpDetail>;
+  /** `state` changed; fired before the `open`, `close` or `reconnecting` event of the change. */
+  statechange: CustomEvent<StateChangeDetail>;
 }
-
-const g = globalThis as unknown as Record<string, typeof Event | undefined>;
-
-/**
- * The runtime's own `Kind` event class where there is one (browsers, jsdom; Node ≥ 23 for
- * CloseEvent, none for ErrorEvent), else an Event carrying the same fields.
- */
-const make = <E extends Event>(Kind: string, type: string, init: object): E => {
-  const Class = g[Kind];
-  return (Class ? new Class(type, init) : Object.assign(new Event(type), init)) as E;
-};
-
-/** Creates a `close` event. */
-export const closeEvent = (code: number, reason: string, wasClean = true): CloseEvent =>
-  make('CloseEvent', 'close', { code, reason, wasClean });
-
-/**
- * Creates an `error` event carrying its cause, as reconnecting-websocket's do: `error`, and its
- * `message` ('' when the cause is unknown, as in browsers, which tell none).
- */
-export const errorEvent = (error?: unknown): ErrorEvent =>
-  make('ErrorEvent', 'error', { error, message: (error as Error | undefined)?.message ?? '' });
-
-/** Creates one of the socket's CustomEvents (global in browsers and Node ≥ 19). */
-export const customEvent = <T>(type: string, detail: T): CustomEvent<T> => new CustomEvent(type, { detail });
-
-/**
- * Calls the user's `fn` with `args`, or returns `fn` itself when it is not a function (an option
- * given as a value); a throw reads as `undefined`, so user code never breaks the socket's own
- * bookkeeping.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Guard = <T>(fn: ((...args: any[]) => T) | T | undefined, ...args: unknown[]) => T | undefined;
-
-type Guarded = { name: string };
-
-/**
- * A guard for the callback options (recognisers, ping and reply functions, `shouldReconnect`,
- * `stamp`, a lifecycle's uninstaller): a throw is logged to `console.error`, never thrown, since
- * one that runs on every message (`JSON.parse` of a server's non-JSON chatter) must neither crash
- * the host nor flood its log: at most one report per 10 s per socket. Not an `error` event: apps
- * read those as connection trouble.
- */
-export const guard = (clock: Clock): Guard => {
-  let quiet = -Infinity;
-  return (fn, ...args) => {
-    try {
-      return typeof fn === 'function' ? (fn as (...args: unknown[]) => never)(...args) : fn;
-    } catch (error) {
-      if (clock.now() >= quiet) {
-        quiet = clock.now() + 1e4;
-        console.error('[heartbeat-ws]', (fn as Guarded).name, 'threw', error);
-      }
-    }
-  };
-};

@@ -1,7 +1,8 @@
 import type { Clock } from './env/clock';
-import type { Guard } from './events';
+import type { Guard } from './guard';
 import { matches, parse } from './match';
-import type { Data, Recogniser, ResolvedHeartbeat } from './options';
+import type { Data } from './data';
+import type { Recogniser, ResolvedHeartbeat } from './options';
 
 /** What the heartbeat asks of the socket that owns it. */
 export interface HeartbeatHooks {

@@ -1,19 +1,23 @@
-export { HeartbeatSocket, toWebSocketUrl } from './socket';
-export type { EventHandler, ReadyState, SocketState, SocketStats, UrlInput } from './socket';
+export { HeartbeatSocket } from './socket';
+export { Surface, checkClose } from './surface';
+export type { EventHandler, ReadyState, SocketState, StateChangeDetail } from './surface';
+export { toWebSocketUrl } from './url';
+export type { UrlInput, UrlProvider } from './url';
+export type { SocketStats } from './stats';
 export { browserLifecycle } from './env/lifecycle';
 export type { Lifecycle, LifecycleSignal } from './env/lifecycle';
 export { backoffDelay } from './backoff';
 export type { BackoffOptions } from './backoff';
-export { byteLength } from './queue';
-export type { DropReason } from './queue';
-export { DEFAULTS } from './options';
+export { byteLength } from './data';
+export type { Data } from './data';
+export type { DropReason, Outcome, QueueOverflow, Tracker } from './queue';
+export { DEFAULTS, resolveOptions } from './options';
 export type {
-  Data,
   HeartbeatOptions,
   Options,
-  QueueOverflow,
   Recogniser,
-  UrlProvider,
+  Resolved,
+  ResolvedHeartbeat,
   WebSocketConstructor,
   WebSocketLike,
   WebSocketLikeInstance,
@@ -28,3 +32,5 @@ export type {
   ReconnectingDetail,
 } from './events';
 export type { Clock } from './env/clock';
+export { guard } from './guard';
+export type { Guard } from './guard';

@@ -1,13 +1,9 @@
+import { type Data, isData } from './data';
 import { type Clock, systemClock } from './env/clock';
 import { browserLifecycle, type Lifecycle } from './env/lifecycle';
+import { fail } from './fail';
 import type { JsonPattern } from './match';
-import { isData } from './queue';
-
-/** What `send()` accepts, as for `WebSocket.send`. */
-export type Data = string | ArrayBufferLike | Blob | ArrayBufferView;
-
-/** Called before every attempt, so each one can carry a fresh token. */
-export type UrlProvider = () => string | URL | Promise<string | URL>;
+import type { QueueOverflow } from './queue';
 
 /**
  * What the socket uses of a WebSocket instance. Structural, so that the browser's, the `ws`
@@ -45,9 +41,6 @@ export type WebSocketConstructor = WebSocketLike;
  * that a text message matches when it is JSON with those fields (`{ type: 'pong' }`).
  */
 export type Recogniser = ((data: unknown) => boolean) | JsonPattern;
-
-/** What happens when `send()` would push the queue past one of its bounds. */
-export type QueueOverflow = 'drop-newest' | 'drop-oldest';
 
 /** Settings of the application-level heartbeat. */
 export interface HeartbeatOptions {
@@ -315,18 +308,6 @@ const RULES: Record<string, Rule> = {
   serverPingReply: ['data, a plain object or a function', (v) => typeof v === 'string' || Object(v) === v],
   isPong: RECOGNISER,
   isServerPing: RECOGNISER,
-};
-
-/**
- * Throws a programmer's mistake at once: `heartbeat-ws: <name> must be <expected>, got <got>`.
- * Every constructor and argument check of the package goes through here.
- */
-export const fail = (Kind: typeof TypeError, name: string, expected: string, got: unknown): never => {
-  throw new Kind(
-    `heartbeat-ws: ${name} must be ${expected}, got ${
-      typeof got === 'string' ? JSON.stringify(got) : isFunction(got) ? 'a function' : String(got)
-    }`,
-  );
 };
 
 /**

@@ -1,14 +1,24 @@
-import type { Data, QueueOverflow } from './options';
+import { byteLength, type Data } from './data';
 
-/** Why a message will not be sent. */
-export type DropReason = 'overflow' | 'cleared' | 'unconfirmed';
+/**
+ * Why a message will not be sent: the queue's bound (`overflow`), `clearQueue()` (`cleared`),
+ * the replay buffer's bound (`unconfirmed`), or an extension took it back before it was written
+ * (`aborted`: a request's AbortSignal).
+ */
+export type DropReason = 'overflow' | 'cleared' | 'unconfirmed' | 'aborted';
 
-/** What `send()` passes through untouched; anything else is sent as `String(value)`. */
-export const isData = (value: unknown): value is Data =>
-  typeof value === 'string' ||
-  value instanceof ArrayBuffer ||
-  ArrayBuffer.isView(value) ||
-  (typeof Blob !== 'undefined' && value instanceof Blob);
+/**
+ * What became of one message, told once to whoever tracks it (see `HeartbeatSocket.track`):
+ * written to an open socket (without `replayUnconfirmed`), confirmed by a pong (with it), or
+ * dropped, for the reason its `drop` event gives.
+ */
+export type Outcome = 'written' | 'confirmed' | DropReason;
+
+/** Told the outcome of one message; also the handle that takes it back (`untrack`). */
+export type Tracker = (outcome: Outcome) => void;
+
+/** What happens when `send()` would push the queue past one of its bounds. */
+export type QueueOverflow = 'drop-newest' | 'drop-oldest';
 
 /** The queue's bounds and policy. */
 export interface QueueLimits {
@@ -17,24 +27,11 @@ export interface QueueLimits {
   queueOverflow: QueueOverflow;
 }
 
-/**
- * Bytes a message takes on the wire: UTF-8 for strings (lone surrogates count as U+FFFD, as
- * `WebSocket.send` encodes them), the size of a Blob, the byteLength of binary data.
- */
-export function byteLength(data: Data): number {
-  if (typeof data !== 'string') return (data as Blob).size ?? (data as ArrayBuffer).byteLength ?? 0;
-  // Counted, not encoded: TextEncoder would allocate a buffer per message on the send path
-  // (measured ~10x slower on 100k sends with replayUnconfirmed).
-  let bytes = data.length;
-  for (let i = 0, c; i < data.length; i++) {
-    c = data.charCodeAt(i);
-    // Past ASCII a unit takes 2 bytes, past U+07FF 3; a surrogate pair is 4 bytes for its two
-    // units (the low one skipped), a lone surrogate becomes U+FFFD (3 bytes).
-    bytes += c < 0x80 ? 0 : c < 0x800 ? 1 : 2;
-    if (c >> 10 === 0x36 && data.charCodeAt(i + 1) >> 10 === 0x37) i++;
-  }
-  return bytes;
-}
+/** A message waiting: its data, its size in bytes, and who is told its outcome. */
+export type Item = [data: Data, size: number, done?: Tracker];
+
+/** Reports a message that will not be sent, with who tracks it. */
+export type OnDrop = (data: Data, reason: DropReason, done?: Tracker) => void;
 
 /** A bounded FIFO of outbound messages; see {@link queue}. */
 export interface Queue {
@@ -43,24 +40,24 @@ export interface Queue {
   /** Bytes waiting. */
   readonly bytes: number;
   /** Adds a message, or reports the one that gives way through `onDrop` (reason `overflow`). */
-  push(data: Data): void;
+  push(data: Data, done?: Tracker): void;
   /**
    * Hands every message, oldest first, to `send` while it returns true; a message it refuses
    * stays at the head. Returns how many were sent.
    */
-  drain(send: (data: Data) => boolean): number;
-  /** Removes and returns the oldest message. */
-  shift(): Data | undefined;
+  drain(send: (data: Data, done?: Tracker) => boolean): number;
   /**
    * Puts the messages of `items` in front of what is queued, in their order, emptying `items`.
    * The bounds apply to the whole, as if everything had been pushed anew: what gives way is
    * reported through `onDrop`.
    */
   prepend(items: Queue): void;
+  /** Takes out the message tracked by `done`, reporting it (reason `aborted`); false if none. */
+  remove(done: Tracker): boolean;
   /** Empties the queue, reporting each message through `onDrop` (reason `cleared`). */
   clear(): number;
   /** Empties the queue and returns what it held, oldest first, reporting nothing. */
-  take(): Data[];
+  take(): Item[];
 }
 
 /**
@@ -71,13 +68,13 @@ export interface Queue {
  * A closure rather than a class: its state is private by construction, and plain variables
  * minify to single letters where `this.#field` cannot.
  */
-export function queue(limits: QueueLimits, onDrop: (data: Data, reason: DropReason) => void): Queue {
-  /** Messages with their sizes in bytes; those before `head` are gone. */
-  let items: [Data, number][] = [];
+export function queue(limits: QueueLimits, onDrop: OnDrop): Queue {
+  /** Messages waiting; those before `head` are gone. */
+  let items: Item[] = [];
   let head = 0;
   let bytes = 0;
 
-  const shift = (): Data | undefined => {
+  const shift = (): Item | undefined => {
     const item = items[head];
     if (!item) return undefined;
     bytes -= item[1];
@@ -87,14 +84,29 @@ export function queue(limits: QueueLimits, onDrop: (data: Data, reason: DropReas
       items = items.slice(head);
       head = 0;
     }
-    return item[0];
+    return item;
   };
 
-  const take = (): Data[] => {
-    const all = items.slice(head).map((item) => item[0]);
+  const take = (): Item[] => {
+    const all = items.slice(head);
     items = [];
     head = bytes = 0;
     return all;
+  };
+
+  const report = ([data, , done]: Item, reason: DropReason): void => onDrop(data, reason, done);
+
+  /** Adds an item, or reports the one that gives way. */
+  const add = (item: Item): void => {
+    const size = item[1];
+    const { maxEnqueuedMessages: maxCount, maxEnqueuedBytes: maxBytes } = limits;
+    const full = () => q.length >= maxCount || bytes + size > maxBytes;
+    if (size > maxBytes || maxCount < 1 || (limits.queueOverflow !== 'drop-oldest' && full())) {
+      return report(item, 'overflow');
+    }
+    while (full()) report(shift() as Item, 'overflow');
+    items.push(item);
+    bytes += size;
   };
 
   const q: Queue = {
@@ -104,29 +116,27 @@ export function queue(limits: QueueLimits, onDrop: (data: Data, reason: DropReas
     get bytes() {
       return bytes;
     },
-    push(data) {
-      const size = byteLength(data);
-      const { maxEnqueuedMessages: maxCount, maxEnqueuedBytes: maxBytes } = limits;
-      const full = () => q.length >= maxCount || bytes + size > maxBytes;
-      if (size > maxBytes || maxCount < 1 || (limits.queueOverflow !== 'drop-oldest' && full())) {
-        return onDrop(data, 'overflow');
-      }
-      while (full()) onDrop(shift() as Data, 'overflow');
-      items.push([data, size]);
-      bytes += size;
-    },
+    push: (data, done) => add([data, byteLength(data), done]),
     drain(send) {
       let sent = 0;
-      for (let item; (item = items[head]) && send(item[0]); sent++) shift();
+      for (let item; (item = items[head]) && send(item[0], item[2]); sent++) shift();
       return sent;
     },
-    shift,
     prepend(other) {
-      for (const data of [...other.take(), ...take()]) q.push(data);
+      for (const item of [...other.take(), ...take()]) add(item);
+    },
+    remove(done) {
+      const i = items.findIndex((item, j) => j >= head && item?.[2] === done);
+      const [item] = i < 0 ? [] : items.splice(i, 1);
+      if (item) {
+        bytes -= item[1];
+        report(item, 'aborted');
+      }
+      return !!item;
     },
     clear() {
       const all = take();
-      for (const data of all) onDrop(data, 'cleared');
+      for (const item of all) report(item, 'cleared');
       return all.length;
     },
     take,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byteLength, type DropReason, queue } from '../src/queue';
+import { type DropReason, queue } from '../src/queue';
 
 const make = (
   maxEnqueuedMessages = 100,
@@ -10,30 +10,6 @@ const make = (
   const q = queue({ maxEnqueuedMessages, maxEnqueuedBytes, queueOverflow }, (d, r) => drops.push([d, r]));
   return { q, drops };
 };
-
-describe('byteLength', () => {
-  it('counts strings as UTF-8 bytes', () => {
-    expect(byteLength('abc')).toBe(3);
-    expect(byteLength('é')).toBe(2);
-    expect(byteLength('€')).toBe(3);
-    expect(byteLength('😀')).toBe(4);
-    expect(byteLength('a😀é€')).toBe(10);
-    expect(byteLength('\ud800')).toBe(3);
-    expect(byteLength('x\udc00y')).toBe(5);
-  });
-
-  it('agrees with TextEncoder on arbitrary strings', async () => {
-    const fc = (await import('fast-check')).default;
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => byteLength(s) === new TextEncoder().encode(s).length));
-  });
-
-  it('counts binary data by byteLength and Blobs by size', () => {
-    expect(byteLength(new ArrayBuffer(7))).toBe(7);
-    expect(byteLength(new Uint16Array(4))).toBe(8);
-    expect(byteLength(new DataView(new ArrayBuffer(5)))).toBe(5);
-    expect(byteLength(new Blob(['hello']))).toBe(5);
-  });
-});
 
 describe('Queue', () => {
   it('drains in order and counts bytes', () => {

@@ -1,0 +1,11 @@
+/**
+ * Throws a programmer's mistake at once: `heartbeat-ws: <name> must be <expected>, got <got>`.
+ * Every constructor and argument check of the package goes through here. A leaf.
+ */
+export const fail = (Kind: typeof TypeError, name: string, expected: string, got: unknown): never => {
+  throw new Kind(
+    `heartbeat-ws: ${name} must be ${expected}, got ${
+      typeof got === 'string' ? JSON.stringify(got) : typeof got === 'function' ? 'a function' : String(got)
+    }`,
+  );
+};

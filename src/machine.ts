@@ -1,0 +1,405 @@
+import { attempts } from './attempt';
+import { backoffDelay } from './backoff';
+import { type Data, toData } from './data';
+import type { LifecycleSignal } from './env/lifecycle';
+import { guard } from './guard';
+import { type Heartbeat, heartbeat } from './heartbeat';
+import { type Options, resolveOptions } from './options';
+import { type DropReason, queue as makeQueue, type Queue, type Tracker } from './queue';
+import { ledger } from './replay';
+import type { SocketStats } from './stats';
+import {
+  abnormal,
+  checkClose,
+  CLOSED,
+  closeEvent,
+  CLOSING,
+  CONNECTING,
+  customEvent,
+  emitter,
+  errorEvent,
+  OPEN,
+  type ReadyState,
+  type SocketState,
+} from './surface';
+import { toProtocols, toTarget, type UrlInput } from './url';
+
+/** The wait for a retry: CONNECTING to `readyState`, `reconnecting` to `state`. */
+const RECONNECTING = 4;
+
+/** A `readyState`, or RECONNECTING. */
+export type Phase = ReadyState | typeof RECONNECTING;
+
+/** `state` by phase. */
+export const STATES: SocketState[] = ['connecting', 'open', 'closing', 'closed', 'reconnecting'];
+
+/** What the class reads and calls of its state machine; see {@link machine}. */
+export interface Machine {
+  readonly url: string;
+  readonly phase: Phase;
+  readonly ws: WebSocket | undefined;
+  readonly queue: Queue;
+  /** Set by the user, applied to every connection. */
+  binaryType: BinaryType;
+  /** Sends or queues `data`; `done` hears its outcome. True when written now. */
+  send(data: Data, done?: Tracker): boolean;
+  /** Defaults: code 1000, reason ''. */
+  close(code?: number, reason?: string): void;
+  reconnect(code?: number, reason?: string): void;
+  retryCount(): number;
+  stats(): SocketStats;
+  probe(): void;
+  /** Adds an interceptor of inbound messages; returns its remover. */
+  intercept(fn: (data: unknown) => unknown): () => unknown;
+  /** Takes the message tracked by `done` out of the queue; false if it is not there. */
+  untrack(done: Tracker): boolean;
+}
+
+/**
+ * The phase machine of one socket: validates its arguments, moves between the phases
+ * (connecting, open, closing, closed, reconnecting), and dispatches on `socket`. The parts it
+ * wires are each a module: the underlying sockets (attempt.ts), the queue (queue.ts), the
+ * unconfirmed ledger (replay.ts), the heartbeat (heartbeat.ts), the counters (stats.ts). Its
+ * state lives in this closure's variables (private by construction, and each minifies to one
+ * letter where `this.#field` cannot).
+ */
+export function machine(
+  socket: EventTarget,
+  input: UrlInput,
+  protocols: string | string[] | undefined,
+  options: Options | undefined,
+): Machine {
+  const target = toTarget(input);
+  const list = toProtocols(protocols);
+  const o = resolveOptions(options);
+  const clock = o.clock;
+  /** Runs the callback options: one that throws is logged (rate-limited), never thrown. */
+  const call = guard(clock);
+  const log = (...args: unknown[]): void => {
+    if (o.debug) console.debug('[heartbeat-ws]', ...args);
+  };
+
+  let phase: Phase = CLOSED;
+  /** Bumped whenever what is under way is superseded: code after an emit compares it. */
+  let epoch = 0;
+  let retries = 0;
+  let openedAt = -1;
+  /** The machine's timer: the backoff wait, or the bound of the closing handshake. */
+  let timer: unknown;
+  /** Failed attempts in a row: the next endpoint of a list. */
+  let endpoint = 0;
+  let offline = false;
+  /** Let go of the connection for the back/forward cache; `restore` connects again. */
+  let frozen = false;
+  /** Sends wait in the queue until a probe of a possibly dead link is answered. */
+  let holding = false;
+  let uninstall: (() => void) | false | undefined;
+  let seq = 0;
+  /** Extensions' interceptors of inbound messages (`intercept`). */
+  const taps = new Set<(data: unknown) => unknown>();
+  let opens = 0;
+  let dropped = 0;
+  let lastRtt = -1;
+  let rttSum = 0;
+  let rtts = 0;
+  const { emit, sync } = emitter(socket, () => STATES[phase] as SocketState, log);
+
+  /** Replaces the machine's timer: `fn` in `ms` ms, or none. */
+  const setTimer = (fn?: () => void, ms?: number): void => {
+    // A clock's clearTimeout takes undefined (no timer) as a no-op, as the globals do.
+    clock.clearTimeout(timer);
+    timer = fn && clock.setTimeout(fn, ms as number);
+  };
+
+  const stable = (): boolean => clock.now() - openedAt >= o.minUptime;
+
+  const drop = (data: Data, reason: DropReason, done?: Tracker): void => {
+    dropped++;
+    emit(customEvent('drop', { data, reason }), reason);
+    done?.(reason);
+  };
+
+  const queue = makeQueue(o, drop);
+  /** Messages written but not yet confirmed by a pong (replayUnconfirmed). */
+  const unconfirmed = o.replayUnconfirmed ? ledger(o, drop) : undefined;
+
+  /** Writes to the current socket if it is truly OPEN; false leaves the message to the queue. */
+  const write = (data: Data): boolean => {
+    const ws = link.ws;
+    return ws?.readyState === OPEN && (ws.send(data as string), true);
+  };
+
+  /** Writes a user message, keeping it until confirmed when replayUnconfirmed is on. */
+  const deliver = (data: Data, done?: Tracker): boolean => {
+    if (!write(data)) return false;
+    if (unconfirmed) unconfirmed.wrote(data, done);
+    else done?.('written');
+    return true;
+  };
+
+  /** Sends every message the queue holds that the socket will take. */
+  const flush = (): number => queue.drain(deliver);
+
+  const hb: Heartbeat | undefined =
+    o.heartbeat &&
+    heartbeat(o.heartbeat, clock, {
+      send: (data, ping) => {
+        if (ping) unconfirmed?.ping();
+        write(data);
+      },
+      dead: () => lost(detach(4000, 'heartbeat timeout', true), abnormal('heartbeat timeout')),
+      alive: () => {
+        // A probe was answered: what waited for it goes out.
+        if (holding) {
+          holding = false;
+          flush();
+        }
+      },
+      pong: (rtt) => {
+        // The pong proves the server got every message written before its ping.
+        unconfirmed?.pong();
+        lastRtt = rtt;
+        rttSum += rtt;
+        rtts++;
+        emit(customEvent('heartbeat', { rtt }), rtt);
+      },
+      woke: () => (holding = true),
+      guard: call,
+    });
+
+  const link = attempts(target, list, o, () => m.binaryType, {
+    log,
+    // Re-dispatched as our own event, initialised from the socket's: its data and origin (the
+    // rest of a WebSocket message event's fields are the defaults anyway). Heartbeat traffic
+    // and what an extension takes go no further.
+    received: (event) => {
+      const data = event.data;
+      if (!hb?.receive(data) && ![...taps].some((tap) => call(tap, data)))
+        emit(new MessageEvent('message', event as unknown as MessageEventInit));
+    },
+    opened: () => {
+      setTimer();
+      phase = OPEN;
+      holding = false;
+      opens++;
+      openedAt = clock.now();
+      hb?.start();
+      const current = epoch;
+      emit(new Event('open'));
+      // The queue goes out right after the open listeners return, so a handshake sent inside
+      // `open` is the first message on the wire; unless a listener closed or reconnected.
+      // With replayUnconfirmed, a ping right behind the backlog confirms it one round trip after
+      // the open instead of one interval: a fault in that window would send it all again.
+      if (current === epoch && flush() && unconfirmed) hb?.probe(false);
+    },
+    ended: ({ code, reason, wasClean }) => {
+      const ended = closeEvent(code, reason, wasClean);
+      if (phase === CLOSING) {
+        // A closing handshake that close() started and the server finished: everything arrived.
+        if (wasClean) unconfirmed?.confirmAll();
+        detach();
+        finish(ended);
+      } else lost(detach(), ended);
+    },
+    errored: (error) => emit(errorEvent(error)),
+    failed: (error, why) => {
+      // An `error` event carrying the cause, then the attempt is lost; unless a listener called
+      // close() or reconnect(), which decided what comes next. Timed out: nothing to wait for.
+      const current = epoch;
+      emit(errorEvent(error), why);
+      if (current === epoch) lost(detach(undefined, undefined, true), abnormal(why));
+    },
+  });
+
+  /** Starts an attempt (see `attempts`), installing the page's hooks if need be. */
+  const connect = (): void => {
+    const current = ++epoch;
+    phase = CONNECTING;
+    uninstall ||= o.lifecycle && o.lifecycle(signal);
+    sync();
+    if (current === epoch) link.start(endpoint);
+  };
+
+  /**
+   * The current attempt or connection ended without `close()`: report it (unless no socket was
+   * made, and a retry follows), then retry with backoff, or give up (maxRetries,
+   * shouldReconnect) and stay CLOSED.
+   */
+  const lost = (hadSocket: WebSocket | undefined, event: CloseEvent): void => {
+    setTimer();
+    // A connection that stayed up resets the backoff and keeps its endpoint; anything shorter
+    // is a failed attempt, and a list of endpoints moves on to the next.
+    if (openedAt >= 0 && stable()) retries = 0;
+    else endpoint++;
+    openedAt = -1;
+    // A throwing shouldReconnect is reported and counts as "yes".
+    const spent = retries >= o.maxRetries;
+    const retry = !spent && (!hadSocket || call(o.shouldReconnect, event) !== false);
+    phase = retry ? RECONNECTING : CLOSED;
+    if (!retry) uninstallHooks();
+    const current = ++epoch;
+    if (hadSocket || !retry) emit(event, event.code, event.reason, retry ? 'retry' : 'give up');
+    // Unless a `close` listener called close() or reconnect(), which decided instead.
+    if (current === epoch) {
+      if (retry) schedule();
+      else emit(customEvent('giveup', { reason: spent ? 'maxRetries' : 'shouldReconnect', close: event }));
+    }
+  };
+
+  // Offline, no attempt is counted (attempt 0 in the event) and the delay stays at the cap:
+  // `online` will connect at once, and the capped retries only cover a wrong offline hint.
+  const schedule = (): void => {
+    const attempt = offline ? 0 : ++retries;
+    const delay = backoffDelay(offline ? 1e9 : attempt, o, o.random);
+    setTimer(connect, delay);
+    emit(customEvent('reconnecting', { attempt, delay }), attempt, delay);
+  };
+
+  /** What the page tells (see `LifecycleSignal`), acted on. */
+  const signal = (what: LifecycleSignal): void => {
+    const was = phase;
+    log(what);
+    if (was === CLOSED || was === CLOSING) return;
+    if (what === 'freeze') {
+      // A page that holds an open WebSocket is kept out of the back/forward cache: let go of it.
+      frozen = true;
+      epoch++;
+      setTimer();
+      openedAt = -1;
+      phase = RECONNECTING;
+      if (detach(1000, 'page hidden')) emit(closeEvent(1001, 'page hidden'));
+      return sync();
+    }
+    if (what === 'offline') offline = true;
+    else if (what !== 'resume') {
+      // online, restore: whatever failed before says nothing about now.
+      if (what === 'restore' && !frozen) return;
+      offline = frozen = false;
+      retries = 0;
+    }
+    // Through the class, so that a subclass's probe() is the one called.
+    if (was === OPEN) (socket as EventTarget & { probe(): void }).probe();
+    else if (was === RECONNECTING && what !== 'offline') connect();
+  };
+
+  // Closed or gave up: nothing of this socket may be left running, so sockets still in their
+  // closing handshake are ended for good where the implementation can (the `ws` package keeps a
+  // socket and a 30 s timer for a handshake a dead link never answers).
+  const uninstallHooks = (): void => {
+    // A custom lifecycle's failure is reported and must not leave the socket half closed.
+    call<unknown>(uninstall);
+    uninstall = offline = frozen = false;
+    // Still waited for by a later reconnect(): the server may not have seen them go yet.
+    link.release();
+  };
+
+  /** The closing handshake `close()` asked for is over (or timed out). */
+  const finish = (event: CloseEvent): void => {
+    setTimer();
+    openedAt = -1;
+    phase = CLOSED;
+    emit(event);
+  };
+
+  /** Lets go of the current socket (see `Attempts.detach`); what it may have lost goes first next. */
+  const detach = (code?: number, reason?: string, dead?: boolean): WebSocket | undefined => {
+    const old = link.detach(code, reason, dead);
+    if (old) {
+      hb?.stop();
+      unconfirmed?.requeue(queue);
+    }
+    return old;
+  };
+
+  const m: Machine = {
+    get url() {
+      return link.url;
+    },
+    get phase() {
+      return phase;
+    },
+    get ws() {
+      return link.ws;
+    },
+    queue,
+    binaryType: 'blob',
+
+    send(data, done) {
+      let message = toData(data);
+      // A throwing stamp is reported, and the message goes out as given.
+      if (o.stamp) message = call(o.stamp, message, ++seq) ?? message;
+      return (phase === OPEN && !holding && deliver(message, done)) || (queue.push(message, done), false);
+    },
+
+    close(code = 1000, reason = '') {
+      checkClose(code, reason);
+      const was = phase;
+      if (was === CLOSED || was === CLOSING) return;
+      epoch++;
+      setTimer();
+      hb?.stop();
+      const open = was === OPEN && link.ws;
+      // An attempt under way is let go of first, to be ended for good with the others.
+      if (!open) detach(code, reason);
+      uninstallHooks();
+      if (open) {
+        phase = CLOSING;
+        open.close(code, reason);
+        setTimer(() => {
+          detach(undefined, undefined, true);
+          finish(abnormal('close timeout'));
+        }, o.connectionTimeout);
+        return sync();
+      }
+      phase = CLOSED;
+      emit(closeEvent(code, reason));
+    },
+
+    reconnect(code = 1000, reason = '') {
+      checkClose(code, reason);
+      retries = 0;
+      const current = ++epoch;
+      setTimer();
+      openedAt = -1;
+      if (detach(code, reason)) {
+        phase = RECONNECTING;
+        emit(closeEvent(code, reason));
+        if (current !== epoch) return;
+      }
+      connect();
+    },
+
+    retryCount() {
+      if (phase === OPEN && stable()) retries = 0;
+      return retries;
+    },
+
+    stats: () => ({
+      attempts: link.count,
+      reconnects: opens && opens - 1,
+      lastRtt,
+      averageRtt: rtts ? rttSum / rtts : -1,
+      uptime: phase === OPEN ? clock.now() - openedAt : 0,
+      queued: queue.length,
+      queuedBytes: queue.bytes,
+      dropped,
+      unconfirmed: unconfirmed ? unconfirmed.length : 0,
+    }),
+
+    probe() {
+      if (phase === OPEN && hb) {
+        holding = true;
+        hb.probe();
+      }
+    },
+
+    untrack: (done) => queue.remove(done),
+
+    intercept(fn) {
+      taps.add(fn);
+      return () => taps.delete(fn);
+    },
+  };
+  if (!o.startClosed) connect();
+  return m;
+}

@@ -1,0 +1,64 @@
+import type { Data } from './data';
+import { MAX_PINGS } from './heartbeat';
+import { type OnDrop, type Queue, queue, type QueueLimits, type Tracker } from './queue';
+
+/**
+ * The unconfirmed ledger of `replayUnconfirmed`: messages written to the connection but not yet
+ * proved received. Messages on one WebSocket arrive in order, so the pong to a ping proves the
+ * server got everything written before that ping; see {@link ledger}.
+ */
+export interface Ledger {
+  /** Messages written but not yet confirmed. */
+  readonly length: number;
+  /** A user message was written: it waits for the pong of a later ping. */
+  wrote(data: Data, done?: Tracker): void;
+  /** A ping goes out: its pong will confirm everything written before it. */
+  ping(): void;
+  /** The oldest unanswered ping was answered. */
+  pong(): void;
+  /** A closing handshake the server finished: everything written arrived. */
+  confirmAll(): void;
+  /** The link died: what it may have lost goes back to the front of `queue`, in order. */
+  requeue(into: Queue): void;
+}
+
+/**
+ * Makes the ledger. Its bound is the queue's (`limits`), oldest out first: one pushed out is
+ * reported through `drop` (reason `unconfirmed`). Accounting is in messages since the socket
+ * was made: how many went in (`written`), how many left its head (`released`: confirmed, pushed
+ * out or requeued), and the `written` count at each ping no pong has answered yet, oldest first.
+ */
+export function ledger(limits: QueueLimits, drop: OnDrop): Ledger {
+  let written = 0;
+  let released = 0;
+  let marks: number[] = [];
+  const unconfirmed = queue({ ...limits, queueOverflow: 'drop-oldest' }, (data, _, done) => {
+    released++;
+    drop(data, 'unconfirmed', done);
+  });
+  /** Confirms the oldest messages while `more()` says so. */
+  const confirm = (more: () => boolean): unknown =>
+    unconfirmed.drain((_, done) => more() && (released++, done?.('confirmed'), true));
+  return {
+    get length() {
+      return unconfirmed.length;
+    },
+    wrote(data, done) {
+      written++;
+      unconfirmed.push(data, done);
+    },
+    ping() {
+      if (marks.push(written) > MAX_PINGS) marks.shift();
+    },
+    pong() {
+      const mark = marks.shift() ?? 0;
+      confirm(() => released < mark);
+    },
+    confirmAll: () => confirm(() => true),
+    requeue(into) {
+      into.prepend(unconfirmed);
+      released = written;
+      marks = [];
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Where attempts go: URL parsing as `new WebSocket(url)` does it, redaction for logs, the
+ * rotation through a list of endpoints or the call to a URL provider, and the subprotocols.
+ */
+import { fail } from './fail';
+
+/** Called before every attempt, so each one can carry a fresh token. */
+export type UrlProvider = () => string | URL | Promise<string | URL>;
+
+/** What the constructor accepts as `url`: one endpoint, a list to rotate through, or a provider. */
+export type UrlInput = string | URL | readonly (string | URL)[] | UrlProvider;
+
+/** Endpoints to rotate through (checked), or the provider asked before each attempt. */
+export type Target = readonly string[] | UrlProvider;
+
+/**
+ * Parses a URL the way `new WebSocket(url)` does: `ws:`/`wss:`, with `http:`/`https:` mapped to
+ * them and relative URLs resolved against the page; anything else is a SyntaxError.
+ */
+export function toWebSocketUrl(input: string | URL): string {
+  const text = String(input);
+  let url: URL | undefined;
+  try {
+    url = new URL(text, (globalThis as { location?: { href: string } }).location?.href);
+    url.protocol = url.protocol.replace(/^http/, 'ws');
+  } catch {
+    // Unparsable: reported below with the other invalid URLs.
+  }
+  // `url.hash` is empty for a bare '#', which the WebSocket constructor refuses all the same.
+  if (!url || !/^wss?:$/.test(url.protocol) || url.href.includes('#')) {
+    // Redacted: the message may reach logs, the URL a token.
+    fail(SyntaxError, 'url', 'a ws:, wss:, http: or https: URL without #fragment', redact(text));
+  }
+  return (url as URL).href;
+}
+
+/**
+ * A URL fit for a log line: no credentials, query string or fragment. One pass: a query or
+ * fragment goes (group 1 unset), `//user:pass@` becomes `//`.
+ */
+export const redact = (url: string): string => url.replace(/[?#].*|(\/\/)[^/@]*@/g, '$1');
+
+/** Checks the constructor's `url` at once: a static one (or list) is parsed, a provider kept. */
+export function toTarget(input: UrlInput): Target {
+  // `[x].flat()` is x's items for an array, else [x] (as for `protocols` below).
+  const target = typeof input === 'function' ? input : [input].flat().map(toWebSocketUrl);
+  if (typeof target !== 'function' && !target.length) throw new SyntaxError('heartbeat-ws: the list of URLs is empty');
+  return target;
+}
+
+/**
+ * The URL of the attempt after `failures` failed ones: the next endpoint of a list, at once, or
+ * the provider's answer, checked (a throw or a rejection is the promise's).
+ */
+export const urlOf = (target: Target, failures: number): string | Promise<string> =>
+  typeof target === 'function'
+    ? new Promise<string | URL>((resolve) => resolve(target())).then(toWebSocketUrl)
+    : (target[failures % target.length] as string);
+
+/**
+ * The subprotocols as a list: a string, or an array of distinct strings, passes (WebSocket
+ * throws for a repeated one); none is `[]`, never `"null"`.
+ */
+export function toProtocols(protocols: string | string[] | undefined): string[] {
+  const list = protocols == null ? [] : [protocols].flat();
+  if (!list.every((p, i) => typeof p === 'string' && list.indexOf(p) === i)) {
+    fail(TypeError, 'protocols', 'a string or an array of distinct strings', protocols);
+  }
+  return list;
+}
