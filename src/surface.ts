@@ -38,8 +38,8 @@ export const CLOSED = 3;
  * instance, the `on…` handlers, and `addEventListener` typed by the event map `M` (see the
  * interface of the same name below).
  */
-// The interface of the same name below adds the typed addEventListener overloads.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// The interface of the same name below adds the typed addEventListener overloads; M is used there.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-unused-vars
 export class Surface<M> extends EventTarget {
   /** `readyState` while an attempt is under way or a retry is scheduled. */
   static readonly CONNECTING = CONNECTING;
@@ -72,7 +72,6 @@ export class Surface<M> extends EventTarget {
   onerror: EventHandler<Event> = null;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface Surface<M> {
   /** Typed for the socket's own events (see its event map), as on EventTarget. */
   addEventListener<K extends keyof M>(
