@@ -21,11 +21,14 @@ const minify = {
 };
 
 export default [
+  // The ES module carries, beside the public surface, what the other entry points build on
+  // (src/internal.ts): heartbeat-ws/shared's ES module imports it from here, so a bundle holds
+  // one copy. The UMD (what a <script> tag loads, size-gated) carries only the public surface.
+  { input: 'src/internal.ts', plugins: [ts()], output: { file: 'dist/heartbeat-ws.mjs', format: 'es' } },
   {
     input: 'src/index.ts',
     plugins: [ts()],
     output: [
-      { file: 'dist/heartbeat-ws.mjs', format: 'es' },
       { ...umd, file: 'dist/heartbeat-ws.umd.js' },
       {
         ...umd,
@@ -64,7 +67,7 @@ export default [
 // core alone pays nothing for it. The UMD (global `HeartbeatWSShared`) carries the core, so one
 // <script> tag or require() is enough. Declarations carry the core's types they name.
 function sharedBuilds() {
-  const sharedCore = (id) => /[\\/]src[\\/]index(\.ts)?$/.test(id) || id === '../index';
+  const sharedCore = (id) => /[\\/]src[\\/]internal(\.ts)?$/.test(id) || id === '../internal';
   const sharedUmd = { format: 'umd', name: 'HeartbeatWSShared', exports: 'named' };
   return [
     {

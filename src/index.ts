@@ -1,5 +1,5 @@
 export { HeartbeatSocket } from './socket';
-export { Surface, checkClose } from './surface';
+export { Surface } from './surface';
 export type { EventHandler, ReadyState, SocketState, StateChangeDetail } from './surface';
 export { toWebSocketUrl } from './url';
 export type { UrlInput, UrlProvider } from './url';
@@ -11,7 +11,7 @@ export type { BackoffOptions } from './backoff';
 export { byteLength } from './data';
 export type { Data } from './data';
 export type { DropReason, Outcome, QueueOverflow, Tracker } from './queue';
-export { DEFAULTS, resolveOptions } from './options';
+export { DEFAULTS } from './options';
 export type {
   HeartbeatOptions,
   Options,
@@ -32,5 +32,4 @@ export type {
   ReconnectingDetail,
 } from './events';
 export type { Clock } from './env/clock';
-export { guard } from './guard';
 export type { Guard } from './guard';

@@ -36,9 +36,6 @@ export interface UseHeartbeatSocketResult extends HeartbeatSocketSnapshot {
   send: (data: Data) => boolean;
 }
 
-/** The events after which the snapshot may differ. */
-const EVENTS = ['open', 'message', 'close', 'error', 'reconnecting'] as const;
-
 /** Stands in for a missing WebSocket while rendering on a server, where no socket ever connects. */
 class ServerWebSocket {
   constructor() {
@@ -59,29 +56,6 @@ function deferRelative(url: UrlInput): UrlInput {
     return url;
   } catch {
     return () => list[0]!;
-  }
-}
-
-/**
- * A HeartbeatSocket that also tells when `close()` or `reconnect()` changed its state: those
- * change it without an event of their own (a closing handshake, a restart from CLOSED).
- */
-class ObservedSocket extends HeartbeatSocket {
-  readonly #changed: () => void;
-
-  constructor(url: UrlInput, protocols: string | string[] | undefined, options: Options, changed: () => void) {
-    super(url, protocols, options);
-    this.#changed = changed;
-  }
-
-  override close(code?: number, reason?: string): void {
-    super.close(code, reason);
-    this.#changed();
-  }
-
-  override reconnect(code?: number, reason?: string): void {
-    super.reconnect(code, reason);
-    this.#changed();
   }
 }
 
@@ -130,43 +104,28 @@ function createStore(
   const hb = options.heartbeat;
   const beat = (key: 'ping' | 'isPong' | 'isServerPing' | 'serverPingReply'): unknown =>
     fresh((hb as Record<string, unknown>)[key], (o) => Object(o.heartbeat)[key]);
-  const lifecycle = fresh(options.lifecycle ?? browserLifecycle, (o) => o.lifecycle) as Lifecycle | false;
-  const socket = new ObservedSocket(
-    deferRelative(url),
-    protocols,
-    {
-      ...options,
-      // Made during render, so it must not connect yet: the mount effect starts it.
-      startClosed: true,
-      shouldReconnect: fresh(options.shouldReconnect, (o) => o.shouldReconnect),
-      stamp: fresh(options.stamp, (o) => o.stamp),
-      heartbeat:
-        typeof hb === 'object' && hb
-          ? ({
-              ...hb,
-              ping: beat('ping'),
-              isPong: beat('isPong'),
-              isServerPing: beat('isServerPing'),
-              serverPingReply: beat('serverPingReply'),
-            } as typeof hb)
-          : hb,
-      // What the page tells can start a retry at once (`online`, `restore`) without an event of
-      // its own: look again after each signal.
-      lifecycle:
-        lifecycle &&
-        ((signal) =>
-          lifecycle((what) => {
-            signal(what);
-            notify();
-          })),
-      WebSocket:
-        options.WebSocket ??
-        (g.WebSocket || g.window !== undefined ? undefined : (ServerWebSocket as unknown as Options['WebSocket'])),
-    },
-    notify,
-  );
+  const socket = new HeartbeatSocket(deferRelative(url), protocols, {
+    ...options,
+    // Made during render, so it must not connect yet: the mount effect starts it.
+    startClosed: true,
+    shouldReconnect: fresh(options.shouldReconnect, (o) => o.shouldReconnect),
+    stamp: fresh(options.stamp, (o) => o.stamp),
+    heartbeat:
+      typeof hb === 'object' && hb
+        ? ({
+            ...hb,
+            ping: beat('ping'),
+            isPong: beat('isPong'),
+            isServerPing: beat('isServerPing'),
+            serverPingReply: beat('serverPingReply'),
+          } as typeof hb)
+        : hb,
+    lifecycle: fresh(options.lifecycle ?? browserLifecycle, (o) => o.lifecycle) as Lifecycle | false,
+    WebSocket:
+      options.WebSocket ??
+      (g.WebSocket || g.window !== undefined ? undefined : (ServerWebSocket as unknown as Options['WebSocket'])),
+  });
   let lastMessage: MessageEvent | null = null;
-  let retry: ReturnType<typeof setTimeout> | undefined;
   /** The next mount starts the socket: at first unless `startClosed`, and after an unmount closed it. */
   let resume = !options.startClosed;
   /** An unmount's close waits a microtask, for StrictMode's (or any) immediate remount to cancel it. */
@@ -174,18 +133,13 @@ function createStore(
   /** The socket this one waits for before it starts, if any. */
   let awaited: HeartbeatSocket | undefined;
 
-  for (const type of EVENTS) {
-    socket.addEventListener(type, (event) => {
-      if (type === 'message') lastMessage = event as MessageEvent;
-      // A scheduled retry starts without an event of its own: look again when it is due (the
-      // socket's timer, set before this event, fires first).
-      if (type === 'reconnecting') {
-        clearTimeout(retry);
-        retry = setTimeout(notify, (event as CustomEvent<{ delay: number }>).detail.delay);
-      }
-      notify();
-    });
-  }
+  // The snapshot changes with `state` (every change, those of close() and reconnect() too,
+  // fires statechange) and with each message.
+  socket.addEventListener('statechange', notify);
+  socket.addEventListener('message', (event) => {
+    lastMessage = event;
+    notify();
+  });
 
   let cached: HeartbeatSocketSnapshot = { readyState: 0, state: 'connecting', lastMessage };
   const snapshot = (): HeartbeatSocketSnapshot => {
@@ -198,7 +152,6 @@ function createStore(
   const leave = (): void => {
     if (!leaving) return;
     leaving = false;
-    clearTimeout(retry);
     resume = socket.readyState !== HeartbeatSocket.CLOSED;
     socket.close();
   };

@@ -1,2 +1,3 @@
 export { SharedHeartbeatSocket } from './socket';
-export type { LeaderChangeDetail, SharedEventHandler, SharedHeartbeatSocketEventMap, SharedOptions } from './socket';
+export type { LeaderChangeDetail, SharedEventHandler, SharedHeartbeatSocketEventMap } from './socket';
+export type { SharedOptions } from './options';

@@ -1,18 +1,14 @@
-import type { Data, HeartbeatSocket, SocketState } from '../index';
+import type { Data, HeartbeatSocket, Outcome, SocketState } from '../internal';
+import { carry } from './inbox';
 import type { Relayed, Snapshot } from './relay';
-
-/** One message a tab handed to the leader, until it leaves the leader's socket. */
-interface Entry {
-  from: string;
-  n: number;
-  data: Data;
-}
 
 /** The leader's side: the real socket, relayed to every tab. */
 export interface Leader {
   readonly socket: HeartbeatSocket;
   /** What every tab (this one included) is told when it asks: the current state. */
   snapshot(): Snapshot;
+  /** The state every tab is told, read cheaply (no snapshot). */
+  state(): SocketState;
   /**
    * Sends message `n` of tab `from` once; true when it was written to the socket now. A repeat
    * is not sent again: the tab is told what of it has left the socket.
@@ -40,128 +36,92 @@ export const snap = (socket: HeartbeatSocket, state: SocketState): Snapshot => (
   stats: socket.stats,
 });
 
-const RELAYED = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'giveup'];
+/** The socket's events every tab sees; `statechange` carries the state of changes without one. */
+const RELAYED = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'giveup', 'statechange'];
 
 /**
  * Makes this tab the leader of term `term` around `socket`: every event of the socket goes to
  * every tab through `tell` (a message with `to` only to that tab), and the messages tabs hand
  * over go out through it, in each tab's order, none up to its tab's mark in `heard`.
  *
- * Each tab keeps its messages until the leader says they have left its socket: written (or,
- * with replayUnconfirmed, confirmed by a pong). The socket's queue and replay buffer hold its
- * messages in the order they were given, so the messages that left are the oldest
- * `given − (queued + unconfirmed)`, less those a `drop` event took out.
+ * Each tab keeps its messages until the leader says they have left its socket: the socket tells
+ * each message's outcome (`track`): written, or with replayUnconfirmed confirmed by a pong, or
+ * dropped, which is told to its tab alone.
  */
 export function lead(
   socket: HeartbeatSocket,
   term: string,
-  dropsNewest: boolean,
   tell: (message: Relayed, to?: string) => void,
   drained: (then: () => void) => void,
   heard: Record<string, number>,
 ): Leader {
   // Binary messages travel to the other tabs as ArrayBuffers; each tab converts to its binaryType.
   socket.binaryType = 'arraybuffer';
-  const inflight: Entry[] = [];
   // What left an earlier leader's socket is taken: a tab that was away may hand it over again.
   const taken = { ...heard };
+  /** The numbers of each tab's messages handed to the socket and not yet settled, oldest first. */
+  const pending: Record<string, number[]> = {};
   /**
    * The last drops told, oldest first: told again to a tab that hands such a message over again
    * (it was away, in the back/forward cache, when it was told).
    */
   const dropped: Extract<Relayed, { k: 'drop' }>[] = [];
-  let sending: Entry | undefined;
   let leaving = false;
-  let settling = false;
   /** The term was handed over: nothing of this socket is told any more. */
   let gone = false;
 
   // While it hands over, the other tabs are told the connection is moving, not ending.
-  const snapshot = (): Snapshot => snap(socket, leaving ? 'reconnecting' : socket.state);
+  const state = (): SocketState => (leaving ? 'reconnecting' : socket.state);
+  const snapshot = (): Snapshot => snap(socket, state());
 
   /** Settled marks not yet told: one `settled` post per task, whatever the number of messages. */
   let marks: Record<string, number> | undefined;
-  const settle = (): void => {
-    const { queued, unconfirmed } = socket.stats;
-    for (let left = inflight.length - queued - unconfirmed; left > 0; left--) {
-      const entry = inflight.shift() as Entry;
-      (marks ??= {})[entry.from] = entry.n;
-    }
-  };
   const report = (): void => {
-    settling = false;
-    settle();
-    if (marks) tell({ k: 'settled', l: term, marks, b: socket.bufferedAmount });
+    if (marks && !gone) tell({ k: 'settled', l: term, marks, b: socket.bufferedAmount });
     marks = undefined;
   };
   // After the current task's work: the queue flushes right after the `open` listeners return.
-  const settleSoon = (): void => {
-    if (!settling) queueMicrotask(report);
-    settling = true;
+  const mark = (from: string, n: number): void => {
+    if (!marks) queueMicrotask(report);
+    (marks ??= {})[from] = n;
   };
 
-  const relay = (event: Event): void => {
+  /** Message `n` of tab `from` is done with: it left the socket, or will never. */
+  const settled = (from: string, n: number, outcome: Outcome): void => {
+    const list = pending[from] ?? [];
+    const i = list.indexOf(n);
+    if (i >= 0) list.splice(i, 1);
     if (gone) return;
-    const type = event.type;
-    const e = event as Partial<MessageEvent & CloseEvent & CustomEvent>;
-    // Only what survives postMessage: events themselves do not (a DataCloneError), nor may the
-    // cause of an error, so an error travels as its message and a giveup's close as its fields.
-    const close = (c: Partial<CloseEvent> = e) => ({ code: c.code, reason: c.reason, wasClean: c.wasClean });
-    const detail = e.detail as { reason?: string; close?: CloseEvent } | undefined;
-    const init =
-      type === 'message'
-        ? { data: e.data, origin: e.origin }
-        : type === 'close'
-          ? close()
-          : type === 'error'
-            ? { message: (event as Partial<ErrorEvent>).message ?? '' }
-            : type === 'giveup'
-              ? { detail: { reason: detail?.reason, close: close(detail?.close) } }
-              : { detail: e.detail };
-    tell({ k: 'ev', l: term, type, init, s: snapshot() });
-    settleSoon();
+    if (outcome === 'written' || outcome === 'confirmed') return mark(from, n);
+    const told = { k: 'drop' as const, to: from, n, reason: outcome };
+    tell(told, from);
+    if (dropped.push(told) > DROPS_KEPT) dropped.shift();
   };
-  for (const type of RELAYED) socket.addEventListener(type, relay);
 
-  socket.addEventListener('drop', ({ detail: { data, reason } }) => {
-    if (gone) return;
-    // The message refused while being sent (drop-newest), or the oldest one of its kind with
-    // this data: of the replay buffer ('unconfirmed'), else of the queue behind it.
-    let i = dropsNewest && reason === 'overflow' && sending?.data === data ? inflight.lastIndexOf(sending) : -1;
-    if (i < 0) {
-      const start = reason === 'unconfirmed' ? 0 : socket.stats.unconfirmed;
-      i = inflight.findIndex((entry, j) => j >= start && entry.data === data);
-    }
-    const [entry] = i < 0 ? [] : inflight.splice(i, 1);
-    if (entry) {
-      const told = { k: 'drop' as const, to: entry.from, n: entry.n, reason };
-      tell(told, told.to);
-      if (dropped.push(told) > DROPS_KEPT) dropped.shift();
-    }
-  });
+  for (const type of RELAYED) {
+    socket.addEventListener(type, (event) => {
+      if (!gone) tell({ k: 'ev', l: term, type, init: carry(event), s: snapshot() });
+    });
+  }
 
   return {
     socket,
     snapshot,
+    state,
     accept(from, n, data) {
       const last = taken[from] ?? 0;
       if (n <= last) {
         const told = dropped.find((d) => d.to === from && d.n === n);
         if (told) tell(told, from);
         // Taken before: the tab joined again and missed a report. It is told what has left the
-        // socket (the report after this task moves the mark on past what leaves now).
-        const first = inflight.find((entry) => entry.from === from);
-        (marks ??= {})[from] = first ? first.n - 1 : last;
-        settleSoon();
+        // socket: everything before its oldest message still pending here.
+        const first = pending[from]?.[0];
+        mark(from, first ? first - 1 : last);
         return false;
       }
       taken[from] = n;
-      settle();
-      inflight.push((sending = { from, n, data }));
-      const written = socket.send(data);
-      sending = undefined;
-      settleSoon();
-      return written;
+      (pending[from] ??= []).push(n);
+      return socket.track(data, (outcome) => settled(from, n, outcome));
     },
     leave(code, reason, wait, done) {
       leaving = true;

@@ -1,4 +1,4 @@
-import type { WebSocketLike } from '../index';
+import type { WebSocketLike } from '../internal';
 
 /**
  * Milliseconds a leader tab that calls `close()` waits at most, after its `HeartbeatSocket`

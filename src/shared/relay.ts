@@ -1,4 +1,4 @@
-import type { Data, DropReason, SocketState, SocketStats } from '../index';
+import type { Data, DropReason, SocketState, SocketStats } from '../internal';
 
 /** What the leader tells every tab of the shared connection, with each event. */
 export interface Snapshot {
@@ -18,9 +18,9 @@ export interface Snapshot {
 export type Relayed =
   /** A tab joined: the leader answers with `lead`. */
   | { k: 'hello' }
-  /** Term `l` holds the connection; followers hand it every message they keep. */
+  /** Term `l` holds the connection; followers hand it every message they keep. `c`: a clear of that tab is done. */
   | { k: 'lead'; l: string; s: Snapshot; c?: string }
-  /** An event of the real socket, with the state after it. */
+  /** An event of the real socket (`statechange` included), with the state after it. */
   | { k: 'ev'; l: string; type: string; init: Record<string, unknown>; s: Snapshot }
   /** Messages `n`, `n + 1`, … of tab `from`, in order (one post per task, not per message). */
   | { k: 'send'; to: string; from: string; n: number; data: Data[] }
@@ -35,7 +35,15 @@ export type Relayed =
 
 /** One tab's end of the channel. */
 export interface Relay {
+  /** Posts `message`, after the sends batched so far. */
   post(message: Relayed): void;
+  /**
+   * Hands message `n` of tab `from` to term `to`: messages of one task go in one post (one
+   * structured clone), at the end of the task or before the next other post, whichever first.
+   */
+  send(to: string, from: string, n: number, data: Data): void;
+  /** Posts the batched sends now. */
+  flush(): void;
   close(): void;
 }
 
@@ -47,10 +55,26 @@ export function relay(name: string, receive: (message: Relayed) => void): Relay 
   const bc = new BroadcastChannel(name);
   bc.onmessage = (event) => receive(event.data as Relayed);
   let open = true;
+  let batch: Extract<Relayed, { k: 'send' }> | undefined;
+  const flush = (): void => {
+    if (batch && open) bc.postMessage(batch);
+    batch = undefined;
+  };
   return {
-    post: (message) => open && bc.postMessage(message),
-    close: () => {
+    post(message) {
+      flush();
+      if (open) bc.postMessage(message);
+    },
+    send(to, from, n, data) {
+      if (batch && batch.to === to && batch.n + batch.data.length === n) return void batch.data.push(data);
+      flush();
+      batch = { k: 'send', to, from, n, data: [data] };
+      queueMicrotask(flush);
+    },
+    flush,
+    close() {
       open = false;
+      batch = undefined;
       bc.close();
     },
   };

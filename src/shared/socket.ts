@@ -1,35 +1,26 @@
 import {
-  browserLifecycle,
   byteLength,
+  checkClose,
   type Data,
-  DEFAULTS,
-  type DropDetail,
+  type DropReason,
+  emitter,
+  guard,
   HeartbeatSocket,
   type HeartbeatSocketEventMap,
-  type Lifecycle,
-  type Options,
   type ReadyState,
   type SocketState,
   type SocketStats,
-  toWebSocketUrl,
+  Surface,
+  toData,
+  type Tracker,
   type UrlInput,
-  type WebSocketLike,
-} from '../index';
-import { canShare, countHeld, hold } from './election';
-import { outbox } from './follower';
-import { type Leader, lead, snap } from './leader';
-import { linger } from './linger';
+} from '../internal';
+import { countHeld, hold } from './election';
+import { uncarry } from './inbox';
+import { type Leader, lead } from './leader';
+import { type SharedOptions, settle } from './options';
+import { outbox } from './outbox';
 import { type Relay, relay, type Relayed, type Snapshot } from './relay';
-
-/** Options of {@link SharedHeartbeatSocket}: those of `HeartbeatSocket`, plus `channel`. */
-export interface SharedOptions extends Options {
-  /**
-   * Tabs of one origin with the same `channel` share one connection. Required with a URL
-   * provider (a function).
-   * @default the URL, when it is static
-   */
-  channel?: string;
-}
 
 /** `detail` of the `leaderchange` event. */
 export interface LeaderChangeDetail {
@@ -44,9 +35,8 @@ export interface SharedHeartbeatSocketEventMap extends HeartbeatSocketEventMap {
 }
 
 /**
- * An `on…` property's value: called with the event, `this` being the socket; or null. Typed
- * without a `this` parameter, as `HeartbeatSocket`'s, so the socket fits where a `WebSocket` is
- * expected; `socket.onopen = function () {…}` still types `this` as the socket.
+ * An `on…` property's value: called with the event, `this` being the socket; or null. The same
+ * type as `HeartbeatSocket`'s `EventHandler`.
  */
 export type SharedEventHandler<E extends Event> = ((event: E) => unknown) | null;
 
@@ -60,7 +50,9 @@ interface Tab {
   readonly leader: Leader | undefined;
   readonly bufferedAmount: number;
   binaryType: BinaryType;
-  send(data: Data): boolean;
+  send(data: Data, done?: Tracker): boolean;
+  untrack(done: Tracker): boolean;
+  intercept(fn: (data: unknown) => unknown): () => unknown;
   close(code?: number, reason?: string): void;
   reconnect(code?: number, reason?: string): void;
   ask(what: 'probe' | 'clear'): number;
@@ -76,26 +68,7 @@ interface Tab {
  *
  * Where Web Locks or BroadcastChannel are missing, each tab keeps its own connection.
  */
-// The interface of the same name below adds the typed addEventListener overloads.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class SharedHeartbeatSocket extends EventTarget {
-  /** As `HeartbeatSocket.CONNECTING`. */
-  static readonly CONNECTING = 0;
-  /** As `HeartbeatSocket.OPEN`. */
-  static readonly OPEN = 1;
-  /** As `HeartbeatSocket.CLOSING`. */
-  static readonly CLOSING = 2;
-  /** As `HeartbeatSocket.CLOSED`. */
-  static readonly CLOSED = 3;
-  /** As `HeartbeatSocket.CONNECTING`. */
-  readonly CONNECTING = 0;
-  /** As `HeartbeatSocket.OPEN`. */
-  readonly OPEN = 1;
-  /** As `HeartbeatSocket.CLOSING`. */
-  readonly CLOSING = 2;
-  /** As `HeartbeatSocket.CLOSED`. */
-  readonly CLOSED = 3;
-
+export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap> {
   readonly #t: Tab;
 
   /**
@@ -167,15 +140,6 @@ export class SharedHeartbeatSocket extends EventTarget {
     return { ...this.#t.view.stats };
   }
 
-  /** Called before the `open` listeners. */
-  onopen: SharedEventHandler<Event> = null;
-  /** Called before the `message` listeners. */
-  onmessage: SharedEventHandler<MessageEvent> = null;
-  /** Called before the `close` listeners. */
-  onclose: SharedEventHandler<CloseEvent> = null;
-  /** Called before the `error` listeners. */
-  onerror: SharedEventHandler<Event> = null;
-
   /**
    * Sends through the leader's connection, after what this tab sent before. While no
    * connection is open it waits in the leader's queue (bounded as `HeartbeatSocket`'s; a
@@ -223,6 +187,28 @@ export class SharedHeartbeatSocket extends EventTarget {
   countTabs(): Promise<number> {
     return this.#t.countTabs();
   }
+
+  /**
+   * As `HeartbeatSocket.track`: `done` hears once what became of this tab's message when the
+   * leader tells it: `'written'` (or `'confirmed'` with `replayUnconfirmed`) once it left the
+   * leader's socket, or the reason of its `drop` event in this tab.
+   */
+  track(data: Data, done: Tracker): boolean {
+    return this.#t.send(data, done);
+  }
+
+  /**
+   * As `HeartbeatSocket.untrack`, for a message this tab still holds (no tab leads, or it has
+   * not been handed to the leader yet); false once the leader has it.
+   */
+  untrack(done: Tracker): boolean {
+    return this.#t.untrack(done);
+  }
+
+  /** As `HeartbeatSocket.intercept`, for the messages this tab receives. */
+  intercept(interceptor: (data: unknown) => unknown): () => unknown {
+    return this.#t.intercept(interceptor);
+  }
 }
 
 let ids = 0;
@@ -239,50 +225,37 @@ function tab(
   protocols: string | string[] | undefined,
   options: SharedOptions | undefined,
 ): Tab {
-  // Checks the URL and every option with HeartbeatSocket's own errors; a socket that starts
-  // closed makes no connection and installs nothing.
-  const probe = new HeartbeatSocket(url, protocols, { ...options, startClosed: true, lifecycle: false });
-  const o: SharedOptions = options ?? {};
-  const channel = o.channel ?? (typeof url === 'function' ? undefined : [url].flat().map(toWebSocketUrl).join(' '));
-  if (typeof channel !== 'string' || !channel) {
-    throw new TypeError(
-      `heartbeat-ws: options.channel must be a non-empty string${
-        typeof url === 'function' ? ' (required with a URL provider)' : ''
-      }, got ${typeof channel === 'string' ? '""' : String(channel)}`,
-    );
-  }
-  const name = `heartbeat-ws ${channel}`;
-  const shared = canShare();
-  const lifecycle: Lifecycle | false = o.lifecycle ?? browserLifecycle;
-  const maxCount = o.maxEnqueuedMessages ?? DEFAULTS.maxEnqueuedMessages;
-  const maxBytes = o.maxEnqueuedBytes ?? DEFAULTS.maxEnqueuedBytes;
-  // Where tabs share, the next leader connects only once the server has seen this one's sockets
-  // go. There is a WebSocket class: the probe above threw otherwise.
-  const raw = shared && linger(o.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketLike));
-  const leaderOptions: Options = {
-    ...o,
-    WebSocket: raw ? raw.WebSocket : o.WebSocket,
-    // Each tab stamps its own messages, so a stamp is given once, by the tab that sent it.
-    stamp: undefined,
-    // Where tabs share, this tab lets go of everything for the back/forward cache itself.
-    lifecycle:
-      shared && lifecycle ? (notify) => lifecycle((s) => s !== 'freeze' && s !== 'restore' && notify(s)) : lifecycle,
-  };
-
-  // The probe's: its URL and stats, nothing else yet.
-  let view = snap(probe, o.startClosed ? 'closed' : 'connecting');
-  /**
-   * This tab's, for its life: the leader takes each of its messages once, even from a tab that
-   * left and joined again (reconnect(), back/forward cache).
-   */
+  const { o, name, shared, raw, leaderOptions, first } = settle(url, protocols, options);
+  const call = guard(o.clock);
+  /** This tab's, for its life: the leader takes each of its messages once, even from a tab that left and joined again. */
   const id = uid();
+  /** What the tab knows of the connection: the leader's last word (nothing yet: its URL). */
+  let view: Snapshot = {
+    state: o.startClosed ? 'closed' : 'connecting',
+    url: first,
+    protocol: '',
+    extensions: '',
+    retryCount: 0,
+    bufferedAmount: 0,
+    stats: {
+      attempts: 0,
+      reconnects: 0,
+      lastRtt: -1,
+      averageRtt: -1,
+      uptime: 0,
+      queued: 0,
+      queuedBytes: 0,
+      dropped: 0,
+      unconfirmed: 0,
+    },
+  };
   /** Whether this tab takes part in the channel. */
   let joined = false;
   let bc: Relay | undefined;
   let release: (() => void)[] = [];
   let leader: Leader | undefined;
-  /** The term of the leader this tab follows (its own when it leads). */
-  let current: string | undefined;
+  /** The leadership term this tab follows (its own when it leads). */
+  let term: string | undefined;
   const retired = new Set<string>();
   /** A reconnect() asked for while no leader was known; `start` after a rejoin: only if closed. */
   let pending: [code: number, reason: string] | 'start' | undefined;
@@ -290,9 +263,12 @@ function tab(
   let left = false;
   let closing = false;
   let frozen = false;
+  /** This tab dispatched `open` and no `close` since. */
+  let opened = false;
   let uninstall: (() => void) | undefined;
   let seq = 0;
   const kept = outbox();
+  const taps = new Set<(data: unknown) => unknown>();
   /**
    * Every tab's last settled mark heard: a new leader takes none of those messages again, from a
    * tab that was away (back/forward cache) when the old leader told it they left.
@@ -307,30 +283,30 @@ function tab(
   let clearOf: string | undefined;
   /** The number of this tab's last message. */
   let sent = 0;
+
+  /** This tab's state: the connection's (`state`), unless this tab is closing or closed. */
+  const stateOf = (state = leader ? leader.state() : view.state): SocketState =>
+    left ? 'closed' : closing ? 'closing' : state;
+  const { emit, sync } = emitter(target, () => stateOf());
+  const drop = (data: Data, reason: DropReason, done?: Tracker): void => {
+    emit(new CustomEvent('drop', { detail: { data, reason } }));
+    done?.(reason);
+  };
   /** Forgets this tab's messages up to number `n`, each with a `drop` event. */
   const cleared = (n?: number): number => {
     const all = kept.clear(n);
-    for (const data of all) drop(data, 'cleared');
+    for (const { data, done } of all) drop(data, 'cleared', done);
     return all.length;
   };
-
-  const emit = (event: Event): void => {
-    try {
-      (target as unknown as Record<string, SharedEventHandler<Event>>)[`on${event.type}`]?.call(target, event);
-    } catch (error) {
-      // A throwing handler is reported like a throwing listener, and breaks nothing here.
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
-    target.dispatchEvent(event);
+  /** This tab's `open`, once per connection it sees open. */
+  const open = (): void => {
+    if (!opened) emit(new Event('open'));
+    opened = true;
   };
-  // Node before 23 has no CloseEvent: an Event with the same fields, as HeartbeatSocket sends.
-  const closeEvent = (code: number, reason: string, wasClean = true): CloseEvent =>
-    typeof CloseEvent === 'function'
-      ? new CloseEvent('close', { code, reason, wasClean })
-      : (Object.assign(new Event('close'), { code, reason, wasClean }) as CloseEvent);
-  const stateOf = (v = view): SocketState => (left ? 'closed' : closing ? 'closing' : v.state);
+  const close = (event: Event): void => {
+    opened = false;
+    emit(event);
+  };
 
   /** Posts to the other tabs, and takes it here too when it is for this tab. */
   const tell = (message: Relayed, to?: string): void => {
@@ -338,65 +314,25 @@ function tab(
     if (to === undefined || to === id) receive(message);
   };
 
-  /** This tab's sends not yet posted: a burst costs one structured clone and one post. */
-  let batch: Extract<Relayed, { k: 'send' }> | undefined;
-  /**
-   * Posts the batch now. Before any other post and before leaving the channel: a `clear` or a
-   * `close()` in the task that sent must come after what was sent, as in HeartbeatSocket.
-   */
-  const flush = (): void => {
-    if (batch) bc?.post(batch);
-    batch = undefined;
-  };
-  const post = (message: Relayed): void => {
-    flush();
-    bc?.post(message);
-  };
-
-  /**
-   * Runs `what` on the leader's socket and tells every tab the state after it: a reconnect()
-   * from CLOSED fires no event, yet every tab must read `connecting`, and a tab elected before
-   * the connection opens must connect.
-   */
-  const act = (
-    l: Leader,
-    what: 'reconnect' | 'probe' | 'clear',
-    code?: number,
-    reason?: string,
-    c?: string,
-  ): number => {
-    const socket = l.socket;
-    const n =
-      what === 'clear' ? socket.clearQueue() : (what === 'probe' ? socket.probe() : socket.reconnect(code, reason), 0);
-    tell({ k: 'lead', l: current as string, s: l.snapshot(), c });
-    return n;
-  };
-
   const reconnect = (code = 1000, reason = ''): void => {
-    if (leader) act(leader, 'reconnect', code, reason);
-    else if (current) post({ k: 'do', to: current, what: 'reconnect', code, reason });
+    if (leader) leader.socket.reconnect(code, reason);
+    else if (term) bc?.post({ k: 'do', to: term, what: 'reconnect', code, reason });
     else pending = [code, reason];
   };
 
   /** Gives message `n` to the leader; true when this tab leads and wrote it now. */
   const hand = (n: number, data: Data): boolean => {
     if (leader) return leader.accept(id, n, data);
-    if (batch && batch.to === current && batch.n + batch.data.length === n) batch.data.push(data);
-    else {
-      flush();
-      batch = { k: 'send', to: current as string, from: id, n, data: [data] };
-      // Posted when the task ends, unless something posts before.
-      queueMicrotask(flush);
-    }
+    bc?.send(term as string, id, n, data);
     return false;
   };
 
   /** Follows term `l`: hands it everything this tab keeps, and takes its state. */
   const follow = (l: string, s: Snapshot): void => {
-    if (l !== current) {
-      if (current) retired.add(current);
+    if (l !== term) {
+      if (term) retired.add(term);
       if (l !== clearOf) clearTo = (cleared(clearTo), 0);
-      current = l;
+      term = l;
       for (const { n, data } of kept.all()) hand(n, data);
       const ask = pending;
       pending = undefined;
@@ -405,12 +341,24 @@ function tab(
         if (s.state === 'closed') reconnect();
       } else if (ask) reconnect(...ask);
     }
-    const was = stateOf();
     view = s;
-    const now = stateOf();
     // A tab that joins an open connection sees it open; one whose leader vanished sees it end.
-    if (was !== 'open' && now === 'open') emit(new Event('open'));
-    if (was === 'open' && now !== 'open') emit(closeEvent(1006, 'leader lost', false));
+    if (stateOf() === 'open') open();
+    else if (opened) close(uncarry('close', { code: 1006, reason: 'leader lost', wasClean: false }, 'blob'));
+    else sync();
+  };
+
+  /** An event of the leader's socket, as this tab sees it. */
+  const event = (m: Extract<Relayed, { k: 'ev' }>): void => {
+    if (retired.has(m.l)) return;
+    if (m.l !== term) follow(m.l, m.s);
+    view = m.s;
+    const type = m.type;
+    if (type === 'statechange') return sync();
+    if (type === 'open') return open();
+    const ev = uncarry(type, m.init, t.binaryType);
+    if (type === 'close') close(ev);
+    else if (type !== 'message' || ![...taps].some((tap) => call(tap, (ev as MessageEvent).data))) emit(ev);
   };
 
   const receive = (m: Relayed): void => {
@@ -418,72 +366,43 @@ function tab(
     if (!joined && m.k !== 'settled') return;
     switch (m.k) {
       case 'hello':
-        if (leader) tell({ k: 'lead', l: current as string, s: leader.snapshot() });
+        if (leader) tell({ k: 'lead', l: term as string, s: leader.snapshot() });
         return;
       case 'lead':
         // The leader's answer to a `do` (or a `hello`): a clear asked of it is done.
-        if (m.l === current && m.c === id) clearTo = 0;
+        if (m.l === term && m.c === id) clearTo = 0;
         if (!retired.has(m.l)) follow(m.l, m.s);
         return;
-      case 'ev': {
-        if (retired.has(m.l)) return;
-        if (m.l !== current) follow(m.l, m.s);
-        const was = stateOf();
-        view = m.s;
-        const init = m.init as {
-          data?: unknown;
-          origin?: string;
-          detail?: unknown;
-          code: number;
-          reason: string;
-          wasClean: boolean;
-        };
-        if (m.type === 'message') {
-          const data = init.data instanceof ArrayBuffer && t.binaryType === 'blob' ? new Blob([init.data]) : init.data;
-          emit(new MessageEvent('message', { data, origin: init.origin }));
-        } else if (m.type === 'close') emit(closeEvent(init.code, init.reason, init.wasClean));
-        else if (m.type === 'open') {
-          if (was !== 'open') emit(new Event('open'));
-        } else if (m.type === 'error') {
-          // The leader's cause cannot cross tabs; its message does.
-          const message = (init as { message?: string }).message ?? '';
-          emit(
-            typeof ErrorEvent === 'function'
-              ? new ErrorEvent('error', { message })
-              : Object.assign(new Event('error'), { message, error: undefined }),
-          );
-        } else if (m.type === 'giveup') {
-          const { reason, close } = init.detail as { reason: string; close: CloseEvent };
-          emit(
-            new CustomEvent('giveup', {
-              detail: { reason, close: closeEvent(close.code, close.reason, close.wasClean) },
-            }),
-          );
-        } else emit(new CustomEvent(m.type, { detail: init.detail }));
-        return;
-      }
+      case 'ev':
+        return event(m);
       case 'send':
-        if (leader && m.to === current) m.data.forEach((data, i) => leader?.accept(m.from, m.n + i, data));
+        if (leader && m.to === term) m.data.forEach((data, i) => leader?.accept(m.from, m.n + i, data));
         return;
       case 'do':
-        if (leader && m.to === current) act(leader, m.what, m.code, m.reason, m.from);
-        return;
+        if (!leader || m.to !== term) return;
+        if (m.what === 'reconnect') return leader.socket.reconnect(m.code, m.reason);
+        if (m.what === 'probe') return leader.socket.probe();
+        return void clear(leader, m.from);
       case 'settled':
         Object.assign(heard, m.marks);
-        kept.settle(m.marks[id] ?? 0);
+        kept.settle(m.marks[id] ?? 0, o.replayUnconfirmed ? 'confirmed' : 'written');
         // What left the leader's socket no longer counts there either (the queue goes out after
         // the `open` event, whose state counted it).
-        if (m.l === current) view.bufferedAmount = m.b;
+        if (m.l === term) view.bufferedAmount = m.b;
         return;
       case 'drop': {
-        const data = m.to === id && kept.take(m.n);
-        if (data !== undefined && data !== false) drop(data, m.reason);
+        const item = m.to === id ? kept.take(m.n) : undefined;
+        if (item) drop(item.data, m.reason, item.done);
       }
     }
   };
 
-  const drop = (data: Data, reason: DropDetail['reason']): void =>
-    emit(new CustomEvent('drop', { detail: { data, reason } }));
+  /** Clears the leader's queue, and tells tab `from` (if another asked) that it is done. */
+  const clear = (l: Leader, from?: string): number => {
+    const n = l.socket.clearQueue();
+    tell({ k: 'lead', l: term as string, s: l.snapshot(), c: from });
+    return n;
+  };
 
   const setLeader = (next: Leader | undefined): void => {
     leader = next;
@@ -491,13 +410,13 @@ function tab(
   };
 
   const elected = (): void => {
-    const term = uid();
+    const l = uid();
     const socket = new HeartbeatSocket(url, protocols, { ...leaderOptions, startClosed: view.state === 'closed' });
     // A link the core judged dead (heartbeat, connection or close timeout: a 1006 no server
     // sends) is waited for no more, by the core nor by a handover (#14).
     socket.addEventListener('close', (e) => raw && e.code === 1006 && e.reason.endsWith('timeout') && raw.forget());
-    setLeader(lead(socket, term, o.queueOverflow !== 'drop-oldest', tell, raw ? raw.drained : (then) => then(), heard));
-    tell({ k: 'lead', l: term, s: (leader as Leader).snapshot() });
+    setLeader(lead(socket, l, tell, raw ? raw.drained : (then) => then(), heard));
+    tell({ k: 'lead', l, s: (leader as Leader).snapshot() });
   };
 
   const join = (): void => {
@@ -520,9 +439,9 @@ function tab(
   /** Leaves the channel; a leader hands the connection over, `then` once it closed. */
   const leave = (code: number, reason: string, wait: boolean, then: () => void): void => {
     const was = leader;
-    flush();
+    bc?.flush();
     const finish = (): void => {
-      for (const let_go of release) let_go();
+      for (const letGo of release) letGo();
       release = [];
       bc?.close();
       bc = undefined;
@@ -531,8 +450,8 @@ function tab(
     joined = false;
     // A follower does not retire its term: back (reconnect(), bfcache), it follows the same
     // leader again. A leader's own term ends with its leaving.
-    if (was && current) retired.add(current);
-    current = undefined;
+    if (was && term) retired.add(term);
+    term = undefined;
     if (was) {
       setLeader(undefined);
       // Posting goes on until the socket has closed: the others hear of the handover.
@@ -541,6 +460,7 @@ function tab(
   };
 
   const installHooks = (): void => {
+    const lifecycle = o.lifecycle;
     uninstall = lifecycle
       ? lifecycle((s) => {
           // Without sharing, the tab's own HeartbeatSocket handles the back/forward cache itself.
@@ -548,10 +468,10 @@ function tab(
           if (s === 'freeze' && joined) {
             // A held Web Lock keeps the page out of the back/forward cache: let go of it all.
             frozen = true;
-            const wasOpen = stateOf() === 'open';
             view = { ...view, state: 'reconnecting' };
             leave(1000, 'page hidden', false, () => {});
-            if (wasOpen) emit(closeEvent(1001, 'page hidden'));
+            if (opened) close(uncarry('close', { code: 1001, reason: 'page hidden', wasClean: true }, 'blob'));
+            else sync();
           } else if (s === 'restore' && frozen) join();
         })
       : undefined;
@@ -563,7 +483,7 @@ function tab(
       return leader ? leader.snapshot() : view;
     },
     get state() {
-      return stateOf(t.view);
+      return stateOf();
     },
     get leader() {
       return leader;
@@ -575,71 +495,71 @@ function tab(
     },
     binaryType: 'blob',
 
-    send(data) {
-      let message: Data =
-        typeof data === 'string' ||
-        data instanceof ArrayBuffer ||
-        ArrayBuffer.isView(data) ||
-        (typeof Blob !== 'undefined' && data instanceof Blob)
-          ? data
-          : String(data);
+    send(data, done) {
+      let message = toData(data);
       // As HeartbeatSocket does: a stamp that throws is logged, and the message goes as given.
-      try {
-        if (o.stamp) message = o.stamp(message, ++seq);
-      } catch (error) {
-        console.error('[heartbeat-ws] stamp threw', error);
-      }
+      if (o.stamp) message = call(o.stamp, message, ++seq) ?? message;
       // Bounded as HeartbeatSocket's queue while no leader takes the messages; the leader's
       // queue bounds them after that.
-      if (!current && (kept.length >= maxCount || kept.bytes + byteLength(message) > maxBytes)) {
-        drop(message, 'overflow');
+      if (!term && (kept.length >= o.maxEnqueuedMessages || kept.bytes + byteLength(message) > o.maxEnqueuedBytes)) {
+        drop(message, 'overflow', done);
         return false;
       }
-      sent = kept.add(message);
-      return !!current && hand(sent, message);
+      sent = kept.add(message, done);
+      return !!term && hand(sent, message);
+    },
+
+    untrack(done) {
+      // Only while no leader has it: a message handed over is the leader's to send.
+      if (term) return false;
+      const item = kept.take(done);
+      if (item) drop(item.data, 'aborted', done);
+      return !!item;
+    },
+
+    intercept(fn) {
+      taps.add(fn);
+      return () => taps.delete(fn);
     },
 
     close(code = 1000, reason = '') {
-      // HeartbeatSocket's own checks of code and reason (as WebSocket's), with its errors: the
-      // probe is closed, so its close() checks and does nothing more.
-      probe.close(code, reason);
+      checkClose(code, reason);
       // A close() during the handover after a reconnect(): the last call wins, no rejoin.
       if (closing) pending = undefined;
       if (left || closing) return;
       const was = stateOf();
       // As HeartbeatSocket does: a throwing uninstaller is logged, and the tab closes all the same.
-      try {
-        uninstall?.();
-      } catch (error) {
-        console.error('[heartbeat-ws] lifecycle uninstall threw', error);
-      }
+      call(uninstall);
       closing = true;
+      sync();
       // A reconnect() during the handover (no leader known then) sets `pending`: it rejoins.
       pending = undefined;
       leave(code, reason, true, () => {
         closing = false;
         left = true;
-        if (was !== 'closed') emit(closeEvent(code, reason));
+        if (was !== 'closed') close(uncarry('close', { code, reason, wasClean: true }, 'blob'));
+        else sync();
         if (pending) t.reconnect();
       });
     },
 
     reconnect(code = 1000, reason = '') {
-      probe.close(code, reason);
+      checkClose(code, reason);
       if (!left) return reconnect(code, reason);
       left = false;
       // What this tab saw before close() is stale: it is connecting until a leader answers.
       view = { ...view, state: 'connecting' };
+      sync();
       installHooks();
       pending = 'start';
       join();
     },
 
     ask(what) {
-      if (leader) return act(leader, what);
-      if (!current) return what === 'clear' ? cleared() : 0;
-      if (what === 'clear') [clearTo, clearOf] = [sent, current];
-      post({ k: 'do', to: current, what, from: id });
+      if (leader) return what === 'clear' ? clear(leader) : (leader.socket.probe(), 0);
+      if (!term) return what === 'clear' ? cleared() : 0;
+      if (what === 'clear') [clearTo, clearOf] = [sent, term];
+      bc?.post({ k: 'do', to: term, what, from: id });
       return 0;
     },
 
@@ -649,32 +569,4 @@ function tab(
   installHooks();
   join();
   return t;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface SharedHeartbeatSocket {
-  /** Typed for the socket's own events (see {@link SharedHeartbeatSocketEventMap}). */
-  addEventListener<K extends keyof SharedHeartbeatSocketEventMap>(
-    type: K,
-    listener: (this: SharedHeartbeatSocket, event: SharedHeartbeatSocketEventMap[K]) => unknown,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  /** Any other event type, as on EventTarget. */
-  addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void;
-  /** Removes a listener added for one of the socket's own events. */
-  removeEventListener<K extends keyof SharedHeartbeatSocketEventMap>(
-    type: K,
-    listener: (this: SharedHeartbeatSocket, event: SharedHeartbeatSocketEventMap[K]) => unknown,
-    options?: boolean | EventListenerOptions,
-  ): void;
-  /** Removes a listener of any other event type. */
-  removeEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | EventListenerOptions,
-  ): void;
 }
