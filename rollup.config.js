@@ -41,8 +41,10 @@ export default [
             // object used here has: a public member must never be listed (`url`, `send`, `probe`…).
             mangle: {
               properties: {
+                // Names terser knows from the DOM (start, stop, count, bytes…) too: these are ours.
+                builtins: true,
                 regex:
-                  /^(receive|woke|alive|dead|pong|drain|prepend|take|phase|ws|queue|count|detach|release|wrote|confirmAll|requeue|opened|rtt|read|emit|sync|start|stop|bytes|received|ended|errored|failed|intercept_)$/,
+                  /^(receive|woke|alive|dead|pong|drain|prepend|take|phase|ws|queue|count|detach|release|wrote|confirmAll|requeue|opened|rtt|emit|sync|start|stop|bytes|received|ended|errored|failed|address|binary|submit|shut|restart|retries|measure|check|tap|withdraw)$/,
               },
             },
           }),

@@ -1,4 +1,3 @@
-import type { Clock } from './env/clock';
 import type { WebSocketLike } from './options';
 import { CLOSED, OPEN } from './surface';
 import { redact, type Target, urlOf } from './url';
@@ -35,7 +34,7 @@ export interface Attempts {
   /** The current underlying socket, if any. */
   readonly ws: WebSocket | undefined;
   /** The URL of the current or last attempt ('' before a URL provider first answers). */
-  readonly url: string;
+  readonly address: string;
   /**
    * Starts an attempt at the endpoint for `failures` failed ones, once the sockets let go of
    * have reported their close (or after LINGER ms, ending them): the server never sees two live
@@ -57,12 +56,14 @@ export interface Attempts {
 export interface AttemptOptions {
   WebSocket: WebSocketLike;
   connectionTimeout: number;
-  clock: Clock;
 }
+
+/** The socket's one lifecycle timer: `fn` in `ms` ms replaces what was set; no `fn` clears it. */
+export type Timer = (fn?: () => void, ms?: number) => void;
 
 /**
  * Owns the underlying WebSockets of one socket: makes each attempt (through a URL provider if
- * need be), wires its events, times it out, and keeps the sockets let go of until they have
+ * need be; timed by `arm`, the socket's one lifecycle timer), wires its events, times it out, and keeps the sockets let go of until they have
  * closed, so that a new attempt never reaches the server while an older one is live there.
  */
 export function attempts(
@@ -70,17 +71,15 @@ export function attempts(
   protocols: string[],
   o: AttemptOptions,
   binaryType: () => BinaryType,
+  arm: Timer,
   hooks: AttemptHooks,
 ): Attempts {
-  const clock = o.clock;
   let ws: WebSocket | undefined;
   let url = typeof target === 'function' ? '' : (target[0] as string);
   /** Bumped whenever the attempt under way is let go of: late callbacks compare it. */
   let token = 0;
   /** Whether the current socket opened: an error before is the attempt's failure. */
   let opened = false;
-  /** The connection timeout, or the wait for the sockets let go of. */
-  let timer: unknown;
   /**
    * Sockets let go of that have not reported their close yet (a dead one excepted): the server
    * may still count them, so the next attempt waits for them; `release()` ends them for good.
@@ -89,11 +88,6 @@ export function attempts(
   /** The attempt waiting for `abandoned` to empty. */
   let waiting: (() => void) | undefined;
   let count = 0;
-
-  const arm = (fn?: () => void, ms?: number): void => {
-    clock.clearTimeout(timer);
-    timer = fn && clock.setTimeout(fn, ms as number);
-  };
 
   const fail = (current: number, error: unknown, why: string): unknown =>
     current === token && (arm(), hooks.failed(error, why));
@@ -189,7 +183,7 @@ export function attempts(
     get ws() {
       return ws;
     },
-    get url() {
+    get address() {
       return url;
     },
     get count() {

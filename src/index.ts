@@ -1,5 +1,4 @@
 export { HeartbeatSocket } from './socket';
-export { Surface } from './surface';
 export type { EventHandler, ReadyState, SocketState, StateChangeDetail } from './surface';
 export { toWebSocketUrl } from './url';
 export type { UrlInput, UrlProvider } from './url';

@@ -9,6 +9,6 @@ export * from './index';
 export { toData } from './data';
 export { guard } from './guard';
 export { resolveOptions } from './options';
-export { checkClose, closeEvent, customEvent, emitter, errorEvent } from './surface';
+export { checkClose, closeEvent, customEvent, emitter, errorEvent, Surface } from './surface';
 export type { Emitter } from './surface';
 export { toProtocols, toTarget } from './url';

@@ -35,24 +35,29 @@ export const STATES: SocketState[] = ['connecting', 'open', 'closing', 'closed',
 
 /** What the class reads and calls of its state machine; see {@link machine}. */
 export interface Machine {
-  readonly url: string;
+  /** The URL of the current or last attempt. */
+  readonly address: string;
   readonly phase: Phase;
   readonly ws: WebSocket | undefined;
   readonly queue: Queue;
   /** Set by the user, applied to every connection. */
-  binaryType: BinaryType;
+  binary: BinaryType;
   /** Sends or queues `data`; `done` hears its outcome. True when written now. */
-  send(data: Data, done?: Tracker): boolean;
-  /** Defaults: code 1000, reason ''. */
-  close(code?: number, reason?: string): void;
-  reconnect(code?: number, reason?: string): void;
-  retryCount(): number;
-  stats(): SocketStats;
-  probe(): void;
+  submit(data: Data, done?: Tracker): boolean;
+  /** `close()`. Defaults: code 1000, reason ''. */
+  shut(code?: number, reason?: string): void;
+  /** `reconnect()`. */
+  restart(code?: number, reason?: string): void;
+  /** `retryCount`. */
+  retries(): number;
+  /** `stats`. */
+  measure(): SocketStats;
+  /** `probe()`. */
+  check(): void;
   /** Adds an interceptor of inbound messages; returns its remover. */
-  intercept(fn: (data: unknown) => unknown): () => unknown;
+  tap(fn: (data: unknown) => unknown): () => unknown;
   /** Takes the message tracked by `done` out of the queue; false if it is not there. */
-  untrack(done: Tracker): boolean;
+  withdraw(done: Tracker): boolean;
 }
 
 /**
@@ -84,7 +89,7 @@ export function machine(
   let epoch = 0;
   let retries = 0;
   let openedAt = -1;
-  /** The machine's timer: the backoff wait, or the bound of the closing handshake. */
+  /** The one lifecycle timer: backoff wait, connection timeout, or the closing-handshake bound. */
   let timer: unknown;
   /** Failed attempts in a row: the next endpoint of a list. */
   let endpoint = 0;
@@ -104,7 +109,7 @@ export function machine(
   let rtts = 0;
   const { emit, sync } = emitter(socket, () => STATES[phase] as SocketState, log);
 
-  /** Replaces the machine's timer: `fn` in `ms` ms, or none. */
+  /** Replaces the lifecycle timer: `fn` in `ms` ms, or none. */
   const setTimer = (fn?: () => void, ms?: number): void => {
     // A clock's clearTimeout takes undefined (no timer) as a no-op, as the globals do.
     clock.clearTimeout(timer);
@@ -167,7 +172,7 @@ export function machine(
       guard: call,
     });
 
-  const link = attempts(target, list, o, () => m.binaryType, {
+  const link = attempts(target, list, o, () => m.binary, setTimer, {
     log,
     // Re-dispatched as our own event, initialised from the socket's: its data and origin (the
     // rest of a WebSocket message event's fields are the defaults anyway). Heartbeat traffic
@@ -312,8 +317,8 @@ export function machine(
   };
 
   const m: Machine = {
-    get url() {
-      return link.url;
+    get address() {
+      return link.address;
     },
     get phase() {
       return phase;
@@ -322,16 +327,16 @@ export function machine(
       return link.ws;
     },
     queue,
-    binaryType: 'blob',
+    binary: 'blob',
 
-    send(data, done) {
+    submit(data, done) {
       let message = toData(data);
       // A throwing stamp is reported, and the message goes out as given.
       if (o.stamp) message = call(o.stamp, message, ++seq) ?? message;
       return (phase === OPEN && !holding && deliver(message, done)) || (queue.push(message, done), false);
     },
 
-    close(code = 1000, reason = '') {
+    shut(code = 1000, reason = '') {
       checkClose(code, reason);
       const was = phase;
       if (was === CLOSED || was === CLOSING) return;
@@ -355,7 +360,7 @@ export function machine(
       emit(closeEvent(code, reason));
     },
 
-    reconnect(code = 1000, reason = '') {
+    restart(code = 1000, reason = '') {
       checkClose(code, reason);
       retries = 0;
       const current = ++epoch;
@@ -369,12 +374,12 @@ export function machine(
       connect();
     },
 
-    retryCount() {
+    retries() {
       if (phase === OPEN && stable()) retries = 0;
       return retries;
     },
 
-    stats: () => ({
+    measure: () => ({
       attempts: link.count,
       reconnects: opens && opens - 1,
       lastRtt,
@@ -386,16 +391,16 @@ export function machine(
       unconfirmed: unconfirmed ? unconfirmed.length : 0,
     }),
 
-    probe() {
+    check() {
       if (phase === OPEN && hb) {
         holding = true;
         hb.probe();
       }
     },
 
-    untrack: (done) => queue.remove(done),
+    withdraw: (done) => queue.remove(done),
 
-    intercept(fn) {
+    tap(fn) {
       taps.add(fn);
       return () => taps.delete(fn);
     },

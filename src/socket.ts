@@ -32,7 +32,7 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
 
   /** The URL of the current or last attempt ('' before a URL provider first answers). */
   get url(): string {
-    return this.#m.url;
+    return this.#m.address;
   }
 
   /** CONNECTING while an attempt is under way or a retry is scheduled; OPEN; CLOSING; CLOSED. */
@@ -61,13 +61,13 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
    * WebSocket specifies, on every socket (the `ws` package's own default is `'nodebuffer'`).
    */
   get binaryType(): BinaryType {
-    return this.#m.binaryType;
+    return this.#m.binary;
   }
 
   /** Applies to the current connection and every later one. */
   set binaryType(value: BinaryType) {
     const m = this.#m;
-    m.binaryType = value;
+    m.binary = value;
     if (m.ws) m.ws.binaryType = value;
   }
 
@@ -83,7 +83,7 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
    *   dropped), as partysocket's `send()` tells.
    */
   send(data: Data): boolean {
-    return this.#m.send(data);
+    return this.#m.submit(data);
   }
 
   /**
@@ -92,14 +92,14 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
    * kept for a later `reconnect()`; `clearQueue()` discards it.
    */
   close(code?: number, reason?: string): void {
-    this.#m.close(code, reason);
+    this.#m.shut(code, reason);
   }
 
   // ---- reconnecting-websocket's surface -------------------------------------------------
 
   /** Retries since the last connection that stayed open `minUptime` ms. */
   get retryCount(): number {
-    return this.#m.retryCount();
+    return this.#m.retries();
   }
 
   /**
@@ -107,7 +107,7 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
    * connects at once. Also starts a socket that was closed, gave up, or started closed.
    */
   reconnect(code?: number, reason?: string): void {
-    this.#m.reconnect(code, reason);
+    this.#m.restart(code, reason);
   }
 
   // ---- additions -------------------------------------------------------------------------
@@ -119,7 +119,7 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
 
   /** Counters and timings for monitoring; a new object on every read. */
   get stats(): SocketStats {
-    return this.#m.stats();
+    return this.#m.measure();
   }
 
   /**
@@ -128,7 +128,7 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
    * on return to a visible page, and when the network comes or goes.
    */
   probe(): void {
-    this.#m.probe();
+    this.#m.check();
   }
 
   // ---- extension points (heartbeat-ws/request, heartbeat-ws/outbox; docs/development.md) --
@@ -140,7 +140,7 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
    * @returns as `send()`.
    */
   track(data: Data, done: Tracker): boolean {
-    return this.#m.send(data, done);
+    return this.#m.submit(data, done);
   }
 
   /**
@@ -149,7 +149,7 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
    * @returns false when the message is not waiting in the queue (written, or already dropped).
    */
   untrack(done: Tracker): boolean {
-    return this.#m.untrack(done);
+    return this.#m.withdraw(done);
   }
 
   /**
@@ -159,6 +159,6 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
    * @returns the function that removes the interceptor.
    */
   intercept(interceptor: (data: unknown) => unknown): () => unknown {
-    return this.#m.intercept(interceptor);
+    return this.#m.tap(interceptor);
   }
 }

