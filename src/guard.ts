@@ -16,7 +16,7 @@ type Guarded = { name: string };
  * `console.error`, never thrown, since one that runs on every message (`JSON.parse` of a
  * server's non-JSON chatter) must neither crash the host nor flood its log: at most one report
  * per 10 s per socket. Not an `error` event: apps read those as connection trouble. Both sockets
- * (`HeartbeatSocket`, `SharedHeartbeatSocket`) use it, so a callback fails alike in both.
+ * (the core socket and the tab-sharing one) use it, so a callback fails alike in both.
  */
 export const guard = (clock: Clock): Guard => {
   let quiet = -Infinity;

@@ -1,6 +1,6 @@
 /**
  * What a socket looks like from outside, shared by `HeartbeatSocket` and
- * `SharedHeartbeatSocket`: WebSocket's constants and `on…` handlers, the typed-event
+ * the tab-sharing socket: WebSocket's constants and `on…` handlers, the typed-event
  * `EventTarget` base, the event factories, `statechange`, and the checks `close()` makes.
  */
 import { byteLength } from './data';
