@@ -254,6 +254,20 @@ import { useHeartbeatSocket, type UseHeartbeatSocketResult } from 'heartbeat-ws/
     expect(size).toBeLessThanOrEqual(SIZE_BUDGET);
   });
 
+  it('renames in the minified UMD no member a user reads: none is declared in the published types', async () => {
+    // The mangled names come from the build's own config; a public one (as `rtt`, the heartbeat
+    // event's detail, once was) would reach users as a one-letter name in the .min.js only.
+    const { MANGLED } = (await import(join(root, 'rollup.config.js'))) as { MANGLED: RegExp };
+    const declared = new Set<string>();
+    for (const file of packed.filter((path) => path.endsWith('.d.ts'))) {
+      const text = readFileSync(join(installed, file), 'utf8');
+      for (const [, name] of text.matchAll(/^\s*(?:readonly\s+|get\s+|static\s+)*(\w+)\??\s*[:(<]/gm))
+        declared.add(name!);
+    }
+    expect(declared).toContain('rtt');
+    expect([...declared].filter((name) => MANGLED.test(name))).toEqual([]);
+  });
+
   it(`keeps the React hook's minified UMD within its own budget (${REACT_SIZE_BUDGET} bytes gzipped), and it runs`, () => {
     const file = 'dist/react.umd.min.js';
     const code = readFileSync(join(installed, file));
