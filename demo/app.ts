@@ -251,7 +251,7 @@ function syncState() {
   if (next !== 'reconnecting') countdown = undefined;
   if (next === 'closed' && previous !== 'none') {
     if (closeRequested) timeline('closed', 'closed by close(): no retry until Reconnect');
-    else timeline('closed', 'stays closed: shouldReconnect said no (or retries ran out). Press Reconnect.');
+    else timeline('closed', 'stays closed: shouldReconnect said no (or retries ran out). Press Retry.');
   }
 }
 

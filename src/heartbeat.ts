@@ -49,6 +49,10 @@ export interface Heartbeat {
  * throttling leaves alone. A timer that fires more than `timeout` ms late means the machine
  * slept or the page was frozen: the old deadline says nothing then, so it probes instead.
  *
+ * With `ping: false` it only watches: `interval` ms without any message, then `timeout` ms more,
+ * means dead; once the server has pinged twice, its own cadence (learnt from recognised server
+ * pings only) stands in for `interval` when shorter.
+ *
  * A closure rather than a class: its state is private by construction, and plain variables
  * minify to single letters where `this.#field` cannot.
  */
@@ -67,8 +71,18 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   let pingAt = -1;
   /** When the timer is due to act: send the next ping, or judge the outstanding one. */
   let due = 0;
-  /** A message arrived since the last check (read only when `ping` is false). */
-  let seen = false;
+  /** When the last inbound message arrived (or the connection opened). */
+  let last = 0;
+  /** When the last recognised server ping arrived; -1 before the first. */
+  let heard = -1;
+  /** The gap between the last two server pings; 0 until the server has pinged twice. */
+  let gap = 0;
+  /**
+   * How long silence may last before it is suspect: `interval`, or with `ping: false` the
+   * server's own cadence once learnt (the larger of its last two gaps, so one early ping does
+   * not shrink it), never more than `interval`.
+   */
+  let period = interval;
   /** When each ping that no pong has answered yet went out, oldest first: pongs come in order. */
   let pings: number[] = [];
 
@@ -95,7 +109,9 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   const stop = (): void => {
     clock.clearTimeout(timer);
     timer = undefined;
-    pingAt = -1;
+    pingAt = heard = -1;
+    gap = 0;
+    period = interval;
     pings = [];
   };
 
@@ -124,26 +140,22 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       }
       return hooks.dead();
     }
-    // Watching only (ping: false): traffic since the last check is proof enough.
-    if (ping === false && seen) {
-      seen = false;
-      return arm(interval);
-    }
+    // Watching only (ping: false): traffic within the period is proof enough.
+    if (ping === false && last + period > now) return arm(last + period - now);
     sendPing(timeout);
   };
 
   return {
     start() {
       stop();
-      seen = false;
+      last = clock.now();
       arm(interval);
     },
     stop,
     receive(data) {
-      const now = clock.now();
-      if (pingAt < 0) seen = true;
-      else {
-        arm(ping === false ? interval : Math.max(0, pingAt + interval - now));
+      const now = (last = clock.now());
+      if (pingAt >= 0) {
+        arm(ping === false ? period : Math.max(0, pingAt + interval - now));
         pingAt = -1;
         hooks.alive();
       }
@@ -160,6 +172,14 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
         return true;
       }
       if (!is(isServerPing)) return false;
+      // Only a recognised server ping tells the server's cadence: other traffic comes in bursts,
+      // and a gap learnt from a burst would call a quiet, healthy link dead.
+      if (heard >= 0) {
+        period = Math.min(interval, Math.max(gap, (gap = now - heard)));
+        // The next check moves up to the learnt cadence (never after stop()).
+        if (ping === false && timer !== undefined) arm(period);
+      }
+      heard = now;
       const reply = guard(o.serverPingReply, data);
       if (reply !== undefined) hooks.send(reply);
       return true;

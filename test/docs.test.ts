@@ -35,9 +35,10 @@ import type { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 declare global {
   /** The UMD build's global, for <script src> examples. */
   const HeartbeatWS: typeof HW;
-  /** Examples that continue an earlier one. */
-  const HeartbeatSocket: typeof HW.HeartbeatSocket;
-  type HeartbeatSocket = HW.HeartbeatSocket;
+  /**
+   * Examples that continue an earlier one: the socket it made. Never the package's exports
+   * (HeartbeatSocket, …): a block that uses one imports it, or it would not compile as pasted.
+   */
   const socket: HW.HeartbeatSocket;
   const url: string;
   const token: string;
@@ -228,6 +229,19 @@ export function typeCheck(sources: Source[]): string[] {
   });
 }
 
+/** Every name the package's entry points export (values and types), read by the compiler. */
+export function packageExports(): Set<string> {
+  const entries = ['index.ts', 'shared/index.ts', 'react/index.ts'].map((f) => path.join(ROOT, 'src', f));
+  const program = ts.createProgram({ rootNames: entries, options: { noEmit: true, jsx: ts.JsxEmit.ReactJSX } });
+  const checker = program.getTypeChecker();
+  const names = new Set<string>();
+  for (const entry of entries) {
+    const module = checker.getSymbolAtLocation(program.getSourceFile(entry) as ts.SourceFile);
+    for (const symbol of module ? checker.getExportsOfModule(module) : []) names.add(symbol.name);
+  }
+  return names;
+}
+
 // ---- links ----------------------------------------------------------------------------------
 
 /** GitHub's anchors of a markdown file's headings (`## Close with code` → `close-with-code`). */
@@ -380,6 +394,44 @@ describe('the documentation checks themselves', () => {
       expect.stringMatching(/^docs\/x\.md:5 \(ts block at line 4\): TS2322: .*'string'/),
       expect.stringMatching(/^docs\/x\.md:18 \(ts block at line 16\): TS2322: .*'string'/),
     ]);
+  });
+
+  it(
+    "report a block that uses the package's exports without importing them, as it fails when pasted",
+    { timeout: 120_000 },
+    () => {
+      const md = [
+        '```ts',
+        'const a = new HeartbeatSocket(url, [], { heartbeat: true });',
+        'const b = new SharedHeartbeatSocket(url, [], { heartbeat: true });',
+        '```',
+        '```ts',
+        "import { HeartbeatSocket } from 'heartbeat-ws';",
+        "import { SharedHeartbeatSocket } from 'heartbeat-ws/shared';",
+        '',
+        'const a: HeartbeatSocket = new HeartbeatSocket(url, [], { heartbeat: true });',
+        'const b = new SharedHeartbeatSocket(url, [], { heartbeat: true });',
+        'socket.send(token); // free names of the examples (the socket of an earlier block) need no import',
+        '```',
+      ].join('\n');
+      const { sources } = sourcesOf('docs/x.md', md);
+      expect(typeCheck(sources)).toEqual([
+        expect.stringMatching(/^docs\/x\.md:2 \(ts block at line 2\): TS\d+: Cannot find name 'HeartbeatSocket'/),
+        expect.stringMatching(/^docs\/x\.md:3 \(ts block at line 2\): TS\d+: Cannot find name 'SharedHeartbeatSocket'/),
+      ]);
+    },
+  );
+
+  it("declare in the prelude none of the package's exports, so that none can go without its import", () => {
+    const exported = packageExports();
+    // The ones a block most often forgets: an extraction that finds nothing checks nothing.
+    for (const name of ['HeartbeatSocket', 'SharedHeartbeatSocket', 'useHeartbeatSocket', 'Options'])
+      expect(exported.has(name), name).toBe(true);
+    const declared = [
+      ...PRELUDE.matchAll(/\b(?:const|let|var|function|class|type|interface)\s+([A-Za-z_$][\w$]*)/g),
+    ].map((m) => m[1] as string);
+    expect(declared).toContain('socket');
+    expect(declared.filter((name) => exported.has(name))).toEqual([]);
   });
 
   it('check the inline scripts of html blocks and pass a correct block', { timeout: 120_000 }, () => {

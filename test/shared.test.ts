@@ -186,6 +186,113 @@ describe('SharedHeartbeatSocket: failover', () => {
     }
   });
 
+  describe('a leader change, as a follower sees it: a reconnect, the sequence docs/sharing.md states', () => {
+    /** Each event of `t` from now on, with the state the tab reads when it fires. */
+    const sequence = (t: Tab) => {
+      const seen: string[] = [];
+      // The states the tab reads, at each event and whenever the test looks: some change without one.
+      const states = [t.socket.state as string];
+      const look = () => {
+        if (states.at(-1) !== t.socket.state) states.push(t.socket.state);
+      };
+      for (const type of TYPES) {
+        t.socket.addEventListener(type, (e) => {
+          look();
+          const c = e as CloseEvent;
+          const what = type === 'close' ? ` ${c.code} '${c.reason}' ${c.wasClean ? 'clean' : 'unclean'}` : '';
+          const detail = type === 'leaderchange' ? ` ${JSON.stringify((e as CustomEvent).detail)}` : '';
+          seen.push(`${type}${what}${detail} (${t.socket.state}, readyState ${t.socket.readyState})`);
+        });
+      }
+      return { seen, states, look };
+    };
+
+    it('the leader tab goes (closed, crashed, navigated away): close 1006 "leader lost", connecting, open', async () => {
+      const tabs = await five({ minReconnectionDelay: 5000 });
+      live()[0]!.serverOpen();
+      await settle();
+      const dying = leaderOf(tabs)[0]!;
+      const rest = tabs.filter((t) => t !== dying);
+      const watched = rest.map(sequence);
+      setup.env.kill(dying.name);
+      for (let i = 0; i < 5; i++) {
+        await vi.advanceTimersByTimeAsync(0);
+        watched.forEach((w) => w.look());
+      }
+      // No backoff: the next leader's connection is the only one, made at once.
+      expect(live()).toHaveLength(1);
+      live()[0]!.serverOpen();
+      await settle();
+      const heir = leaderOf(rest)[0]!;
+      rest.forEach((t, i) => {
+        const { seen, states } = watched[i]!;
+        expect(seen, t.name).toEqual([
+          ...(t === heir ? ['leaderchange {"isLeader":true} (connecting, readyState 0)'] : []),
+          "close 1006 'leader lost' unclean (connecting, readyState 0)",
+          'open (open, readyState 1)',
+        ]);
+        expect(states, t.name).toEqual(['open', 'connecting', 'open']);
+        expect(t.socket.retryCount).toBe(0);
+      });
+    });
+
+    it('the leader page goes into the back/forward cache: the same as a leader gone', async () => {
+      const { lifecycle, notify } = pageHooks();
+      const a = tab('a', { lifecycle });
+      await settle();
+      const rest = [tab('b'), tab('c')];
+      await settle();
+      live()[0]!.serverOpen();
+      await settle();
+      expect(a.socket.isLeader).toBe(true);
+      const watched = rest.map(sequence);
+      notify('freeze');
+      await settle();
+      live()[0]!.serverOpen();
+      await settle();
+      const heir = leaderOf(rest)[0]!;
+      rest.forEach((t, i) => {
+        expect(watched[i]!.seen, t.name).toEqual([
+          ...(t === heir ? ['leaderchange {"isLeader":true} (connecting, readyState 0)'] : []),
+          "close 1006 'leader lost' unclean (connecting, readyState 0)",
+          'open (open, readyState 1)',
+        ]);
+      });
+    });
+
+    it('the leader tab calls close(code, reason): that close, reconnecting, connecting, open', async () => {
+      const tabs = await five({ minReconnectionDelay: 5000 });
+      const first = live()[0]!;
+      first.serverOpen();
+      await settle();
+      const leaving = leaderOf(tabs)[0]!;
+      const rest = tabs.filter((t) => t !== leaving);
+      const watched = rest.map(sequence);
+      leaving.socket.close(4000, 'tab done');
+      await settle();
+      watched.forEach((w) => w.look());
+      first.serverClose(4000, 'tab done', true); // the closing handshake ends
+      for (let i = 0; i < 5; i++) {
+        await vi.advanceTimersByTimeAsync(0);
+        watched.forEach((w) => w.look());
+      }
+      expect(live()).toHaveLength(1);
+      live()[0]!.serverOpen();
+      await settle();
+      const heir = leaderOf(rest)[0]!;
+      rest.forEach((t, i) => {
+        const { seen, states } = watched[i]!;
+        expect(seen, t.name).toEqual([
+          "close 4000 'tab done' clean (reconnecting, readyState 0)",
+          ...(t === heir ? ['leaderchange {"isLeader":true} (connecting, readyState 0)'] : []),
+          'open (open, readyState 1)',
+        ]);
+        expect(states, t.name).toEqual(['open', 'reconnecting', 'connecting', 'open']);
+        expect(t.socket.retryCount).toBe(0);
+      });
+    });
+  });
+
   it('with replayUnconfirmed, what the dead leader wrote but no pong confirmed is sent again by the next leader', async () => {
     const tabs = await five({ heartbeat: { interval: 1000, timeout: 500 }, replayUnconfirmed: true });
     const first = live()[0]!;

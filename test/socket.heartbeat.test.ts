@@ -243,6 +243,123 @@ describe('heartbeat', () => {
     expect(ws.sent).toEqual([]);
   });
 
+  it('with ping: false, finds a link dead after exactly interval + timeout of silence, however the silence falls', async () => {
+    const { ofType } = makeSocket({ heartbeat: { ...hb, ping: false } });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    await vi.advanceTimersByTimeAsync(100);
+    ws.serverMessage('news'); // the last sign of life: dead at 100 + 1000 + 500
+    await vi.advanceTimersByTimeAsync(1499);
+    expect(ofType('close')).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(ofType<CloseEvent>('close').map((e) => e.reason)).toEqual(['heartbeat timeout']);
+  });
+
+  describe("with ping: false, learns the server's ping cadence from its recognised pings", () => {
+    // The defaults (interval 25 s, timeout 10 s) and a server that pings every second.
+    const watching = {
+      ping: false as const,
+      isServerPing: { type: 'heartbeat' },
+      serverPingReply: { type: 'heartbeat_ack' },
+    };
+    const PING = '{"type":"heartbeat"}';
+
+    it('once the server has pinged twice, a silent link is dead within its cadence + timeout', async () => {
+      const { ofType } = makeSocket({ heartbeat: watching });
+      const ws = FakeWebSocket.last;
+      ws.serverOpen();
+      for (let i = 0; i < 3; i++) {
+        await vi.advanceTimersByTimeAsync(1000);
+        ws.serverMessage(PING);
+      }
+      // Silent from 3000 on: the next ping was due at 4000, and timeout (10 s) runs from there.
+      await vi.advanceTimersByTimeAsync(10_999);
+      expect(ofType('close')).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(ofType<CloseEvent>('close').map((e) => [e.code, e.reason])).toEqual([[1006, 'heartbeat timeout']]);
+      expect(ws.sent).toEqual(Array(3).fill('{"type":"heartbeat_ack"}'));
+    });
+
+    it('one ping is not a cadence: until the second, the deadline is interval + timeout', async () => {
+      const { ofType } = makeSocket({ heartbeat: watching });
+      const ws = FakeWebSocket.last;
+      ws.serverOpen();
+      await vi.advanceTimersByTimeAsync(1000);
+      ws.serverMessage(PING);
+      await vi.advanceTimersByTimeAsync(34_999);
+      expect(ofType('close')).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(ofType('close')).toHaveLength(1);
+    });
+
+    it('keeps a server whose pings wander around their cadence alive, with traffic in between or not', async () => {
+      const { ofType } = makeSocket({ heartbeat: { ...watching, timeout: 300 } });
+      const ws = FakeWebSocket.last;
+      ws.serverOpen();
+      // Gaps of 800 and 1200 ms: the learnt cadence is the larger of the last two gaps (the last
+      // alone, 800 ms, would give up at 800 + 300 < 1200).
+      for (let i = 0; i < 40; i++) {
+        await vi.advanceTimersByTimeAsync(i % 2 ? 1200 : 800);
+        ws.serverMessage(PING);
+        if (i % 5 === 0) ws.serverMessage('news');
+      }
+      expect(ofType('close')).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1200 + 300);
+      expect(ofType<CloseEvent>('close').map((e) => e.reason)).toEqual(['heartbeat timeout']);
+    });
+
+    it('ignores the gaps between other messages: a burst does not shorten the deadline', async () => {
+      // No isServerPing: nothing tells a ping from an update, so there is no cadence to learn.
+      const { ofType } = makeSocket({ heartbeat: { ping: false } });
+      const ws = FakeWebSocket.last;
+      ws.serverOpen();
+      await vi.advanceTimersByTimeAsync(1000);
+      for (let i = 0; i < 5; i++) ws.serverMessage(`update ${i}`);
+      await vi.advanceTimersByTimeAsync(1);
+      ws.serverMessage('update 5'); // at 1001: dead at 1001 + 25 000 + 10 000
+      await vi.advanceTimersByTimeAsync(34_999);
+      expect(ofType('close')).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(ofType('close')).toHaveLength(1);
+    });
+
+    it('never waits longer than interval: a cadence slower than interval is capped by it', async () => {
+      const { ofType } = makeSocket({ heartbeat: { ...watching, ...hb } });
+      const ws = FakeWebSocket.last;
+      ws.serverOpen();
+      for (let i = 0; i < 2; i++) {
+        await vi.advanceTimersByTimeAsync(1400);
+        ws.serverMessage(PING);
+      }
+      // Learnt 1400, capped at interval 1000: dead at 2800 + 1000 + 500.
+      await vi.advanceTimersByTimeAsync(1499);
+      expect(ofType('close')).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(ofType('close')).toHaveLength(1);
+    });
+
+    it('learns afresh on every connection', async () => {
+      const { ofType } = makeSocket({ heartbeat: watching, minReconnectionDelay: 100, jitter: 0 });
+      const first = FakeWebSocket.last;
+      first.serverOpen();
+      for (let i = 0; i < 3; i++) {
+        await vi.advanceTimersByTimeAsync(100);
+        first.serverMessage(PING);
+      }
+      first.serverClose(1006);
+      await vi.advanceTimersByTimeAsync(100);
+      const second = FakeWebSocket.last;
+      expect(second).not.toBe(first);
+      second.serverOpen();
+      await vi.advanceTimersByTimeAsync(100);
+      second.serverMessage(PING); // one ping on this connection: interval + timeout from here
+      await vi.advanceTimersByTimeAsync(34_999);
+      expect(ofType<CloseEvent>('close').map((e) => e.reason)).toEqual(['']);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(ofType<CloseEvent>('close').map((e) => e.reason)).toEqual(['', 'heartbeat timeout']);
+    });
+  });
+
   it('leaves no timer behind after close()', async () => {
     const { socket } = makeSocket({ heartbeat: hb });
     FakeWebSocket.last.serverOpen();

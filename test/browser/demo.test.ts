@@ -293,6 +293,12 @@ describeEngines('the demo page against the demo server', (engine) => {
     await waitFor('the "stays closed" row', async () => (await rowsSince(page, t)).some((r) => r.kind === 'closed'), {
       timeout: 2_000,
     });
+    // The row tells what to press: the button of the give-up banner shown beside it, by its label.
+    const closed = (await rowsSince(page, t)).find((r) => r.kind === 'closed');
+    await waitFor('the give-up banner', () => isVisible(page, '#giveup'), { timeout: 2_000 });
+    const label = await textOf(page, '#giveup-retry');
+    expect(label).toBeTruthy();
+    expect(closed?.text).toContain(`Press ${label}.`);
     // Well past the largest backoff delay: still closed, no new connection, no retry scheduled.
     await new Promise((r) => setTimeout(r, SETTINGS.maxReconnectionDelay + 700));
     expect(await stateText(page)).toBe('closed');

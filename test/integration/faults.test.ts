@@ -64,6 +64,45 @@ describe('HeartbeatSocket through a fault proxy', () => {
     });
   });
 
+  it("with ping: false, learns a server's 200 ms ping cadence and finds the link half-open within 200 ms + timeout + 500 ms", async () => {
+    const serverEvery = 200;
+    const timeout = 300;
+    const slack = 500;
+    const r = await rig({ heartbeat: { interval: serverEvery } });
+    // interval stays at its default, 25 s: only the server's own cadence can make this quick.
+    const socket = ours(cleanup, r.url(), {
+      heartbeat: {
+        ping: false,
+        timeout,
+        isServerPing: { type: 'heartbeat' },
+        serverPingReply: { type: 'heartbeat_ack' },
+      },
+    });
+    const { timeline, closes } = observe(socket);
+    await waitUntil('three server pings answered', () => (r.server.connections[0]?.heartbeatAcks ?? 0) >= 3, {
+      timeout: 3_000,
+    });
+    const cut = timeline.mark('blackhole');
+    r.proxy.setMode('blackhole');
+    r.proxy.setMode('pass');
+    const dead = await waitUntil('heartbeat timeout', () => closes.find((c) => c.reason === 'heartbeat timeout'), {
+      timeout: serverEvery + timeout + slack + 3_000,
+    });
+    const detectMs = dead.at - cut;
+    expect(dead.code).toBe(1006);
+    expect(detectMs).toBeGreaterThanOrEqual(timeout - 20);
+    expect(detectMs).toBeLessThanOrEqual(serverEvery + timeout + slack);
+    await waitUntil('a new connection', () => timeline.first('open', dead.at), { timeout: 2_000 });
+    // The server was never told: it still holds the half-open connection, pinging into the void.
+    expect(r.server.connections[0]!.ws.readyState).toBe(1);
+    findings.record('half-open-server-pings', {
+      serverEvery,
+      timeout,
+      detectMs,
+      boundMs: serverEvery + timeout + slack,
+    });
+  });
+
   it('with replayUnconfirmed, delivers after reconnect, in order, what was sent on a half-open link before detection', async () => {
     const r = await rig();
     const socket = ours(cleanup, r.url(), {

@@ -200,8 +200,8 @@ export function interopSuite(stack: Stack): void {
           await waitFor('the heartbeat timeout', () => seen.closes.length >= 1, 5_000);
           const detectedIn = Date.now() - frozenAt;
           expect(seen.closes[0]).toBe('1006 heartbeat timeout');
-          // ping: false judges after 2 × interval + timeout at most; pinging, interval + timeout.
-          expect(detectedIn).toBeLessThan(2 * 300 + 300 + 1_500);
+          // Either way a link is judged dead after interval + timeout of silence at most.
+          expect(detectedIn).toBeLessThan(300 + 300 + 1_500);
           server.proc.kill('SIGCONT');
           await waitFor('a new connection', () => seen.opens >= 2, 15_000);
           const before = protocol.answered(server, seen);

@@ -248,6 +248,24 @@ import { useHeartbeatSocket, type UseHeartbeatSocketResult } from 'heartbeat-ws/
     tsc('bundler', { module: 'esnext', moduleResolution: 'bundler' }, { 'app.ts': imports + typedUsage });
   }, 60_000);
 
+  it("needs the DOM lib in a Node project's tsconfig, as the README's Node line says", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme).toContain('`"lib": ["ES2022", "DOM"]`');
+    expect(readme).toContain("`Cannot find name 'CloseEvent'`");
+    const usage = `${imports}
+const socket = new HeartbeatSocket('ws://127.0.0.1:9/', [], { heartbeat: true });
+export let code = 0;
+socket.addEventListener('close', (event) => {
+  code = event.code;
+});
+`;
+    // Without DOM the declarations' browser types are missing: the error the README quotes.
+    expect(() =>
+      tsc('node-no-dom', { module: 'node16', moduleResolution: 'node16', lib: ['ES2022'] }, { 'app.mts': usage }),
+    ).toThrow(/Cannot find name 'CloseEvent'/);
+    tsc('node-dom', { module: 'node16', moduleResolution: 'node16', lib: ['ES2022', 'DOM'] }, { 'app.mts': usage });
+  }, 120_000);
+
   it(`keeps the minified UMD within its size budget (${SIZE_BUDGET} bytes gzipped)`, () => {
     const size = gzipSync(readFileSync(join(installed, pkg.unpkg)), { level: 9 }).length;
     console.log(`${pkg.unpkg}: ${size} bytes gzipped (budget ${SIZE_BUDGET})`);
