@@ -315,11 +315,16 @@ describe('sockets let go of', () => {
     const { socket } = makeSocket({ WebSocket: Terminable as never });
     const first = FakeWebSocket.last as Terminable;
     first.serverOpen();
-    socket.reconnect(); // first is now closing, gracefully
+    socket.reconnect(); // first is now closing, gracefully; the next attempt waits for its close
+    await vi.advanceTimersByTimeAsync(500);
     expect(first.terminated).toBe(0);
-    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.instances).toHaveLength(1);
     socket.close();
     expect(first.terminated).toBe(1);
+    // Nothing is left to wait for: no attempt follows, and the socket stays closed.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(socket.readyState).toBe(socket.CLOSED);
   });
 
   it('a socket whose close was reported is not touched again', () => {
