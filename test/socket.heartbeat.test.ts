@@ -134,7 +134,7 @@ describe('heartbeat', () => {
       setTimeout: (fn, ms) => setTimeout(fn, ms + 3000),
       clearTimeout: (h) => clearTimeout(h as number),
     };
-    const { types } = makeSocket({ heartbeat: hb, clock: late });
+    const { socket, types, ofType } = makeSocket({ heartbeat: hb, clock: late });
     const ws = FakeWebSocket.last;
     ws.serverOpen();
     await vi.advanceTimersByTimeAsync(4000); // the first ping goes out late
@@ -150,6 +150,20 @@ describe('heartbeat', () => {
     }
     expect(answered).toBeGreaterThan(5);
     expect(types()).not.toContain('close');
+    // Throttled harder (a frozen tab): the server still answers at once, but the page handles the
+    // answer only after the late timer that was to judge the ping. That timer ran 3 s past its
+    // deadline with the answer already waiting behind it: no verdict, a probe instead.
+    const heartbeats = ofType('heartbeat').length;
+    for (let round = 0; round < 3; round++) {
+      const pings = ws.sent.length;
+      for (let t = 0; t < 100 && ws.sent.length === pings; t++) await vi.advanceTimersByTimeAsync(100);
+      expect(ws.sent.length, 'a ping within 10 s').toBeGreaterThan(pings);
+      await vi.advanceTimersByTimeAsync(hb.timeout + 3000); // its deadline's timer, 3 s late
+      ws.serverMessage('pong');
+    }
+    expect(types()).not.toContain('close');
+    expect(ofType('heartbeat')).toHaveLength(heartbeats + 3);
+    expect(socket.readyState).toBe(socket.OPEN);
   });
 
   it('judges the deadline by timestamps when the timeout timer fires early', async () => {
