@@ -23,6 +23,9 @@ export default defineConfig({
           include: ['test/*.test.ts'],
           environment: 'jsdom',
           setupFiles: ['test/helpers/setup-unit.ts'],
+          // Type tests (test/*.test-d.ts): vitest runs tsc over them and reports each failing
+          // expectTypeOf or @ts-expect-error as a failed test of the run, by name.
+          typecheck: { enabled: true, include: ['test/*.test-d.ts'], tsconfig: 'test/tsconfig.types.json' },
         },
       },
       {

@@ -10,7 +10,7 @@ import { WebSocket as NodeWebSocket } from 'ws';
 import { HeartbeatSocket, type Options, type UrlInput } from '../src/index';
 import { useHeartbeatSocket, type UseHeartbeatSocketResult } from '../src/react/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { startTestServer } from './helpers/ws-server';
+import { type ServerConnection, startTestServer } from './helpers/ws-server';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -296,7 +296,18 @@ describe('useHeartbeatSocket against a real server', () => {
   });
 
   it('is one connection at the server when the url changes: the new socket waits for the old one to close', async () => {
-    const server = await startTestServer({ maxLifetimeMs: 20_000 });
+    // At each new connection, how many earlier server sockets are not CLOSED yet: OPEN ones, and
+    // CLOSING ones whose closing handshake is still under way (maxLive counts only OPEN).
+    const accepted: ServerConnection[] = [];
+    const unclosedAtConnection: number[] = [];
+    const server = await startTestServer({
+      maxLifetimeMs: 20_000,
+      onConnection: (conn) => {
+        unclosedAtConnection.push(accepted.filter((c) => c.ws.readyState !== NodeWebSocket.CLOSED).length);
+        accepted.push(conn);
+        return undefined;
+      },
+    });
     const g = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
     try {
       const options = { WebSocket: NodeWebSocket as unknown as Options['WebSocket'] };
@@ -313,6 +324,8 @@ describe('useHeartbeatSocket against a real server', () => {
       expect(server.connections).toHaveLength(2);
       expect(server.live('react')).toHaveLength(1);
       expect(server.maxLive('react')).toBe(1);
+      // The old connection had finished closing at the server when the new one arrived.
+      expect(unclosedAtConnection).toEqual([0, 0]);
       expect(last().send('still here')).toBe(true);
     } finally {
       g.IS_REACT_ACT_ENVIRONMENT = true;

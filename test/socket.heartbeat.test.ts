@@ -134,7 +134,7 @@ describe('heartbeat', () => {
       setTimeout: (fn, ms) => setTimeout(fn, ms + 3000),
       clearTimeout: (h) => clearTimeout(h as number),
     };
-    const { types } = makeSocket({ heartbeat: hb, clock: late });
+    const { socket, types, ofType } = makeSocket({ heartbeat: hb, clock: late });
     const ws = FakeWebSocket.last;
     ws.serverOpen();
     await vi.advanceTimersByTimeAsync(4000); // the first ping goes out late
@@ -150,6 +150,20 @@ describe('heartbeat', () => {
     }
     expect(answered).toBeGreaterThan(5);
     expect(types()).not.toContain('close');
+    // Throttled harder (a frozen tab): the server still answers at once, but the page handles the
+    // answer only after the late timer that was to judge the ping. That timer ran 3 s past its
+    // deadline with the answer already waiting behind it: no verdict, a probe instead.
+    const heartbeats = ofType('heartbeat').length;
+    for (let round = 0; round < 3; round++) {
+      const pings = ws.sent.length;
+      for (let t = 0; t < 100 && ws.sent.length === pings; t++) await vi.advanceTimersByTimeAsync(100);
+      expect(ws.sent.length, 'a ping within 10 s').toBeGreaterThan(pings);
+      await vi.advanceTimersByTimeAsync(hb.timeout + 3000); // its deadline's timer, 3 s late
+      ws.serverMessage('pong');
+    }
+    expect(types()).not.toContain('close');
+    expect(ofType('heartbeat')).toHaveLength(heartbeats + 3);
+    expect(socket.readyState).toBe(socket.OPEN);
   });
 
   it('judges the deadline by timestamps when the timeout timer fires early', async () => {
@@ -432,11 +446,16 @@ describe('sockets let go of', () => {
     const { socket } = makeSocket({ WebSocket: Terminable as never });
     const first = FakeWebSocket.last as Terminable;
     first.serverOpen();
-    socket.reconnect(); // first is now closing, gracefully
+    socket.reconnect(); // first is now closing, gracefully; the next attempt waits for its close
+    await vi.advanceTimersByTimeAsync(500);
     expect(first.terminated).toBe(0);
-    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.instances).toHaveLength(1);
     socket.close();
     expect(first.terminated).toBe(1);
+    // Nothing is left to wait for: no attempt follows, and the socket stays closed.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(socket.readyState).toBe(socket.CLOSED);
   });
 
   it('a socket whose close was reported is not touched again', () => {

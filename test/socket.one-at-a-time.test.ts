@@ -176,14 +176,24 @@ describe('drop-in: as reconnecting-websocket', () => {
     expect(() => makeSocket({ minReconnectionDelay: 500, maxReconnectionDelay: 100 })).toThrow(RangeError);
   });
 
-  it('binaryType is blob by default, on every socket, before and after open', () => {
-    const { socket } = makeSocket();
-    FakeWebSocket.last.binaryType = 'arraybuffer'; // as if the implementation's default differed
+  it('binaryType is blob by default, on every socket, before and after open', async () => {
+    // An implementation whose own default differs, as the ws package's ('nodebuffer') does.
+    class OtherDefault extends FakeWebSocket {
+      override binaryType: BinaryType = 'arraybuffer';
+    }
+    const { socket } = makeSocket({ WebSocket: OtherDefault as never, random: () => 0 });
     expect(socket.binaryType).toBe('blob');
-    const fresh = makeSocket().socket;
     expect(FakeWebSocket.last.binaryType).toBe('blob');
     FakeWebSocket.last.serverOpen();
-    expect(fresh.binaryType).toBe('blob');
+    expect(socket.binaryType).toBe('blob');
+    expect(FakeWebSocket.last.binaryType).toBe('blob');
+    // The socket of the next attempt too.
+    FakeWebSocket.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    expect(FakeWebSocket.last.binaryType).toBe('blob');
+    FakeWebSocket.last.serverOpen();
+    expect([socket.binaryType, FakeWebSocket.last.binaryType]).toEqual(['blob', 'blob']);
   });
 
   it('send() returns whether the message was written now, as partysocket’s does', () => {

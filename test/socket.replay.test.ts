@@ -69,9 +69,17 @@ describe('replayUnconfirmed', () => {
     FakeWebSocket.last.serverOpen();
     expect(userFrames(FakeWebSocket.last)).toEqual(['x']);
     socket.send('y');
+    const second = FakeWebSocket.last;
+    expect(userFrames(second)).toEqual(['x', 'y']);
     socket.reconnect();
-    FakeWebSocket.last.serverOpen();
-    expect(userFrames(FakeWebSocket.last)).toEqual(['x', 'y']);
+    // The next attempt waits for the old socket's close (the fake's close() reports none).
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    second.serverClose(1000, '', true);
+    const third = FakeWebSocket.last;
+    expect(third).not.toBe(second);
+    third.serverOpen();
+    // Neither x nor y was confirmed by a pong: both go out again, in order, on the new socket.
+    expect(userFrames(third)).toEqual(['x', 'y']);
   });
 
   it('counts a clean closing handshake of close() as confirmation', () => {

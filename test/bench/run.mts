@@ -16,10 +16,10 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { minify } from 'terser';
 import { WebSocket as WS } from 'ws';
 import { startFaultProxy } from '../helpers/fault-proxy';
+import { gzippedSize, MINIFIED_BUILDS } from '../helpers/size';
 import {
   clientFactory,
   closeAll,
@@ -101,7 +101,7 @@ function newestMtime(dir: string): number {
 }
 
 function ensureBuilt(): string {
-  const files = ['heartbeat-ws.mjs', 'heartbeat-ws.umd.min.js'].map((f) => at('dist', f));
+  const files = [at('dist', 'heartbeat-ws.mjs'), ...Object.values(MINIFIED_BUILDS).map((f) => at(f))];
   const missing = files.some((f) => !existsSync(f));
   const stale = !missing && Math.min(...files.map((f) => statSync(f).mtimeMs)) < newestMtime(at('src'));
   if (!missing && !stale) return 'dist/ was up to date with src/';
@@ -112,9 +112,15 @@ function ensureBuilt(): string {
 
 // ---- 1. size ----------------------------------------------------------------------------------
 
+/** gzip -9 sizes of the minified UMD builds, by entry (test/helpers/size.ts, as test/package). */
+const sizes: Record<keyof typeof MINIFIED_BUILDS, number> = { core: 0, shared: 0, react: 0 };
+
 async function measureSize(): Promise<void> {
-  const gz = (code: string | Buffer): number => gzipSync(code, { level: 9 }).length;
-  const ours = readFileSync(at('dist', 'heartbeat-ws.umd.min.js'));
+  const gz = gzippedSize;
+  for (const [entry, file] of Object.entries(MINIFIED_BUILDS)) {
+    sizes[entry as keyof typeof MINIFIED_BUILDS] = gz(readFileSync(at(file)));
+  }
+  const ours = readFileSync(at(MINIFIED_BUILDS.core));
   const rwsDir = at('node_modules', 'reconnecting-websocket', 'dist');
   const rws = readFileSync(path.join(rwsDir, 'reconnecting-websocket-iife.min.js'));
   // The same terser settings as our rollup config, on reconnecting-websocket's plain IIFE build.
@@ -747,9 +753,15 @@ async function main(): Promise<void> {
     '',
     `- Machine: Node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? '?'}), ` +
       `${Math.round(os.totalmem() / 2 ** 30)} GiB RAM.`,
-    `- Code: heartbeat-ws at git ${git('rev-parse', '--short', 'HEAD')}${dirty}, measured from its built dist ` +
+    `- Code: heartbeat-ws at git ${git('rev-parse', '--short', 'HEAD')}${dirty} (commit ${git('rev-parse', 'HEAD')}), measured from its built dist ` +
       `(dist/heartbeat-ws.mjs, dist/heartbeat-ws.umd.min.js); ${build}. ws ${pkg('ws')}, reconnecting-websocket ` +
       `${pkg('reconnecting-websocket')}, both in Node with the ws constructor.`,
+    // Read back by test/package/bench-results.test.ts, which fails when they differ from the build.
+    `- Sizes (gzip -9 of the minified UMD builds, as test/package measures them): ` +
+      Object.entries(MINIFIED_BUILDS)
+        .map(([entry, file]) => `${entry} ${file} ${int(sizes[entry as keyof typeof MINIFIED_BUILDS])} B`)
+        .join(', ') +
+      '.',
     `- Load average at the start: ${loadAtStart.map((x) => x.toFixed(2)).join(', ')}. dist/heartbeat-ws.mjs sha256 ` +
       `${distHash.slice(0, 12)}.`,
     `- Everything on 127.0.0.1; the server is a ws server in a child process. Runtime ${runtime.toFixed(0)} s ` +

@@ -18,6 +18,7 @@ const PAGE = `<!doctype html>
 <script src="/dist/heartbeat-ws.umd.min.js"></script>
 <script>
 window.make = (url, options) => {
+  const made = performance.now();
   const socket = new HeartbeatWS.HeartbeatSocket(url, [], { lifecycle: false, ...options });
   const log = [];
   for (const type of ['open', 'close', 'error', 'reconnecting', 'message']) {
@@ -29,7 +30,7 @@ window.make = (url, options) => {
     }));
   }
   window.sockets = window.sockets || [];
-  window.sockets.push({ socket, log });
+  window.sockets.push({ socket, log, made });
   return window.sockets.length - 1;
 };
 window.get = (i) => window.sockets[i];
@@ -157,6 +158,13 @@ describeEngines('drop-in and one socket at a time, with the browser’s own WebS
       const c = l.find((x) => x.type === 'close');
       return e && c && ([e, c] as const);
     });
+    // From the attempt's start (the constructor connects): an attempt ended by the 5 s
+    // connectionTimeout instead would have its error and close together, 5 s in.
+    const made = (await page.evaluate(
+      (n: number) => (window as never as { get: (n: number) => { made: number } }).get(n).made,
+      i,
+    )) as number;
+    expect(close.t - made).toBeLessThan(1_000);
     expect(close.t - error.t).toBeLessThan(1_000);
     expect(close.code).toBe(1006);
     await call(i, 's.close()');

@@ -15,7 +15,8 @@ import {
   type WebSocketLike,
 } from '../src/index';
 
-// Checked by `tsc --noEmit` (npm test runs it first); the runtime assertions are trivially true.
+// Type tests: vitest's typecheck mode (the unit project) runs tsc over this file and fails the test
+// whose expectation does not type-check; `npm run typecheck` checks it too (tsconfig includes test/).
 describe('types', () => {
   it('types the event map', () => {
     expectTypeOf<HeartbeatSocketEventMap['reconnecting']>().toEqualTypeOf<
