@@ -7,7 +7,7 @@
  * - `hb`: a `HeartbeatSocket` pinging every 2 s (the client's pings);
  * - `sping`: a `HeartbeatSocket` with `ping: false` answering the server's pings, sent every 2 s;
  * - `shared`: the leader tab of a `SharedHeartbeatSocket` pinging every 2 s, whose follower is
- *   the visible page in front;
+ *   the visible page in front; `shared-all`: another channel whose two tabs are both hidden;
  * - `control`: a raw WebSocket pinging from `setInterval(…, 2000)`, and a 100 ms `setInterval`
  *   recording when the page's timers really ran: what the engine's throttling does.
  * The server (./server.ts) records every ping and answer, and closes a client after
@@ -76,8 +76,8 @@ const SHARED_PAGE = `<!doctype html>
 const q = new URLSearchParams(location.search);
 const record = { events: [], leader: [], visibility: [{ t: Date.now(), state: document.visibilityState }] };
 document.addEventListener('visibilitychange', () => record.visibility.push({ t: Date.now(), state: document.visibilityState }));
-const socket = new HeartbeatWSShared.SharedHeartbeatSocket(q.get('ws') + '?role=shared', [], {
-  channel: 'hidden',
+const socket = new HeartbeatWSShared.SharedHeartbeatSocket(q.get('ws') + '?role=' + q.get('role'), [], {
+  channel: q.get('role'),
   heartbeat: { interval: ${INTERVAL} },
 });
 for (const type of ['open', 'close', 'reconnecting']) {
@@ -113,6 +113,12 @@ interface PageRecord {
   wakes?: number[];
   leader?: { t: number; isLeader: boolean }[];
 }
+
+const isLeader = () => (window as unknown as { client: { socket: { isLeader: boolean } } }).client.socket.isLeader;
+const isFollowing = () => {
+  const s = (window as unknown as { client: { socket: { isLeader: boolean; readyState: number } } }).client.socket;
+  return s.readyState === 1 && !s.isLeader;
+};
 
 const readRecord = (tab: Tab) =>
   tab.evaluate(() => {
@@ -172,6 +178,13 @@ interface EngineRun {
     leaderHidden: boolean;
     followerVisible: boolean;
   };
+  /** Both tabs of a SharedHeartbeatSocket hidden. */
+  sharedAll: {
+    gaps: { n: number; median: number; max: number };
+    falseTimeouts: number;
+    closedBySilence: boolean;
+    leaderKept: boolean;
+  };
   halfOpen: { sinceVisible: number; sinceHalfOpen: number };
 }
 
@@ -199,7 +212,7 @@ afterAll(async () => {
         `≥ 10 s from ${r.throttling.intensiveFrom ?? '-'} ms); control setInterval(2000) gaps ${f(r.throttling.controlGaps)}; ` +
         `HeartbeatSocket ping gaps ${f(r.hb.gaps)} (${r.hb.gaps.n}), false timeouts ${r.hb.falseTimeouts}; ` +
         `server pings answered in ${f(r.sping.ackDelay)}, answer gaps ${f(r.sping.ackGaps)}; ` +
-        `shared leader ping gaps ${f(r.shared.gaps)}; half-open found ${r.halfOpen.sinceVisible} ms after visible ` +
+        `shared leader ping gaps ${f(r.shared.gaps)}, with both tabs hidden ${f(r.sharedAll.gaps)}; half-open found ${r.halfOpen.sinceVisible} ms after visible ` +
         `(${r.halfOpen.sinceHalfOpen} ms after it began)`,
     );
   }
@@ -224,22 +237,19 @@ async function runEngine(engine: EngineName): Promise<EngineRun> {
     const hb = await open('hb');
     const sping = await open('sping');
     const control = await open('control', 'control');
-    const leader = await open('shared', 'shared');
-    await waitFor(`${engine}: the first shared tab leads`, () =>
-      leader.evaluate(() => {
-        return (window as unknown as { client: { socket: { isLeader: boolean } } }).client.socket.isLeader;
-      }),
-    );
-    const follower = await browser.open(`${web.url}/shared.html?ws=${ws}`);
-    await waitFor(`${engine}: the second shared tab is open as a follower`, () =>
-      follower.evaluate(() => {
-        const s = (window as unknown as { client: { socket: { isLeader: boolean; readyState: number } } }).client
-          .socket;
-        return s.readyState === 1 && !s.isLeader;
-      }),
-    );
+    /** Two tabs of one SharedHeartbeatSocket channel: the first leads, the second follows. */
+    const sharedPair = async (role: string) => {
+      const first = await open(role, 'shared');
+      await waitFor(`${engine}: the first ${role} tab leads`, () => first.evaluate(isLeader));
+      const second = await browser.open(`${web.url}/shared.html?ws=${ws}&role=${role}`);
+      await waitFor(`${engine}: the second ${role} tab is open as a follower`, () => second.evaluate(isFollowing));
+      return [first, second] as const;
+    };
+    // A hidden leader with a visible follower (the page in front), and two hidden tabs.
+    const [leader, follower] = await sharedPair('shared');
+    const [allLeader, allFollower] = await sharedPair('shared-all');
 
-    const hidden = [hb, sping, control, leader];
+    const hidden = [hb, sping, control, leader, allLeader, allFollower];
     await browser.hide(hidden, follower);
     const hiddenAt = Date.now();
     // Nothing touches the pages now: they run on their own timers and the network.
@@ -267,6 +277,8 @@ async function runEngine(engine: EngineName): Promise<EngineRun> {
       control: await readRecord(control),
       leader: await readRecord(leader),
       follower: await readRecord(follower),
+      allLeader: await readRecord(allLeader),
+      allFollower: await readRecord(allFollower),
     };
 
     // Every hidden page was hidden from the start of the run to its end, and the follower visible.
@@ -276,6 +288,8 @@ async function runEngine(engine: EngineName): Promise<EngineRun> {
       sping: recs.sping,
       control: recs.control,
       leader: recs.leader,
+      allLeader: recs.allLeader,
+      allFollower: recs.allFollower,
     })) {
       since[name] = hiddenSince(rec, end);
       expect(since[name], `${engine}: ${name} hidden throughout (${JSON.stringify(rec.visibility)})`).toBeDefined();
@@ -303,6 +317,7 @@ async function runEngine(engine: EngineName): Promise<EngineRun> {
     const spingClient = only('sping');
     const sharedClient = only('shared');
     const controlClient = only('control');
+    const sharedAllClient = only('shared-all');
     const run: EngineRun = {
       engine,
       version: browser.version,
@@ -342,6 +357,12 @@ async function runEngine(engine: EngineName): Promise<EngineRun> {
         closedBySilence: sharedClient.closedBySilence,
         leaderHidden: since.leader !== undefined && recs.leader.isLeader === true,
         followerVisible: followerVisible && recs.follower.isLeader === false,
+      },
+      sharedAll: {
+        gaps: stats(gaps(within(sharedAllClient.pings, from, end))),
+        falseTimeouts: falseTimeouts(recs.allLeader, Infinity) + falseTimeouts(recs.allFollower, Infinity),
+        closedBySilence: sharedAllClient.closedBySilence,
+        leaderKept: recs.allLeader.isLeader === true && recs.allFollower.isLeader === false,
       },
       halfOpen: {
         sinceVisible: detected.close.t - detected.visibleAt,
@@ -421,6 +442,11 @@ for (const engine of engines) {
       expect(r.shared.gaps.max).toBeLessThanOrEqual(INTERVAL + 1_000 + GAP_SLACK);
       expect(r.shared.falseTimeouts).toBe(0);
       expect(r.shared.closedBySilence).toBe(false);
+      // …and with every tab of the channel hidden.
+      expect(r.sharedAll.leaderKept).toBe(true);
+      expect(r.sharedAll.gaps.max).toBeLessThanOrEqual(INTERVAL + 1_000 + GAP_SLACK);
+      expect(r.sharedAll.falseTimeouts).toBe(0);
+      expect(r.sharedAll.closedBySilence).toBe(false);
 
       // Found within probeTimeout of becoming visible, and within interval + timeout of the fault.
       expect(r.halfOpen.sinceVisible).toBeLessThanOrEqual(PROBE_TIMEOUT + DETECT_SLACK);
