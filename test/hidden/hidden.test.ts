@@ -41,12 +41,16 @@ const HIDDEN_MS = Number(process.env.HIDDEN_SECONDS || 140) * 1000;
 /** How long the link is half-open, still hidden, before the page is made visible. */
 const HALF_OPEN_BEFORE_SHOW = 1_500;
 /**
- * Slack on a ping gap beyond interval + 1 s (the 1 s wake-up alignment of a hidden page): the
- * time between a throttled wake-up and the ping reaching the server, on a 2-core machine that
- * also runs other jobs (a renderer descheduled for a few hundred ms). The server's own rule
- * (9 s) is far above it either way.
+ * A hidden page's ping lands on the first 1 s wake-up after the interval (Chromium), so the
+ * server sees gaps of up to interval + 1 s; their median must be that, within MEDIAN_SLACK.
+ * A single gap may be later by GAP_SLACK: the time between a throttled wake-up and the ping
+ * reaching the server on a 2-core machine shared with other jobs, where a backgrounded renderer
+ * is descheduled first. Seen at a load average of 13: single gaps up to 0.9 s over interval + 1 s,
+ * in several pages at the same moments, and answers to the server's pings (no timer involved at
+ * all) up to 0.8 s late. The server's own rule (9 s) is far above either.
  */
-const GAP_SLACK = 500;
+const MEDIAN_SLACK = 200;
+const GAP_SLACK = 1_500;
 /** Slack on detection after the page turns visible: its timers are no longer throttled then. */
 const DETECT_SLACK = 1_000;
 
@@ -425,13 +429,14 @@ for (const engine of engines) {
 
       // The client's pings, as the server saw them.
       expect(r.hb.gaps.n).toBeGreaterThan(HIDDEN_MS / (INTERVAL + 1_000 + GAP_SLACK) - 2);
+      expect(r.hb.gaps.median).toBeLessThanOrEqual(INTERVAL + 1_000 + MEDIAN_SLACK);
       expect(r.hb.gaps.max).toBeLessThanOrEqual(INTERVAL + 1_000 + GAP_SLACK);
       expect(r.hb.falseTimeouts).toBe(0);
       expect(r.hb.closedBySilence).toBe(false);
 
-      // The server's pings, answered from the network callback.
+      // The server's pings, answered from the network callback: each before the server's next one.
       expect(r.sping.ackDelay.n).toBeGreaterThan(HIDDEN_MS / INTERVAL - 3);
-      expect(r.sping.ackDelay.max).toBeLessThanOrEqual(1_000);
+      expect(r.sping.ackDelay.max).toBeLessThan(INTERVAL);
       expect(r.sping.ackGaps.max).toBeLessThan(SILENCE);
       expect(r.sping.falseTimeouts).toBe(0);
       expect(r.sping.closedBySilence).toBe(false);
@@ -439,11 +444,13 @@ for (const engine of engines) {
       // A hidden leader tab of a SharedHeartbeatSocket, with a visible follower.
       expect(r.shared.leaderHidden).toBe(true);
       expect(r.shared.followerVisible).toBe(true);
+      expect(r.shared.gaps.median).toBeLessThanOrEqual(INTERVAL + 1_000 + MEDIAN_SLACK);
       expect(r.shared.gaps.max).toBeLessThanOrEqual(INTERVAL + 1_000 + GAP_SLACK);
       expect(r.shared.falseTimeouts).toBe(0);
       expect(r.shared.closedBySilence).toBe(false);
       // …and with every tab of the channel hidden.
       expect(r.sharedAll.leaderKept).toBe(true);
+      expect(r.sharedAll.gaps.median).toBeLessThanOrEqual(INTERVAL + 1_000 + MEDIAN_SLACK);
       expect(r.sharedAll.gaps.max).toBeLessThanOrEqual(INTERVAL + 1_000 + GAP_SLACK);
       expect(r.sharedAll.falseTimeouts).toBe(0);
       expect(r.sharedAll.closedBySilence).toBe(false);
