@@ -398,23 +398,13 @@ if (missing.length && process.env.CI === 'true') {
 }
 for (const [e, m] of missing) console.warn(`[hidden] SKIPPED ${e}: ${m}`);
 
-// Started together, awaited by each engine's test: the engines' waits overlap.
-const started = new Map<EngineName, Promise<EngineRun>>();
-const runOf = (engine: EngineName) => {
-  let run = started.get(engine);
-  if (!run) {
-    run = runEngine(engine);
-    started.set(engine, run);
-  }
-  return run;
-};
-
+// Concurrent: the engines' waits overlap (each has its own server and browser).
 for (const engine of engines) {
   const skip = missing.some(([e]) => e === engine);
   it.skipIf(skip).concurrent(
     `${engine}: hidden pages — the client's pings reach the server within interval + 1 s, server pings are answered, no false timeout, a half-open link is found on return`,
     async () => {
-      const r = await runOf(engine);
+      const r = await runEngine(engine);
       // The throttling is real: the page's timers were held back while hidden.
       expect(r.throttling.wakeGaps.median, `${engine}: a 100 ms timer ran about once a second`).toBeGreaterThanOrEqual(
         900,
@@ -428,7 +418,7 @@ for (const engine of engines) {
       expect(r.throttledFor).toBeGreaterThanOrEqual(120_000);
 
       // The client's pings, as the server saw them.
-      expect(r.hb.gaps.n).toBeGreaterThan(HIDDEN_MS / (INTERVAL + 1_000 + GAP_SLACK) - 2);
+      expect(r.hb.gaps.n).toBeGreaterThan(HIDDEN_MS / (INTERVAL + 1_000 + MEDIAN_SLACK) - 2);
       expect(r.hb.gaps.median).toBeLessThanOrEqual(INTERVAL + 1_000 + MEDIAN_SLACK);
       expect(r.hb.gaps.max).toBeLessThanOrEqual(INTERVAL + 1_000 + GAP_SLACK);
       expect(r.hb.falseTimeouts).toBe(0);
