@@ -18,6 +18,12 @@
  * The engines run at the same time (each its own server and browser): the pages sleep, so the
  * CPU is idle during the measurement, and each page's timers are judged against its own clock.
  * Every figure is written to test-results/hidden-<engine>.json and printed as one line.
+ *
+ * Mutations tried (2026-12-05): the next ping armed from the heartbeat's own timer chain instead
+ * of the pong's network callback (src/heartbeat.ts) fails it in Chromium, where intensive
+ * throttling took the heartbeat client down and it reconnected twice within 80 s; `lifecycle:
+ * false` in the page (no probe on return to visible) fails it everywhere: the half-open link was
+ * found 8.2 s after the page turned visible instead of 3 s.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
