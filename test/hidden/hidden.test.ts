@@ -20,8 +20,8 @@
  * Every figure is written to test-results/hidden-<engine>.json and printed as one line.
  *
  * Mutations tried (2026-12-05): the next ping armed from the heartbeat's own timer chain instead
- * of the pong's network callback (src/heartbeat.ts) fails it in Chromium, where intensive
- * throttling took the heartbeat client down and it reconnected twice within 80 s; `lifecycle:
+ * of the pong's network callback (src/heartbeat.ts) fails it in Chromium: under intensive
+ * throttling the server saw three connections of that client within 80 s hidden, not one; `lifecycle:
  * false` in the page (no probe on return to visible) fails it everywhere: the half-open link was
  * found 8.2 s after the page turned visible instead of 3 s.
  */
