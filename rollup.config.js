@@ -13,12 +13,14 @@ const ts = () =>
   });
 
 /**
- * Members of the core's internal parts that the minified UMD renames. Never a name a user reads:
- * test/package/package.test.ts fails when one appears in the published declarations (as `rtt`,
- * the `heartbeat` event's detail, once did).
+ * Members of the internal parts (the core's, then the shared socket's) that the minified UMDs
+ * rename. Never a name a user reads: test/package/package.test.ts fails when one appears in the
+ * published declarations (as `rtt`, the `heartbeat` event's detail, once did). Never a field of
+ * what tabs post to each other either (relay.ts): a tab running the ES module and one running
+ * the UMD must read each other's messages.
  */
 export const MANGLED =
-  /^(receive|woke|alive|dead|pong|drain|prepend|take|phase|ws|queue|count|detach|release|wrote|confirmAll|requeue|opened|emit|sync|start|stop|bytes|received|ended|errored|failed|address|binary|submit|shut|restart|retries|measure|check|tap|withdraw)$/;
+  /^(receive|woke|alive|dead|pong|drain|prepend|take|phase|ws|queue|count|detach|release|wrote|confirmAll|requeue|opened|emit|sync|start|stop|bytes|received|ended|errored|failed|address|binary|submit|shut|restart|retries|measure|check|tap|withdraw|link|guard|log|remove|view|leader|ask|accept|snapshot|leave|settle|all|forget|drained|raw|leaderOptions|first|shared|post|flush|done)$/;
 
 const umd = { format: 'umd', name: 'HeartbeatWS', exports: 'named' };
 // The entry points' minified UMDs (the core adds property mangling of its internals).
@@ -88,7 +90,8 @@ function sharedBuilds() {
         {
           ...sharedUmd,
           file: 'dist/shared.umd.min.js',
-          plugins: [terser(minify)],
+          // The core it carries, and the tab's own internals, mangled as in the core's UMD.
+          plugins: [terser({ ...minify, mangle: { properties: { builtins: true, regex: MANGLED } } })],
         },
       ],
     },

@@ -1,3 +1,8 @@
+/**
+ * `heartbeat-ws`: {@link HeartbeatSocket}, a WebSocket that stays alive, and what it is built
+ * from and with.
+ * @module heartbeat-ws
+ */
 export { HeartbeatSocket } from './socket';
 export type { EventHandler, ReadyState, SocketState, StateChangeDetail } from './surface';
 export { toWebSocketUrl } from './url';

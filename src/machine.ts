@@ -1,4 +1,4 @@
-import { attempts } from './attempt';
+import { type Attempts, attempts } from './attempt';
 import { backoffDelay } from './backoff';
 import { type Data, toData } from './data';
 import type { LifecycleSignal } from './env/lifecycle';
@@ -35,10 +35,9 @@ export const STATES: SocketState[] = ['connecting', 'open', 'closing', 'closed',
 
 /** What the class reads and calls of its state machine; see {@link machine}. */
 export interface Machine {
-  /** The URL of the current or last attempt. */
-  readonly address: string;
   readonly phase: Phase;
-  readonly ws: WebSocket | undefined;
+  /** The underlying sockets: the current one (`ws`) and the URL of the current or last attempt. */
+  readonly link: Attempts;
   readonly queue: Queue;
   /** Set by the user, applied to every connection. */
   binary: BinaryType;
@@ -317,15 +316,10 @@ export function machine(
   };
 
   const m: Machine = {
-    get address() {
-      return link.address;
-    },
     get phase() {
       return phase;
     },
-    get ws() {
-      return link.ws;
-    },
+    link,
     queue,
     binary: 'blob',
 

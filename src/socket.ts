@@ -32,7 +32,7 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
 
   /** The URL of the current or last attempt ('' before a URL provider first answers). */
   get url(): string {
-    return this.#m.address;
+    return this.#m.link.address;
   }
 
   /** CONNECTING while an attempt is under way or a retry is scheduled; OPEN; CLOSING; CLOSED. */
@@ -48,12 +48,12 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
 
   /** The subprotocol the server chose, of the current connection. */
   get protocol(): string {
-    return this.#m.ws?.protocol ?? '';
+    return this.#m.link.ws?.protocol ?? '';
   }
 
   /** The extensions the server chose, of the current connection. */
   get extensions(): string {
-    return this.#m.ws?.extensions ?? '';
+    return this.#m.link.ws?.extensions ?? '';
   }
 
   /**
@@ -67,13 +67,14 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
   /** Applies to the current connection and every later one. */
   set binaryType(value: BinaryType) {
     const m = this.#m;
+    const ws = m.link.ws;
     m.binary = value;
-    if (m.ws) m.ws.binaryType = value;
+    if (ws) ws.binaryType = value;
   }
 
   /** Bytes handed to the current socket but not yet sent, plus the bytes waiting in the queue. */
   get bufferedAmount(): number {
-    return (this.#m.ws?.bufferedAmount ?? 0) + this.#m.queue.bytes;
+    return (this.#m.link.ws?.bufferedAmount ?? 0) + this.#m.queue.bytes;
   }
 
   /**

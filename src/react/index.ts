@@ -4,6 +4,7 @@
  *
  * React is an optional peer dependency: this entry point is the only file that imports it, so
  * users of the core entry pay nothing for it.
+ * @module heartbeat-ws/react
  */
 import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import {

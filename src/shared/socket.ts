@@ -117,6 +117,7 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
     return this.#t.binaryType;
   }
 
+  /** Applies to the messages this tab receives from now on. */
   set binaryType(value: BinaryType) {
     this.#t.binaryType = value;
   }

@@ -30,8 +30,10 @@ const bin = (name: string) => join(root, 'node_modules/.bin', name);
  * points) +148 B; the split itself with per-message outcome plumbing +261 B; two shrinks
  * (mangling terser's DOM-named internals, one lifecycle timer shared with the attempts) -83 B.
  * The gate holds the measured figure until the product owner decides (see the #17 note).
+ * Size pass 2 (#17): the internal `guard`, `log` and `remove` members mangled too: 5,755 -> 5,744 B;
+ * the class reads the attempts (`link`) itself instead of through two machine getters: 5,739 B.
  */
-export const SIZE_BUDGET = 5700;
+export const SIZE_BUDGET = 5739;
 
 /**
  * The budget for heartbeat-ws/react's minified UMD, gzipped (level 9): what the hook adds on top

@@ -37,8 +37,11 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 9,094 B after #17: the core it carries grew 454 B (statechange, extension points, the split);
  * shared itself grew 232 B less (Surface, emitter, guard and validation from the core). The
  * gate holds the measured figure until the product owner decides (see the #17 note).
+ * Size pass 2 (#17): 9,145 B measured; the shared UMD now mangles the core's internals as the
+ * core's UMD does (-122 B), and the tab's own internals (view, leader, snapshot, accept, …: never
+ * a field of what tabs post to each other) too (-60 B): 8,963 B; 8,957 B with the core's 5,739 B.
  */
-export const SHARED_SIZE_BUDGET = 9100;
+export const SHARED_SIZE_BUDGET = 8957;
 
 let consumer: string;
 beforeAll(() => {
