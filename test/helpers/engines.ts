@@ -280,7 +280,7 @@ class FirefoxEngine implements Engine {
 
 // ---------------------------------------------------------------- WebKit (selenium + WebKitWebDriver)
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
@@ -291,7 +291,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, timeout: number): Promise<void> {
+export async function waitForPort(port: number, timeout: number): Promise<void> {
   const deadline = Date.now() + timeout;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -309,7 +309,7 @@ async function waitForPort(port: number, timeout: number): Promise<void> {
 }
 
 /** A worker that dies mid-test must not leave an X server or a driver behind. */
-function killOnExit(child: ChildProcess): void {
+export function killOnExit(child: ChildProcess): void {
   const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
@@ -317,7 +317,7 @@ function killOnExit(child: ChildProcess): void {
   child.once('exit', () => process.off('exit', kill));
 }
 
-function stopChild(child: ChildProcess | undefined): Promise<void> {
+export function stopChild(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill('SIGKILL'), 3_000);

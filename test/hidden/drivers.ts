@@ -16,11 +16,19 @@
  * test wakes a hidden page while it is measured.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import type { Browser as PptrBrowser, Page as PptrPage } from 'puppeteer-core';
 import type { WebDriver } from 'selenium-webdriver';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser';
-import { FIREFOX_PATH, MINIBROWSER_PATH, WEBKIT_DRIVER, type EngineName } from '../helpers/engines';
+import {
+  FIREFOX_PATH,
+  freePort,
+  killOnExit,
+  MINIBROWSER_PATH,
+  stopChild,
+  waitForPort,
+  WEBKIT_DRIVER,
+  type EngineName,
+} from '../helpers/engines';
 
 /** Puppeteer's default Chromium flags that would switch background throttling off. */
 export const THROTTLING_OFF_FLAGS = [
@@ -121,55 +129,6 @@ class PuppeteerBrowser implements HiddenBrowser {
 // ---------------------------------------------------------------- WebKit (selenium + WebKitWebDriver)
 
 const XVFB_PATH = '/usr/bin/Xvfb';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, timeout: number): Promise<void> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1');
-      c.once('connect', () => {
-        c.destroy();
-        resolve(true);
-      });
-      c.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`WebKitWebDriver did not listen on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A worker that dies mid-run must not leave an X server or a driver behind. */
-function killOnExit(child: ChildProcess): void {
-  const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  process.once('exit', kill);
-  child.once('exit', () => process.off('exit', kill));
-}
-
-function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 class WebKitBrowser implements HiddenBrowser {
   readonly engine = 'webkit';
