@@ -66,6 +66,7 @@ export default [
   },
   ...sharedBuilds(),
   ...reactEntry(),
+  ...requestBuilds(),
 ];
 
 // heartbeat-ws/shared (SharedHeartbeatSocket). Its ES module imports the core's ES module
@@ -143,6 +144,36 @@ function reactEntry() {
       output: [
         { file: 'dist/react.d.ts', format: 'es' },
         { file: 'dist/react.d.mts', format: 'es' },
+      ],
+    },
+  ];
+}
+
+// heartbeat-ws/request (requests(), DropError). It works through the sockets' extension points
+// alone and carries no part of the core: its ES module would import the core's ES module for
+// anything it took from it (the same external as shared's, so a bundle holds one core), and its
+// UMD (global `HeartbeatWSRequest`) loads after the core's or shared's, without a copy of either.
+function requestBuilds() {
+  const requestCore = (id) => /[\\/]src[\\/]internal(\.ts)?$/.test(id) || id === '../internal';
+  const requestUmd = { format: 'umd', name: 'HeartbeatWSRequest', exports: 'named' };
+  return [
+    {
+      input: 'src/request/index.ts',
+      plugins: [ts()],
+      external: requestCore,
+      output: [
+        { file: 'dist/request.mjs', format: 'es', paths: (id) => (requestCore(id) ? './heartbeat-ws.mjs' : id) },
+        { ...requestUmd, file: 'dist/request.umd.js' },
+        // What requests() adds to a page, minified: gated by its own size budget (test/package).
+        { ...requestUmd, file: 'dist/request.umd.min.js', plugins: [terser(minify)] },
+      ],
+    },
+    {
+      input: 'src/request/index.ts',
+      plugins: [dts({ compilerOptions: { types: [] } })],
+      output: [
+        { file: 'dist/request.d.ts', format: 'es' },
+        { file: 'dist/request.d.mts', format: 'es' },
       ],
     },
   ];

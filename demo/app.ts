@@ -5,12 +5,16 @@ import type * as HeartbeatWSNamespace from '../src/index';
 import type { HeartbeatSocket as Socket, SocketState as State } from '../src/index';
 import type * as HeartbeatWSSharedNamespace from '../src/shared/index';
 import type { SharedHeartbeatSocket as SharedSocket } from '../src/shared/index';
+import type * as HeartbeatWSRequestNamespace from '../src/request/index';
+import type { Requests } from '../src/request/index';
 
 declare global {
   /** The UMD bundle's global, typed from the same sources as dist/. */
   const HeartbeatWS: typeof HeartbeatWSNamespace;
   /** The shared UMD bundle's global (it carries the core too). */
   const HeartbeatWSShared: typeof HeartbeatWSSharedNamespace | undefined;
+  /** heartbeat-ws/request's UMD global: requests(socket), the request panel. */
+  const HeartbeatWSRequest: typeof HeartbeatWSRequestNamespace | undefined;
 }
 
 interface Settings {
@@ -539,8 +543,11 @@ function apply(s: Settings) {
   // message that will not be sent with a drop event (reason 'cleared').
   old?.clearQueue();
   old?.close(1000, 'settings changed');
+  // What the old socket's requests() still waits for is rejected (AbortError) and shown so.
+  api?.dispose();
   socket = next;
   shared = nextShared;
+  api = typeof HeartbeatWSRequest === 'undefined' ? undefined : HeartbeatWSRequest.requests(next);
   settings = s;
   giveUp(undefined);
   attempt = 0;
@@ -597,6 +604,58 @@ $<HTMLFormElement>('send-form').addEventListener('submit', (e) => {
   send(input.value);
   input.value = '';
 });
+// ---- requests -------------------------------------------------------------------------------
+
+let api: Requests | undefined;
+let asked = 0;
+/** Aborts every request still pending. */
+let aborts = new AbortController();
+
+function ask(text: string) {
+  if (!api || text === '') return;
+  const n = ++asked;
+  const timeout = Number($<HTMLInputElement>('request-timeout').value) || 5000;
+  const status = el('span', { class: 'badge' }, currentState() === 'open' ? 'sent' : 'queued');
+  const row = el(
+    'li',
+    { class: 'out', 'data-status': 'queued' },
+    el('span', { class: 'dir' }, '?'),
+    el('span', { class: 'text' }, `#${n} ${text}`),
+    status,
+    el('time', {}, clock()),
+  );
+  prepend($('requests'), row);
+  const started = performance.now();
+  const reconnects = socket?.stats.reconnects ?? 0;
+  const settle = (outcome: string, kind: 'sent' | 'dropped') => {
+    const ms = Math.round(performance.now() - started);
+    status.textContent = `${outcome} · ${ms} ms`;
+    row.dataset.status = kind;
+  };
+  // The demo server echoes what it gets: the echo, with the request's id, is the answer.
+  api.request<{ text: string }>({ type: 'request', text }, { timeout, signal: aborts.signal }).then(
+    // A reconnect while it waited: it went out again on the new connection (replayUnconfirmed).
+    (reply) =>
+      settle(
+        `answer "${reply.text}"${(socket?.stats.reconnects ?? 0) > reconnects ? ' after a reconnect' : ''}`,
+        'sent',
+      ),
+    (error: Error & { reason?: string }) =>
+      settle(error.reason ? `${error.name} ${error.reason}` : error.name, 'dropped'),
+  );
+}
+
+$<HTMLFormElement>('request-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = $<HTMLInputElement>('request-text');
+  ask(input.value);
+  input.value = '';
+});
+$('request-abort').addEventListener('click', () => {
+  aborts.abort();
+  aborts = new AbortController();
+});
+
 let burst = 0;
 $('send-burst').addEventListener('click', () => {
   for (let i = 0; i < 10; i++) send(`burst ${++burst}`);

@@ -6,9 +6,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outputs = ['heartbeat-ws.mjs', 'heartbeat-ws.umd.js', 'heartbeat-ws.umd.min.js', 'shared.umd.min.js'].map((f) =>
-  join(root, 'dist', f),
-);
+const outputs = [
+  'heartbeat-ws.mjs',
+  'heartbeat-ws.umd.js',
+  'heartbeat-ws.umd.min.js',
+  'shared.umd.min.js',
+  'request.umd.min.js',
+].map((f) => join(root, 'dist', f));
 
 function newestSource() {
   let newest = 0;

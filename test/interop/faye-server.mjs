@@ -31,18 +31,23 @@ server.on('upgrade', (req, socket, body) => {
     }, HB);
   });
   ws.on('message', ({ data }) => {
-    let kind;
+    let parsed;
     try {
-      kind = JSON.parse(data).type;
+      parsed = JSON.parse(data);
     } catch {
-      kind = undefined;
+      parsed = undefined;
     }
+    const kind = parsed?.type;
     if (MODE === 'json' && kind === 'heartbeat_ack') {
       acked = true;
       say('ACK');
     } else if (MODE === 'pong' && data === 'ping') ws.send('pong');
     else if (MODE === 'pong' && kind === 'ping') ws.send('{"type": "pong"}');
-    else {
+    else if (parsed?.method !== undefined && parsed.id !== undefined) {
+      // A request (heartbeat-ws/request): answered by id, spaced as Python's json.dumps.
+      say(`REQ ${parsed.id}`);
+      ws.send(`{"id": ${JSON.stringify(parsed.id)}, "result": ${JSON.stringify(String(parsed.method).toUpperCase())}}`);
+    } else {
       say(`MSG ${data}`);
       ws.send(data);
     }

@@ -6,7 +6,8 @@ interop tests. Run with /usr/bin/python3:
 MODE `json`: the articles' protocol. Every HB ms it sends json.dumps({"type": "heartbeat"})
 (Python's spacing: `{"type": "heartbeat"}`) and drops a client that has not acked the previous
 one with {"type": "heartbeat_ack"} (close 4001). MODE `pong`: answers the text `ping` with `pong`
-and the JSON {"type": "ping"} with {"type": "pong"}. In both, any other text is echoed back.
+and the JSON {"type": "ping"} with {"type": "pong"}. In both, a JSON request {"id", "method"} is
+answered with {"id": id, "result": METHOD} (line `REQ <id>`), any other text is echoed back.
 
 Binds 127.0.0.1 (PORT 0: any free port) and prints `PORT n`, then one line per event: `OPEN`,
 `ACK`, `MSG <text>`, `DROP`, `CLOSE <code>`. Exits when stdin closes or after TTL seconds.
@@ -57,6 +58,10 @@ async def handler(ws, path=None):
                 await ws.send('pong')
             elif MODE == 'pong' and kind == 'ping':
                 await ws.send(json.dumps({'type': 'pong'}))
+            elif isinstance(data, dict) and 'method' in data and 'id' in data:
+                # A request (heartbeat-ws/request): answered by id, in Python's JSON spacing.
+                say('REQ ' + str(data['id']))
+                await ws.send(json.dumps({'id': data['id'], 'result': str(data['method']).upper()}))
             else:
                 say('MSG ' + str(text))
                 await ws.send(text)

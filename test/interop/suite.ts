@@ -9,6 +9,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { HeartbeatSocket, type Options } from '../../src/index';
+import { requests } from '../../src/request/index';
 
 /** How to start one server of a stack: command and arguments before MODE and PORT. */
 export interface Stack {
@@ -188,6 +189,23 @@ export function interopSuite(stack: Stack): void {
           await waitFor('their echoes', () => seen.messages.length >= 3);
           expect(seen.messages).toEqual(['one', 'two', 'three']);
           await waitFor('an answered heartbeat on the new server', () => protocol.answered(second, seen) >= 1);
+        });
+
+        it('answers requests (heartbeat-ws/request): each its own reply, none as a message, one made while down too', async () => {
+          const first = await setUp(protocol);
+          const { socket, seen } = connect(first, protocol);
+          const api = requests(socket, { timeout: 10_000 });
+          cleanup.push(() => api.dispose());
+          const replies = Array.from({ length: 100 }, (_, n) => api.request<{ result: string }>({ method: `m${n}` }));
+          const answers = await Promise.all(replies);
+          expect(answers.map((a) => a.result)).toEqual(Array.from({ length: 100 }, (_, n) => `M${n}`));
+          expect(first.lines.filter((l) => l.startsWith('REQ '))).toHaveLength(100);
+          await first.stop();
+          await waitFor('the close', () => seen.closes.length >= 1);
+          const later = api.request<{ result: string }>({ method: 'later' });
+          await setUp(protocol, first.port);
+          await expect(later).resolves.toMatchObject({ result: 'LATER' });
+          expect(seen.messages).toEqual([]);
         });
 
         it('detects a frozen server (SIGSTOP) by the heartbeat, and recovers after SIGCONT', async () => {
