@@ -204,6 +204,15 @@ describe('useHeartbeatSocket from heartbeat-ws/vue (jsdom)', () => {
     scope.stop();
     expect(FakeWebSocket.last.closeCalls).toHaveLength(1);
   });
+
+  it('outside any scope, connects at once and lives until socket.close()', async () => {
+    const result = useHeartbeatSocket(URL_A, undefined, fake);
+    await settle();
+    FakeWebSocket.last.serverOpen();
+    expect(result.state.value).toBe('open');
+    result.socket.close();
+    expect(result.state.value).toBe('closing');
+  });
 });
 
 describe('useHeartbeatSocket from heartbeat-ws/vue against a real server', () => {
