@@ -5,11 +5,10 @@
  */
 import vue from '@vitejs/plugin-vue';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { WebSocket as NodeWebSocket } from 'ws';
 import { serveStatic, waitFor, type StaticServer } from '../helpers/browser';
 import { describeEngines, type EnginePage as Page } from '../helpers/engines';
 import { bundleFrameworkApp, ownDist, type FrameworkApp } from '../helpers/framework-app';
-import { startTestServer, type ServerConnection, type TestServer } from '../helpers/ws-server';
+import { startTestServer, type TestServer } from '../helpers/ws-server';
 
 const APP_VUE = `<script setup>
 import { computed } from 'vue';
@@ -71,21 +70,11 @@ describeEngines('heartbeat-ws/vue, built with vite and @vitejs/plugin-vue', (eng
   let app: FrameworkApp;
   let http: StaticServer;
   let server: TestServer;
-  /** At each new connection, how many earlier server sockets were not CLOSED yet (OPEN or in their closing handshake). */
-  const unclosedAtConnection: number[] = [];
 
   beforeAll(async () => {
     app = await bundleFrameworkApp('vue', { 'App.vue': APP_VUE, 'main.js': MAIN }, ['vue', '@vue'], [vue()]);
     http = await serveStatic(app.files);
-    const accepted: ServerConnection[] = [];
-    server = await startTestServer({
-      maxLifetimeMs: 60_000,
-      onConnection: (conn) => {
-        unclosedAtConnection.push(accepted.filter((c) => c.ws.readyState !== NodeWebSocket.CLOSED).length);
-        accepted.push(conn);
-        return undefined;
-      },
-    });
+    server = await startTestServer({ maxLifetimeMs: 60_000 });
   });
 
   afterAll(async () => {
@@ -140,7 +129,10 @@ describeEngines('heartbeat-ws/vue, built with vite and @vitejs/plugin-vue', (eng
     await waitFor('the remount to connect', () => server.connections.length === 3);
     await waitFor('the state "open" again', async () => (await text(page, 'state')) === 'open');
     expect(server.maxLive('vue')).toBe(1);
-    expect(unclosedAtConnection).toEqual([0, 0, 0]);
+    // No connection arrived while an older one was OPEN at the server. (Not asserted: that the
+    // older one had also finished its TCP teardown; Firefox ends a closing handshake on the
+    // server's close frame, and the next connection may arrive while the server's side of the
+    // old one still reads CLOSING.)
 
     const closed = await page.evaluate(() => {
       const w = window as unknown as Win;
