@@ -67,6 +67,8 @@ export default [
   ...sharedBuilds(),
   ...reactEntry(),
   ...requestBuilds(),
+  ...vueBuilds(),
+  ...svelteBuilds(),
 ];
 
 // heartbeat-ws/shared (SharedHeartbeatSocket). Its ES module imports the core's ES module
@@ -177,4 +179,57 @@ function requestBuilds() {
       ],
     },
   ];
+}
+
+// heartbeat-ws/vue and heartbeat-ws/svelte: the bindings alone (with src/bindings/, which they
+// share, bundled into each). The core stays an import (`heartbeat-ws`, resolved from the user's
+// node_modules), as for React, so a page that uses a binding loads one HeartbeatSocket class.
+function bindingBuilds(name, global, globals) {
+  const coreAsPackage = {
+    name: 'core-as-package',
+    resolveId: (source, importer) =>
+      source === '../index' && /[\\/]src[\\/](vue|svelte|bindings)[\\/]/.test(importer ?? '')
+        ? { id: 'heartbeat-ws', external: true }
+        : null,
+  };
+  const external = [...Object.keys(globals), 'heartbeat-ws'];
+  const bindingUmd = {
+    ...umd,
+    name: global,
+    file: `dist/${name}.umd.js`,
+    globals: { ...globals, 'heartbeat-ws': 'HeartbeatWS' },
+  };
+  return [
+    {
+      input: `src/${name}/index.ts`,
+      external,
+      plugins: [coreAsPackage, ts()],
+      output: [
+        { file: `dist/${name}.mjs`, format: 'es' },
+        bindingUmd,
+        // What the binding adds to a page, minified: gated by its own size budget (test/package).
+        { ...bindingUmd, file: `dist/${name}.umd.min.js`, plugins: [terser(minify)] },
+      ],
+    },
+    {
+      input: `src/${name}/index.ts`,
+      external,
+      plugins: [coreAsPackage, dts({ compilerOptions: { types: [] } })],
+      output: [
+        { file: `dist/${name}.d.ts`, format: 'es' },
+        { file: `dist/${name}.d.mts`, format: 'es' },
+      ],
+    },
+  ];
+}
+
+// heartbeat-ws/vue (global HeartbeatWSVue, after Vue's global build and the core's UMD).
+function vueBuilds() {
+  return bindingBuilds('vue', 'HeartbeatWSVue', { vue: 'Vue' });
+}
+
+// heartbeat-ws/svelte (global HeartbeatWSSvelte): imports nothing from Svelte (a store is its
+// `subscribe` method), so it needs only the core.
+function svelteBuilds() {
+  return bindingBuilds('svelte', 'HeartbeatWSSvelte', {});
 }

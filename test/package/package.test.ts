@@ -121,10 +121,10 @@ describe('the packed tarball', () => {
     expect(named().filter((p) => p.startsWith('dist/')).length).toBeGreaterThanOrEqual(8);
   });
 
-  it('declares its metadata, and no runtime dependency (React is an optional peer)', () => {
+  it('declares its metadata, and no runtime dependency (React, Vue and Svelte are optional peers)', () => {
     expect(pkg.files).toEqual(['dist']);
     expect(pkg.sideEffects).toBe(false);
-    for (const entry of ['.', './react'])
+    for (const entry of ['.', './react', './vue', './svelte'])
       expect(Object.keys(pkg.exports[entry])).toEqual(['types', 'import', 'require', 'default']);
     expect(pkg.repository.url).toMatch(/^git\+https:\/\/github\.com\/.+\.git$/);
     expect(pkg.homepage).toMatch(/^https:\/\//);
@@ -132,8 +132,12 @@ describe('the packed tarball', () => {
     expect(pkg.engines.node).toBeDefined();
     expect(pkg.keywords).toEqual(expect.arrayContaining(['websocket', 'react']));
     expect(pkg.dependencies ?? {}).toEqual({});
-    expect(Object.keys(pkg.peerDependencies)).toEqual(['react']);
-    expect(pkg.peerDependenciesMeta).toEqual({ react: { optional: true } });
+    expect(Object.keys(pkg.peerDependencies)).toEqual(['react', 'vue', 'svelte']);
+    expect(pkg.peerDependenciesMeta).toEqual({
+      react: { optional: true },
+      vue: { optional: true },
+      svelte: { optional: true },
+    });
   });
 
   it('keeps React out of the core entry: non-React users load none of it', () => {
@@ -313,6 +317,7 @@ describe('package gates on the tarball', () => {
     // Exits non-zero on any problem; the table goes to the log.
     const out = run(bin('attw'), [tarball, '--format', 'ascii'], { cwd: temp });
     expect(out).toContain('No problems found');
-    for (const entry of ['"heartbeat-ws"', '"heartbeat-ws/react"']) expect(out).toContain(entry);
+    for (const entry of ['"heartbeat-ws"', '"heartbeat-ws/react"', '"heartbeat-ws/vue"', '"heartbeat-ws/svelte"'])
+      expect(out).toContain(entry);
   }, 60_000);
 });

@@ -1,0 +1,185 @@
+/**
+ * What the Vue and Svelte bindings share: one {@link HeartbeatSocket} per binding, whose url may
+ * change, started when a component mounts (or a store gets its first subscriber) and closed when
+ * it unmounts (or the last one leaves), read through one snapshot that changes on `statechange`
+ * and `message`. Bundled into each binding's entry point; the core stays an import.
+ */
+import {
+  HeartbeatSocket,
+  toWebSocketUrl,
+  type Data,
+  type Options,
+  type ReadyState,
+  type SocketState,
+  type UrlInput,
+} from '../index';
+
+/** What a binding shows: a new object whenever one of its fields changes. */
+export interface HeartbeatSocketSnapshot {
+  /** As {@link HeartbeatSocket.readyState}; CONNECTING from the start of a socket that will connect. */
+  readyState: ReadyState;
+  /** As {@link HeartbeatSocket.state}; `'connecting'` from the start of a socket that will connect. */
+  state: SocketState;
+  /** The newest `message` event, or null before the first. */
+  lastMessage: MessageEvent | null;
+}
+
+export interface Live {
+  socket: HeartbeatSocket;
+  send: (data: Data) => boolean;
+  snapshot: () => HeartbeatSocketSnapshot;
+  /** Takes a new url: the next attempt goes there, at once (a reconnect) while started. */
+  retarget: (url: UrlInput) => void;
+  /** Connects (a microtask later, once sockets other bindings let go of are gone at the server). */
+  start: () => void;
+  /** Closes, or cancels a start not yet made. */
+  stop: () => void;
+}
+
+/** Stands in for a missing WebSocket while rendering on a server, where no socket ever connects. */
+class ServerWebSocket {
+  constructor() {
+    throw new TypeError('heartbeat-ws: no WebSocket here (server rendering never connects)');
+  }
+}
+
+/**
+ * Sockets that bindings let go of and that may still be live at their server, each with the
+ * host it was connected to and the promise of its end.
+ */
+const ending = new Map<HeartbeatSocket, [host: string, done: Promise<void>]>();
+
+const hostOf = (url: string | URL): string => {
+  try {
+    return new URL(url, (globalThis as { location?: { href: string } }).location?.href).host;
+  } catch {
+    return String(url);
+  }
+};
+
+/**
+ * A static url is checked at once, as the constructor does, where it can be resolved: on a
+ * server a relative one (`'/live'`) waits for a page, which never comes there.
+ */
+function check(url: UrlInput): UrlInput {
+  if (typeof url !== 'function')
+    for (const each of [url].flat())
+      if ((globalThis as { location?: unknown }).location || /^[a-z][\w+.-]*:/i.test(String(each)))
+        toWebSocketUrl(each);
+  return url;
+}
+
+/** Equal urls (a string and an equal URL, equal lists) have one key; functions have their kind's. */
+const keyOf = (url: UrlInput): string =>
+  typeof url === 'function' ? 'function' : JSON.stringify([url].flat().map(String));
+
+export function live(
+  url: UrlInput,
+  protocols: string | string[] | undefined,
+  options: Options,
+  changed: () => void,
+): Live {
+  let target = check(url);
+  const g = globalThis as { WebSocket?: unknown; window?: unknown };
+  // The binding's url is a provider of the core's: a new url is a reconnect of the same socket,
+  // so the core's own guarantee (one live connection at the server) covers the change, and what
+  // was queued for the old url goes to the new one instead of being lost.
+  const socket: HeartbeatSocket = new HeartbeatSocket(
+    () => {
+      const now = target;
+      if (typeof now === 'function') return now();
+      // A list of endpoints is rotated through on failures, as the core does with one.
+      const list = [now].flat();
+      return list[socket.retryCount % list.length]!;
+    },
+    protocols,
+    {
+      ...options,
+      startClosed: true,
+      WebSocket:
+        options.WebSocket ??
+        (g.WebSocket || g.window !== undefined ? undefined : (ServerWebSocket as unknown as Options['WebSocket'])),
+    },
+  );
+  let lastMessage: MessageEvent | null = null;
+  /** The next start() connects: at first unless `startClosed`, and after a stop() that closed it. */
+  let resume = !options.startClosed;
+  let active = false;
+  /** Ends the wait of end(), while it lasts. */
+  let cancel: (() => void) | undefined;
+  let cached: HeartbeatSocketSnapshot = { readyState: 0, state: 'connecting', lastMessage };
+
+  const snapshot = (): HeartbeatSocketSnapshot => {
+    let { readyState, state } = socket;
+    if (resume && state === 'closed') [readyState, state] = [0, 'connecting'];
+    if (state !== cached.state || lastMessage !== cached.lastMessage) cached = { readyState, state, lastMessage };
+    return cached;
+  };
+  socket.addEventListener('statechange', changed);
+  socket.addEventListener('message', (event) => {
+    lastMessage = event;
+    changed();
+  });
+
+  /** What must end before this socket connects: let-go sockets of the same server (any, for a provider). */
+  const blockers = (): Promise<void>[] => {
+    const host = typeof target === 'function' ? undefined : hostOf([target].flat()[0]!);
+    return [...ending].filter(([s, [h]]) => s !== socket && (host === undefined || h === host)).map(([, [, p]]) => p);
+  };
+
+  /**
+   * Closes, and keeps the socket in `ending` until it is gone at the server. An attempt under way
+   * is left to finish first: a socket closed while CONNECTING reads CLOSED at once, but its
+   * connection may still open at the server a moment later.
+   */
+  const end = (): void => {
+    const done = new Promise<void>((resolve) => {
+      const step = (): void => {
+        const state = socket.state;
+        if (state === 'closed' || !cancel) {
+          socket.removeEventListener('statechange', step);
+          ending.delete(socket);
+          cancel = undefined;
+          resolve();
+        } else if (state !== 'connecting') socket.close();
+      };
+      // A start() before the end keeps the socket: the wait is over for everyone.
+      cancel = () => ((cancel = undefined), step());
+      socket.addEventListener('statechange', step);
+      step();
+    });
+    if (cancel) ending.set(socket, [hostOf(socket.url), done]);
+  };
+
+  return {
+    socket,
+    send: (data) => socket.send(data),
+    snapshot,
+    retarget(url) {
+      const before = keyOf(target);
+      target = check(url);
+      if (active && !resume && keyOf(url) !== before) socket.reconnect();
+    },
+    start() {
+      if (active) return;
+      active = true;
+      cancel?.();
+      // A microtask later: a stop() in the same task (a double mount, a server render's
+      // subscribe-and-leave) cancels it before any connection is made.
+      queueMicrotask(async () => {
+        for (let wait; active && resume && (wait = blockers()).length;) await Promise.all(wait);
+        if (!active || !resume) return;
+        resume = false;
+        // Back before its end was over: an attempt under way or an open connection is kept.
+        if (socket.readyState >= HeartbeatSocket.CLOSING) socket.reconnect();
+      });
+    },
+    stop() {
+      if (!active) return;
+      active = false;
+      if (resume) return;
+      resume = socket.readyState !== HeartbeatSocket.CLOSED;
+      if (resume) end();
+    },
+  };
+}

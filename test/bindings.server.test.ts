@@ -1,0 +1,63 @@
+// @vitest-environment node
+/**
+ * heartbeat-ws/vue and heartbeat-ws/svelte on a server (Node, no `window`; Node 20 has no global
+ * WebSocket either): they render, and nothing connects.
+ */
+import { expect, it } from 'vitest';
+import { createSSRApp, defineComponent, h } from 'vue';
+import { renderToString } from 'vue/server-renderer';
+import type { HeartbeatSocket } from '../src/index';
+import { heartbeatSocketStore } from '../src/svelte/index';
+import { useHeartbeatSocket } from '../src/vue/index';
+
+/** Runs `fn` without a global WebSocket, as in Node 20, whatever this runtime has. */
+async function withoutWebSocket(fn: () => Promise<void>): Promise<void> {
+  const g = globalThis as { WebSocket?: unknown };
+  const saved = g.WebSocket;
+  delete g.WebSocket;
+  try {
+    await fn();
+  } finally {
+    if (saved !== undefined) g.WebSocket = saved;
+  }
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+it('Vue: renders on a server as connecting, and never connects there', async () => {
+  await withoutWebSocket(async () => {
+    let socket: HeartbeatSocket | undefined;
+    const App = defineComponent({
+      setup() {
+        const result = useHeartbeatSocket('ws://127.0.0.1:9/');
+        socket = result.socket;
+        return () => h('p', `${result.state.value} ${result.readyState.value}`);
+      },
+    });
+    expect(await renderToString(createSSRApp(App))).toBe('<p>connecting 0</p>');
+    await tick();
+    expect(socket!.readyState).toBe(socket!.CLOSED);
+    expect(socket!.stats.attempts).toBe(0);
+
+    // Were it started anyway, the stand-in says why it cannot connect, as an error event.
+    const error = new Promise<unknown>((resolve) =>
+      socket!.addEventListener('error', (event) => resolve((event as Event & { error?: unknown }).error)),
+    );
+    socket!.reconnect();
+    expect(String(await error)).toMatch(/no WebSocket here \(server rendering never connects\)/);
+    socket!.close();
+  });
+});
+
+it("Svelte: a server render's subscribe-and-leave never connects, with a relative url too", async () => {
+  await withoutWebSocket(async () => {
+    const store = heartbeatSocketStore('/live');
+    let state = '';
+    store.subscribe((value) => (state = value.state))();
+    await tick();
+    expect(state).toBe('connecting');
+    expect(store.socket.readyState).toBe(store.socket.CLOSED);
+    // An absolute url is checked at once, on a server too.
+    expect(() => heartbeatSocketStore('ftp://example.test/')).toThrow(SyntaxError);
+  });
+});

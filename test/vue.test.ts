@@ -1,0 +1,238 @@
+/**
+ * heartbeat-ws/vue in jsdom: Vue 3's createApp, against the FakeWebSocket (every connection the
+ * composable makes is an instance there) and against a real `ws` server on 127.0.0.1, which
+ * counts the connections as a server sees them.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createApp, defineComponent, effectScope, h, nextTick, ref, type App, type Ref } from 'vue';
+import { WebSocket as NodeWebSocket } from 'ws';
+import { HeartbeatSocket, type Options, type UrlInput } from '../src/index';
+import { useHeartbeatSocket, type UseHeartbeatSocketReturn } from '../src/vue/index';
+import { FakeWebSocket } from './helpers/fake-websocket';
+import { startTestServer } from './helpers/ws-server';
+
+const URL_A = 'ws://example.test/a';
+const URL_B = 'ws://example.test/b';
+const fake = { WebSocket: FakeWebSocket as unknown as Options['WebSocket'] };
+
+/** What the composable returned, per mounted app. */
+let results: UseHeartbeatSocketReturn[];
+let apps: { app: App; el: HTMLElement }[];
+
+function mount(url: UrlInput | Ref<UrlInput>, options: Options = fake, protocols?: string | string[]) {
+  const Probe = defineComponent({
+    setup() {
+      const result = useHeartbeatSocket(url, protocols, options);
+      results.push(result);
+      return () =>
+        h('p', `${result.state.value}|${result.readyState.value}|${String(result.lastMessage.value?.data ?? '')}`);
+    },
+  });
+  const el = document.createElement('div');
+  document.body.append(el);
+  const app = createApp(Probe);
+  app.mount(el);
+  apps.push({ app, el });
+  return { app, el, text: () => el.textContent ?? '', result: results.at(-1)! };
+}
+
+/** Lets microtasks (the deferred start, promise chains) and Vue's render queue run. */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await nextTick();
+};
+
+beforeEach(() => {
+  FakeWebSocket.reset();
+  results = [];
+  apps = [];
+});
+
+afterEach(() => {
+  for (const { app, el } of apps) {
+    try {
+      app.unmount();
+    } catch {
+      /* unmounted by the test */
+    }
+    el.remove();
+  }
+  // The server's side of every closing handshake: no socket of this test is left ending.
+  for (const ws of FakeWebSocket.instances) if (ws.readyState < 3) ws.serverClose(1000);
+});
+
+describe('useHeartbeatSocket from heartbeat-ws/vue (jsdom)', () => {
+  it('connects on mount, renders state and messages from refs, and sends through the socket', async () => {
+    const view = mount(URL_A);
+    // From setup on, a socket that will connect reads connecting.
+    expect(view.text()).toBe('connecting|0|');
+    await settle();
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(FakeWebSocket.last.url).toBe(URL_A);
+    FakeWebSocket.last.serverOpen();
+    await settle();
+    expect(view.text()).toBe('open|1|');
+    FakeWebSocket.last.serverMessage('hi');
+    await settle();
+    expect(view.text()).toBe('open|1|hi');
+    expect(view.result.send('out')).toBe(true);
+    expect(FakeWebSocket.last.sent).toEqual(['out']);
+  });
+
+  it('closes the socket on unmount', async () => {
+    const view = mount(URL_A);
+    await settle();
+    FakeWebSocket.last.serverOpen();
+    view.app.unmount();
+    expect(FakeWebSocket.last.closeCalls).toEqual([{ code: 1000, reason: '' }]);
+    FakeWebSocket.last.serverClose(1000);
+    expect(view.result.socket.readyState).toBe(HeartbeatSocket.CLOSED);
+  });
+
+  it('mount, unmount, mount in one task (a double mount) makes one connection', async () => {
+    mount(URL_A).app.unmount();
+    const second = mount(URL_A);
+    await settle();
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    FakeWebSocket.last.serverOpen();
+    await settle();
+    expect(second.text()).toBe('open|1|');
+    expect(results[0]!.socket.readyState).toBe(HeartbeatSocket.CLOSED);
+  });
+
+  it('a remount connects once the connection the unmount closed has finished closing', async () => {
+    const first = mount(URL_A);
+    await settle();
+    const old = FakeWebSocket.last;
+    old.serverOpen();
+    first.app.unmount();
+    const second = mount(URL_A);
+    await settle();
+    // The old connection is still in its closing handshake: the new socket waits.
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(second.text()).toBe('connecting|0|');
+    old.serverClose(1000);
+    await settle();
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    expect(FakeWebSocket.live()).toEqual([FakeWebSocket.last]);
+  });
+
+  it('a remount while the first attempt is still connecting waits for that attempt to end at the server', async () => {
+    const first = mount(URL_A);
+    await settle();
+    const old = FakeWebSocket.last;
+    first.app.unmount();
+    mount(URL_A);
+    await settle();
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    // The attempt opens after all, is closed with a handshake, and only then the new one starts.
+    old.serverOpen();
+    await settle();
+    expect(old.closeCalls).toEqual([{ code: 1000, reason: '' }]);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    old.serverClose(1000);
+    await settle();
+    expect(FakeWebSocket.instances).toHaveLength(2);
+  });
+
+  it('does not wait for a socket closed at another server', async () => {
+    mount(URL_A);
+    await settle();
+    FakeWebSocket.last.serverOpen();
+    apps[0]!.app.unmount();
+    mount('ws://elsewhere.test/b');
+    await settle();
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A, 'ws://elsewhere.test/b']);
+  });
+
+  it('a url ref that changes reconnects the same socket there, after the old connection closed, with what was queued', async () => {
+    const url = ref<UrlInput>(URL_A);
+    const view = mount(url);
+    await settle();
+    FakeWebSocket.last.serverOpen();
+    await settle();
+    const socket = view.result.socket;
+    url.value = URL_B;
+    await settle();
+    expect(FakeWebSocket.instances[0]!.closeCalls).toHaveLength(1);
+    expect(view.result.send('for b')).toBe(false);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    FakeWebSocket.instances[0]!.serverClose(1000);
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
+    expect(FakeWebSocket.last.url).toBe(URL_B);
+    FakeWebSocket.last.serverOpen();
+    await settle();
+    expect(view.result.socket).toBe(socket);
+    expect(FakeWebSocket.last.sent).toEqual(['for b']);
+    expect(view.text()).toBe('open|1|');
+  });
+
+  it('an equal url (a URL object for the same string) does not reconnect', async () => {
+    const url = ref<UrlInput>(URL_A);
+    mount(url);
+    await settle();
+    FakeWebSocket.last.serverOpen();
+    url.value = new URL(URL_A);
+    await settle();
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(FakeWebSocket.last.closeCalls).toEqual([]);
+  });
+
+  it('with startClosed, waits for socket.reconnect()', async () => {
+    const view = mount(URL_A, { ...fake, startClosed: true });
+    await settle();
+    expect(view.text()).toBe('closed|3|');
+    expect(FakeWebSocket.instances).toHaveLength(0);
+    view.result.socket.reconnect();
+    await settle();
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(view.text()).toBe('connecting|0|');
+  });
+
+  it('still rejects a wrong url or option at once, naming it', () => {
+    const scope = effectScope();
+    expect(() => scope.run(() => useHeartbeatSocket('ftp://example.test/', undefined, fake))).toThrow(SyntaxError);
+    expect(() => scope.run(() => useHeartbeatSocket(URL_A, undefined, { ...fake, jitter: 3 }))).toThrow(/jitter/);
+    scope.stop();
+  });
+
+  it('outside a component, runs for the life of its effect scope', async () => {
+    const scope = effectScope();
+    const result = scope.run(() => useHeartbeatSocket(URL_A, undefined, fake))!;
+    await settle();
+    FakeWebSocket.last.serverOpen();
+    expect(result.state.value).toBe('open');
+    scope.stop();
+    expect(FakeWebSocket.last.closeCalls).toHaveLength(1);
+  });
+
+  it('outside any scope, connects at once and lives until socket.close()', async () => {
+    const result = useHeartbeatSocket(URL_A, undefined, fake);
+    await settle();
+    FakeWebSocket.last.serverOpen();
+    expect(result.state.value).toBe('open');
+    result.socket.close();
+    expect(result.state.value).toBe('closing');
+  });
+});
+
+describe('useHeartbeatSocket from heartbeat-ws/vue against a real server', () => {
+  it('is one connection at the server through a url change and none after unmount', async () => {
+    const server = await startTestServer({ maxLifetimeMs: 20_000 });
+    try {
+      const options = { WebSocket: NodeWebSocket as unknown as Options['WebSocket'] };
+      const url = ref<UrlInput>(`${server.url}/?client=vue&room=1`);
+      const view = mount(url, options);
+      await vi.waitFor(() => expect(view.text()).toBe('open|1|'), { timeout: 10_000 });
+      url.value = `${server.url}/?client=vue&room=2`;
+      await vi.waitFor(() => expect(server.connections).toHaveLength(2), { timeout: 10_000 });
+      await vi.waitFor(() => expect(view.text()).toBe('open|1|'), { timeout: 10_000 });
+      expect(server.connections[1]!.url).toContain('room=2');
+      expect(server.maxLive('vue')).toBe(1);
+      view.app.unmount();
+      await vi.waitFor(() => expect(server.live('vue')).toEqual([]), { timeout: 10_000 });
+      expect(server.connections).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+});
