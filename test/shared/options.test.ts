@@ -3,7 +3,8 @@
  * own checks, and the channel its tabs meet on.
  */
 import { expect, it } from 'vitest';
-import type { Lifecycle, WebSocketLike } from '../../src/options';
+import type { Lifecycle } from '../../src/env/lifecycle';
+import type { WebSocketLike } from '../../src/options';
 import { settle } from '../../src/shared/options';
 import { FakeWebSocket } from '../helpers/fake-websocket';
 import { useTabs } from '../helpers/tabs';
