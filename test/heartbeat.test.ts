@@ -222,3 +222,111 @@ it('does not warn about pongs when one was ever recognised', () => {
   }
   expect(warn).not.toHaveBeenCalled();
 });
+
+it('a timer that fires a millisecond early does not end the link early', () => {
+  const calls: string[] = [];
+  // A runtime whose timers fire 1 ms before they are due.
+  const early = { ...systemClock, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, Math.max(0, ms - 1)) };
+  const hb = heartbeat(
+    {
+      interval: INTERVAL,
+      timeout: TIMEOUT,
+      probeTimeout: 100,
+      ping: 'ping',
+      isPong: () => false,
+      isServerPing: undefined,
+      serverPingReply: '',
+    },
+    early,
+    {
+      send: () => calls.push('ping'),
+      dead: () => calls.push('dead'),
+      alive: () => {},
+      pong: () => {},
+      woke: () => calls.push('woke'),
+      guard: guard(systemClock),
+    },
+  );
+  hb.start();
+  vi.advanceTimersByTime(INTERVAL - 1);
+  expect(calls).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['ping']);
+  vi.advanceTimersByTime(TIMEOUT - 1);
+  expect(calls).toEqual(['ping']);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['ping', 'dead']);
+});
+
+it('a probe never postpones the deadline of a ping already outstanding', () => {
+  const { hb, calls } = make();
+  vi.advanceTimersByTime(INTERVAL + TIMEOUT - 50);
+  // 50 ms are left; a probe would allow 100.
+  hb.probe();
+  vi.advanceTimersByTime(50);
+  expect(calls).toEqual(['ping ping', 'dead']);
+});
+
+it('a pong with no ping outstanding tells no round trip, and is still not a message', () => {
+  const { hb, rtts } = make();
+  expect(hb.receive('pong')).toBe(true);
+  expect(rtts).toEqual([]);
+});
+
+it('forgets the pings of a connection that ended: a pong after a restart tells no old round trip', () => {
+  const { hb, rtts } = make();
+  vi.advanceTimersByTime(INTERVAL);
+  hb.stop();
+  hb.start();
+  hb.receive('pong');
+  expect(rtts).toEqual([]);
+});
+
+it('parses JSON for one pattern recogniser even when the other is a function', () => {
+  const { hb, calls } = make({ isPong: (d) => d === 'pong', isServerPing: { type: 'ping' }, serverPingReply: 'ok' });
+  expect(hb.receive('{"type":"ping"}')).toBe(true);
+  expect(calls).toEqual(['send ok']);
+  const second = make({ isPong: { type: 'pong' } });
+  expect(second.hb.receive('{"type":"pong"}')).toBe(true);
+});
+
+it('with ping: false, never warns about pongs, however often the link dies', () => {
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  const { hb } = make({ ping: false });
+  for (let i = 0; i < 3; i++) {
+    hb.start();
+    vi.advanceTimersByTime(INTERVAL + TIMEOUT);
+  }
+  expect(warn).not.toHaveBeenCalled();
+});
+
+it('with ping: false, one early server ping does not shrink the learnt cadence', () => {
+  const { hb, calls } = make({ ping: false, interval: 10_000, isServerPing: (d) => d === 'sping' });
+  hb.receive('sping');
+  vi.advanceTimersByTime(2000);
+  hb.receive('sping');
+  vi.advanceTimersByTime(500);
+  hb.receive('sping');
+  // Gaps 2000 then 500: the cadence stays 2000, so 2000 + timeout of silence is not yet death.
+  vi.advanceTimersByTime(2000 + TIMEOUT - 1);
+  expect(calls.filter((c) => c === 'dead')).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
+});
+
+it('with ping: false, a server ping heard after stop() arms no timer, and a restart forgets the cadence', () => {
+  const { hb, calls } = make({ ping: false, interval: 10_000, isServerPing: (d) => d === 'sping' });
+  hb.stop();
+  hb.receive('sping');
+  vi.advanceTimersByTime(2000);
+  hb.receive('sping');
+  expect(vi.getTimerCount()).toBe(0);
+  hb.start();
+  // Silence is judged by `interval` again: 10 s + timeout after the last message.
+  vi.advanceTimersByTime(100);
+  hb.receive('chat');
+  vi.advanceTimersByTime(10_000 + TIMEOUT - 1);
+  expect(calls.filter((c) => c === 'dead')).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
+});
