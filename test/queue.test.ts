@@ -123,6 +123,16 @@ describe('Queue bounds and withdrawal (killing mutants Stryker found alive)', ()
     expect(out).toEqual(['a', 'c']);
   });
 
+  it('remove() takes out the message at the head of the queue too', () => {
+    const { q, drops } = make();
+    const done = () => {};
+    q.push('a', done);
+    q.push('b');
+    expect(q.remove(done)).toBe(true);
+    expect(drops).toEqual([['a', 'aborted']]);
+    expect(q.take().map(([d]) => d)).toEqual(['b']);
+  });
+
   it('remove() does not find a message already drained', () => {
     const { q } = make();
     const done = () => {};
