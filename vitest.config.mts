@@ -20,7 +20,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/*.test.ts'],
+          // test/<module>.test.ts tests src/<module>.ts, test/env/ and test/shared/ mirror src/env/ and src/shared/.
+          include: ['test/*.test.ts', 'test/env/*.test.ts', 'test/shared/*.test.ts'],
           environment: 'jsdom',
           setupFiles: ['test/helpers/setup-unit.ts'],
           // Type tests (test/*.test-d.ts): vitest runs tsc over them and reports each failing

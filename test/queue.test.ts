@@ -93,3 +93,64 @@ describe('Queue', () => {
     expect(q.bytes).toBe(0);
   });
 });
+
+describe('Queue bounds and withdrawal (killing mutants Stryker found alive)', () => {
+  it('accepts a message that fills the byte bound exactly, by itself or with others', () => {
+    const { q, drops } = make(100, 10);
+    q.push('x'.repeat(10));
+    expect(drops).toEqual([]);
+    q.clear();
+    drops.length = 0;
+    q.push('x'.repeat(4));
+    q.push('y'.repeat(6));
+    expect(drops).toEqual([]);
+    expect(q.bytes).toBe(10);
+  });
+
+  it('remove() takes out only the message tracked, reports it aborted, and fixes the byte count', () => {
+    const { q, drops } = make();
+    const done = () => {};
+    q.push('a');
+    q.push('bb', done);
+    q.push('c');
+    expect(q.remove(done)).toBe(true);
+    expect(drops).toEqual([['bb', 'aborted']]);
+    expect([q.length, q.bytes]).toEqual([2, 2]);
+    expect(q.remove(done)).toBe(false);
+    expect(q.remove(() => {})).toBe(false);
+    const out: unknown[] = [];
+    q.drain((d) => (out.push(d), true));
+    expect(out).toEqual(['a', 'c']);
+  });
+
+  it('remove() takes out the message at the head of the queue too', () => {
+    const { q, drops } = make();
+    const done = () => {};
+    q.push('a', done);
+    q.push('b');
+    expect(q.remove(done)).toBe(true);
+    expect(drops).toEqual([['a', 'aborted']]);
+    expect(q.take().map(([d]) => d)).toEqual(['b']);
+  });
+
+  it('remove() does not find a message already drained', () => {
+    const { q } = make();
+    const done = () => {};
+    q.push('a', done);
+    q.push('b');
+    q.push('c');
+    q.push('d');
+    q.drain((d) => d === 'a');
+    expect(q.remove(done)).toBe(false);
+    expect(q.length).toBe(3);
+  });
+
+  it('counts its length right through partial drains', () => {
+    const { q } = make();
+    for (let i = 0; i < 10; i++) q.push(String(i));
+    let n = 0;
+    q.drain(() => n++ < 3);
+    expect(q.length).toBe(7);
+    expect(q.take().map(([d]) => d)).toEqual(['3', '4', '5', '6', '7', '8', '9']);
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * src/env/lifecycle.ts: what the page tells a socket. Each browser event maps to one signal,
+ * and the uninstaller leaves no listener behind.
+ */
+import { afterEach, expect, it, vi } from 'vitest';
+import { browserLifecycle, type LifecycleSignal } from '../../src/env/lifecycle';
+
+let uninstall = () => {};
+afterEach(() => {
+  uninstall();
+  vi.restoreAllMocks();
+});
+
+function install() {
+  const signals: LifecycleSignal[] = [];
+  uninstall = browserLifecycle((s) => void signals.push(s));
+  return signals;
+}
+const pageTransition = (type: string, persisted: boolean) =>
+  Object.assign(new Event(type), { persisted }) as unknown as PageTransitionEvent;
+
+it('maps online and offline to themselves', () => {
+  const signals = install();
+  window.dispatchEvent(new Event('offline'));
+  window.dispatchEvent(new Event('online'));
+  expect(signals).toEqual(['offline', 'online']);
+});
+
+it('tells freeze and restore for the back/forward cache only', () => {
+  const signals = install();
+  window.dispatchEvent(pageTransition('pagehide', false));
+  window.dispatchEvent(pageTransition('pagehide', true));
+  window.dispatchEvent(pageTransition('pageshow', true));
+  expect(signals).toEqual(['freeze', 'restore']);
+});
+
+it('tells resume when the page becomes visible or is resumed, never while hidden', () => {
+  const signals = install();
+  const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+  document.dispatchEvent(new Event('visibilitychange'));
+  document.dispatchEvent(new Event('resume'));
+  expect(signals).toEqual([]);
+  visibility.mockReturnValue('visible');
+  document.dispatchEvent(new Event('visibilitychange'));
+  document.dispatchEvent(new Event('resume'));
+  window.dispatchEvent(pageTransition('pageshow', false));
+  expect(signals).toEqual(['resume', 'resume', 'resume']);
+});
+
+it('tells offline at once when the browser is offline at install', () => {
+  vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+  expect(install()).toEqual(['offline']);
+});
+
+it('removes every listener it added', () => {
+  const signals = install();
+  uninstall();
+  window.dispatchEvent(new Event('offline'));
+  window.dispatchEvent(pageTransition('pagehide', true));
+  document.dispatchEvent(new Event('visibilitychange'));
+  expect(signals).toEqual([]);
+});

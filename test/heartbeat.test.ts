@@ -1,0 +1,332 @@
+/**
+ * src/heartbeat.ts through its own API: a heartbeat driven by the system clock under fake
+ * timers, with hooks that record what it asks of its socket.
+ */
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { systemClock } from '../src/env/clock';
+import { guard } from '../src/guard';
+import { heartbeat, MAX_PINGS } from '../src/heartbeat';
+import type { ResolvedHeartbeat } from '../src/options';
+
+const INTERVAL = 1000;
+const TIMEOUT = 300;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+/** A started heartbeat and the log of what it asked for: `ping`, `send <data>`, `dead`, … */
+function make(options: Partial<ResolvedHeartbeat> = {}) {
+  const calls: string[] = [];
+  const rtts: number[] = [];
+  const o: ResolvedHeartbeat = {
+    interval: INTERVAL,
+    timeout: TIMEOUT,
+    probeTimeout: 100,
+    ping: 'ping',
+    isPong: (data) => data === 'pong',
+    isServerPing: undefined,
+    serverPingReply: 'pong',
+    ...options,
+  };
+  const hb = heartbeat(o, systemClock, {
+    send: (data, ping) => calls.push(ping ? `ping ${String(data)}` : `send ${String(data)}`),
+    dead: () => calls.push('dead'),
+    alive: () => calls.push('alive'),
+    pong: (rtt) => rtts.push(rtt),
+    woke: () => calls.push('woke'),
+    guard: guard(systemClock),
+  });
+  hb.start();
+  return { hb, calls, rtts };
+}
+
+it('sends the first ping `interval` after start, and the next `interval` after that ping', () => {
+  const { hb, calls } = make();
+  vi.advanceTimersByTime(INTERVAL - 1);
+  expect(calls).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['ping ping']);
+  // The pong comes 50 ms later: the next ping is due `interval` after the first one went out.
+  vi.advanceTimersByTime(50);
+  expect(hb.receive('pong')).toBe(true);
+  expect(calls).toEqual(['ping ping', 'alive']);
+  vi.advanceTimersByTime(INTERVAL - 51);
+  expect(calls).toHaveLength(2);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['ping ping', 'alive', 'ping ping']);
+});
+
+it('declares the link dead `timeout` ms after an unanswered ping, not a millisecond before', () => {
+  const { calls } = make();
+  vi.advanceTimersByTime(INTERVAL + TIMEOUT - 1);
+  expect(calls).toEqual(['ping ping']);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['ping ping', 'dead']);
+  // Dead once: no timer is left behind.
+  expect(vi.getTimerCount()).toBe(0);
+});
+
+it('takes any message after a ping as proof of life, and reports the pong round trip', () => {
+  const { hb, calls, rtts } = make();
+  vi.advanceTimersByTime(INTERVAL + 200);
+  expect(hb.receive('chat')).toBe(false);
+  expect(calls).toEqual(['ping ping', 'alive']);
+  vi.advanceTimersByTime(TIMEOUT);
+  expect(calls).not.toContain('dead');
+  // The pong of that ping still tells the round trip, measured from the ping.
+  vi.advanceTimersByTime(10);
+  expect(hb.receive('pong')).toBe(true);
+  expect(rtts).toEqual([510]);
+});
+
+it('matches pongs to pings oldest first, and remembers at most MAX_PINGS of them', () => {
+  const { hb, rtts } = make({ timeout: 10 * INTERVAL });
+  // Each ping is kept alive by chatter, never answered by a pong.
+  for (let i = 0; i < MAX_PINGS + 5; i++) {
+    vi.advanceTimersByTime(INTERVAL);
+    hb.receive('chat');
+  }
+  vi.advanceTimersByTime(1);
+  hb.receive('pong');
+  hb.receive('pong');
+  // Pings went out at 1 s, 2 s, … 69 s; the five oldest were forgotten, so the first pong
+  // answers the one of 6 s, the next that of 7 s.
+  expect(rtts).toEqual([(MAX_PINGS - 1) * INTERVAL + 1, (MAX_PINGS - 2) * INTERVAL + 1]);
+});
+
+it('a late timer (a suspended page) probes the link instead of calling it dead', () => {
+  const { hb, calls } = make();
+  vi.advanceTimersByTime(INTERVAL);
+  expect(calls).toEqual(['ping ping']);
+  // The machine sleeps for a minute: the clock moves, the timer has not fired.
+  vi.setSystemTime(Date.now() + 60_000);
+  vi.advanceTimersByTime(TIMEOUT);
+  expect(calls).toEqual(['ping ping', 'ping ping', 'woke']);
+  // The probe's answer keeps the link.
+  hb.receive('pong');
+  vi.advanceTimersByTime(INTERVAL);
+  expect(calls).not.toContain('dead');
+});
+
+it('a probe with no answer ends the link within probeTimeout', () => {
+  const { hb, calls } = make();
+  vi.advanceTimersByTime(200);
+  hb.probe();
+  expect(calls).toEqual(['ping ping']);
+  vi.advanceTimersByTime(99);
+  expect(calls).toEqual(['ping ping']);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['ping ping', 'dead']);
+});
+
+it('a probe during an unanswered ping brings its deadline forward, and sends no second ping', () => {
+  const { hb, calls } = make();
+  vi.advanceTimersByTime(INTERVAL);
+  hb.probe();
+  expect(calls).toEqual(['ping ping']);
+  vi.advanceTimersByTime(100);
+  expect(calls).toEqual(['ping ping', 'dead']);
+});
+
+it('a slow probe (quick false) waits the full timeout', () => {
+  const { hb, calls } = make();
+  hb.probe(false);
+  vi.advanceTimersByTime(TIMEOUT - 1);
+  expect(calls).toEqual(['ping ping']);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['ping ping', 'dead']);
+});
+
+it('does nothing once stopped: no ping, no death, no timer, and probe() is ignored', () => {
+  const { hb, calls } = make();
+  vi.advanceTimersByTime(INTERVAL);
+  hb.stop();
+  expect(vi.getTimerCount()).toBe(0);
+  hb.probe();
+  vi.advanceTimersByTime(10 * INTERVAL);
+  expect(calls).toEqual(['ping ping']);
+});
+
+it('answers a recognised server ping with serverPingReply and hides it from the user', () => {
+  const { hb, calls } = make({
+    isServerPing: (data) => String(data).startsWith('sping'),
+    serverPingReply: (data) => `re:${String(data)}`,
+  });
+  expect(hb.receive('sping 1')).toBe(true);
+  expect(calls).toEqual(['send re:sping 1']);
+  expect(hb.receive('news')).toBe(false);
+});
+
+it('recognises pongs and server pings by JSON pattern, on parsed text only', () => {
+  const { hb, calls } = make({ isPong: { type: 'pong' }, isServerPing: { type: 'ping' }, serverPingReply: 'ok' });
+  expect(hb.receive('{"type":"pong","t":1}')).toBe(true);
+  expect(hb.receive('{"type":"ping"}')).toBe(true);
+  expect(calls).toEqual(['send ok']);
+  expect(hb.receive('{"type":"news"}')).toBe(false);
+  expect(hb.receive('not json')).toBe(false);
+  expect(hb.receive(new ArrayBuffer(2))).toBe(false);
+});
+
+it('takes a message as ordinary when the recogniser throws, and reports the throw', () => {
+  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+  const { hb } = make({ isPong: (data) => JSON.parse(String(data)).pong });
+  expect(hb.receive('not json')).toBe(false);
+  expect(error).toHaveBeenCalledTimes(1);
+});
+
+it('with ping: false, only watches: dead after interval + timeout of silence, alive while traffic flows', () => {
+  const { hb, calls } = make({ ping: false });
+  vi.advanceTimersByTime(INTERVAL - 100);
+  hb.receive('chat');
+  // Silence is counted from the last message, not from start.
+  vi.advanceTimersByTime(INTERVAL + TIMEOUT - 1);
+  expect(calls).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['dead']);
+});
+
+it("with ping: false, learns the server's faster ping cadence and judges silence by it", () => {
+  const { hb, calls } = make({ ping: false, interval: 10_000, isServerPing: (d) => d === 'sping' });
+  hb.receive('sping');
+  vi.advanceTimersByTime(2000);
+  hb.receive('sping');
+  // The server pings every 2 s: 2 s + timeout of silence is death, long before 10 s.
+  vi.advanceTimersByTime(2000 + TIMEOUT);
+  expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
+});
+
+it('warns once when the server never answers a ping, from the second death on', () => {
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  const { hb } = make();
+  for (let i = 0; i < 3; i++) {
+    hb.start();
+    vi.advanceTimersByTime(INTERVAL + TIMEOUT);
+  }
+  expect(warn).toHaveBeenCalledTimes(1);
+  expect(String(warn.mock.calls[0]?.[0])).toMatch(/never a pong/);
+});
+
+it('does not warn about pongs when one was ever recognised', () => {
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  const { hb } = make();
+  vi.advanceTimersByTime(INTERVAL);
+  hb.receive('pong');
+  for (let i = 0; i < 3; i++) {
+    hb.start();
+    vi.advanceTimersByTime(INTERVAL + TIMEOUT);
+  }
+  expect(warn).not.toHaveBeenCalled();
+});
+
+it('a timer that fires a millisecond early does not end the link early', () => {
+  const calls: string[] = [];
+  // A runtime whose timers fire 1 ms before they are due.
+  const early = { ...systemClock, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, Math.max(0, ms - 1)) };
+  const hb = heartbeat(
+    {
+      interval: INTERVAL,
+      timeout: TIMEOUT,
+      probeTimeout: 100,
+      ping: 'ping',
+      isPong: () => false,
+      isServerPing: undefined,
+      serverPingReply: '',
+    },
+    early,
+    {
+      send: () => calls.push('ping'),
+      dead: () => calls.push('dead'),
+      alive: () => {},
+      pong: () => {},
+      woke: () => calls.push('woke'),
+      guard: guard(systemClock),
+    },
+  );
+  hb.start();
+  vi.advanceTimersByTime(INTERVAL - 1);
+  expect(calls).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['ping']);
+  vi.advanceTimersByTime(TIMEOUT - 1);
+  expect(calls).toEqual(['ping']);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['ping', 'dead']);
+});
+
+it('a probe never postpones the deadline of a ping already outstanding', () => {
+  const { hb, calls } = make();
+  vi.advanceTimersByTime(INTERVAL + TIMEOUT - 50);
+  // 50 ms are left; a probe would allow 100.
+  hb.probe();
+  vi.advanceTimersByTime(50);
+  expect(calls).toEqual(['ping ping', 'dead']);
+});
+
+it('a pong with no ping outstanding tells no round trip, and is still not a message', () => {
+  const { hb, rtts } = make();
+  expect(hb.receive('pong')).toBe(true);
+  expect(rtts).toEqual([]);
+});
+
+it('forgets the pings of a connection that ended: a pong after a restart tells no old round trip', () => {
+  const { hb, rtts } = make();
+  vi.advanceTimersByTime(INTERVAL);
+  hb.stop();
+  hb.start();
+  hb.receive('pong');
+  expect(rtts).toEqual([]);
+});
+
+it('parses JSON for one pattern recogniser even when the other is a function', () => {
+  const { hb, calls } = make({ isPong: (d) => d === 'pong', isServerPing: { type: 'ping' }, serverPingReply: 'ok' });
+  expect(hb.receive('{"type":"ping"}')).toBe(true);
+  expect(calls).toEqual(['send ok']);
+  const second = make({ isPong: { type: 'pong' } });
+  expect(second.hb.receive('{"type":"pong"}')).toBe(true);
+});
+
+it('with ping: false, never warns about pongs, however often the link dies', () => {
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  const { hb } = make({ ping: false });
+  for (let i = 0; i < 3; i++) {
+    hb.start();
+    vi.advanceTimersByTime(INTERVAL + TIMEOUT);
+  }
+  expect(warn).not.toHaveBeenCalled();
+});
+
+it('with ping: false, one early server ping does not shrink the learnt cadence', () => {
+  const { hb, calls } = make({ ping: false, interval: 10_000, isServerPing: (d) => d === 'sping' });
+  hb.receive('sping');
+  vi.advanceTimersByTime(2000);
+  hb.receive('sping');
+  vi.advanceTimersByTime(500);
+  hb.receive('sping');
+  // Gaps 2000 then 500: the cadence stays 2000, so 2000 + timeout of silence is not yet death.
+  vi.advanceTimersByTime(2000 + TIMEOUT - 1);
+  expect(calls.filter((c) => c === 'dead')).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
+});
+
+it('with ping: false, a server ping heard after stop() arms no timer, and a restart forgets the cadence', () => {
+  const { hb, calls } = make({ ping: false, interval: 10_000, isServerPing: (d) => d === 'sping' });
+  hb.stop();
+  hb.receive('sping');
+  vi.advanceTimersByTime(2000);
+  hb.receive('sping');
+  expect(vi.getTimerCount()).toBe(0);
+  hb.start();
+  // Silence is judged by `interval` again: 10 s + timeout after the last message.
+  vi.advanceTimersByTime(100);
+  hb.receive('chat');
+  vi.advanceTimersByTime(10_000 + TIMEOUT - 1);
+  expect(calls.filter((c) => c === 'dead')).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
+});

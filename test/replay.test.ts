@@ -1,0 +1,128 @@
+/**
+ * src/replay.ts: the unconfirmed ledger of `replayUnconfirmed`. What a pong confirms, what a dead
+ * link gives back to the queue, and in which order.
+ */
+import { expect, it } from 'vitest';
+import type { Data } from '../src/data';
+import { MAX_PINGS } from '../src/heartbeat';
+import { type DropReason, type Outcome, queue, type QueueLimits } from '../src/queue';
+import { ledger } from '../src/replay';
+
+const LIMITS: QueueLimits = { maxEnqueuedMessages: 100, maxEnqueuedBytes: Infinity, queueOverflow: 'drop-newest' };
+
+function make(limits: Partial<QueueLimits> = {}) {
+  const drops: [Data, DropReason][] = [];
+  const outcomes: [string, Outcome][] = [];
+  const l = ledger({ ...LIMITS, ...limits }, (data, reason, done) => {
+    drops.push([data, reason]);
+    done?.(reason);
+  });
+  const write = (...data: string[]) => {
+    for (const d of data) l.wrote(d, (outcome) => outcomes.push([d, outcome]));
+  };
+  /** What a queue holds, oldest first, once drained. */
+  const contents = (q: ReturnType<typeof queue>): Data[] => {
+    const out: Data[] = [];
+    q.drain((data) => (out.push(data), true));
+    return out;
+  };
+  return { l, drops, outcomes, write, contents };
+}
+
+it('a pong confirms what was written before its ping, and nothing written after', () => {
+  const { l, write, outcomes } = make();
+  write('a', 'b');
+  l.ping();
+  write('c');
+  expect(l.length).toBe(3);
+  l.pong();
+  expect(outcomes).toEqual([
+    ['a', 'confirmed'],
+    ['b', 'confirmed'],
+  ]);
+  expect(l.length).toBe(1);
+});
+
+it('pongs answer pings oldest first: each confirms up to its own ping', () => {
+  const { l, write, outcomes } = make();
+  write('a');
+  l.ping();
+  write('b');
+  l.ping();
+  write('c');
+  l.pong();
+  expect(outcomes.map(([d]) => d)).toEqual(['a']);
+  l.pong();
+  expect(outcomes.map(([d]) => d)).toEqual(['a', 'b']);
+  // A pong with no ping outstanding confirms nothing.
+  l.pong();
+  expect(outcomes.map(([d]) => d)).toEqual(['a', 'b']);
+  expect(l.length).toBe(1);
+});
+
+it('a closing handshake the server finished confirms everything', () => {
+  const { l, write, outcomes } = make();
+  write('a', 'b');
+  l.confirmAll();
+  expect(outcomes).toEqual([
+    ['a', 'confirmed'],
+    ['b', 'confirmed'],
+  ]);
+  expect(l.length).toBe(0);
+});
+
+it('a dead link puts the unconfirmed messages back in front of the queue, in the order written', () => {
+  const { l, write, contents, outcomes } = make();
+  write('a', 'b');
+  l.ping();
+  l.pong();
+  write('c', 'd');
+  const q = queue(LIMITS, () => {});
+  q.push('e');
+  q.push('f');
+  l.requeue(q);
+  expect(l.length).toBe(0);
+  expect(contents(q)).toEqual(['c', 'd', 'e', 'f']);
+  // Requeued, not settled: only a and b were told an outcome.
+  expect(outcomes.map(([d]) => d)).toEqual(['a', 'b']);
+});
+
+it('after a requeue, a pong confirms only what was written before its own ping', () => {
+  const { l, write, outcomes } = make();
+  write('a');
+  l.ping();
+  l.requeue(queue(LIMITS, () => {}));
+  write('b');
+  // The pong of the ping sent before the requeue confirms nothing new.
+  l.pong();
+  expect(outcomes).toEqual([]);
+  l.ping();
+  write('c');
+  l.pong();
+  expect(outcomes).toEqual([['b', 'confirmed']]);
+  expect(l.length).toBe(1);
+});
+
+it("holds at most the queue's bound, the oldest reported as dropped 'unconfirmed'", () => {
+  const { l, write, drops, outcomes } = make({ maxEnqueuedMessages: 2 });
+  write('a', 'b', 'c');
+  expect(l.length).toBe(2);
+  expect(drops).toEqual([['a', 'unconfirmed']]);
+  l.ping();
+  write('d');
+  // The ping covered a, b, c; b was pushed out since: its pong confirms c, and not d.
+  l.pong();
+  expect(outcomes.map(([d, o]) => `${String(d)} ${o}`)).toEqual(['a unconfirmed', 'b unconfirmed', 'c confirmed']);
+  expect(l.length).toBe(1);
+});
+
+it('remembers at most MAX_PINGS unanswered pings, the oldest forgotten', () => {
+  const { l, write, outcomes } = make({ maxEnqueuedMessages: 1000 });
+  for (let i = 0; i <= MAX_PINGS; i++) {
+    write(`m${i}`);
+    l.ping();
+  }
+  // The first ping (covering m0) was forgotten: the oldest pong now confirms m0 and m1.
+  l.pong();
+  expect(outcomes.map(([d]) => d)).toEqual(['m0', 'm1']);
+});

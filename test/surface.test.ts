@@ -1,0 +1,133 @@
+/**
+ * src/surface.ts: what both sockets look like from outside. WebSocket's constants, the order of
+ * dispatch (`on…` first, then listeners, `statechange` before the event of the same change), the
+ * event factories, and the checks `close()` makes.
+ */
+import { afterEach, expect, it } from 'vitest';
+import {
+  abnormal,
+  checkClose,
+  CLOSED,
+  closeEvent,
+  CLOSING,
+  CONNECTING,
+  customEvent,
+  emitter,
+  errorEvent,
+  OPEN,
+  type SocketState,
+  Surface,
+} from '../src/surface';
+import { captureReported } from './helpers/socket';
+
+let restore = () => {};
+afterEach(() => restore());
+
+it("has WebSocket's readyState constants on the class and on instances", () => {
+  expect([CONNECTING, OPEN, CLOSING, CLOSED]).toEqual([0, 1, 2, 3]);
+  const s = new Surface();
+  expect([Surface.CONNECTING, Surface.OPEN, Surface.CLOSING, Surface.CLOSED]).toEqual([0, 1, 2, 3]);
+  expect([s.CONNECTING, s.OPEN, s.CLOSING, s.CLOSED]).toEqual([0, 1, 2, 3]);
+  expect([s.onopen, s.onmessage, s.onclose, s.onerror]).toEqual([null, null, null, null]);
+});
+
+/** A surface whose state the test sets, and the order in which its handlers heard events. */
+function make() {
+  const target = new Surface();
+  let state: SocketState = 'connecting';
+  const heard: string[] = [];
+  const logged: unknown[][] = [];
+  const e = emitter(
+    target,
+    () => state,
+    (...args) => logged.push(args),
+  );
+  target.onopen = function (this: unknown, event) {
+    heard.push(`onopen ${event.type} ${this === target}`);
+  };
+  target.addEventListener('open', () => heard.push('listener open'));
+  target.addEventListener('statechange', (event) => {
+    const { state: now, previous } = (event as CustomEvent<{ state: string; previous: string }>).detail;
+    heard.push(`statechange ${previous}->${now}`);
+  });
+  return { target, e, heard, logged, set: (s: SocketState) => (state = s) };
+}
+
+it('calls the on… handler first (this being the socket), then the listeners', () => {
+  const { e, heard } = make();
+  e.emit(new Event('open'));
+  expect(heard).toEqual(['onopen open true', 'listener open']);
+});
+
+it('fires statechange before the event of the same change, and only when the state moved', () => {
+  const { e, heard, set } = make();
+  set('open');
+  e.emit(new Event('open'));
+  e.emit(new Event('open'));
+  expect(heard).toEqual([
+    'statechange connecting->open',
+    'onopen open true',
+    'listener open',
+    'onopen open true',
+    'listener open',
+  ]);
+});
+
+it('sync() tells a state change that comes without an event, once', () => {
+  const { e, heard, set } = make();
+  set('reconnecting');
+  e.sync();
+  e.sync();
+  set('connecting');
+  e.sync();
+  expect(heard).toEqual(['statechange connecting->reconnecting', 'statechange reconnecting->connecting']);
+});
+
+it('logs each event with its cause, never statechange', () => {
+  const { e, logged, set } = make();
+  set('closed');
+  e.emit(new Event('close'), 'why');
+  expect(logged).toEqual([['close', 'why']]);
+});
+
+it('a throwing on… handler is reported as uncaught and the listeners still run', async () => {
+  const reported = captureReported();
+  restore = reported.restore;
+  const { target, e, heard } = make();
+  const boom = new Error('handler');
+  target.onopen = () => {
+    throw boom;
+  };
+  expect(() => e.emit(new Event('open'))).not.toThrow();
+  expect(heard).toEqual(['listener open']);
+  await Promise.resolve();
+  expect(reported.errors).toEqual([boom]);
+});
+
+it('makes close, abnormal-close and error events with the fields reconnecting-websocket code reads', () => {
+  const c = closeEvent(4000, 'bye');
+  expect([c.type, c.code, c.reason, c.wasClean]).toEqual(['close', 4000, 'bye', true]);
+  const a = abnormal('no pong');
+  expect([a.code, a.reason, a.wasClean]).toEqual([1006, 'no pong', false]);
+  const cause = new Error('ECONNREFUSED');
+  const err = errorEvent(cause);
+  expect([err.type, err.error, err.message]).toEqual(['error', cause, 'ECONNREFUSED']);
+  expect(errorEvent().message).toBe('');
+  expect(errorEvent(undefined, 'TIMEOUT').message).toBe('TIMEOUT');
+  expect(customEvent('heartbeat', { rtt: 5 }).detail).toEqual({ rtt: 5 });
+});
+
+it('accepts the close codes WebSocket accepts, and refuses others with a RangeError naming them', () => {
+  for (const code of [1000, 3000, 4242, 4999]) expect(() => checkClose(code, '')).not.toThrow();
+  for (const code of [999, 1001, 1006, 2999, 5000, 3000.5, NaN]) expect(() => checkClose(code, '')).toThrow(RangeError);
+  expect(() => checkClose(1001, '')).toThrow('heartbeat-ws: close code must be 1000 or 3000-4999, got 1001');
+});
+
+it('refuses a close reason over 123 UTF-8 bytes, counting bytes, not characters', () => {
+  expect(() => checkClose(1000, 'x'.repeat(123))).not.toThrow();
+  expect(() => checkClose(1000, 'x'.repeat(124))).toThrow(SyntaxError);
+  // 62 two-byte characters: 124 bytes in 62 characters.
+  expect(() => checkClose(1000, 'é'.repeat(62))).toThrow(
+    'heartbeat-ws: close reason must be <= 123 bytes (UTF-8), got 124',
+  );
+});

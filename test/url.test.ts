@@ -1,0 +1,98 @@
+/** src/url.ts: where attempts go, and what of a URL may reach a log line. */
+import { expect, it } from 'vitest';
+import { redact, toProtocols, toTarget, toWebSocketUrl, urlOf } from '../src/url';
+
+it('parses URLs as `new WebSocket(url)` does: http(s) becomes ws(s), relative ones resolve against the page', () => {
+  expect(toWebSocketUrl('ws://example.test/live')).toBe('ws://example.test/live');
+  expect(toWebSocketUrl('https://example.test:8443/a?b=1')).toBe('wss://example.test:8443/a?b=1');
+  expect(toWebSocketUrl(new URL('http://example.test'))).toBe('ws://example.test/');
+  const page = new URL(location.href);
+  expect(toWebSocketUrl('/live')).toBe(`${page.protocol.replace('http', 'ws')}//${page.host}/live`);
+});
+
+it('refuses other schemes, fragments and garbage with a SyntaxError that names the option', () => {
+  for (const bad of ['ftp://example.test/', 'ws://example.test/#x', 'ws://example.test/#', 'http://[::1']) {
+    expect(() => toWebSocketUrl(bad)).toThrow(SyntaxError);
+  }
+  expect(() => toWebSocketUrl('ftp://x.test/')).toThrow(/heartbeat-ws: url must be a ws:, wss:, http: or https: URL/);
+});
+
+it('keeps credentials and tokens out of the error it throws for a bad URL', () => {
+  let message = '';
+  try {
+    toWebSocketUrl('ftp://alice:s3cret@example.test/live?token=abc123#frag');
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  expect(message).toMatch(/got "ftp:\/\/example.test\/live"$/);
+  expect(message).not.toMatch(/alice|s3cret|abc123/);
+});
+
+it('redacts credentials, the query string and the fragment for logs, and keeps the rest', () => {
+  expect(redact('wss://user:pass@example.test:8443/path/x?token=abc&x=1#f')).toBe('wss://example.test:8443/path/x');
+  expect(redact('ws://example.test/a?access_token=t')).toBe('ws://example.test/a');
+  expect(redact('ws://user@example.test/')).toBe('ws://example.test/');
+  expect(redact('ws://example.test/a/b')).toBe('ws://example.test/a/b');
+  // An @ in the query is not taken for credentials (the path stays).
+  expect(redact('ws://example.test/p?mail=a@b.test')).toBe('ws://example.test/p');
+});
+
+it('checks a list of URLs at once, and refuses an empty one', () => {
+  expect(toTarget(['ws://a.test', 'https://b.test/x'])).toEqual(['ws://a.test/', 'wss://b.test/x']);
+  expect(toTarget('ws://a.test')).toEqual(['ws://a.test/']);
+  expect(() => toTarget(['ws://a.test', 'ftp://b.test'])).toThrow(SyntaxError);
+  expect(() => toTarget([])).toThrow(/list of URLs is empty/);
+});
+
+it('keeps a URL provider as it is, to be called before each attempt', () => {
+  const provider = () => 'ws://a.test';
+  expect(toTarget(provider)).toBe(provider);
+});
+
+it('rotates through the endpoints of a list, one further per failed attempt, wrapping around', () => {
+  const target = toTarget(['ws://a.test', 'ws://b.test', 'ws://c.test']);
+  expect([0, 1, 2, 3, 4, 7].map((failures) => urlOf(target, failures))).toEqual([
+    'ws://a.test/',
+    'ws://b.test/',
+    'ws://c.test/',
+    'ws://a.test/',
+    'ws://b.test/',
+    'ws://b.test/',
+  ]);
+});
+
+it('asks a provider for each attempt and checks its answer, sync or async', async () => {
+  let calls = 0;
+  const target = toTarget(() => `http://host.test/?n=${++calls}`);
+  await expect(urlOf(target, 0)).resolves.toBe('ws://host.test/?n=1');
+  await expect(urlOf(target, 5)).resolves.toBe('ws://host.test/?n=2');
+  await expect(
+    urlOf(
+      toTarget(async () => new URL('https://h.test')),
+      0,
+    ),
+  ).resolves.toBe('wss://h.test/');
+  await expect(
+    urlOf(
+      toTarget(() => 'ftp://h.test'),
+      0,
+    ),
+  ).rejects.toThrow(SyntaxError);
+});
+
+it("turns a provider's throw into a rejection, not a throw", async () => {
+  const boom = new Error('no token');
+  const target = toTarget(() => {
+    throw boom;
+  });
+  const next = urlOf(target, 0);
+  await expect(next).rejects.toBe(boom);
+});
+
+it('takes subprotocols as a string or a list of distinct strings, none as []', () => {
+  expect(toProtocols(undefined)).toEqual([]);
+  expect(toProtocols('chat')).toEqual(['chat']);
+  expect(toProtocols(['a', 'b'])).toEqual(['a', 'b']);
+  expect(() => toProtocols(['a', 'a'])).toThrow(TypeError);
+  expect(() => toProtocols([1] as never)).toThrow(/protocols must be a string or an array of distinct strings/);
+});
