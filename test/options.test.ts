@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HeartbeatSocket } from '../src/index';
 import { DEFAULTS, resolveOptions } from '../src/options';
 import { FakeWebSocket } from './helpers/fake-websocket';
@@ -161,5 +161,42 @@ describe('construction-time validation', () => {
 
   it('raises the default cap to a minimum delay set above it', () => {
     expect(resolveOptions({ WebSocket, minReconnectionDelay: 60000 }).maxReconnectionDelay).toBe(60000);
+  });
+});
+
+describe('unknown options (issue #20, item 3)', () => {
+  afterEach(() => vi.restoreAllMocks());
+  const warnings = (options: object): string[] => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    resolveOptions({ WebSocket, ...options });
+    const said = warn.mock.calls.map((call) => call.join(' '));
+    warn.mockRestore();
+    return said;
+  };
+
+  it('names misspelt and misplaced options and heartbeat fields in one warning, each with the name it meant', () => {
+    expect(warnings({ hearbeat: true, isPong: 'pong', heartbeat: { pingg: 'x', maxRetries: 3 } })).toEqual([
+      'heartbeat-ws: unknown options.hearbeat (options.heartbeat?), options.isPong (options.heartbeat.isPong?), ' +
+        'options.heartbeat.pingg (options.heartbeat.ping?), options.heartbeat.maxRetries (options.maxRetries?)',
+    ]);
+  });
+
+  it('names an unknown option that is like none without a guess', () => {
+    expect(warnings({ flavour: 'vanilla', timeout: 5 })).toEqual([
+      'heartbeat-ws: unknown options.flavour, options.timeout (options.heartbeat.timeout?)',
+    ]);
+  });
+
+  it('says nothing of known options, nor of undefined ones', () => {
+    expect(warnings({ heartbeat: { interval: 5, isPong: undefined }, debug: undefined, minUptime: 0 })).toEqual([]);
+  });
+
+  it('says the same mistake once, however many sockets repeat it', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    make({ reconectionDelay: 1 })();
+    make({ reconectionDelay: 1 })();
+    expect(warn.mock.calls).toEqual([
+      ['heartbeat-ws: unknown options.reconectionDelay (options.maxReconnectionDelay?)'],
+    ]);
   });
 });
