@@ -117,11 +117,32 @@ describe('construction-time validation', () => {
     expect(make({}, 'ftp://user:pw@a.test/x?token=SECRET')).toThrow(/url must be .*, got "ftp:\/\/a\.test\/x"$/);
   });
 
+  it('shows the fragment it refuses, without its values (issue #20, item 6)', () => {
+    expect(make({}, 'ws://host.test/ws#frag')).toThrow(/without #fragment, got "ws:\/\/host\.test\/ws#frag"$/);
+    expect(make({}, 'ws://u:pw@host.test/ws?token=SECRET#access_token=SECRET&x=1')).toThrow(
+      /, got "ws:\/\/host\.test\/ws#access_token"$/,
+    );
+  });
+
+  it.each([
+    ['127.0.0.1:8080/ws', 'wss://127.0.0.1:8080/ws'],
+    ['example.com/live', 'wss://example.com/live'],
+    ['localhost:8080', 'wss://localhost:8080'],
+    ['example.com?token=SECRET', 'wss://example.com'],
+  ])(
+    'refuses the host without a scheme %j, though a page is there to resolve it against (issue #20, item 7)',
+    (url, fix) => {
+      expect(make({}, url)).toThrow(SyntaxError);
+      expect(make({}, url)).toThrow(`(a host needs its scheme: "${fix}"), got "${fix.slice(6)}"`);
+    },
+  );
+
   it('maps http: and https: to ws: and wss:, and resolves relative URLs against the page', () => {
     expect(make({}, 'http://a.test/x')().url).toBe('ws://a.test/x');
     expect(make({}, 'https://a.test/x?q=1')().url).toBe('wss://a.test/x?q=1');
     expect(make({}, new URL('wss://b.test/'))().url).toBe('wss://b.test/');
     expect(make({}, '/socket')().url).toBe(`ws://${location.host}/socket`);
+    expect(make({}, 'socket/v1')().url).toBe(`ws://${location.host}/socket/v1`);
   });
 
   it('throws a TypeError for protocols that are not strings', () => {
