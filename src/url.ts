@@ -77,3 +77,13 @@ export function toProtocols(protocols: string | string[] | undefined): string[] 
   }
   return list;
 }
+
+/**
+ * The constructor's `protocols` and `options` as given, or the options given second: a plain
+ * object there, with nothing third, is the options (the `ws` package takes that order too).
+ */
+export const order = <O extends object>(
+  protocols: string | string[] | O | undefined,
+  options: O | undefined,
+): [string | string[] | undefined, O | undefined] =>
+  protocols?.constructor == Object && !options ? [, protocols as O] : [protocols as string | string[], options];

@@ -145,6 +145,24 @@ describe('construction-time validation', () => {
     expect(make({}, 'socket/v1')().url).toBe(`ws://${location.host}/socket/v1`);
   });
 
+  it('takes the options second when no protocols come before them, as the ws package does (issue #20, item 8)', async () => {
+    vi.useFakeTimers();
+    try {
+      const socket = new HeartbeatSocket('ws://a.test/', { WebSocket, heartbeat: { interval: 100, timeout: 50 } });
+      FakeWebSocket.last.serverOpen();
+      await vi.advanceTimersByTimeAsync(100);
+      expect(FakeWebSocket.last.protocols).toEqual([]);
+      expect(FakeWebSocket.last.sent).toEqual(['ping']);
+      socket.close();
+    } finally {
+      vi.useRealTimers();
+    }
+    // With a third argument, the second is the protocols, as ever.
+    expect(() => new HeartbeatSocket('ws://a.test/', {} as string, { WebSocket })).toThrow(
+      /protocols must be a string or an array of distinct strings/,
+    );
+  });
+
   it('throws a TypeError for protocols that are not strings', () => {
     expect(() => new HeartbeatSocket('ws://a.test/', [1] as unknown as string[], { WebSocket })).toThrow(
       /protocols must be a string or an array of distinct strings/,

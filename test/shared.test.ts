@@ -633,6 +633,17 @@ describe('SharedHeartbeatSocket: isolation and options', () => {
     }
   });
 
+  it('takes the options second when no protocols come before them (issue #20, item 8)', async () => {
+    const socket = setup.env.as(
+      'a',
+      () => new SharedHeartbeatSocket(URL_, { channel: 'second', WebSocket: tabWebSocket('a'), lifecycle: false }),
+    );
+    setup.made.push(socket);
+    await settle();
+    expect(socket.isLeader).toBe(true);
+    expect(live().map((ws) => ws.protocols)).toEqual([[]]);
+  });
+
   it("invalid URLs and options throw HeartbeatSocket's own errors", () => {
     expect(() => new SharedHeartbeatSocket('ftp://x')).toThrow(SyntaxError);
     expect(() => new SharedHeartbeatSocket(URL_, [], { jitter: 2 })).toThrow(/options\.jitter/);
