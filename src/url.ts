@@ -86,4 +86,6 @@ export const order = <O extends object>(
   protocols: string | string[] | O | undefined,
   options: O | undefined,
 ): [string | string[] | undefined, O | undefined] =>
-  protocols?.constructor == Object && !options ? [, protocols as O] : [protocols as string | string[], options];
+  protocols?.constructor == Object && !options
+    ? [undefined, protocols as O]
+    : [protocols as string | string[], options];
