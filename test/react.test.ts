@@ -327,6 +327,28 @@ describe('useHeartbeatSocket (jsdom)', () => {
     await vi.waitFor(() => expect(FakeWebSocket.last.closeCalls).toHaveLength(1));
   });
 
+  it('closes a socket React made but never mounted (StrictMode makes two): a shared one leaves its channel', async () => {
+    const closed: HeartbeatSocket[] = [];
+    const made: HeartbeatSocket[] = [];
+    class Counted extends HeartbeatSocket {
+      constructor(...args: ConstructorParameters<typeof HeartbeatSocket>) {
+        super(...args);
+        made.push(this);
+      }
+      override close(code?: number, reason?: string): void {
+        closed.push(this);
+        super.close(code, reason);
+      }
+    }
+    await render(createElement(Probe, { url: URL_A, options: { ...fake, HeartbeatSocket: Counted } as Options }));
+    await act(async () => new Promise((resolve) => setTimeout(resolve, 10)));
+    const kept = last().socket;
+    expect(made).toHaveLength(2);
+    expect(closed).toEqual(made.filter((s) => s !== kept));
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(kept.readyState).toBe(HeartbeatSocket.CONNECTING);
+  });
+
   it('with startClosed, waits for socket.reconnect(), and renders close() at once', async () => {
     await render(createElement(Probe, { url: URL_A, options: { ...fake, startClosed: true } }));
     expect(FakeWebSocket.instances).toHaveLength(0);

@@ -163,6 +163,13 @@ function createStore(
   let leaving = false;
   /** The socket this one waits for before it starts, if any. */
   let awaited: HookSocket | undefined;
+  /**
+   * A socket React made but never mounted (StrictMode calls useMemo's function twice and keeps
+   * one; a render may be thrown away) is closed: a SharedHeartbeatSocket joins its channel when
+   * made. One that mounts later starts again (`resume`).
+   */
+  let mounted = false;
+  setTimeout(() => mounted || socket.close());
 
   // The snapshot changes with `state` (every change, those of close() and reconnect() too,
   // fires statechange) and with each message.
@@ -197,6 +204,7 @@ function createStore(
     },
     snapshot,
     mount(before) {
+      mounted = true;
       awaited ??= before;
       if (leaving) leaving = false;
       else if (resume) {
