@@ -328,13 +328,31 @@ function check(key: string, value: unknown, fallback?: unknown, prefix = 'option
   if (!test(value)) fail(numeric ? RangeError : TypeError, prefix + key, expected, value);
 }
 
-/** Copies the given values of `input` over `defaults`, checking each; other keys are ignored. */
-function fill<T extends object>(defaults: T, input: object, prefix?: string): T {
+/**
+ * How alike two names are, from 0 to 1: the pairs of adjacent letters of `a` found in `b`, over
+ * both lengths (a Dice coefficient, tiny where an edit distance is not).
+ */
+function alike(a: string, b: string): number {
+  let shared = 0;
+  for (let i = 1; i < a.length;) shared += +b.includes(a[i - 1]! + a[i++]);
+  return (2 * shared) / (a.length + b.length);
+}
+
+/**
+ * The last warning about unknown options: a tab sharing its connection, or a hook remaking its
+ * socket, checks the same options again, and says it once.
+ */
+let warned: unknown;
+
+/** Copies the given values of `input` over `defaults`, checking each; unknown keys go to `unknown`. */
+function fill<T extends object>(defaults: T, input: object, prefix: string, unknown: string[]): T {
   const out = { ...defaults } as Record<string, unknown>;
   for (const [key, value] of Object.entries(input)) {
-    if (value === undefined || !(key in out)) continue;
-    check(key, value, out[key], prefix);
-    out[key] = value;
+    if (!(key in out)) unknown.push(prefix + key);
+    else if (value !== undefined) {
+      check(key, value, out[key], prefix);
+      out[key] = value;
+    }
   }
   return out as T;
 }
@@ -346,18 +364,25 @@ function fill<T extends object>(defaults: T, input: object, prefix?: string): T 
 export function resolveOptions(options: Options | undefined): Resolved {
   options ??= {};
   if (typeof options !== 'object') fail(TypeError, 'options', 'an object', options);
+  const unknown: string[] = [];
+  const top = {
+    ...DEFAULTS,
+    maxReconnectionDelay: Math.max(DEFAULTS.maxReconnectionDelay, options.minReconnectionDelay ?? 0),
+    heartbeat: false as boolean | HeartbeatOptions,
+    WebSocket: undefined as unknown as WebSocketLike,
+    clock: systemClock,
+    shouldReconnect: (() => true) as Resolved['shouldReconnect'],
+    lifecycle: browserLifecycle as Lifecycle | false,
+    stamp: undefined as Resolved['stamp'],
+    random: Math.random,
+  };
+  const beat = {
+    ...DEFAULTS.heartbeat,
+    isPong: (data: unknown) => data === 'pong',
+    isServerPing: undefined,
+  } as ResolvedHeartbeat;
   const o = fill(
-    {
-      ...DEFAULTS,
-      maxReconnectionDelay: Math.max(DEFAULTS.maxReconnectionDelay, options.minReconnectionDelay ?? 0),
-      heartbeat: false as boolean | HeartbeatOptions,
-      WebSocket: undefined as unknown as WebSocketLike,
-      clock: systemClock,
-      shouldReconnect: (() => true) as Resolved['shouldReconnect'],
-      lifecycle: browserLifecycle as Lifecycle | false,
-      stamp: undefined as Resolved['stamp'],
-      random: Math.random,
-    },
+    top,
     // null, too, means the default for these two.
     {
       ...options,
@@ -365,6 +390,8 @@ export function resolveOptions(options: Options | undefined): Resolved {
       WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket ?? null,
       clock: options.clock ?? systemClock,
     },
+    'options.',
+    unknown,
   );
   // Only two explicit values can contradict each other: a max alone below the default min caps
   // every delay (the delay is min(max, min × growth^n)), as in reconnecting-websocket; the
@@ -382,17 +409,25 @@ export function resolveOptions(options: Options | undefined): Resolved {
     fail(TypeError, 'options.replayUnconfirmed', 'used with a heartbeat that pings', true);
   }
   // Object.entries(true) is empty: `heartbeat: true` takes every default.
-  const h =
-    hb &&
-    fill(
-      {
-        ...DEFAULTS.heartbeat,
-        isPong: (data: unknown) => data === 'pong',
-        isServerPing: undefined,
-      } as ResolvedHeartbeat,
-      hb as object,
-      'options.heartbeat.',
-    );
+  const h = hb && fill(beat, hb as object, 'options.heartbeat.', unknown);
+  // A misspelt or misplaced option would otherwise be ignored without a word (the heartbeat off
+  // for `hearbeat: true`): one warning names them all, each with the known name nearest to it,
+  // at either level (a top-level `isPong` is `options.heartbeat.isPong`).
+  const warning =
+    unknown.length &&
+    'heartbeat-ws: unknown ' +
+      unknown
+        .map((name) => {
+          let best = 0.5;
+          let near = '';
+          for (const known of [...Object.keys(top), ...Object.keys(beat).map((key) => 'heartbeat.' + key)]) {
+            const score = alike(name.replace(/.*\./, ''), known.replace(/.*\./, ''));
+            if (score >= best) [best, near] = [score, known];
+          }
+          return near ? `${name} (options.${near}?)` : name;
+        })
+        .join(', ');
+  if (warning && warning != warned) console.warn((warned = warning));
   // A plain object ping or reply is JSON text from here on: stringified once, not per send.
   for (const key of ['ping', 'serverPingReply'] as const) {
     const value = h && h[key];

@@ -5,7 +5,7 @@ import type { Options } from './options';
 import type { Tracker } from './queue';
 import type { SocketStats } from './stats';
 import { type ReadyState, type SocketState, Surface } from './surface';
-import type { UrlInput } from './url';
+import { order, type UrlInput } from './url';
 
 /**
  * A WebSocket that stays alive: it reconnects with exponential backoff and jitter, queues what
@@ -20,12 +20,14 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
    * @param url - `ws:`/`wss:` URL (`http:`/`https:` are mapped), or a function returning one or
    *   a Promise of one, called before every attempt.
    * @param protocols - subprotocols, as for `WebSocket`.
-   * @param options - see {@link Options}.
+   * @param options - see {@link Options}; also accepted second, when there are no protocols.
    * @throws SyntaxError for an invalid static URL; TypeError / RangeError for a bad option.
    */
-  constructor(url: UrlInput, protocols?: string | string[], options?: Options) {
+  constructor(url: UrlInput, options?: Options);
+  constructor(url: UrlInput, protocols?: string | string[], options?: Options);
+  constructor(url: UrlInput, protocols?: string | string[] | Options, options?: Options) {
     super();
-    this.#m = machine(this, url, protocols, options);
+    this.#m = machine(this, url, ...order(protocols, options));
   }
 
   // ---- WebSocket's surface -------------------------------------------------------------

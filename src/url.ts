@@ -26,10 +26,19 @@ export function toWebSocketUrl(input: string | URL): string {
   } catch {
     // Unparsable: reported below with the other invalid URLs.
   }
+  // A host without a scheme ('example.com/live', '127.0.0.1:8080/ws') is a relative path to a
+  // browser, which resolves it against the page (ws://page/example.com/live), and an error in
+  // Node, which has no page: an error in both, naming the fix.
+  const host = /^[\w-]+(\.[\w-]+|:\d+)+([/?#]|$)/.test(text);
   // `url.hash` is empty for a bare '#', which the WebSocket constructor refuses all the same.
-  if (!url || !/^wss?:$/.test(url.protocol) || url.href.includes('#')) {
-    // Redacted: the message may reach logs, the URL a token.
-    fail(SyntaxError, 'url', 'a ws:, wss:, http: or https: URL without #fragment', redact(text));
+  if (!url || !/^wss?:$/.test(url.protocol) || url.href.includes('#') || host) {
+    // Redacted: the message may reach logs, the URL a token. The fragment shows, up to a value.
+    fail(
+      SyntaxError,
+      'url',
+      `a ws:, wss:, http: or https: URL without #fragment${host ? ` (a host needs its scheme: "wss://${redact(text)}")` : ''}`,
+      redact(text) + (/#[^=&]*/.exec(text)?.[0] ?? ''),
+    );
   }
   return (url as URL).href;
 }
@@ -68,3 +77,15 @@ export function toProtocols(protocols: string | string[] | undefined): string[] 
   }
   return list;
 }
+
+/**
+ * The constructor's `protocols` and `options` as given, or the options given second: a plain
+ * object there, with nothing third, is the options (the `ws` package takes that order too).
+ */
+export const order = <O extends object>(
+  protocols: string | string[] | O | undefined,
+  options: O | undefined,
+): [string | string[] | undefined, O | undefined] =>
+  protocols?.constructor == Object && !options
+    ? [undefined, protocols as O]
+    : [protocols as string | string[], options];

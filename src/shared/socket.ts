@@ -7,6 +7,7 @@ import {
   guard,
   HeartbeatSocket,
   type HeartbeatSocketEventMap,
+  order,
   type ReadyState,
   type SocketState,
   type SocketStats,
@@ -74,12 +75,14 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
   /**
    * @param url - as for `HeartbeatSocket`; with a URL provider, `options.channel` is required.
    * @param protocols - subprotocols, as for `WebSocket`.
-   * @param options - `HeartbeatSocket`'s, plus `channel`; see {@link SharedOptions}.
+   * @param options - `HeartbeatSocket`'s, plus `channel`; see {@link SharedOptions}. Also accepted second.
    * @throws as `HeartbeatSocket`'s constructor; TypeError naming `options.channel`.
    */
-  constructor(url: UrlInput, protocols?: string | string[], options?: SharedOptions) {
+  constructor(url: UrlInput, options?: SharedOptions);
+  constructor(url: UrlInput, protocols?: string | string[], options?: SharedOptions);
+  constructor(url: UrlInput, protocols?: string | string[] | SharedOptions, options?: SharedOptions) {
     super();
-    this.#t = tab(this, url, protocols, options);
+    this.#t = tab(this, url, ...order(protocols, options));
   }
 
   /** Whether this tab holds the real connection (always true where tabs cannot share). */

@@ -37,9 +37,13 @@ export const SIZE_BUDGET = 5739;
 
 /**
  * The budget for heartbeat-ws/react's minified UMD, gzipped (level 9): what the hook adds on top
- * of the core and React. 1,293 B when set (the hook with the newest-callback wrappers).
+ * of the core and React. 1,293 B when set (the hook with the newest-callback wrappers); 1,156 B
+ * on the split core; 1,540 B with issue #20's items 1 (a url new on every render is held, with
+ * its development warning), 5 (what a replaced socket queued is dropped with an event) and the
+ * `HeartbeatSocket` option (SharedHeartbeatSocket under the hook, a socket made but never
+ * mounted closed; the shared code itself stays out of this entry).
  */
-export const REACT_SIZE_BUDGET = 1350;
+export const REACT_SIZE_BUDGET = 1550;
 
 /** What a fresh clone does not have: build output, installs, reports. */
 const NOT_IN_A_CLONE = new Set(['node_modules', 'dist', '.git', 'coverage', 'test-results', join('docs', 'api')]);
