@@ -23,10 +23,18 @@ export const MANGLED =
   /^(receive|woke|alive|dead|pong|drain|prepend|take|phase|ws|queue|count|detach|release|wrote|confirmAll|requeue|opened|emit|sync|start|stop|bytes|received|ended|errored|failed|address|binary|submit|shut|restart|retries|measure|check|tap|withdraw|link|guard|log|remove|view|leader|ask|accept|snapshot|leave|settle|all|forget|drained|raw|leaderOptions|first|shared|post|flush|done)$/;
 
 const umd = { format: 'umd', name: 'HeartbeatWS', exports: 'named' };
-// The entry points' minified UMDs (the core adds property mangling of its internals).
+// The entry points' minified UMDs (the core adds property mangling of its internals). They are
+// what a <script> tag loads in production: `process.env.NODE_ENV` is 'production' there, as a
+// bundler's production build makes it, so the development-only warnings (src/dev.ts) are
+// compiled out. The non-minified UMDs (require(), a <script> tag in development) keep them.
 const minify = {
   ecma: 2022,
-  compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true },
+  compress: {
+    passes: 3,
+    unsafe_arrows: true,
+    unsafe_methods: true,
+    global_defs: { 'process.env.NODE_ENV': 'production' },
+  },
   format: { ascii_only: true },
 };
 

@@ -1,6 +1,7 @@
 import { type Data, isData } from './data';
 import { type Clock, systemClock } from './env/clock';
 import { browserLifecycle, type Lifecycle } from './env/lifecycle';
+import { warnUnknown } from './dev';
 import { fail } from './fail';
 import type { JsonPattern } from './match';
 import type { QueueOverflow } from './queue';
@@ -329,30 +330,15 @@ function check(key: string, value: unknown, fallback?: unknown, prefix = 'option
 }
 
 /**
- * How alike two names are, from 0 to 1: the pairs of adjacent letters of `a` found in `b`, over
- * both lengths (a Dice coefficient, tiny where an edit distance is not).
+ * Copies the given values of `input` over `defaults`, checking each; other keys are ignored (a
+ * development build names them: src/dev.ts).
  */
-function alike(a: string, b: string): number {
-  let shared = 0;
-  for (let i = 1; i < a.length;) shared += +b.includes(a[i - 1]! + a[i++]);
-  return (2 * shared) / (a.length + b.length);
-}
-
-/**
- * The last warning about unknown options: a tab sharing its connection, or a hook remaking its
- * socket, checks the same options again, and says it once.
- */
-let warned: unknown;
-
-/** Copies the given values of `input` over `defaults`, checking each; unknown keys go to `unknown`. */
-function fill<T extends object>(defaults: T, input: object, prefix: string, unknown: string[]): T {
+function fill<T extends object>(defaults: T, input: object, prefix?: string): T {
   const out = { ...defaults } as Record<string, unknown>;
   for (const [key, value] of Object.entries(input)) {
-    if (!(key in out)) unknown.push(prefix + key);
-    else if (value !== undefined) {
-      check(key, value, out[key], prefix);
-      out[key] = value;
-    }
+    if (value === undefined || !(key in out)) continue;
+    check(key, value, out[key], prefix);
+    out[key] = value;
   }
   return out as T;
 }
@@ -364,25 +350,18 @@ function fill<T extends object>(defaults: T, input: object, prefix: string, unkn
 export function resolveOptions(options: Options | undefined): Resolved {
   options ??= {};
   if (typeof options !== 'object') fail(TypeError, 'options', 'an object', options);
-  const unknown: string[] = [];
-  const top = {
-    ...DEFAULTS,
-    maxReconnectionDelay: Math.max(DEFAULTS.maxReconnectionDelay, options.minReconnectionDelay ?? 0),
-    heartbeat: false as boolean | HeartbeatOptions,
-    WebSocket: undefined as unknown as WebSocketLike,
-    clock: systemClock,
-    shouldReconnect: (() => true) as Resolved['shouldReconnect'],
-    lifecycle: browserLifecycle as Lifecycle | false,
-    stamp: undefined as Resolved['stamp'],
-    random: Math.random,
-  };
-  const beat = {
-    ...DEFAULTS.heartbeat,
-    isPong: (data: unknown) => data === 'pong',
-    isServerPing: undefined,
-  } as ResolvedHeartbeat;
   const o = fill(
-    top,
+    {
+      ...DEFAULTS,
+      maxReconnectionDelay: Math.max(DEFAULTS.maxReconnectionDelay, options.minReconnectionDelay ?? 0),
+      heartbeat: false as boolean | HeartbeatOptions,
+      WebSocket: undefined as unknown as WebSocketLike,
+      clock: systemClock,
+      shouldReconnect: (() => true) as Resolved['shouldReconnect'],
+      lifecycle: browserLifecycle as Lifecycle | false,
+      stamp: undefined as Resolved['stamp'],
+      random: Math.random,
+    },
     // null, too, means the default for these two.
     {
       ...options,
@@ -390,8 +369,6 @@ export function resolveOptions(options: Options | undefined): Resolved {
       WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketLike }).WebSocket ?? null,
       clock: options.clock ?? systemClock,
     },
-    'options.',
-    unknown,
   );
   // Only two explicit values can contradict each other: a max alone below the default min caps
   // every delay (the delay is min(max, min × growth^n)), as in reconnecting-websocket; the
@@ -409,25 +386,24 @@ export function resolveOptions(options: Options | undefined): Resolved {
     fail(TypeError, 'options.replayUnconfirmed', 'used with a heartbeat that pings', true);
   }
   // Object.entries(true) is empty: `heartbeat: true` takes every default.
-  const h = hb && fill(beat, hb as object, 'options.heartbeat.', unknown);
-  // A misspelt or misplaced option would otherwise be ignored without a word (the heartbeat off
-  // for `hearbeat: true`): one warning names them all, each with the known name nearest to it,
-  // at either level (a top-level `isPong` is `options.heartbeat.isPong`).
-  const warning =
-    unknown.length &&
-    'heartbeat-ws: unknown ' +
-      unknown
-        .map((name) => {
-          let best = 0.5;
-          let near = '';
-          for (const known of [...Object.keys(top), ...Object.keys(beat).map((key) => 'heartbeat.' + key)]) {
-            const score = alike(name.replace(/.*\./, ''), known.replace(/.*\./, ''));
-            if (score >= best) [best, near] = [score, known];
-          }
-          return near ? `${name} (options.${near}?)` : name;
-        })
-        .join(', ');
-  if (warning && warning != warned) console.warn((warned = warning));
+  const h =
+    hb &&
+    fill(
+      {
+        ...DEFAULTS.heartbeat,
+        isPong: (data: unknown) => data === 'pong',
+        isServerPing: undefined,
+      } as ResolvedHeartbeat,
+      hb as object,
+      'options.heartbeat.',
+    );
+  // Development builds name what they do not know; production builds carry none of it (the
+  // guard is explained in src/dev.ts). The resolved `o` has every option's name.
+  try {
+    if (process.env.NODE_ENV !== 'production') warnUnknown(options, o, DEFAULTS.heartbeat);
+  } catch {
+    warnUnknown(options, o, DEFAULTS.heartbeat);
+  }
   // A plain object ping or reply is JSON text from here on: stringified once, not per send.
   for (const key of ['ping', 'serverPingReply'] as const) {
     const value = h && h[key];
@@ -436,3 +412,6 @@ export function resolveOptions(options: Options | undefined): Resolved {
   }
   return { ...o, heartbeat: h || undefined };
 }
+
+/** Replaced by bundlers (src/dev.ts); absent from a page without one. */
+declare const process: { env: { NODE_ENV?: string } };

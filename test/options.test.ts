@@ -109,7 +109,7 @@ describe('construction-time validation', () => {
     'throws a SyntaxError for the URL %j',
     (url) => {
       expect(make({}, url)).toThrow(SyntaxError);
-      expect(make({}, url)).toThrow(/url must be a ws:, wss:, http: or https: URL without #fragment/);
+      expect(make({}, url)).toThrow(/url must be a ws:, wss:, http: or https: URL with its scheme, without #fragment/);
     },
   );
 
@@ -133,7 +133,7 @@ describe('construction-time validation', () => {
     'refuses the host without a scheme %j, though a page is there to resolve it against (issue #20, item 7)',
     (url, fix) => {
       expect(make({}, url)).toThrow(SyntaxError);
-      expect(make({}, url)).toThrow(`(a host needs its scheme: "${fix}"), got "${fix.slice(6)}"`);
+      expect(make({}, url)).toThrow(`URL with its scheme, without #fragment, got "${fix.slice(6)}"`);
     },
   );
 
@@ -228,6 +228,22 @@ describe('unknown options (issue #20, item 3)', () => {
 
   it('says nothing of known options, nor of undefined ones', () => {
     expect(warnings({ heartbeat: { interval: 5, isPong: undefined }, debug: undefined, minUptime: 0 })).toEqual([]);
+    // Every field and option there is, by the resolved defaults' names.
+    const { heartbeat, ...top } = resolveOptions({ WebSocket, heartbeat: true });
+    expect(warnings({ ...top, heartbeat: { ...heartbeat } })).toEqual([]);
+    expect(Object.keys(heartbeat!)).toEqual(expect.arrayContaining(['isPong', 'isServerPing', 'serverPingReply']));
+  });
+
+  it('is development-only: with NODE_ENV=production, as a production bundle has it, nothing is said', () => {
+    vi.stubEnv('NODE_ENV', 'production');
+    try {
+      expect(warnings({ hearbeat: true, prod: 1 })).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(warnings({ hearbeat: true, prod: 1 })).toEqual([
+      'heartbeat-ws: unknown options.hearbeat (options.heartbeat?), options.prod',
+    ]);
   });
 
   it('says the same mistake once, however many sockets repeat it', () => {

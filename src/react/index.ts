@@ -314,11 +314,11 @@ export function useHeartbeatSocket(
   // and takes a url once two renders a second apart agree on it.
   useEffect(() => {
     const held = key !== store.key;
-    if (held && !h.held && !h.warned && dev()) {
-      h.warned = true;
-      console.warn(
-        'heartbeat-ws/react: the url changes on every render; the hook keeps its socket until the url settles. For a new url at each attempt: useHeartbeatSocket(() => url)',
-      );
+    // Development builds only; production builds carry none of it (the guard: src/dev.ts).
+    try {
+      if (process.env.NODE_ENV !== 'production') warnChurn(h, held);
+    } catch {
+      warnChurn(h, held);
     }
     h.held = held;
     h.key = key;
@@ -366,9 +366,19 @@ interface Hold {
   timer?: ReturnType<typeof setTimeout>;
   /** The commit is that check's. */
   probed?: boolean;
+  /** The development warning was given (src/dev.ts). */
   warned?: boolean;
 }
 
-/** Development builds warn; a bundler replaces `process.env.NODE_ENV`, a page without one warns. */
-const dev = (): boolean => typeof process === 'undefined' || process.env.NODE_ENV !== 'production';
+/** The development warning of a url that changes on every render: once, when the hook starts holding. */
+function warnChurn(h: Hold, held: boolean): void {
+  if (held && !h.held && !h.warned) {
+    h.warned = true;
+    console.warn(
+      'heartbeat-ws/react: the url changes on every render; the hook keeps its socket until the url settles. For a new url at each attempt: useHeartbeatSocket(() => url)',
+    );
+  }
+}
+
+/** Replaced by bundlers (src/dev.ts); absent from a page without one. */
 declare const process: { env: { NODE_ENV?: string } };
