@@ -5,7 +5,7 @@ import type { Options } from './options';
 import type { Tracker } from './queue';
 import type { SocketStats } from './stats';
 import { type ReadyState, type SocketState, Surface } from './surface';
-import { order, type UrlInput } from './url';
+import type { UrlInput } from './url';
 
 /**
  * A WebSocket that stays alive: it reconnects with exponential backoff and jitter, queues what
@@ -27,7 +27,11 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
   constructor(url: UrlInput, protocols?: string | string[], options?: Options);
   constructor(url: UrlInput, protocols?: string | string[] | Options, options?: Options) {
     super();
-    this.#m = machine(this, url, ...order(protocols, options));
+    // A plain object second, with nothing third, is the options (the `ws` package's order).
+    this.#m =
+      options || protocols?.constructor != Object
+        ? machine(this, url, protocols as string | string[], options)
+        : machine(this, url, undefined, protocols as Options);
   }
 
   // ---- WebSocket's surface -------------------------------------------------------------

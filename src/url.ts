@@ -26,28 +26,23 @@ export function toWebSocketUrl(input: string | URL): string {
   } catch {
     // Unparsable: reported below with the other invalid URLs.
   }
-  // A host without a scheme ('example.com/live', '127.0.0.1:8080/ws') is a relative path to a
-  // browser, which resolves it against the page (ws://page/example.com/live), and an error in
-  // Node, which has no page: an error in both, naming the fix.
-  const host = /^[\w-]+(\.[\w-]+|:\d+)+([/?#]|$)/.test(text);
-  // `url.hash` is empty for a bare '#', which the WebSocket constructor refuses all the same.
-  if (!url || !/^wss?:$/.test(url.protocol) || url.href.includes('#') || host) {
-    // Redacted: the message may reach logs, the URL a token. The fragment shows, up to a value.
-    fail(
-      SyntaxError,
-      'url',
-      `a ws:, wss:, http: or https: URL without #fragment${host ? ` (a host needs its scheme: "wss://${redact(text)}")` : ''}`,
-      redact(text) + (/#[^=&]*/.exec(text)?.[0] ?? ''),
-    );
+  // `url.hash` is empty for a bare '#', which the WebSocket constructor refuses all the same: the
+  // text is tested. So is a host without a scheme ('example.com/live', '127.0.0.1:8080/ws'): a
+  // relative path to a browser, which resolves it against the page (ws://page/example.com/live),
+  // and an error in Node, which has no page; an error in both.
+  if (!url || !/^wss?:$/.test(url.protocol) || /#|^[\w-]+(\.\w|:\d)/.test(text)) {
+    // Redacted: the message may reach logs, the URL a token. A fragment shows, up to a value.
+    fail(SyntaxError, 'url', 'a ws:, wss:, http: or https: URL with its scheme, without #fragment', redact(text));
   }
   return (url as URL).href;
 }
 
 /**
- * A URL fit for a log line: no credentials, query string or fragment. One pass: a query or
- * fragment goes (group 1 unset), `//user:pass@` becomes `//`.
+ * A URL fit for a log line or an error: no credentials, query string or value. One pass: a
+ * query goes, and so does everything from a `=` on (a value in a fragment, `#access_token=…`:
+ * the fragment's name stays, for the error that refuses it); `//user:pass@` becomes `//`.
  */
-export const redact = (url: string): string => url.replace(/[?#].*|(\/\/)[^/@]*@/g, '$1');
+export const redact = (url: string): string => url.replace(/\?[^#]*|=.*|(\/\/)[^/@]*@/g, '$1');
 
 /** Checks the constructor's `url` at once: a static one (or list) is parsed, a provider kept. */
 export function toTarget(input: UrlInput): Target {
@@ -77,15 +72,3 @@ export function toProtocols(protocols: string | string[] | undefined): string[] 
   }
   return list;
 }
-
-/**
- * The constructor's `protocols` and `options` as given, or the options given second: a plain
- * object there, with nothing third, is the options (the `ws` package takes that order too).
- */
-export const order = <O extends object>(
-  protocols: string | string[] | O | undefined,
-  options: O | undefined,
-): [string | string[] | undefined, O | undefined] =>
-  protocols?.constructor == Object && !options
-    ? [undefined, protocols as O]
-    : [protocols as string | string[], options];

@@ -7,7 +7,6 @@ import {
   guard,
   HeartbeatSocket,
   type HeartbeatSocketEventMap,
-  order,
   type ReadyState,
   type SocketState,
   type SocketStats,
@@ -82,7 +81,11 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
   constructor(url: UrlInput, protocols?: string | string[], options?: SharedOptions);
   constructor(url: UrlInput, protocols?: string | string[] | SharedOptions, options?: SharedOptions) {
     super();
-    this.#t = tab(this, url, ...order(protocols, options));
+    // A plain object second, with nothing third, is the options (as for HeartbeatSocket).
+    this.#t =
+      options || protocols?.constructor != Object
+        ? tab(this, url, protocols as string | string[], options)
+        : tab(this, url, undefined, protocols as SharedOptions);
   }
 
   /** Whether this tab holds the real connection (always true where tabs cannot share). */
