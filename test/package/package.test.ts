@@ -351,6 +351,10 @@ describe('development-only warnings', () => {
     expect(warned('dev-development.mjs', esm, 'development')).toEqual([warning]);
     expect(warned('prod.cjs', cjs, 'production')).toEqual([]);
     expect(warned('prod.mjs', esm, 'production')).toEqual([]);
+    // The ES module where there is no `process` at all (a page loading it without a bundler):
+    // the development default, and no ReferenceError.
+    const bare = `import { HeartbeatSocket } from 'heartbeat-ws';\ndelete globalThis.process;\n${misspelt}`;
+    expect(warned('bare.mjs', bare, 'production')).toEqual([warning]);
   });
 
   it('warn from the non-minified UMD in a page without `process`; the minified UMDs hold none of their code', () => {
