@@ -42,11 +42,17 @@ export interface UseHeartbeatSocketResult<S extends HookSocket = HeartbeatSocket
  * (`statechange` included), so either class fits the `HeartbeatSocket` option.
  */
 export interface HookSocket extends EventTarget {
+  /** As {@link HeartbeatSocket.readyState}. */
   readonly readyState: ReadyState;
+  /** As {@link HeartbeatSocket.state}. */
   readonly state: SocketState;
+  /** As {@link HeartbeatSocket.send}. */
   send(data: Data): boolean;
+  /** As {@link HeartbeatSocket.close}. */
   close(code?: number, reason?: string): void;
+  /** As {@link HeartbeatSocket.reconnect}. */
   reconnect(code?: number, reason?: string): void;
+  /** As {@link HeartbeatSocket.clearQueue}. */
   clearQueue(): number;
 }
 
