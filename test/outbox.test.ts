@@ -193,6 +193,28 @@ describe('indexedDbOutbox', () => {
     expect(b.sent.map(bytes)).toEqual([[1, 2, 255], [...new Uint8Array(new Uint16Array([0xbeef, 7]).buffer)], 'text']);
   });
 
+  it('keeps a Blob as its bytes, and stores nothing of one written before its bytes were read', async () => {
+    const first = pageSocket('A');
+    const a = await wsOf('A');
+    a.serverError();
+    first.socket.send(new Blob([new Uint8Array([9, 8, 7])]));
+    await vi.waitFor(async () => expect(await stored()).toHaveLength(1));
+    const [bytes] = (await stored()) as ArrayBuffer[];
+    expect([...new Uint8Array(bytes!)]).toEqual([9, 8, 7]);
+    end('A', first.socket);
+
+    const second = pageSocket('B');
+    const b = await wsOf('B');
+    b.serverOpen();
+    second.socket.send(new Blob(['written at once']));
+    await settle();
+    expect(await stored()).toEqual([]);
+    expect(b.sent.map((d) => (d instanceof Blob ? 'blob' : [...new Uint8Array(d as ArrayBuffer)]))).toEqual([
+      [9, 8, 7],
+      'blob',
+    ]);
+  });
+
   it("drops what is older than maxAge with a drop event (reason 'expired') instead of sending it", async () => {
     const first = pageSocket('A');
     (await wsOf('A')).serverError();

@@ -98,7 +98,6 @@ function keeper(
 ): OutboxLink {
   const owner = Math.random().toString(36).slice(2, 12);
   const started = Date.now();
-  const lockName = (of: string) => `${PREFIX}${name} ${of}`;
   let count = 0;
   let db: IDBDatabase | undefined;
   /** Nothing more is stored (IndexedDB or the locks are missing, or refused); deletes go on. */
@@ -109,6 +108,8 @@ function keeper(
   /** The transaction of this task, and what was issued in it (to retry its deletes on abort). */
   let tx: IDBTransaction | undefined;
   let scheduled = false;
+  /** Blobs of messages being read, to be stored as their bytes (WebKit stores no Blob). */
+  const reading = new Set<Key>();
   /** The trackers `keep` returned, by the tracker they tell (for `untrack`). */
   const trackers = new Map<Tracker, Tracker>();
 
@@ -175,7 +176,7 @@ function keeper(
     const kept: Tracker = (outcome) => {
       if (done) trackers.delete(done);
       // Written before it was stored: nothing to store, nothing to delete.
-      if (pending.get(key)) pending.delete(key);
+      if (reading.delete(key) || pending.get(key)) pending.delete(key);
       else if (stored) {
         pending.set(key, undefined);
         schedule();
@@ -184,39 +185,6 @@ function keeper(
     };
     if (done) trackers.set(done, kept);
     return kept;
-  };
-
-  /** What pages that have ended left, oldest first; the locks of their owners taken. */
-  const recover = async (): Promise<[Key, Row][]> => {
-    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-    if (!locks) throw new Error('no Web Locks (navigator.locks) to tell which pages are alive');
-    // This page's lock first: from here on, no other page takes what it keeps.
-    await hold(locks, lockName(owner));
-    const opened = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open(PREFIX + name, 1);
-      request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    // deleteOutbox() in this page or another: let it go through.
-    opened.onversionchange = () => {
-      opened.close();
-      db = undefined;
-      refuse(new Error(`outbox "${name}" was deleted`));
-    };
-    db = opened;
-    write();
-    const store = () => opened.transaction(STORE).objectStore(STORE);
-    const owners = new Set((await answer(store().getAllKeys())).map((key) => (key as Key)[1]));
-    owners.delete(owner);
-    const adopted = new Set<string>();
-    for (const other of owners) if (await hold(locks, lockName(other))) adopted.add(other);
-    if (!adopted.size) return [];
-    // Read once the locks are ours: what their last holder sent and deleted before it ended is
-    // gone by now.
-    const read = store();
-    const [keys, rows] = await Promise.all([answer(read.getAllKeys()), answer(read.getAll())]);
-    return (keys as Key[]).map((key, i) => [key, rows[i] as Row] as [Key, Row]).filter(([key]) => adopted.has(key[1]));
   };
 
   let resumed = false;
@@ -237,7 +205,16 @@ function keeper(
     refuse(new Error(`no answer from IndexedDB and Web Locks within ${RECOVERY_WAIT} ms`));
     resume([]);
   }, RECOVERY_WAIT);
-  recover().then(resume, (error) => {
+  recover(name, owner, (opened) => {
+    // deleteOutbox() in this page or another: let it go through.
+    opened.onversionchange = () => {
+      opened.close();
+      db = undefined;
+      refuse(new Error(`outbox "${name}" was deleted`));
+    };
+    db = opened;
+    write();
+  }).then(resume, (error) => {
     refuse(error);
     resume([]);
   });
@@ -246,8 +223,17 @@ function keeper(
     keep(data, done) {
       const key: Key = [started, owner, ++count];
       const stored = !refused;
-      if (stored) {
-        pending.set(key, { data, at: Date.now() });
+      const at = Date.now();
+      if (stored && typeof Blob !== 'undefined' && data instanceof Blob) {
+        // Stored as its bytes, once read: WebKit refuses a Blob in IndexedDB ("Error preparing
+        // Blob/File data"), and the same bytes go out either way.
+        reading.add(key);
+        void data.arrayBuffer().then(
+          (bytes) => reading.delete(key) && (pending.set(key, { data: bytes, at }), write()),
+          (error) => reading.delete(key) && warn(error),
+        );
+      } else if (stored) {
+        pending.set(key, { data, at });
         // Not open: it waits in the queue, so its write starts before send() returns. Open: it
         // is most likely written at once, which makes storing it moot (without
         // replayUnconfirmed), so the write waits for the end of this task's microtasks.
@@ -258,4 +244,35 @@ function keeper(
     },
     find: (done) => trackers.get(done),
   };
+}
+
+/**
+ * What pages that have ended left in outbox `name`, oldest first, their owners' locks taken (and
+ * held while this page lives). `owner`'s own lock is taken first, and `use` gets the database
+ * as soon as it is open.
+ */
+async function recover(name: string, owner: string, use: (db: IDBDatabase) => void): Promise<[Key, Row][]> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks) throw new Error('no Web Locks (navigator.locks) to tell which pages are alive');
+  const lockName = (of: string) => `${PREFIX}${name} ${of}`;
+  // This page's lock first: from here on, no other page takes what it keeps.
+  await hold(locks, lockName(owner));
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(PREFIX + name, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  use(db);
+  const store = () => db.transaction(STORE).objectStore(STORE);
+  const owners = new Set((await answer(store().getAllKeys())).map((key) => (key as Key)[1]));
+  owners.delete(owner);
+  const adopted = new Set<string>();
+  for (const other of owners) if (await hold(locks, lockName(other))) adopted.add(other);
+  if (!adopted.size) return [];
+  // Read once the locks are ours: what their last holder sent and deleted before it ended is
+  // gone by now.
+  const read = store();
+  const [keys, rows] = await Promise.all([answer(read.getAllKeys()), answer(read.getAll())]);
+  return (keys as Key[]).map((key, i) => [key, rows[i] as Row] as [Key, Row]).filter(([key]) => adopted.has(key[1]));
 }
