@@ -31,12 +31,13 @@ const warnings = [];
 const warn = console.warn;
 console.warn = (...args) => (warnings.push(args.map(String).join(' ')), warn(...args));
 const socket = new HeartbeatWS.HeartbeatSocket(q.get('ws'), [], {
-  minReconnectionDelay: 100,
-  maxReconnectionDelay: 300,
+  minReconnectionDelay: Number(q.get('delay') || 100),
+  maxReconnectionDelay: Number(q.get('delay') || 300),
   jitter: 0,
   outbox: HeartbeatWSOutbox.indexedDbOutbox(q.get('outbox')),
 });
-const record = { attempts: 0, drops: [] };
+const record = { attempts: 0, drops: [], pageshow: [] };
+addEventListener('pageshow', (e) => record.pageshow.push(e.persisted));
 // The handshake: sent by every connection's open listener, so it is first on the wire.
 socket.addEventListener('open', () => socket.send('hello ' + who));
 socket.addEventListener('reconnecting', () => record.attempts++);
@@ -47,6 +48,7 @@ window.client = { socket, record, loads, warnings };
 </script>`;
 
 interface View {
+  pageshow: boolean[];
   loads: number;
   state: string;
   attempts: number;
@@ -61,6 +63,7 @@ const view = (page: EnginePage): Promise<View | undefined> =>
       const c = (window as any).client;
       return c
         ? {
+            pageshow: c.record.pageshow,
             loads: c.loads,
             state: c.socket.state,
             attempts: c.record.attempts,
@@ -209,6 +212,69 @@ describeEngines('heartbeat-ws/outbox', (engine) => {
     },
   );
 });
+
+describeEngines(
+  'heartbeat-ws/outbox and the back/forward cache',
+  (engine) => {
+    let http: StaticServer;
+    const servers: TestServer[] = [];
+    beforeAll(async () => {
+      http = await serveStatic({
+        '/': PAGE,
+        '/dist/heartbeat-ws.umd.min.js': dist('heartbeat-ws.umd.min.js'),
+        '/dist/outbox.umd.min.js': dist('outbox.umd.min.js'),
+      });
+    });
+    afterAll(async () => {
+      for (const s of servers.splice(0)) await s.close();
+      await http?.close();
+    });
+
+    // WebKit restores the page from its cache, though it let go of the page's Web Locks there:
+    // the next page took its messages over and sent them, and the restored page sends them again
+    // (measured: each of them twice). A known gap (docs/outbox.md, Limits).
+    it.skipIf(engine.name === 'webkit')(
+      'a page left for another on the same outbox, then back: each message it queued arrives once',
+      async () => {
+        const port = await freePort();
+        const name = `bfcache-${Date.now()}`;
+        const page = await engine.newPage();
+        const at = (tabName: string, delay: number) =>
+          `${http.url}/?${new URLSearchParams({ ws: `ws://127.0.0.1:${port}/`, outbox: name, tab: tabName, delay: String(delay) })}`;
+        // A long wait between attempts: Firefox keeps no page with a WebSocket under way in its cache.
+        await page.goto(at('left', 4000));
+        await waitFor('a refused attempt', async () => ((await view(page))?.attempts ?? 0) > 0);
+        await sendWork(page, 'left page');
+        await page.goto(at('next', 100));
+        const server = await startTestServer({ port, maxLifetimeMs: 120_000 });
+        servers.push(server);
+        await waitFor('the next page open', async () => (await view(page))?.state === 'open', { timeout: 15_000 });
+        await new Promise((r) => setTimeout(r, 500));
+        await page.goBack();
+        await waitFor('the left page back, open', async () => {
+          const v = await view(page);
+          return v?.state === 'open' && v.warnings !== undefined && (v.pageshow.length > 1 || v.loads > 0);
+        });
+        const back = (await view(page))!;
+        const restored = back.pageshow.at(-1) === true;
+        console.info(
+          `[${engine.name}] outbox page left and back: ${restored ? 'restored from the cache' : 'loaded anew'}`,
+        );
+        await new Promise((r) => setTimeout(r, 1500));
+        // Each message of the left page once, in order: whether the next page sent them (the left
+        // page had ended) or the left page itself, restored from the cache.
+        const left = ['queued by left 1', ...WORK('left page')];
+        expect(
+          arrived(server).filter((m) => left.includes(m)),
+          JSON.stringify(arrived(server)),
+        ).toEqual(left);
+        expect(await page.errors()).toEqual([]);
+        await page.close();
+      },
+    );
+  },
+  { launch: { lifecycle: true } },
+);
 
 /** A playwright page, as `view` and `expectArrival` read it. */
 const asEnginePage = (page: Page): EnginePage => {
