@@ -351,6 +351,29 @@ describeChromium('heartbeat-ws/outbox, tabs of one profile', () => {
     expect(await next.errors()).toEqual([]);
   });
 
+  it('a quota that refuses the outbox: one warning, the queue kept in memory, everything at the server once', async () => {
+    context = await browser.newContext();
+    const port = await freePort();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: http.url, quotaSize: 1 });
+    const quota = asEnginePage(page);
+    await page.goto(
+      `${http.url}/?${new URLSearchParams({ ws: `ws://127.0.0.1:${port}/`, outbox: `quota-${Date.now()}`, tab: 'quota' })}`,
+    );
+    await waitFor('a refused attempt', async () => ((await view(quota))?.attempts ?? 0) > 0);
+    await sendWork(quota, 'no room');
+    await waitFor('the warning', async () => (await view(quota))?.warnings.length);
+    const server = await startTestServer({ port, maxLifetimeMs: 120_000 });
+    servers.push(server);
+    await expectArrival(server, ['hello quota 1', 'queued by quota 1', ...WORK('no room')], quota);
+    const last = (await view(quota))!;
+    expect(last.warnings).toHaveLength(1);
+    expect(last.warnings[0]).toMatch(/outbox "quota-\d+" keeps its messages in memory only/);
+    expect(last.drops).toEqual([]);
+    expect(await quota.errors()).toEqual([]);
+  });
+
   it("two live tabs on one outbox name: neither sends the other's messages; each arrives once", async () => {
     context = await browser.newContext();
     const port = await freePort();
