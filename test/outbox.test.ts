@@ -123,6 +123,25 @@ describe('indexedDbOutbox', () => {
     await wsOf('A');
   });
 
+  it('takes what ended pages left at its first attempt: a socket dropped unstarted (startClosed) takes none', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send('a1');
+    await settle();
+    end('A', first.socket);
+
+    // Made and dropped, as React's StrictMode does with a component's first render in development.
+    pageSocket('B', { startClosed: true });
+    await settle();
+    const kept = pageSocket('C', { startClosed: true });
+    await settle();
+    expect(FakeWebSocket.instances.filter((ws) => ws.url.includes('page-c'))).toHaveLength(0);
+    kept.socket.reconnect();
+    const c = await wsOf('C');
+    c.serverOpen();
+    expect(c.sent).toEqual(['a1']);
+  });
+
   it('stores nothing of a message written at once to an open socket (without replayUnconfirmed)', async () => {
     const { socket } = pageSocket('A');
     (await wsOf('A')).serverOpen();

@@ -201,11 +201,20 @@ function keeper(
     }
     hooks.resume(items);
   };
-  const timer = setTimeout(() => {
-    refuse(new Error(`no answer from IndexedDB and Web Locks within ${RECOVERY_WAIT} ms`));
-    resume([]);
-  }, RECOVERY_WAIT);
-  recover(name, owner, (opened) => {
+  // What ended pages left is taken at this socket's first attempt, not before: a socket made and
+  // dropped unstarted (`startClosed`; React's StrictMode renders twice in development) takes none.
+  const firstAttempt = new Promise<void>((resolve) =>
+    socket.addEventListener('statechange', () => resolve(), { once: true }),
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  void firstAttempt.then(() => {
+    if (!resumed)
+      timer = setTimeout(() => {
+        refuse(new Error(`no answer from IndexedDB and Web Locks within ${RECOVERY_WAIT} ms`));
+        resume([]);
+      }, RECOVERY_WAIT);
+  });
+  recover(name, owner, firstAttempt, (opened) => {
     // deleteOutbox() in this page or another: let it go through.
     opened.onversionchange = () => {
       opened.close();
@@ -248,10 +257,15 @@ function keeper(
 
 /**
  * What pages that have ended left in outbox `name`, oldest first, their owners' locks taken (and
- * held while this page lives). `owner`'s own lock is taken first, and `use` gets the database
- * as soon as it is open.
+ * held while this page lives), once the socket's first attempt is under way. `owner`'s own lock
+ * is taken first, and `use` gets the database as soon as it is open.
  */
-async function recover(name: string, owner: string, use: (db: IDBDatabase) => void): Promise<[Key, Row][]> {
+async function recover(
+  name: string,
+  owner: string,
+  firstAttempt: Promise<void>,
+  use: (db: IDBDatabase) => void,
+): Promise<[Key, Row][]> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   if (!locks) throw new Error('no Web Locks (navigator.locks) to tell which pages are alive');
   const lockName = (of: string) => `${PREFIX}${name} ${of}`;
@@ -264,6 +278,7 @@ async function recover(name: string, owner: string, use: (db: IDBDatabase) => vo
     request.onerror = () => reject(request.error);
   });
   use(db);
+  await firstAttempt;
   const store = () => db.transaction(STORE).objectStore(STORE);
   const owners = new Set((await answer(store().getAllKeys())).map((key) => (key as Key)[1]));
   owners.delete(owner);
