@@ -20,12 +20,13 @@ const MINIFIED = './dist/outbox.umd.min.js';
 
 /**
  * The budget for the outbox minified UMD, gzipped (level 9), in bytes: what indexedDbOutbox()
- * adds to a page that already loads the core. 1,615 B when set (indexedDbOutbox, deleteOutbox,
- * the batched writes, Blobs kept as bytes, the recovery under Web Locks, the argument checks).
+ * adds to a page that already loads the core. 1,664 B when set (indexedDbOutbox, deleteOutbox,
+ * the batched writes, Blobs kept as bytes, the recovery under Web Locks at the first attempt, the
+ * argument checks).
  * The core's side of it (option `outbox`: the first attempt waiting for the recovery, each
  * message's tracker handed to the outbox) costs the core's UMD 129 B (5,739 to 5,868 B).
  */
-export const OUTBOX_SIZE_BUDGET = 1650;
+export const OUTBOX_SIZE_BUDGET = 1700;
 
 let consumer: string;
 beforeAll(() => {
