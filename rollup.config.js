@@ -75,6 +75,7 @@ export default [
   ...sharedBuilds(),
   ...reactEntry(),
   ...requestBuilds(),
+  ...outboxBuilds(),
   ...vueBuilds(),
   ...svelteBuilds(),
 ];
@@ -184,6 +185,35 @@ function requestBuilds() {
       output: [
         { file: 'dist/request.d.ts', format: 'es' },
         { file: 'dist/request.d.mts', format: 'es' },
+      ],
+    },
+  ];
+}
+
+// heartbeat-ws/outbox (indexedDbOutbox(), deleteOutbox()). Like heartbeat-ws/request: built on the
+// core's option `outbox` alone, carrying no part of the core; its UMD (global `HeartbeatWSOutbox`)
+// loads beside the core's or shared's.
+function outboxBuilds() {
+  const outboxCore = (id) => /[\\/]src[\\/]internal(\.ts)?$/.test(id) || id === '../internal';
+  const outboxUmd = { format: 'umd', name: 'HeartbeatWSOutbox', exports: 'named' };
+  return [
+    {
+      input: 'src/outbox/index.ts',
+      plugins: [ts()],
+      external: outboxCore,
+      output: [
+        { file: 'dist/outbox.mjs', format: 'es', paths: (id) => (outboxCore(id) ? './heartbeat-ws.mjs' : id) },
+        { ...outboxUmd, file: 'dist/outbox.umd.js' },
+        // What the outbox adds to a page, minified: gated by its own size budget (test/package).
+        { ...outboxUmd, file: 'dist/outbox.umd.min.js', plugins: [terser(minify)] },
+      ],
+    },
+    {
+      input: 'src/outbox/index.ts',
+      plugins: [dts({ compilerOptions: { types: [] } })],
+      output: [
+        { file: 'dist/outbox.d.ts', format: 'es' },
+        { file: 'dist/outbox.d.mts', format: 'es' },
       ],
     },
   ];

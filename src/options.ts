@@ -4,6 +4,7 @@ import { browserLifecycle, type Lifecycle } from './env/lifecycle';
 import { warnUnknown } from './dev';
 import { fail } from './fail';
 import type { JsonPattern } from './match';
+import type { Outbox } from './keeper';
 import type { QueueOverflow } from './queue';
 
 /**
@@ -182,6 +183,14 @@ export interface Options {
    */
   stamp?: (data: Data, seq: number) => Data;
   /**
+   * Where the queue (and, with `replayUnconfirmed`, the unconfirmed messages) is kept beyond
+   * this page: `indexedDbOutbox(name)` of `heartbeat-ws/outbox` keeps it in IndexedDB, and the
+   * next socket with the same outbox name sends what this page left (see docs/outbox.md). The
+   * first attempt waits until the outbox has handed over what earlier pages left.
+   * @default undefined (the queue lives in memory only)
+   */
+  outbox?: Outbox;
+  /**
    * `true` or settings to turn the heartbeat on.
    * @default false
    */
@@ -237,6 +246,7 @@ export interface Resolved {
   startClosed: boolean;
   replayUnconfirmed: boolean;
   stamp: ((data: Data, seq: number) => Data) | undefined;
+  outbox: Outbox | undefined;
   shouldReconnect: (event: CloseEvent) => boolean;
   heartbeat: ResolvedHeartbeat | undefined;
   debug: boolean;
@@ -303,6 +313,7 @@ const RULES: Record<string, Rule> = {
   queueOverflow: ['"drop-newest" or "drop-oldest"', (v) => v === 'drop-newest' || v === 'drop-oldest'],
   heartbeat: ['a boolean or an object', (v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null)],
   lifecycle: ['a function or false', (v) => v === false || isFunction(v)],
+  outbox: ['indexedDbOutbox(name) or another outbox', (v) => isFunction(v?.attach)],
   // A plain object goes out as its JSON; binary data is an object too.
   // Binary data is an object too: any object passes, a plain one is sent as JSON.
   ping: ['data, a plain object, a function or false', (v) => v === false || typeof v === 'string' || Object(v) === v],
@@ -360,6 +371,7 @@ export function resolveOptions(options: Options | undefined): Resolved {
       shouldReconnect: (() => true) as Resolved['shouldReconnect'],
       lifecycle: browserLifecycle as Lifecycle | false,
       stamp: undefined as Resolved['stamp'],
+      outbox: undefined as Resolved['outbox'],
       random: Math.random,
     },
     // null, too, means the default for these two.

@@ -43,8 +43,13 @@ const bin = (name: string) => join(root, 'node_modules/.bin', name);
  * - item 7, a host without a scheme refused the same in every runtime: +10 B for the test (one
  *   regex with the `#` test), +9 B for the words "with its scheme" in the message.
  * - item 8, options accepted as the second argument: +17 B.
+ *
+ * #22 (option `outbox`: the first attempt waits for the outbox's recovery, which goes ahead of
+ * the queue; each message’s tracker handed to the outbox; its check): +129 B on its own (5,739 -> 5,868 B);
+ * with #20 merged before it, 5,780 -> 5,910 B (+130 B). The
+ * outbox itself is heartbeat-ws/outbox, with its own budget (test/package/outbox.test.ts).
  */
-export const SIZE_BUDGET = 5780;
+export const SIZE_BUDGET = 5910;
 
 /**
  * The budget for heartbeat-ws/react's minified UMD, gzipped (level 9): what the hook adds on top

@@ -43,8 +43,10 @@ const MINIFIED = './dist/shared.umd.min.js';
  * Issue #20: 9,016 B (+59 B): the core's items 6, 7, 8 (+41 B there, package.test.ts), options
  * second here too, and `channel` kept from the core's options (+10 B), whose development-only
  * warning would otherwise name it.
+ * Issue #22: 9,139 B (+123 B): the core's option `outbox` (+130 B there, package.test.ts), which
+ * the shared UMD carries as it carries the whole core.
  */
-export const SHARED_SIZE_BUDGET = 9016;
+export const SHARED_SIZE_BUDGET = 9139;
 
 let consumer: string;
 beforeAll(() => {
