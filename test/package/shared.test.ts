@@ -44,9 +44,10 @@ const MINIFIED = './dist/shared.umd.min.js';
  * second here too, and `channel` kept from the core's options (+10 B), whose development-only
  * warning would otherwise name it.
  * Issue #22: 9,139 B (+123 B): the core's option `outbox` (+130 B there, package.test.ts), which
- * the shared UMD carries as it carries the whole core.
+ * the shared UMD carries as it carries the whole core. 9,176 B (+37 B): option `outbox` refused
+ * with a TypeError naming it, instead of a leader change that could send a kept message twice.
  */
-export const SHARED_SIZE_BUDGET = 9139;
+export const SHARED_SIZE_BUDGET = 9176;
 
 let consumer: string;
 beforeAll(() => {
