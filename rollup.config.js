@@ -18,7 +18,7 @@ const ts = () =>
  * the `heartbeat` event's detail, once did).
  */
 export const MANGLED =
-  /^(receive|woke|alive|dead|pong|drain|prepend|take|phase|ws|queue|count|detach|release|wrote|confirmAll|requeue|opened|emit|sync|start|stop|bytes|received|ended|errored|failed|address|binary|submit|shut|restart|retries|measure|check|tap|withdraw)$/;
+  /^(receive|woke|alive|dead|pong|drain|prepend|take|phase|ws|queue|count|detach|release|wrote|confirmAll|requeue|opened|emit|sync|start|stop|bytes|received|ended|errored|failed|address|binary|submit|shut|restart|retries|measure|check|tap|withdraw|backlog)$/;
 
 const umd = { format: 'umd', name: 'HeartbeatWS', exports: 'named' };
 // The entry points' minified UMDs (the core adds property mangling of its internals).

@@ -169,6 +169,7 @@ export function machine(
       },
       woke: () => (holding = true),
       guard: call,
+      backlog: () => link.ws?.bufferedAmount as number,
     });
 
   const link = attempts(target, list, o, () => m.binary, setTimer, {
