@@ -26,7 +26,7 @@ export interface AttemptHooks {
    */
   failed(error: unknown, why: string): void;
   /** Logs what it does (`debug`). */
-  log(...args: unknown[]): void;
+  log: ((...args: unknown[]) => void) | undefined;
 }
 
 /** One socket's underlying WebSockets, one at a time; see {@link attempts}. */
@@ -119,7 +119,8 @@ export function attempts(
   };
 
   const open = (next: string, current: number): void => {
-    hooks.log('connect', redact((url = next)));
+    url = next;
+    hooks.log?.('connect', redact(url));
     opened = false;
     try {
       // Any WebSocketLike; typed as the DOM's for the members read below.

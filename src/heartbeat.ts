@@ -18,6 +18,8 @@ export interface HeartbeatHooks {
   woke(): void;
   /** Runs the user's recognisers and functions: a throw reads as undefined, and is reported. */
   guard: Guard;
+  /** The bytes written and not yet on the network (the socket's `bufferedAmount`). */
+  backlog(): number;
 }
 
 /** The heartbeat of one socket, as its owner drives it. */
@@ -69,6 +71,8 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   let timer: unknown;
   /** When the unanswered ping went out; -1 while none is outstanding. */
   let pingAt = -1;
+  /** The bytes still ahead of that ping in the socket's buffer, as of the last look. */
+  let ahead = 0;
   /** When the timer is due to act: send the next ping, or judge the outstanding one. */
   let due = 0;
   /** When the last inbound message arrived (or the connection opened). */
@@ -99,6 +103,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   const sendPing = (limit: number): void => {
     arm(limit);
     pingAt = clock.now();
+    ahead = hooks.backlog();
     const data = ping === false ? undefined : guard(ping);
     if (data === undefined) return;
     // A server that never answers must not grow this without bound.
@@ -132,6 +137,11 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       return hooks.woke();
     }
     if (pingAt >= 0) {
+      // A ping written behind a send burst leaves only once the burst has: while the buffer
+      // drains, the link carries data and the ping gets `timeout` more. A buffer that stops
+      // draining, or an idle link (nothing ahead of the ping), is judged as always.
+      const left = hooks.backlog();
+      if (left < ahead) return ((ahead = left), arm(timeout));
       stop();
       // Said once per socket, debug or not: a server that never answers (or answers what
       // `isPong` does not accept) looks from here like a dead link, again and again.

@@ -79,9 +79,8 @@ export function machine(
   const clock = o.clock;
   /** Runs the callback options: one that throws is logged (rate-limited), never thrown. */
   const call = guard(clock);
-  const log = (...args: unknown[]): void => {
-    if (o.debug) console.debug('[heartbeat-ws]', ...args);
-  };
+  /** Only with `debug`: without, nothing is logged, nor called (the emitter's on every message). */
+  const log = o.debug ? (...args: unknown[]): void => console.debug('[heartbeat-ws]', ...args) : undefined;
 
   let phase: Phase = CLOSED;
   /** Bumped whenever what is under way is superseded: code after an emit compares it. */
@@ -169,17 +168,19 @@ export function machine(
       },
       woke: () => (holding = true),
       guard: call,
+      backlog: () => link.ws?.bufferedAmount as number,
     });
 
   const link = attempts(target, list, o, () => m.binary, setTimer, {
     log,
-    // Re-dispatched as our own event, initialised from the socket's: its data and origin (the
-    // rest of a WebSocket message event's fields are the defaults anyway). Heartbeat traffic
-    // and what an extension takes go no further.
-    received: (event) => {
-      const data = event.data;
-      if (!hb?.receive(data) && ![...taps].some((tap) => call(tap, data)))
-        emit(new MessageEvent('message', event as unknown as MessageEventInit));
+    // Heartbeat traffic and what an extension takes go no further; the rest is re-dispatched as
+    // our own event with the socket's data and origin. The other fields of a WebSocket message
+    // event are the defaults ('' and no ports): the socket's event is not copied as an init
+    // dictionary, which reads them all (and `ports` makes an array) for every message.
+    received: ({ data, origin }) => {
+      if (hb?.receive(data)) return;
+      for (const tap of taps) if (call(tap, data)) return;
+      emit(new MessageEvent('message', { data, origin }));
     },
     opened: () => {
       setTimer();
@@ -262,7 +263,7 @@ export function machine(
   /** What the page tells (see `LifecycleSignal`), acted on. */
   const signal = (what: LifecycleSignal): void => {
     const was = phase;
-    log(what);
+    log?.(what);
     if (was === CLOSED || was === CLOSING) return;
     if (what === 'freeze') {
       // A page that holds an open WebSocket is kept out of the back/forward cache: let go of it.

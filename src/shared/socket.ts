@@ -376,6 +376,11 @@ function tab(
         return;
       case 'ev':
         return event(m);
+      case 'm':
+        // A tab hears of a term (`lead`) before its messages: those of a term it does not follow
+        // (yet, or any more) are not its own.
+        if (m.l === term) event({ k: 'ev', l: m.l, type: 'message', init: { data: m.d, origin: m.o }, s: view });
+        return;
       case 'send':
         if (leader && m.to === term) m.data.forEach((data, i) => leader?.accept(m.from, m.n + i, data));
         return;

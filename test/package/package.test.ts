@@ -32,8 +32,11 @@ const bin = (name: string) => join(root, 'node_modules/.bin', name);
  * The gate holds the measured figure until the product owner decides (see the #17 note).
  * Size pass 2 (#17): the internal `guard`, `log` and `remove` members mangled too: 5,755 -> 5,744 B;
  * the class reads the attempts (`link`) itself instead of through two machine getters: 5,739 B.
+ * #18 (receive at native speed): 5,739 -> 5,783 B. The receive path builds its MessageEvent from
+ * `data` and `origin` only (+4 B), and a ping behind a send burst gets `timeout` more while the
+ * buffer drains (the heartbeat's `backlog` hook and its re-arm, +40 B).
  */
-export const SIZE_BUDGET = 5739;
+export const SIZE_BUDGET = 5783;
 
 /**
  * The budget for heartbeat-ws/react's minified UMD, gzipped (level 9): what the hook adds on top

@@ -40,8 +40,11 @@ const MINIFIED = './dist/shared.umd.min.js';
  * Size pass 2 (#17): 9,145 B measured; the shared UMD now mangles the core's internals as the
  * core's UMD does (-122 B), and the tab's own internals (view, leader, snapshot, accept, …: never
  * a field of what tabs post to each other) too (-60 B): 8,963 B; 8,957 B with the core's 5,739 B.
+ * #18 (receive at native speed): 8,957 -> 9,056 B: the core's +44 B, and the leader relays a
+ * received message as { k: 'm', data, origin } which every tab turns into its own MessageEvent
+ * (+55 B).
  */
-export const SHARED_SIZE_BUDGET = 8957;
+export const SHARED_SIZE_BUDGET = 9056;
 
 let consumer: string;
 beforeAll(() => {
