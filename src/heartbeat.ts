@@ -90,6 +90,14 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   /** When each ping that no pong has answered yet went out, oldest first: pongs come in order. */
   let pings: number[] = [];
 
+  /**
+   * Whether recogniser `r` accepts a message (`parsed`: its JSON, for a pattern). The user's
+   * recognisers run guarded: one that throws (JSON.parse of a message that is not JSON) is
+   * reported, and the message is then taken as an ordinary one.
+   */
+  const is = (r: Recogniser, data: unknown, parsed: unknown): unknown =>
+    typeof r === 'object' ? matches(r, parsed) : guard(r, data);
+
   const arm = (ms: number): void => {
     clock.clearTimeout(timer);
     due = clock.now() + ms;
@@ -162,26 +170,26 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       arm(interval);
     },
     stop,
+    // Every inbound message: the clock is read only where a time is kept (watching only, an
+    // outstanding ping, a pong, a server ping), and nothing is allocated for an ordinary one.
     receive(data) {
-      const now = (last = clock.now());
+      if (ping === false) last = clock.now();
       if (pingAt >= 0) {
-        arm(ping === false ? period : Math.max(0, pingAt + interval - now));
+        arm(ping === false ? period : Math.max(0, pingAt + interval - clock.now()));
         pingAt = -1;
         hooks.alive();
       }
       // A pong answers the oldest unanswered ping, whatever arrived in between: any message
       // proves life, but only the pong proves the server read everything before its ping.
-      // The user's recognisers and reply run guarded: one that throws (JSON.parse of a message
-      // that is not JSON) is reported, and the message is then taken as an ordinary one.
       const parsed = json && parse(data);
-      const is = (r: Recogniser | undefined): unknown => (typeof r === 'object' ? matches(r, parsed) : guard(r, data));
-      if (is(isPong)) {
+      if (is(isPong, data, parsed)) {
         ponged = true;
         const pingedAt = pings.shift();
-        if (pingedAt !== undefined) hooks.pong(now - pingedAt);
+        if (pingedAt !== undefined) hooks.pong(clock.now() - pingedAt);
         return true;
       }
-      if (!is(isServerPing)) return false;
+      if (!isServerPing || !is(isServerPing, data, parsed)) return false;
+      const now = clock.now();
       // Only a recognised server ping tells the server's cadence: other traffic comes in bursts,
       // and a gap learnt from a burst would call a quiet, healthy link dead.
       if (heard >= 0) {

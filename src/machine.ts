@@ -173,13 +173,15 @@ export function machine(
 
   const link = attempts(target, list, o, () => m.binary, setTimer, {
     log,
-    // Heartbeat traffic and what an extension takes go no further; the rest is re-dispatched as
-    // our own event with the socket's data and origin. The other fields of a WebSocket message
-    // event are the defaults ('' and no ports): the socket's event is not copied as an init
-    // dictionary, which reads them all (and `ports` makes an array) for every message.
+    // The receive path, every message's: heartbeat traffic and what an extension takes go no
+    // further; the rest is dispatched as our own event (whose target is this socket) with the
+    // socket's data and origin. The other fields of a WebSocket message event are the defaults
+    // ('' and no ports): the socket's event is not copied as an init dictionary, which reads them
+    // all (and `ports` makes an array) for every message.
     received: ({ data, origin }) => {
       if (hb?.receive(data)) return;
-      for (const tap of taps) if (call(tap, data)) return;
+      // Without an interceptor (most sockets), no iterator is made for every message.
+      if (taps.size) for (const tap of taps) if (call(tap, data)) return;
       emit(new MessageEvent('message', { data, origin }));
     },
     opened: () => {
