@@ -35,7 +35,7 @@ export const STATES: SocketState[] = ['connecting', 'open', 'closing', 'closed',
 
 /** What the class reads and calls of its state machine; see {@link machine}. */
 export interface Machine {
-  readonly phase: Phase;
+  phase(): Phase;
   /** The underlying sockets: the current one (`ws`) and the URL of the current or last attempt. */
   readonly link: Attempts;
   readonly queue: Queue;
@@ -98,8 +98,8 @@ export function machine(
   let holding = false;
   let uninstall: (() => void) | false | undefined;
   let seq = 0;
-  /** Extensions' interceptors of inbound messages (`intercept`). */
-  const taps = new Set<(data: unknown) => unknown>();
+  /** Extensions' interceptors of inbound messages (`intercept`), made at the first. */
+  let taps: Set<(data: unknown) => unknown> | undefined;
   let opens = 0;
   let dropped = 0;
   let lastRtt = -1;
@@ -128,7 +128,7 @@ export function machine(
 
   /** Writes to the current socket if it is truly OPEN; false leaves the message to the queue. */
   const write = (data: Data): boolean => {
-    const ws = link.ws;
+    const ws = link.ws();
     return ws?.readyState === OPEN && (ws.send(data as string), true);
   };
 
@@ -168,7 +168,7 @@ export function machine(
       },
       woke: () => (holding = true),
       guard: call,
-      backlog: () => link.ws?.bufferedAmount as number,
+      backlog: () => link.ws()?.bufferedAmount as number,
     });
 
   const link = attempts(target, list, o, () => m.binary, setTimer, {
@@ -181,7 +181,7 @@ export function machine(
     received: ({ data, origin }) => {
       if (hb?.receive(data)) return;
       // Without an interceptor (most sockets), no iterator is made for every message.
-      if (taps.size) for (const tap of taps) if (call(tap, data)) return;
+      if (taps?.size) for (const tap of taps) if (call(tap, data)) return;
       emit(new MessageEvent('message', { data, origin }));
     },
     opened: () => {
@@ -319,9 +319,7 @@ export function machine(
   };
 
   const m: Machine = {
-    get phase() {
-      return phase;
-    },
+    phase: () => phase,
     link,
     queue,
     binary: 'blob',
@@ -340,7 +338,7 @@ export function machine(
       epoch++;
       setTimer();
       hb?.stop();
-      const open = was === OPEN && link.ws;
+      const open = was === OPEN && link.ws();
       // An attempt under way is let go of first, to be ended for good with the others.
       if (!open) detach(code, reason);
       uninstallHooks();
@@ -377,15 +375,15 @@ export function machine(
     },
 
     measure: () => ({
-      attempts: link.count,
+      attempts: link.count(),
       reconnects: opens && opens - 1,
       lastRtt,
       averageRtt: rtts ? rttSum / rtts : -1,
       uptime: phase === OPEN ? clock.now() - openedAt : 0,
-      queued: queue.length,
-      queuedBytes: queue.bytes,
+      queued: queue.size(),
+      queuedBytes: queue.bytes(),
       dropped,
-      unconfirmed: unconfirmed ? unconfirmed.length : 0,
+      unconfirmed: unconfirmed ? unconfirmed.size() : 0,
     }),
 
     check() {
@@ -398,8 +396,9 @@ export function machine(
     withdraw: (done) => queue.remove(done),
 
     tap(fn) {
-      taps.add(fn);
-      return () => taps.delete(fn);
+      const all = (taps ??= new Set());
+      all.add(fn);
+      return () => all.delete(fn);
     },
   };
   if (!o.startClosed) connect();
