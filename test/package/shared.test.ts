@@ -42,9 +42,11 @@ const MINIFIED = './dist/shared.umd.min.js';
  * a field of what tabs post to each other) too (-60 B): 8,963 B; 8,957 B with the core's 5,739 B.
  * #18 (receive at native speed): 8,957 -> 9,056 B: the core's +44 B, and the leader relays a
  * received message as { k: 'm', data, origin } which every tab turns into its own MessageEvent
- * (+55 B).
+ * (+55 B). Then 9,056 -> 9,099 B: the core's +27 B (receive path, idle heap), and the leader
+ * relaying a message from an interceptor, before its socket makes an event of it, and each tab
+ * dispatching it without an envelope (+16 B).
  */
-export const SHARED_SIZE_BUDGET = 9056;
+export const SHARED_SIZE_BUDGET = 9099;
 
 let consumer: string;
 beforeAll(() => {
