@@ -18,6 +18,8 @@ export interface HeartbeatHooks {
   woke(): void;
   /** Runs the user's recognisers and functions: a throw reads as undefined, and is reported. */
   guard: Guard;
+  /** The bytes written and not yet on the network (the socket's `bufferedAmount`). */
+  backlog(): number;
 }
 
 /** The heartbeat of one socket, as its owner drives it. */
@@ -69,6 +71,8 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   let timer: unknown;
   /** When the unanswered ping went out; -1 while none is outstanding. */
   let pingAt = -1;
+  /** The bytes still ahead of that ping in the socket's buffer, as of the last look. */
+  let ahead = 0;
   /** When the timer is due to act: send the next ping, or judge the outstanding one. */
   let due = 0;
   /** When the last inbound message arrived (or the connection opened). */
@@ -86,6 +90,14 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   /** When each ping that no pong has answered yet went out, oldest first: pongs come in order. */
   let pings: number[] = [];
 
+  /**
+   * Whether recogniser `r` accepts a message (`parsed`: its JSON, for a pattern). The user's
+   * recognisers run guarded: one that throws (JSON.parse of a message that is not JSON) is
+   * reported, and the message is then taken as an ordinary one.
+   */
+  const is = (r: Recogniser, data: unknown, parsed: unknown): unknown =>
+    typeof r === 'object' ? matches(r, parsed) : guard(r, data);
+
   const arm = (ms: number): void => {
     clock.clearTimeout(timer);
     due = clock.now() + ms;
@@ -99,6 +111,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   const sendPing = (limit: number): void => {
     arm(limit);
     pingAt = clock.now();
+    ahead = hooks.backlog();
     const data = ping === false ? undefined : guard(ping);
     if (data === undefined) return;
     // A server that never answers must not grow this without bound.
@@ -132,6 +145,11 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       return hooks.woke();
     }
     if (pingAt >= 0) {
+      // A ping written behind a send burst leaves only once the burst has: while the buffer
+      // drains, the link carries data and the ping gets `timeout` more. A buffer that stops
+      // draining, or an idle link (nothing ahead of the ping), is judged as always.
+      const left = hooks.backlog();
+      if (left < ahead) return ((ahead = left), arm(timeout));
       stop();
       // Said once per socket, debug or not: a server that never answers (or answers what
       // `isPong` does not accept) looks from here like a dead link, again and again.
@@ -152,26 +170,26 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       arm(interval);
     },
     stop,
+    // Every inbound message: the clock is read only where a time is kept (watching only, an
+    // outstanding ping, a pong, a server ping), and nothing is allocated for an ordinary one.
     receive(data) {
-      const now = (last = clock.now());
+      if (ping === false) last = clock.now();
       if (pingAt >= 0) {
-        arm(ping === false ? period : Math.max(0, pingAt + interval - now));
+        arm(ping === false ? period : Math.max(0, pingAt + interval - clock.now()));
         pingAt = -1;
         hooks.alive();
       }
       // A pong answers the oldest unanswered ping, whatever arrived in between: any message
       // proves life, but only the pong proves the server read everything before its ping.
-      // The user's recognisers and reply run guarded: one that throws (JSON.parse of a message
-      // that is not JSON) is reported, and the message is then taken as an ordinary one.
       const parsed = json && parse(data);
-      const is = (r: Recogniser | undefined): unknown => (typeof r === 'object' ? matches(r, parsed) : guard(r, data));
-      if (is(isPong)) {
+      if (is(isPong, data, parsed)) {
         ponged = true;
         const pingedAt = pings.shift();
-        if (pingedAt !== undefined) hooks.pong(now - pingedAt);
+        if (pingedAt !== undefined) hooks.pong(clock.now() - pingedAt);
         return true;
       }
-      if (!is(isServerPing)) return false;
+      if (!isServerPing || !is(isServerPing, data, parsed)) return false;
+      const now = clock.now();
       // Only a recognised server ping tells the server's cadence: other traffic comes in bursts,
       // and a gap learnt from a burst would call a quiet, healthy link dead.
       if (heard >= 0) {

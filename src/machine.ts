@@ -35,7 +35,7 @@ export const STATES: SocketState[] = ['connecting', 'open', 'closing', 'closed',
 
 /** What the class reads and calls of its state machine; see {@link machine}. */
 export interface Machine {
-  readonly phase: Phase;
+  phase(): Phase;
   /** The underlying sockets: the current one (`ws`) and the URL of the current or last attempt. */
   readonly link: Attempts;
   readonly queue: Queue;
@@ -79,9 +79,8 @@ export function machine(
   const clock = o.clock;
   /** Runs the callback options: one that throws is logged (rate-limited), never thrown. */
   const call = guard(clock);
-  const log = (...args: unknown[]): void => {
-    if (o.debug) console.debug('[heartbeat-ws]', ...args);
-  };
+  /** Only with `debug`: without, nothing is logged, nor called (the emitter's on every message). */
+  const log = o.debug ? (...args: unknown[]): void => console.debug('[heartbeat-ws]', ...args) : undefined;
 
   let phase: Phase = CLOSED;
   /** Bumped whenever what is under way is superseded: code after an emit compares it. */
@@ -99,8 +98,8 @@ export function machine(
   let holding = false;
   let uninstall: (() => void) | false | undefined;
   let seq = 0;
-  /** Extensions' interceptors of inbound messages (`intercept`). */
-  const taps = new Set<(data: unknown) => unknown>();
+  /** Extensions' interceptors of inbound messages (`intercept`), made at the first. */
+  let taps: Set<(data: unknown) => unknown> | undefined;
   let opens = 0;
   let dropped = 0;
   let lastRtt = -1;
@@ -142,7 +141,7 @@ export function machine(
 
   /** Writes to the current socket if it is truly OPEN; false leaves the message to the queue. */
   const write = (data: Data): boolean => {
-    const ws = link.ws;
+    const ws = link.ws();
     return ws?.readyState === OPEN && (ws.send(data as string), true);
   };
 
@@ -182,17 +181,21 @@ export function machine(
       },
       woke: () => (holding = true),
       guard: call,
+      backlog: () => link.ws()?.bufferedAmount as number,
     });
 
   const link = attempts(target, list, o, () => m.binary, setTimer, {
     log,
-    // Re-dispatched as our own event, initialised from the socket's: its data and origin (the
-    // rest of a WebSocket message event's fields are the defaults anyway). Heartbeat traffic
-    // and what an extension takes go no further.
-    received: (event) => {
-      const data = event.data;
-      if (!hb?.receive(data) && ![...taps].some((tap) => call(tap, data)))
-        emit(new MessageEvent('message', event as unknown as MessageEventInit));
+    // The receive path, every message's: heartbeat traffic and what an extension takes go no
+    // further; the rest is dispatched as our own event (whose target is this socket) with the
+    // socket's data and origin. The other fields of a WebSocket message event are the defaults
+    // ('' and no ports): the socket's event is not copied as an init dictionary, which reads them
+    // all (and `ports` makes an array) for every message.
+    received: ({ data, origin }) => {
+      if (hb?.receive(data)) return;
+      // Without an interceptor (most sockets), no iterator is made for every message.
+      if (taps?.size) for (const tap of taps) if (call(tap, data)) return;
+      emit(new MessageEvent('message', { data, origin }));
     },
     opened: () => {
       setTimer();
@@ -275,7 +278,7 @@ export function machine(
   /** What the page tells (see `LifecycleSignal`), acted on. */
   const signal = (what: LifecycleSignal): void => {
     const was = phase;
-    log(what);
+    log?.(what);
     if (was === CLOSED || was === CLOSING) return;
     if (what === 'freeze') {
       // A page that holds an open WebSocket is kept out of the back/forward cache: let go of it.
@@ -329,9 +332,7 @@ export function machine(
   };
 
   const m: Machine = {
-    get phase() {
-      return phase;
-    },
+    phase: () => phase,
     link,
     queue,
     binary: 'blob',
@@ -351,7 +352,7 @@ export function machine(
       epoch++;
       setTimer();
       hb?.stop();
-      const open = was === OPEN && link.ws;
+      const open = was === OPEN && link.ws();
       // An attempt under way is let go of first, to be ended for good with the others.
       if (!open) detach(code, reason);
       uninstallHooks();
@@ -388,15 +389,15 @@ export function machine(
     },
 
     measure: () => ({
-      attempts: link.count,
+      attempts: link.count(),
       reconnects: opens && opens - 1,
       lastRtt,
       averageRtt: rtts ? rttSum / rtts : -1,
       uptime: phase === OPEN ? clock.now() - openedAt : 0,
-      queued: queue.length,
-      queuedBytes: queue.bytes,
+      queued: queue.size(),
+      queuedBytes: queue.bytes(),
       dropped,
-      unconfirmed: unconfirmed ? unconfirmed.length : 0,
+      unconfirmed: unconfirmed ? unconfirmed.size() : 0,
     }),
 
     check() {
@@ -409,8 +410,9 @@ export function machine(
     withdraw: (done) => queue.remove(kept?.find(done) ?? done),
 
     tap(fn) {
-      taps.add(fn);
-      return () => taps.delete(fn);
+      const all = (taps ??= new Set());
+      all.add(fn);
+      return () => all.delete(fn);
     },
   };
   if (!o.startClosed) connect();

@@ -37,9 +37,9 @@ export type OnDrop = (data: Data, reason: DropReason, done?: Tracker) => void;
 /** A bounded FIFO of outbound messages; see {@link queue}. */
 export interface Queue {
   /** Messages waiting. */
-  readonly length: number;
+  size(): number;
   /** Bytes waiting. */
-  readonly bytes: number;
+  bytes(): number;
   /** Adds a message, or reports the one that gives way through `onDrop` (reason `overflow`). */
   push(data: Data, done?: Tracker): void;
   /**
@@ -101,7 +101,7 @@ export function queue(limits: QueueLimits, onDrop: OnDrop): Queue {
   const add = (item: Item): void => {
     const size = item[1];
     const { maxEnqueuedMessages: maxCount, maxEnqueuedBytes: maxBytes } = limits;
-    const full = () => q.length >= maxCount || bytes + size > maxBytes;
+    const full = () => q.size() >= maxCount || bytes + size > maxBytes;
     if (size > maxBytes || maxCount < 1 || (limits.queueOverflow !== 'drop-oldest' && full())) {
       return report(item, 'overflow');
     }
@@ -111,12 +111,9 @@ export function queue(limits: QueueLimits, onDrop: OnDrop): Queue {
   };
 
   const q: Queue = {
-    get length() {
-      return items.length - head;
-    },
-    get bytes() {
-      return bytes;
-    },
+    // Methods, not getters: see attempts().
+    size: () => items.length - head,
+    bytes: () => bytes,
     push: (data, done) => add([data, byteLength(data), done]),
     drain(send) {
       let sent = 0;

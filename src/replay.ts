@@ -9,7 +9,7 @@ import { type OnDrop, type Queue, queue, type QueueLimits, type Tracker } from '
  */
 export interface Ledger {
   /** Messages written but not yet confirmed. */
-  readonly length: number;
+  size(): number;
   /** A user message was written: it waits for the pong of a later ping. */
   wrote(data: Data, done?: Tracker): void;
   /** A ping goes out: its pong will confirm everything written before it. */
@@ -40,9 +40,7 @@ export function ledger(limits: QueueLimits, drop: OnDrop): Ledger {
   const confirm = (more: () => boolean): unknown =>
     unconfirmed.drain((_, done) => more() && (released++, done?.('confirmed'), true));
   return {
-    get length() {
-      return unconfirmed.length;
-    },
+    size: () => unconfirmed.size(),
     wrote(data, done) {
       written++;
       unconfirmed.push(data, done);

@@ -44,28 +44,28 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
 
   /** The URL of the current or last attempt ('' before a URL provider first answers). */
   get url(): string {
-    return this.#m.link.address;
+    return this.#m.link.address();
   }
 
   /** CONNECTING while an attempt is under way or a retry is scheduled; OPEN; CLOSING; CLOSED. */
   get readyState(): ReadyState {
     // RECONNECTING (4) reads as CONNECTING (0).
-    return (this.#m.phase % 4) as ReadyState;
+    return (this.#m.phase() % 4) as ReadyState;
   }
 
   /** Like `readyState`, with the wait for a retry told apart: `reconnecting`. */
   get state(): SocketState {
-    return STATES[this.#m.phase] as SocketState;
+    return STATES[this.#m.phase()] as SocketState;
   }
 
   /** The subprotocol the server chose, of the current connection. */
   get protocol(): string {
-    return this.#m.link.ws?.protocol ?? '';
+    return this.#m.link.ws()?.protocol ?? '';
   }
 
   /** The extensions the server chose, of the current connection. */
   get extensions(): string {
-    return this.#m.link.ws?.extensions ?? '';
+    return this.#m.link.ws()?.extensions ?? '';
   }
 
   /**
@@ -79,14 +79,14 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
   /** Applies to the current connection and every later one. */
   set binaryType(value: BinaryType) {
     const m = this.#m;
-    const ws = m.link.ws;
+    const ws = m.link.ws();
     m.binary = value;
     if (ws) ws.binaryType = value;
   }
 
   /** Bytes handed to the current socket but not yet sent, plus the bytes waiting in the queue. */
   get bufferedAmount(): number {
-    return (this.#m.link.ws?.bufferedAmount ?? 0) + this.#m.queue.bytes;
+    return (this.#m.link.ws()?.bufferedAmount ?? 0) + this.#m.queue.bytes();
   }
 
   /**

@@ -40,6 +40,7 @@ function make(options: Partial<ResolvedHeartbeat> = {}) {
     pong: (rtt) => rtts.push(rtt),
     woke: () => calls.push('woke'),
     guard: guard(systemClock),
+    backlog: () => 0,
   });
   hb.start();
   return { hb, calls, rtts };
@@ -245,6 +246,7 @@ it('a timer that fires a millisecond early does not end the link early', () => {
       pong: () => {},
       woke: () => calls.push('woke'),
       guard: guard(systemClock),
+      backlog: () => 0,
     },
   );
   hb.start();

@@ -17,11 +17,11 @@ describe('Queue', () => {
     q.push('a');
     q.push('bb');
     q.push('€');
-    expect([q.length, q.bytes]).toEqual([3, 6]);
+    expect([q.size(), q.bytes()]).toEqual([3, 6]);
     const out: unknown[] = [];
     expect(q.drain((d) => (out.push(d), true))).toBe(3);
     expect(out).toEqual(['a', 'bb', '€']);
-    expect([q.length, q.bytes]).toEqual([0, 0]);
+    expect([q.size(), q.bytes()]).toEqual([0, 0]);
   });
 
   it('keeps a refused message at the head', () => {
@@ -44,7 +44,7 @@ describe('Queue', () => {
     r.q.push('aaa');
     r.q.push('bbb');
     expect(r.drops).toEqual([['bbb', 'overflow']]);
-    expect(r.q.bytes).toBe(3);
+    expect(r.q.bytes()).toBe(3);
   });
 
   it('drops the oldest messages instead with drop-oldest', () => {
@@ -64,7 +64,7 @@ describe('Queue', () => {
     q.push('ab');
     q.push('abcd');
     expect(drops).toEqual([['abcd', 'overflow']]);
-    expect(q.length).toBe(1);
+    expect(q.size()).toBe(1);
   });
 
   it('reports every cleared message', () => {
@@ -76,7 +76,7 @@ describe('Queue', () => {
       ['x', 'cleared'],
       ['y', 'cleared'],
     ]);
-    expect([q.length, q.bytes]).toEqual([0, 0]);
+    expect([q.size(), q.bytes()]).toEqual([0, 0]);
   });
 
   it('keeps order and byte counts through many partial drains (compaction)', () => {
@@ -90,7 +90,7 @@ describe('Queue', () => {
     }
     q.drain((d) => (out.push(Number(d)), true));
     expect(out).toEqual(Array.from({ length: next }, (_, i) => i));
-    expect(q.bytes).toBe(0);
+    expect(q.bytes()).toBe(0);
   });
 });
 
@@ -104,7 +104,7 @@ describe('Queue bounds and withdrawal (killing mutants Stryker found alive)', ()
     q.push('x'.repeat(4));
     q.push('y'.repeat(6));
     expect(drops).toEqual([]);
-    expect(q.bytes).toBe(10);
+    expect(q.bytes()).toBe(10);
   });
 
   it('remove() takes out only the message tracked, reports it aborted, and fixes the byte count', () => {
@@ -115,7 +115,7 @@ describe('Queue bounds and withdrawal (killing mutants Stryker found alive)', ()
     q.push('c');
     expect(q.remove(done)).toBe(true);
     expect(drops).toEqual([['bb', 'aborted']]);
-    expect([q.length, q.bytes]).toEqual([2, 2]);
+    expect([q.size(), q.bytes()]).toEqual([2, 2]);
     expect(q.remove(done)).toBe(false);
     expect(q.remove(() => {})).toBe(false);
     const out: unknown[] = [];
@@ -142,7 +142,7 @@ describe('Queue bounds and withdrawal (killing mutants Stryker found alive)', ()
     q.push('d');
     q.drain((d) => d === 'a');
     expect(q.remove(done)).toBe(false);
-    expect(q.length).toBe(3);
+    expect(q.size()).toBe(3);
   });
 
   it('counts its length right through partial drains', () => {
@@ -150,7 +150,7 @@ describe('Queue bounds and withdrawal (killing mutants Stryker found alive)', ()
     for (let i = 0; i < 10; i++) q.push(String(i));
     let n = 0;
     q.drain(() => n++ < 3);
-    expect(q.length).toBe(7);
+    expect(q.size()).toBe(7);
     expect(q.take().map(([d]) => d)).toEqual(['3', '4', '5', '6', '7', '8', '9']);
   });
 });

@@ -34,13 +34,13 @@ it('a pong confirms what was written before its ping, and nothing written after'
   write('a', 'b');
   l.ping();
   write('c');
-  expect(l.length).toBe(3);
+  expect(l.size()).toBe(3);
   l.pong();
   expect(outcomes).toEqual([
     ['a', 'confirmed'],
     ['b', 'confirmed'],
   ]);
-  expect(l.length).toBe(1);
+  expect(l.size()).toBe(1);
 });
 
 it('pongs answer pings oldest first: each confirms up to its own ping', () => {
@@ -57,7 +57,7 @@ it('pongs answer pings oldest first: each confirms up to its own ping', () => {
   // A pong with no ping outstanding confirms nothing.
   l.pong();
   expect(outcomes.map(([d]) => d)).toEqual(['a', 'b']);
-  expect(l.length).toBe(1);
+  expect(l.size()).toBe(1);
 });
 
 it('a closing handshake the server finished confirms everything', () => {
@@ -68,7 +68,7 @@ it('a closing handshake the server finished confirms everything', () => {
     ['a', 'confirmed'],
     ['b', 'confirmed'],
   ]);
-  expect(l.length).toBe(0);
+  expect(l.size()).toBe(0);
 });
 
 it('a dead link puts the unconfirmed messages back in front of the queue, in the order written', () => {
@@ -81,7 +81,7 @@ it('a dead link puts the unconfirmed messages back in front of the queue, in the
   q.push('e');
   q.push('f');
   l.requeue(q);
-  expect(l.length).toBe(0);
+  expect(l.size()).toBe(0);
   expect(contents(q)).toEqual(['c', 'd', 'e', 'f']);
   // Requeued, not settled: only a and b were told an outcome.
   expect(outcomes.map(([d]) => d)).toEqual(['a', 'b']);
@@ -100,20 +100,20 @@ it('after a requeue, a pong confirms only what was written before its own ping',
   write('c');
   l.pong();
   expect(outcomes).toEqual([['b', 'confirmed']]);
-  expect(l.length).toBe(1);
+  expect(l.size()).toBe(1);
 });
 
 it("holds at most the queue's bound, the oldest reported as dropped 'unconfirmed'", () => {
   const { l, write, drops, outcomes } = make({ maxEnqueuedMessages: 2 });
   write('a', 'b', 'c');
-  expect(l.length).toBe(2);
+  expect(l.size()).toBe(2);
   expect(drops).toEqual([['a', 'unconfirmed']]);
   l.ping();
   write('d');
   // The ping covered a, b, c; b was pushed out since: its pong confirms c, and not d.
   l.pong();
   expect(outcomes.map(([d, o]) => `${String(d)} ${o}`)).toEqual(['a unconfirmed', 'b unconfirmed', 'c confirmed']);
-  expect(l.length).toBe(1);
+  expect(l.size()).toBe(1);
 });
 
 it('remembers at most MAX_PINGS unanswered pings, the oldest forgotten', () => {

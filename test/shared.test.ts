@@ -101,6 +101,24 @@ describe('SharedHeartbeatSocket: one connection for every tab', () => {
     expect(live()).toHaveLength(1);
   });
 
+  it('the messages the leader receives reach every tab in order, binary as Blobs, within the task that received them', async () => {
+    const tabs = await five();
+    const ws = live()[0]!;
+    ws.serverOpen();
+    await settle();
+    ws.serverMessage('a');
+    ws.serverMessage(new Uint8Array([1, 2]).buffer);
+    ws.serverMessage('c');
+    // Microtasks only: no timer, no later task.
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    for (const t of tabs) expect(t.messages()).toEqual(['a', expect.any(Blob), 'c']);
+    // The origin of the socket's URL, as a browser's WebSocket gives it (the fake's events carry none).
+    for (const t of tabs)
+      expect(t.of<MessageEvent>('message').map((e) => [e.origin, e.target])).toEqual(
+        Array(3).fill(['ws://example.test', t.socket]),
+      );
+  });
+
   it("sends from every tab go out through the leader's one connection, each tab's in its order", async () => {
     const tabs = await five();
     live()[0]!.serverOpen();

@@ -94,6 +94,51 @@ describe('heartbeat', () => {
     expect(ws.sent).toEqual(['ping', 'ping']);
   });
 
+  it('a ping still behind a send burst is waited for while the burst drains; a backlog that stops draining is dead', async () => {
+    const { types } = makeSocket({ heartbeat: hb });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    // A burst far larger than the link carries in `timeout`: the ping goes out behind it.
+    ws.bufferedAmount = 1e6;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(ws.sent).toEqual(['ping']);
+    for (const left of [6e5, 2e5, 0]) {
+      ws.bufferedAmount = left;
+      await vi.advanceTimersByTimeAsync(500);
+      expect(types()).toEqual(['open']);
+    }
+    // Drained, the ping on the wire for a whole `timeout`: no answer is dead, as on an idle link.
+    await vi.advanceTimersByTimeAsync(500);
+    expect(types()).toEqual(['open', 'close', 'reconnecting']);
+  });
+
+  it('a backlog that does not drain within timeout after the ping is a dead link', async () => {
+    const { types } = makeSocket({ heartbeat: hb });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    ws.bufferedAmount = 1e6;
+    await vi.advanceTimersByTimeAsync(1000 + 499);
+    expect(types()).toEqual(['open']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(types()).toEqual(['open', 'close', 'reconnecting']);
+  });
+
+  it('a pong that comes once the burst drained keeps the link, with its round trip from the ping', async () => {
+    const { ofType } = makeSocket({ heartbeat: hb });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    ws.bufferedAmount = 1e6;
+    await vi.advanceTimersByTimeAsync(1000 + 400);
+    ws.bufferedAmount = 0;
+    await vi.advanceTimersByTimeAsync(400);
+    ws.serverMessage('pong');
+    // The next ping is due one interval after this one went out, at 2000.
+    await vi.advanceTimersByTimeAsync(200);
+    expect(ws.sent).toEqual(['ping', 'ping']);
+    expect(ofType('close')).toHaveLength(0);
+    expect(ofType<CustomEvent>('heartbeat')[0]?.detail).toEqual({ rtt: 800 });
+  });
+
   it('declares the link dead after timeout without any inbound message: close 1006 "heartbeat timeout", then reconnects', async () => {
     const { socket, types, ofType } = makeSocket({ heartbeat: hb, random: () => 0 });
     const ws = FakeWebSocket.last;

@@ -202,6 +202,17 @@ describe("WebSocket's surface", () => {
     expect(ofType('message')[0]).toBeInstanceOf(MessageEvent);
   });
 
+  it("gives listeners a MessageEvent with the socket's data and origin, the default lastEventId, and the socket as target", () => {
+    const { socket } = makeSocket();
+    const seen: unknown[][] = [];
+    socket.addEventListener('message', (e) =>
+      seen.push([e.data, e.origin, e.lastEventId, e.ports.length, e.target, e.currentTarget]),
+    );
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.dispatchEvent(new MessageEvent('message', { data: 'hi', origin: 'ws://example.test' }));
+    expect(seen).toEqual([['hi', 'ws://example.test', '', 0, socket, socket]]);
+  });
+
   it('calls onopen, onclose and onerror with the events, with `this` the socket', () => {
     const { socket } = makeSocket({ maxRetries: 0 });
     const calls: [string, unknown][] = [];

@@ -26,6 +26,13 @@ export function carry(event: Event): Carried {
   }
 }
 
+/** A message the leader's socket received, as this tab's `binaryType` wants it. */
+export const messageEvent = (data: unknown, origin: string, binaryType: BinaryType): MessageEvent =>
+  new MessageEvent('message', {
+    data: data instanceof ArrayBuffer && binaryType === 'blob' ? new Blob([data]) : data,
+    origin,
+  });
+
 /**
  * The event a tab dispatches for one the leader's socket carried (see {@link carry}): binary
  * messages as this tab's `binaryType` wants them (they travel as ArrayBuffers).
@@ -42,10 +49,7 @@ export function uncarry(type: string, init: Carried, binaryType: BinaryType): Ev
   };
   switch (type) {
     case 'message':
-      return new MessageEvent(type, {
-        data: data instanceof ArrayBuffer && binaryType === 'blob' ? new Blob([data]) : data,
-        origin,
-      });
+      return messageEvent(data, origin as string, binaryType);
     case 'close':
       return closeEvent(code, reason, wasClean);
     case 'open':

@@ -22,6 +22,8 @@ export type Relayed =
   | { k: 'lead'; l: string; s: Snapshot; c?: string }
   /** An event of the real socket (`statechange` included), with the state after it. */
   | { k: 'ev'; l: string; type: string; init: Record<string, unknown>; s: Snapshot }
+  /** A message the real socket received: data `d`, origin `o`; no snapshot (it changes none of it). */
+  | { k: 'm'; l: string; d: unknown; o: string }
   /** Messages `n`, `n + 1`, … of tab `from`, in order (one post per task, not per message). */
   | { k: 'send'; to: string; from: string; n: number; data: Data[] }
   | { k: 'do'; to: string; what: 'reconnect' | 'probe' | 'clear'; code?: number; reason?: string; from?: string }

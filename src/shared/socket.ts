@@ -16,7 +16,7 @@ import {
   type UrlInput,
 } from '../internal';
 import { countHeld, hold } from './election';
-import { uncarry } from './inbox';
+import { messageEvent, uncarry } from './inbox';
 import { type Leader, lead } from './leader';
 import { type SharedOptions, settle } from './options';
 import { outbox } from './outbox';
@@ -371,7 +371,16 @@ function tab(
     if (type === 'open') return open();
     const ev = uncarry(type, m.init, t.binaryType);
     if (type === 'close') close(ev);
-    else if (type !== 'message' || ![...taps].some((tap) => call(tap, (ev as MessageEvent).data))) emit(ev);
+    else emit(ev);
+  };
+
+  /**
+   * A message the leader's socket received, every message's path in every tab: no envelope,
+   * snapshot or array is made for it, and an interceptor may take it.
+   */
+  const message = (data: unknown, origin: string): void => {
+    if (taps.size) for (const tap of taps) if (call(tap, data)) return;
+    emit(messageEvent(data, origin, t.binaryType));
   };
 
   const receive = (m: Relayed): void => {
@@ -388,6 +397,11 @@ function tab(
         return;
       case 'ev':
         return event(m);
+      case 'm':
+        // A tab hears of a term (`lead`) before its messages: those of a term it does not follow
+        // (yet, or any more) are not its own.
+        if (m.l === term) message(m.d, m.o);
+        return;
       case 'send':
         if (leader && m.to === term) m.data.forEach((data, i) => leader?.accept(m.from, m.n + i, data));
         return;

@@ -15,14 +15,21 @@
  * - `declarative`: `isPong: { type: 'pong' }`.
  *
  * Target: declarative ≤ 1.1× function.
+ *
+ * Beside them, against the raw `ws` client (issue #18; target ≤ 1.05×):
+ *
+ * - `raw`: the `ws` package's WebSocket, its listeners added with addEventListener as ours are;
+ * - `default`: `HeartbeatSocket` without heartbeat options (a ping every 25 s: none in a trial);
+ * - `heartbeat`: a ping every 250 ms, answered by the server, so pings and pongs run meanwhile;
+ * - `replay`: the same with `replayUnconfirmed`.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { HeartbeatSocket, type HeartbeatOptions } from '../../src/index';
 
-const COUNT = 100_000;
-const RUNS = 7;
+const COUNT = Number(process.env.COUNT || 100_000);
+const RUNS = Number(process.env.RUNS || 7);
 const MSG = '{"type":"tick","seq":1234567890}';
 
 if (process.argv[2] === 'server') {
@@ -31,6 +38,7 @@ if (process.argv[2] === 'server') {
   wss.on('listening', () => process.send?.({ port: (wss.address() as { port: number }).port }));
   wss.on('connection', (ws) =>
     ws.on('message', (data) => {
+      if (String(data) === 'ping') return ws.send('pong');
       const n = Number(String(data));
       for (let i = 0; i < n; i++) ws.send(MSG);
       ws.send('done');
@@ -44,28 +52,41 @@ if (process.argv[2] === 'server') {
     child.once('message', (m) => resolve((m as { port: number }).port)),
   );
 
-  const VARIANTS: Record<string, HeartbeatOptions | false> = {
-    off: false,
-    function: { interval: 3_600_000, isPong: (d) => d === '{"type":"pong"}' },
+  const HB = { interval: 250, timeout: 60_000 };
+  type Variant = { heartbeat?: HeartbeatOptions | false; replayUnconfirmed?: boolean } | 'raw';
+  const VARIANTS: Record<string, Variant> = {
+    raw: 'raw',
+    default: {},
+    heartbeat: { heartbeat: HB },
+    replay: { heartbeat: HB, replayUnconfirmed: true },
+    off: { heartbeat: false },
+    function: { heartbeat: { interval: 3_600_000, isPong: (d) => d === '{"type":"pong"}' } },
     'function+parse': {
-      interval: 3_600_000,
-      isPong: (d) => {
-        try {
-          return JSON.parse(d as string).type === 'pong';
-        } catch {
-          return false;
-        }
+      heartbeat: {
+        interval: 3_600_000,
+        isPong: (d) => {
+          try {
+            return JSON.parse(d as string).type === 'pong';
+          } catch {
+            return false;
+          }
+        },
       },
     },
-    declarative: { interval: 3_600_000, isPong: { type: 'pong' } },
+    declarative: { heartbeat: { interval: 3_600_000, isPong: { type: 'pong' } } },
   };
 
-  const run = async (heartbeat: HeartbeatOptions | false): Promise<number> => {
-    const socket = new HeartbeatSocket(`ws://127.0.0.1:${port}/`, undefined, {
-      WebSocket,
-      heartbeat,
-      lifecycle: false,
-    });
+  const run = async (variant: Variant): Promise<number> => {
+    const url = `ws://127.0.0.1:${port}/`;
+    /** What the trial uses of either client. */
+    type Client = {
+      addEventListener(type: string, fn: (e: { data: unknown }) => unknown, options?: { once: boolean }): void;
+      send(data: string): void;
+      close(): void;
+    };
+    const socket = (variant === 'raw'
+      ? new WebSocket(url)
+      : new HeartbeatSocket(url, undefined, { WebSocket, lifecycle: false, ...variant })) as unknown as Client;
     await new Promise((r) => socket.addEventListener('open', r, { once: true }));
     let received = 0;
     socket.addEventListener('message', () => received++);
@@ -83,11 +104,11 @@ if (process.argv[2] === 'server') {
 
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(VARIANTS).map((k) => [k, []]));
   const names = Object.keys(VARIANTS);
-  await run(false); // warm-up
+  for (const name of names) await run(VARIANTS[name] as Variant); // warm-up
   for (let r = 0; r < RUNS; r++) {
     for (let i = 0; i < names.length; i++) {
       const name = names[(i + r) % names.length] as string;
-      times[name]?.push(await run(VARIANTS[name] as HeartbeatOptions | false));
+      times[name]?.push(await run(VARIANTS[name] as Variant));
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
@@ -99,5 +120,9 @@ if (process.argv[2] === 'server') {
   console.log(
     `declarative / function+parse: ${((m.declarative as number) / (m['function+parse'] as number)).toFixed(3)}×`,
   );
+  for (const n of ['default', 'heartbeat', 'replay']) {
+    const r = (m[n] as number) / (m.raw as number);
+    console.log(`${n} / raw ws: ${r.toFixed(3)}× (target ≤ 1.05×: ${r <= 1.05 ? 'met' : 'NOT met'})`);
+  }
   child.disconnect();
 }

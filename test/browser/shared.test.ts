@@ -41,7 +41,7 @@ const PAGE = `<!doctype html>
 <script>
 const q = new URLSearchParams(location.search);
 if (q.has('nolocks')) delete Navigator.prototype.locks;
-const record = { events: [], received: [], drops: [], leader: [], pageshow: [] };
+const record = { events: [], received: [], origins: [], drops: [], leader: [], pageshow: [] };
 addEventListener('pageshow', (e) => record.pageshow.push(e.persisted));
 const socket = new HeartbeatWSShared.SharedHeartbeatSocket(q.get('ws'), [], {
   channel: q.get('channel') || undefined,
@@ -55,7 +55,7 @@ const socket = new HeartbeatWSShared.SharedHeartbeatSocket(q.get('ws'), [], {
 for (const type of ['open', 'close', 'error', 'reconnecting', 'heartbeat']) {
   socket.addEventListener(type, (e) => record.events.push(type + (e.code ? ' ' + e.code : '')));
 }
-socket.addEventListener('message', (e) => record.received.push(e.data));
+socket.addEventListener('message', (e) => (record.received.push(e.data), record.origins.push(e.origin)));
 socket.addEventListener('drop', (e) => record.drops.push(e.detail.reason + ' ' + e.detail.data));
 socket.addEventListener('leaderchange', (e) => record.leader.push(e.detail.isLeader));
 window.client = { socket, record };
@@ -73,6 +73,7 @@ interface View {
   isLeader: boolean;
   events: string[];
   received: string[];
+  origins: string[];
   drops: string[];
   leader: boolean[];
   pageshow: boolean[];
@@ -239,6 +240,9 @@ function sharedTests(d: TabsOfOneProfile): void {
     }
     await new Promise((r) => setTimeout(r, 200));
     for (const page of pages) expect((await view(page)).received).toEqual(['m1', 'm2', 'm3']);
+    // Every tab's events carry the origin a WebSocket's messages carry: its URL's.
+    const origin = new URL(ws.url).origin;
+    for (const page of pages) expect((await view(page)).origins).toEqual([origin, origin, origin]);
     // The server drops the connection: every tab sees it close, wait, and open again.
     ws.closeAll(4000, 'restart');
     for (const page of pages) {

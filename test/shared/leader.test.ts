@@ -44,9 +44,21 @@ it('tells every tab each event of the socket, with the term and the state after 
   expect(events).toEqual([
     ['statechange', 'L1', 'open', undefined],
     ['open', 'L1', 'open', undefined],
-    ['message', 'L1', 'open', undefined],
   ]);
-  expect(of('ev')[2]![0].init).toMatchObject({ data: 'hi' });
+  // A message goes as { k: 'm' }, without a snapshot, with the origin of the socket's URL (as a
+  // browser's WebSocket gives it; the fake's own events carry none).
+  expect(of('m')).toEqual([[{ k: 'm', l: 'L1', d: 'hi', o: 'ws://example.test' }, undefined]]);
+});
+
+it('relays a message without making the MessageEvent of its own socket', async () => {
+  const { socket, of } = make();
+  const seen: unknown[] = [];
+  socket.addEventListener('message', (e) => seen.push(e.data));
+  FakeWebSocket.last.serverOpen();
+  FakeWebSocket.last.serverMessage('a');
+  FakeWebSocket.last.serverMessage('b');
+  expect(of('m').map(([m]) => m.d)).toEqual(['a', 'b']);
+  expect(seen).toEqual([]);
 });
 
 it("sends each tab's messages in order, and tells it once per task how far they have left the socket", async () => {
