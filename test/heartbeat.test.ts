@@ -330,3 +330,48 @@ it('with ping: false, a server ping heard after stop() arms no timer, and a rest
   vi.advanceTimersByTime(1);
   expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
 });
+
+it('a timer exactly `timeout` late still judges the ping: dead, not a probe', () => {
+  const { calls } = make();
+  vi.advanceTimersByTime(INTERVAL);
+  expect(calls).toEqual(['ping ping']);
+  // The clock moves `timeout` ms past the deadline before the timer fires: on time, just.
+  vi.setSystemTime(Date.now() + TIMEOUT);
+  vi.advanceTimersByTime(TIMEOUT);
+  expect(calls).toEqual(['ping ping', 'dead']);
+});
+
+it("with ping on, the server's own pings do not move the client's ping schedule", () => {
+  const { hb, calls } = make({ isServerPing: (d) => d === 'sping' });
+  for (let i = 0; i < 3; i++) {
+    vi.advanceTimersByTime(300);
+    hb.receive('sping');
+  }
+  vi.advanceTimersByTime(INTERVAL - 900 - 1);
+  expect(calls.filter((c) => c.startsWith('ping'))).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls.filter((c) => c.startsWith('ping'))).toEqual(['ping ping']);
+});
+
+it('sends no reply to a server ping when serverPingReply gives none', () => {
+  const { hb, calls } = make({ isServerPing: (d) => d === 'sping', serverPingReply: () => undefined });
+  expect(hb.receive('sping')).toBe(true);
+  expect(calls).toEqual([]);
+});
+
+it('with ping: false, traffic after a silent check re-arms by the learnt cadence, not by interval', () => {
+  const { hb, calls } = make({ ping: false, interval: 10_000, isServerPing: (d) => d === 'sping' });
+  hb.receive('sping');
+  vi.advanceTimersByTime(2000);
+  hb.receive('sping');
+  // 2 s of silence: the check comes (no ping to send when only watching) and waits `timeout`.
+  vi.advanceTimersByTime(2000 + 100);
+  hb.receive('news');
+  const told = () => calls.filter((c) => !c.startsWith('send'));
+  expect(told()).toEqual(['alive']);
+  // Silence again: dead after the learnt 2 s plus timeout, not after the 10 s interval.
+  vi.advanceTimersByTime(2000 + TIMEOUT - 1);
+  expect(told()).toEqual(['alive']);
+  vi.advanceTimersByTime(1);
+  expect(told()).toEqual(['alive', 'dead']);
+});
