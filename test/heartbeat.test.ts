@@ -353,10 +353,17 @@ it("with ping on, the server's own pings do not move the client's ping schedule"
   expect(calls.filter((c) => c.startsWith('ping'))).toEqual(['ping ping']);
 });
 
-it('sends no reply to a server ping when serverPingReply gives none', () => {
-  const { hb, calls } = make({ isServerPing: (d) => d === 'sping', serverPingReply: () => undefined });
+it('sends no reply to a server ping when serverPingReply throws, and reports the throw', () => {
+  const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+  const { hb, calls } = make({
+    isServerPing: (d) => d === 'sping',
+    serverPingReply: () => {
+      throw new Error('no reply');
+    },
+  });
   expect(hb.receive('sping')).toBe(true);
   expect(calls).toEqual([]);
+  expect(errors).toHaveBeenCalledTimes(1);
 });
 
 it('with ping: false, traffic after a silent check re-arms by the learnt cadence, not by interval', () => {
