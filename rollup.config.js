@@ -23,10 +23,18 @@ export const MANGLED =
   /^(receive|woke|alive|dead|pong|drain|prepend|take|phase|ws|queue|count|detach|release|wrote|confirmAll|requeue|opened|emit|sync|start|stop|bytes|received|ended|errored|failed|address|binary|submit|shut|restart|retries|measure|check|tap|withdraw|link|guard|log|remove|view|leader|ask|accept|snapshot|leave|settle|all|forget|drained|raw|leaderOptions|first|shared|post|flush|done)$/;
 
 const umd = { format: 'umd', name: 'HeartbeatWS', exports: 'named' };
-// The entry points' minified UMDs (the core adds property mangling of its internals).
+// The entry points' minified UMDs (the core adds property mangling of its internals). They are
+// what a <script> tag loads in production: `process.env.NODE_ENV` is 'production' there, as a
+// bundler's production build makes it, so the development-only warnings (src/dev.ts) are
+// compiled out. The non-minified UMDs (require(), a <script> tag in development) keep them.
 const minify = {
   ecma: 2022,
-  compress: { passes: 3, unsafe_arrows: true, unsafe_methods: true },
+  compress: {
+    passes: 3,
+    unsafe_arrows: true,
+    unsafe_methods: true,
+    global_defs: { 'process.env.NODE_ENV': 'production' },
+  },
   format: { ascii_only: true },
 };
 
@@ -67,6 +75,7 @@ export default [
   ...sharedBuilds(),
   ...reactEntry(),
   ...requestBuilds(),
+  ...outboxBuilds(),
   ...vueBuilds(),
   ...svelteBuilds(),
 ];
@@ -176,6 +185,35 @@ function requestBuilds() {
       output: [
         { file: 'dist/request.d.ts', format: 'es' },
         { file: 'dist/request.d.mts', format: 'es' },
+      ],
+    },
+  ];
+}
+
+// heartbeat-ws/outbox (indexedDbOutbox(), deleteOutbox()). Like heartbeat-ws/request: built on the
+// core's option `outbox` alone, carrying no part of the core; its UMD (global `HeartbeatWSOutbox`)
+// loads beside the core's or shared's.
+function outboxBuilds() {
+  const outboxCore = (id) => /[\\/]src[\\/]internal(\.ts)?$/.test(id) || id === '../internal';
+  const outboxUmd = { format: 'umd', name: 'HeartbeatWSOutbox', exports: 'named' };
+  return [
+    {
+      input: 'src/outbox/index.ts',
+      plugins: [ts()],
+      external: outboxCore,
+      output: [
+        { file: 'dist/outbox.mjs', format: 'es', paths: (id) => (outboxCore(id) ? './heartbeat-ws.mjs' : id) },
+        { ...outboxUmd, file: 'dist/outbox.umd.js' },
+        // What the outbox adds to a page, minified: gated by its own size budget (test/package).
+        { ...outboxUmd, file: 'dist/outbox.umd.min.js', plugins: [terser(minify)] },
+      ],
+    },
+    {
+      input: 'src/outbox/index.ts',
+      plugins: [dts({ compilerOptions: { types: [] } })],
+      output: [
+        { file: 'dist/outbox.d.ts', format: 'es' },
+        { file: 'dist/outbox.d.mts', format: 'es' },
       ],
     },
   ];

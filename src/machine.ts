@@ -124,6 +124,19 @@ export function machine(
   };
 
   const queue = makeQueue(o, drop);
+  /** The first attempt waits for the outbox to hand over what earlier pages left (`resume`). */
+  let parked = !!o.outbox;
+  const kept = o.outbox?.attach(socket, {
+    drop,
+    resume(items) {
+      const recovered = makeQueue(o, drop);
+      for (const [data, done] of items) recovered.push(data, done);
+      // Ahead of what this page queued: the open listeners' handshake, then these, then the rest.
+      queue.prepend(recovered);
+      parked = false;
+      if (phase === CONNECTING) connect();
+    },
+  });
   /** Messages written but not yet confirmed by a pong (replayUnconfirmed). */
   const unconfirmed = o.replayUnconfirmed ? ledger(o, drop) : undefined;
 
@@ -221,7 +234,7 @@ export function machine(
     phase = CONNECTING;
     uninstall ||= o.lifecycle && o.lifecycle(signal);
     sync();
-    if (current === epoch) link.start(endpoint);
+    if (current === epoch && !parked) link.start(endpoint);
   };
 
   /**
@@ -327,6 +340,7 @@ export function machine(
       let message = toData(data);
       // A throwing stamp is reported, and the message goes out as given.
       if (o.stamp) message = call(o.stamp, message, ++seq) ?? message;
+      if (kept) done = kept.keep(message, done);
       return (phase === OPEN && !holding && deliver(message, done)) || (queue.push(message, done), false);
     },
 
@@ -392,7 +406,7 @@ export function machine(
       }
     },
 
-    withdraw: (done) => queue.remove(done),
+    withdraw: (done) => queue.remove(kept?.find(done) ?? done),
 
     tap(fn) {
       taps.add(fn);

@@ -1,8 +1,10 @@
 import { type Data, isData } from './data';
 import { type Clock, systemClock } from './env/clock';
 import { browserLifecycle, type Lifecycle } from './env/lifecycle';
+import { warnUnknown } from './dev';
 import { fail } from './fail';
 import type { JsonPattern } from './match';
+import type { Outbox } from './keeper';
 import type { QueueOverflow } from './queue';
 
 /**
@@ -181,6 +183,14 @@ export interface Options {
    */
   stamp?: (data: Data, seq: number) => Data;
   /**
+   * Where the queue (and, with `replayUnconfirmed`, the unconfirmed messages) is kept beyond
+   * this page: `indexedDbOutbox(name)` of `heartbeat-ws/outbox` keeps it in IndexedDB, and the
+   * next socket with the same outbox name sends what this page left (see docs/outbox.md). The
+   * first attempt waits until the outbox has handed over what earlier pages left.
+   * @default undefined (the queue lives in memory only)
+   */
+  outbox?: Outbox;
+  /**
    * `true` or settings to turn the heartbeat on.
    * @default false
    */
@@ -236,6 +246,7 @@ export interface Resolved {
   startClosed: boolean;
   replayUnconfirmed: boolean;
   stamp: ((data: Data, seq: number) => Data) | undefined;
+  outbox: Outbox | undefined;
   shouldReconnect: (event: CloseEvent) => boolean;
   heartbeat: ResolvedHeartbeat | undefined;
   debug: boolean;
@@ -302,6 +313,7 @@ const RULES: Record<string, Rule> = {
   queueOverflow: ['"drop-newest" or "drop-oldest"', (v) => v === 'drop-newest' || v === 'drop-oldest'],
   heartbeat: ['a boolean or an object', (v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null)],
   lifecycle: ['a function or false', (v) => v === false || isFunction(v)],
+  outbox: ['indexedDbOutbox(name) or another outbox', (v) => isFunction(v?.attach)],
   // A plain object goes out as its JSON; binary data is an object too.
   // Binary data is an object too: any object passes, a plain one is sent as JSON.
   ping: ['data, a plain object, a function or false', (v) => v === false || typeof v === 'string' || Object(v) === v],
@@ -328,7 +340,10 @@ function check(key: string, value: unknown, fallback?: unknown, prefix = 'option
   if (!test(value)) fail(numeric ? RangeError : TypeError, prefix + key, expected, value);
 }
 
-/** Copies the given values of `input` over `defaults`, checking each; other keys are ignored. */
+/**
+ * Copies the given values of `input` over `defaults`, checking each; other keys are ignored (a
+ * development build names them: src/dev.ts).
+ */
 function fill<T extends object>(defaults: T, input: object, prefix?: string): T {
   const out = { ...defaults } as Record<string, unknown>;
   for (const [key, value] of Object.entries(input)) {
@@ -356,6 +371,7 @@ export function resolveOptions(options: Options | undefined): Resolved {
       shouldReconnect: (() => true) as Resolved['shouldReconnect'],
       lifecycle: browserLifecycle as Lifecycle | false,
       stamp: undefined as Resolved['stamp'],
+      outbox: undefined as Resolved['outbox'],
       random: Math.random,
     },
     // null, too, means the default for these two.
@@ -393,6 +409,13 @@ export function resolveOptions(options: Options | undefined): Resolved {
       hb as object,
       'options.heartbeat.',
     );
+  // Development builds name what they do not know; production builds carry none of it (the
+  // guard is explained in src/dev.ts). The resolved `o` has every option's name.
+  try {
+    if (process.env.NODE_ENV !== 'production') warnUnknown(options, o, DEFAULTS.heartbeat);
+  } catch {
+    warnUnknown(options, o, DEFAULTS.heartbeat);
+  }
   // A plain object ping or reply is JSON text from here on: stringified once, not per send.
   for (const key of ['ping', 'serverPingReply'] as const) {
     const value = h && h[key];
@@ -401,3 +424,6 @@ export function resolveOptions(options: Options | undefined): Resolved {
   }
   return { ...o, heartbeat: h || undefined };
 }
+
+/** Replaced by bundlers (src/dev.ts); absent from a page without one. */
+declare const process: { env: { NODE_ENV?: string } };

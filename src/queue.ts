@@ -3,9 +3,10 @@ import { byteLength, type Data } from './data';
 /**
  * Why a message will not be sent: the queue's bound (`overflow`), `clearQueue()` (`cleared`),
  * the replay buffer's bound (`unconfirmed`), or an extension took it back before it was written
- * (`aborted`: a request's AbortSignal).
+ * (`aborted`: a request's AbortSignal), or an outbox recovered it too old to be worth sending
+ * (`expired`: `indexedDbOutbox`'s `maxAge`).
  */
-export type DropReason = 'overflow' | 'cleared' | 'unconfirmed' | 'aborted';
+export type DropReason = 'overflow' | 'cleared' | 'unconfirmed' | 'aborted' | 'expired';
 
 /**
  * What became of one message, told once to whoever tracks it (see `HeartbeatSocket.track`):

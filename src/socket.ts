@@ -17,15 +17,27 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
   readonly #m: Machine;
 
   /**
+   * Options second, without protocols (the `ws` package's order).
+   * @param url - as below.
+   * @param options - see {@link Options}.
+   * @throws as below.
+   */
+  constructor(url: UrlInput, options?: Options);
+  /**
    * @param url - `ws:`/`wss:` URL (`http:`/`https:` are mapped), or a function returning one or
    *   a Promise of one, called before every attempt.
    * @param protocols - subprotocols, as for `WebSocket`.
-   * @param options - see {@link Options}.
+   * @param options - see {@link Options}; also accepted second, when there are no protocols.
    * @throws SyntaxError for an invalid static URL; TypeError / RangeError for a bad option.
    */
-  constructor(url: UrlInput, protocols?: string | string[], options?: Options) {
+  constructor(url: UrlInput, protocols?: string | string[], options?: Options);
+  constructor(url: UrlInput, protocols?: string | string[] | Options, options?: Options) {
     super();
-    this.#m = machine(this, url, protocols, options);
+    // A plain object second, with nothing third, is the options (the `ws` package's order).
+    this.#m =
+      options || protocols?.constructor != Object
+        ? machine(this, url, protocols as string | string[], options)
+        : machine(this, url, undefined, protocols as Options);
   }
 
   // ---- WebSocket's surface -------------------------------------------------------------

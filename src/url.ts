@@ -26,19 +26,23 @@ export function toWebSocketUrl(input: string | URL): string {
   } catch {
     // Unparsable: reported below with the other invalid URLs.
   }
-  // `url.hash` is empty for a bare '#', which the WebSocket constructor refuses all the same.
-  if (!url || !/^wss?:$/.test(url.protocol) || url.href.includes('#')) {
-    // Redacted: the message may reach logs, the URL a token.
-    fail(SyntaxError, 'url', 'a ws:, wss:, http: or https: URL without #fragment', redact(text));
+  // `url.hash` is empty for a bare '#', which the WebSocket constructor refuses all the same: the
+  // text is tested. So is a host without a scheme ('example.com/live', '127.0.0.1:8080/ws'): a
+  // relative path to a browser, which resolves it against the page (ws://page/example.com/live),
+  // and an error in Node, which has no page; an error in both.
+  if (!url || !/^wss?:$/.test(url.protocol) || /#|^[\w-]+(\.\w|:\d)/.test(text)) {
+    // Redacted: the message may reach logs, the URL a token. A fragment shows, up to a value.
+    fail(SyntaxError, 'url', 'a ws:, wss:, http: or https: URL with its scheme, without #fragment', redact(text));
   }
   return (url as URL).href;
 }
 
 /**
- * A URL fit for a log line: no credentials, query string or fragment. One pass: a query or
- * fragment goes (group 1 unset), `//user:pass@` becomes `//`.
+ * A URL fit for a log line or an error: no credentials, query string or value. One pass: a
+ * query goes, and so does everything from a `=` on (a value in a fragment, `#access_token=…`:
+ * the fragment's name stays, for the error that refuses it); `//user:pass@` becomes `//`.
  */
-export const redact = (url: string): string => url.replace(/[?#].*|(\/\/)[^/@]*@/g, '$1');
+export const redact = (url: string): string => url.replace(/\?[^#]*|=.*|(\/\/)[^/@]*@/g, '$1');
 
 /** Checks the constructor's `url` at once: a static one (or list) is parsed, a provider kept. */
 export function toTarget(input: UrlInput): Target {

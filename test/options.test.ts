@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HeartbeatSocket } from '../src/index';
 import { DEFAULTS, resolveOptions } from '../src/options';
 import { FakeWebSocket } from './helpers/fake-websocket';
@@ -109,7 +109,7 @@ describe('construction-time validation', () => {
     'throws a SyntaxError for the URL %j',
     (url) => {
       expect(make({}, url)).toThrow(SyntaxError);
-      expect(make({}, url)).toThrow(/url must be a ws:, wss:, http: or https: URL without #fragment/);
+      expect(make({}, url)).toThrow(/url must be a ws:, wss:, http: or https: URL with its scheme, without #fragment/);
     },
   );
 
@@ -117,11 +117,50 @@ describe('construction-time validation', () => {
     expect(make({}, 'ftp://user:pw@a.test/x?token=SECRET')).toThrow(/url must be .*, got "ftp:\/\/a\.test\/x"$/);
   });
 
+  it('shows the fragment it refuses, without its values (issue #20, item 6)', () => {
+    expect(make({}, 'ws://host.test/ws#frag')).toThrow(/without #fragment, got "ws:\/\/host\.test\/ws#frag"$/);
+    expect(make({}, 'ws://u:pw@host.test/ws?token=SECRET#access_token=SECRET&x=1')).toThrow(
+      /, got "ws:\/\/host\.test\/ws#access_token"$/,
+    );
+  });
+
+  it.each([
+    ['127.0.0.1:8080/ws', 'wss://127.0.0.1:8080/ws'],
+    ['example.com/live', 'wss://example.com/live'],
+    ['localhost:8080', 'wss://localhost:8080'],
+    ['example.com?token=SECRET', 'wss://example.com'],
+  ])(
+    'refuses the host without a scheme %j, though a page is there to resolve it against (issue #20, item 7)',
+    (url, fix) => {
+      expect(make({}, url)).toThrow(SyntaxError);
+      expect(make({}, url)).toThrow(`URL with its scheme, without #fragment, got "${fix.slice(6)}"`);
+    },
+  );
+
   it('maps http: and https: to ws: and wss:, and resolves relative URLs against the page', () => {
     expect(make({}, 'http://a.test/x')().url).toBe('ws://a.test/x');
     expect(make({}, 'https://a.test/x?q=1')().url).toBe('wss://a.test/x?q=1');
     expect(make({}, new URL('wss://b.test/'))().url).toBe('wss://b.test/');
     expect(make({}, '/socket')().url).toBe(`ws://${location.host}/socket`);
+    expect(make({}, 'socket/v1')().url).toBe(`ws://${location.host}/socket/v1`);
+  });
+
+  it('takes the options second when no protocols come before them, as the ws package does (issue #20, item 8)', async () => {
+    vi.useFakeTimers();
+    try {
+      const socket = new HeartbeatSocket('ws://a.test/', { WebSocket, heartbeat: { interval: 100, timeout: 50 } });
+      FakeWebSocket.last.serverOpen();
+      await vi.advanceTimersByTimeAsync(100);
+      expect(FakeWebSocket.last.protocols).toEqual([]);
+      expect(FakeWebSocket.last.sent).toEqual(['ping']);
+      socket.close();
+    } finally {
+      vi.useRealTimers();
+    }
+    // With a third argument, the second is the protocols, as ever.
+    expect(() => new HeartbeatSocket('ws://a.test/', {} as string, { WebSocket })).toThrow(
+      /protocols must be a string or an array of distinct strings/,
+    );
   });
 
   it('throws a TypeError for protocols that are not strings', () => {
@@ -166,6 +205,7 @@ describe('construction-time validation', () => {
 });
 
 describe('what each option accepts: the edges of its rule', () => {
+  afterEach(() => vi.restoreAllMocks());
   const resolve = (options: object) => () => resolveOptions({ WebSocket, ...options } as never);
   const clock = { now: () => 0, setTimeout: () => 0, clearTimeout: () => {} };
 
@@ -214,7 +254,8 @@ describe('what each option accepts: the edges of its rule', () => {
     expect(() => resolveOptions('fast' as never)).toThrow(/heartbeat-ws: options must be an object, got "fast"/);
   });
 
-  it('takes an undefined value as the default, and ignores keys it does not know', () => {
+  it('takes an undefined value as the default, and leaves keys it does not know out (warning of them, below)', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
     const r = resolveOptions({
       WebSocket,
       maxRetries: undefined,
@@ -232,5 +273,58 @@ describe('what each option accepts: the edges of its rule', () => {
     expect([a.heartbeat?.ping, a.heartbeat?.serverPingReply]).toEqual(['{"type":"ping"}', bytes]);
     const b = resolveOptions({ WebSocket, heartbeat: { ping: bytes, serverPingReply: { type: 'pong' } } });
     expect([b.heartbeat?.ping, b.heartbeat?.serverPingReply]).toEqual([bytes, '{"type":"pong"}']);
+  });
+});
+
+describe('unknown options (issue #20, item 3)', () => {
+  afterEach(() => vi.restoreAllMocks());
+  const warnings = (options: object): string[] => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    resolveOptions({ WebSocket, ...options });
+    const said = warn.mock.calls.map((call) => call.join(' '));
+    warn.mockRestore();
+    return said;
+  };
+
+  it('names misspelt and misplaced options and heartbeat fields in one warning, each with the name it meant', () => {
+    expect(warnings({ hearbeat: true, isPong: 'pong', heartbeat: { pingg: 'x', maxRetries: 3 } })).toEqual([
+      'heartbeat-ws: unknown options.hearbeat (options.heartbeat?), options.isPong (options.heartbeat.isPong?), ' +
+        'options.heartbeat.pingg (options.heartbeat.ping?), options.heartbeat.maxRetries (options.maxRetries?)',
+    ]);
+  });
+
+  it('names an unknown option that is like none without a guess', () => {
+    expect(warnings({ flavour: 'vanilla', timeout: 5 })).toEqual([
+      'heartbeat-ws: unknown options.flavour, options.timeout (options.heartbeat.timeout?)',
+    ]);
+  });
+
+  it('says nothing of known options, nor of undefined ones', () => {
+    expect(warnings({ heartbeat: { interval: 5, isPong: undefined }, debug: undefined, minUptime: 0 })).toEqual([]);
+    // Every field and option there is, by the resolved defaults' names.
+    const { heartbeat, ...top } = resolveOptions({ WebSocket, heartbeat: true });
+    expect(warnings({ ...top, heartbeat: { ...heartbeat } })).toEqual([]);
+    expect(Object.keys(heartbeat!)).toEqual(expect.arrayContaining(['isPong', 'isServerPing', 'serverPingReply']));
+  });
+
+  it('is development-only: with NODE_ENV=production, as a production bundle has it, nothing is said', () => {
+    vi.stubEnv('NODE_ENV', 'production');
+    try {
+      expect(warnings({ hearbeat: true, prod: 1 })).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(warnings({ hearbeat: true, prod: 1 })).toEqual([
+      'heartbeat-ws: unknown options.hearbeat (options.heartbeat?), options.prod',
+    ]);
+  });
+
+  it('says the same mistake once, however many sockets repeat it', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    make({ reconectionDelay: 1 })();
+    make({ reconectionDelay: 1 })();
+    expect(warn.mock.calls).toEqual([
+      ['heartbeat-ws: unknown options.reconectionDelay (options.maxReconnectionDelay?)'],
+    ]);
   });
 });

@@ -3,11 +3,12 @@
  * (every connection the hook makes is an instance there) and against a real `ws` server on
  * 127.0.0.1, which counts the connections as a server sees them.
  */
-import { act, createElement, StrictMode, type ReactNode } from 'react';
+import { act, createElement, StrictMode, useEffect, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
-import { HeartbeatSocket, type Options, type UrlInput } from '../src/index';
+import { HeartbeatSocket, type DropDetail, type Options, type UrlInput } from '../src/index';
+import { SharedHeartbeatSocket } from '../src/shared/index';
 import { useHeartbeatSocket, type UseHeartbeatSocketResult } from '../src/react/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
 import { type ServerConnection, startTestServer } from './helpers/ws-server';
@@ -255,6 +256,99 @@ describe('useHeartbeatSocket (jsdom)', () => {
     }
   });
 
+  it('reports what it queued for a socket it replaces by a drop event, and never sends it to the new url (issue #20, item 5)', async () => {
+    const drops: DropDetail[] = [];
+    let send: (data: string) => boolean = () => false;
+    function Room(props: { url: string }): ReactNode {
+      const result = useHeartbeatSocket(props.url, undefined, fake);
+      send = result.send;
+      const { socket } = result;
+      useEffect(() => {
+        const on = (event: CustomEvent<DropDetail>): unknown => drops.push(event.detail);
+        socket.addEventListener('drop', on);
+        return () => socket.removeEventListener('drop', on);
+      }, [socket]);
+      return result.state;
+    }
+    await render(createElement(Room, { url: URL_A }));
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    await render(createElement(Room, { url: URL_B })); // waits for A's closing handshake
+    expect(send('hello room b')).toBe(false); // queued
+    await render(createElement(Room, { url: URL_C }));
+    expect(drops).toEqual([{ data: 'hello room b', reason: 'cleared' }]);
+    await act(async () => first.serverClose(1000, ''));
+    await act(async () => FakeWebSocket.last.serverOpen());
+    expect(FakeWebSocket.instances.map((ws) => [ws.url, ws.sent])).toEqual([
+      [URL_A, []],
+      [URL_C, []],
+    ]);
+  });
+
+  it('holds its socket when the url changes more than 3 times in a second, and takes the url that stays (issue #20, item 1)', async () => {
+    vi.useFakeTimers();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const n of [1, 2, 3, 4, 5, 6]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
+      // Four sockets made, the last three of them replacing one each; the fifth url and the sixth wait.
+      const made = renders.map((r) => r.socket);
+      expect(new Set(made).size).toBe(4);
+      expect(warn.mock.calls.flat().join()).toMatch(
+        /the url changes on every render.*useHeartbeatSocket\(\(\) => url\)/,
+      );
+      await act(async () => vi.advanceTimersByTimeAsync(1000));
+      // A second later a render checks: room 6 stayed, so it is taken.
+      expect(new URL(last().socket.url || FakeWebSocket.last.url).searchParams.get('room')).toBe('6');
+      expect(new Set(renders.map((r) => r.socket)).size).toBe(5);
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('makes its socket with the class given: a SharedHeartbeatSocket, one connection under StrictMode', async () => {
+    let socket: SharedHeartbeatSocket | undefined;
+    function Shared(): ReactNode {
+      const result = useHeartbeatSocket(URL_A, undefined, {
+        ...fake,
+        HeartbeatSocket: SharedHeartbeatSocket,
+        channel: 'feed',
+      });
+      socket = result.socket;
+      return `${result.state}|${String(result.socket.isLeader)}`;
+    }
+    await render(createElement(Shared));
+    expect(socket).toBeInstanceOf(SharedHeartbeatSocket);
+    await act(async () => vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1)));
+    await act(async () => FakeWebSocket.last.serverOpen());
+    await act(async () => vi.waitFor(() => expect(text()).toMatch(/^open\|/)));
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    await unmount();
+    await vi.waitFor(() => expect(FakeWebSocket.last.closeCalls).toHaveLength(1));
+  });
+
+  it('closes a socket React made but never mounted (StrictMode makes two): a shared one leaves its channel', async () => {
+    const closed: HeartbeatSocket[] = [];
+    const made: HeartbeatSocket[] = [];
+    class Counted extends HeartbeatSocket {
+      constructor(...args: ConstructorParameters<typeof HeartbeatSocket>) {
+        super(...args);
+        made.push(this);
+      }
+      override close(code?: number, reason?: string): void {
+        closed.push(this);
+        super.close(code, reason);
+      }
+    }
+    await render(createElement(Probe, { url: URL_A, options: { ...fake, HeartbeatSocket: Counted } as Options }));
+    await act(async () => new Promise((resolve) => setTimeout(resolve, 10)));
+    const kept = last().socket;
+    expect(made).toHaveLength(2);
+    expect(closed).toEqual(made.filter((s) => s !== kept));
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(kept.readyState).toBe(HeartbeatSocket.CONNECTING);
+  });
+
   it('with startClosed, waits for socket.reconnect(), and renders close() at once', async () => {
     await render(createElement(Probe, { url: URL_A, options: { ...fake, startClosed: true } }));
     expect(FakeWebSocket.instances).toHaveLength(0);
@@ -291,6 +385,39 @@ describe('useHeartbeatSocket against a real server', () => {
       expect(server.connections).toHaveLength(1);
     } finally {
       g.IS_REACT_ACT_ENVIRONMENT = true;
+      await server.close();
+    }
+  });
+
+  it('reaches open with a few connections, not one per render, when every render makes a new url (issue #20, item 1)', async () => {
+    const server = await startTestServer({ maxLifetimeMs: 20_000 });
+    const g = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    let n = 0;
+    function Storm(): ReactNode {
+      // As `?t=${Date.now()}` does, without two renders in one millisecond sharing a url.
+      const result = useHeartbeatSocket(`${server.url}/?client=react&t=${n++}`, undefined, {
+        WebSocket: NodeWebSocket as unknown as Options['WebSocket'],
+      });
+      renders.push(result);
+      return result.state;
+    }
+    try {
+      await render(createElement(Storm));
+      g.IS_REACT_ACT_ENVIRONMENT = false;
+      await vi.waitFor(() => expect(text()).toBe('open'), { timeout: 5_000 });
+      // A second and a half more: the check a second after a held url renders once, and the
+      // url it gets is new again, so the socket stays.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(text()).toBe('open');
+      expect(server.connections.length).toBeLessThanOrEqual(4);
+      expect(server.live('react')).toHaveLength(1);
+      expect(server.maxLive('react')).toBe(1);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0])).toMatch(/^heartbeat-ws\/react: the url changes on every render/);
+    } finally {
+      g.IS_REACT_ACT_ENVIRONMENT = true;
+      warn.mockRestore();
       await server.close();
     }
   });

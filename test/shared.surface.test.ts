@@ -230,6 +230,13 @@ it('close() and reconnect() check code and reason as WebSocket does', async () =
   expect(() => a.reconnect(1000, 'x'.repeat(124))).toThrow(SyntaxError);
 });
 
+it('refuses option outbox with a TypeError that says to use HeartbeatSocket (two leaders could send a kept message twice)', () => {
+  const outbox = { attach: () => ({ keep: () => undefined, find: () => undefined }) };
+  expect(() => new SharedHeartbeatSocket('ws://127.0.0.1:1/', { outbox } as never)).toThrow(
+    /options\.outbox works with HeartbeatSocket only/,
+  );
+});
+
 it('startClosed: no connection until reconnect() in any tab; a tab that left and comes back with reconnect() starts it', async () => {
   const { a, b } = await pair({ startClosed: true });
   expect(live()).toHaveLength(0);

@@ -618,6 +618,32 @@ describe('SharedHeartbeatSocket: isolation and options', () => {
     );
   });
 
+  it('channel is no unknown option: neither the tab nor its leader warns of it, and a misspelt one is named once', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const a = tab('a', { channel: 'one' });
+      await settle();
+      expect(a.socket.isLeader).toBe(true);
+      expect(warn).not.toHaveBeenCalled();
+      tab('b', { chanel: 'two' } as SharedOptions);
+      await settle();
+      expect(warn.mock.calls).toEqual([['heartbeat-ws: unknown options.chanel']]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('takes the options second when no protocols come before them (issue #20, item 8)', async () => {
+    const socket = setup.env.as(
+      'a',
+      () => new SharedHeartbeatSocket(URL_, { channel: 'second', WebSocket: tabWebSocket('a'), lifecycle: false }),
+    );
+    setup.made.push(socket);
+    await settle();
+    expect(socket.isLeader).toBe(true);
+    expect(live().map((ws) => ws.protocols)).toEqual([[]]);
+  });
+
   it("invalid URLs and options throw HeartbeatSocket's own errors", () => {
     expect(() => new SharedHeartbeatSocket('ftp://x')).toThrow(SyntaxError);
     expect(() => new SharedHeartbeatSocket(URL_, [], { jitter: 2 })).toThrow(/options\.jitter/);

@@ -57,14 +57,14 @@ describe('types', () => {
     void alsoBad;
   });
 
-  it('accepts a URL, a list, or a provider', () => {
+  it('accepts a URL, a list, or a provider; the options third, or second without protocols', () => {
+    type Url = string | URL | readonly (string | URL)[] | (() => string | URL | Promise<string | URL>);
     expectTypeOf(HeartbeatSocket).constructorParameters.toMatchTypeOf<
-      [
-        string | URL | readonly (string | URL)[] | (() => string | URL | Promise<string | URL>),
-        (string | string[])?,
-        Options?,
-      ]
+      [Url, (string | string[])?, Options?] | [Url, Options?]
     >();
+    expectTypeOf(new HeartbeatSocket('ws://a.test/', { heartbeat: true })).toEqualTypeOf<HeartbeatSocket>();
+    // @ts-expect-error protocols are strings
+    void new HeartbeatSocket('ws://a.test/', [1], {});
   });
 });
 

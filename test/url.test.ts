@@ -37,16 +37,19 @@ it('parses absolute URLs where there is no page (Node, a worker), and refuses re
 it('keeps credentials and tokens out of the error it throws for a bad URL', () => {
   let message = '';
   try {
-    toWebSocketUrl('ftp://alice:s3cret@example.test/live?token=abc123#frag');
+    toWebSocketUrl('ftp://alice:s3cret@example.test/live?token=abc123#frag=xyz789');
   } catch (error) {
     message = (error as Error).message;
   }
-  expect(message).toMatch(/got "ftp:\/\/example.test\/live"$/);
-  expect(message).not.toMatch(/alice|s3cret|abc123/);
+  // The fragment's name shows (issue #20, item 6: the fragment is what is wrong), not its value.
+  expect(message).toMatch(/got "ftp:\/\/example.test\/live#frag"$/);
+  expect(message).not.toMatch(/alice|s3cret|abc123|xyz789/);
 });
 
-it('redacts credentials, the query string and the fragment for logs, and keeps the rest', () => {
-  expect(redact('wss://user:pass@example.test:8443/path/x?token=abc&x=1#f')).toBe('wss://example.test:8443/path/x');
+it('redacts credentials, the query string and any value for logs and errors, and keeps the rest', () => {
+  expect(redact('wss://user:pass@example.test:8443/path/x?token=abc&x=1#f')).toBe('wss://example.test:8443/path/x#f');
+  expect(redact('ws://example.test/a#access_token=t&b=2')).toBe('ws://example.test/a#access_token');
+  expect(redact('ws://example.test/a?q=1#k=v?x=1')).toBe('ws://example.test/a#k');
   expect(redact('ws://example.test/a?access_token=t')).toBe('ws://example.test/a');
   expect(redact('ws://user@example.test/')).toBe('ws://example.test/');
   expect(redact('ws://example.test/a/b')).toBe('ws://example.test/a/b');

@@ -6,7 +6,7 @@
  * users of the core entry pay nothing for it.
  * @module heartbeat-ws/react
  */
-import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 'react';
 import {
   browserLifecycle,
   HeartbeatSocket,
@@ -30,11 +30,45 @@ export interface HeartbeatSocketSnapshot {
 }
 
 /** What {@link useHeartbeatSocket} returns. */
-export interface UseHeartbeatSocketResult extends HeartbeatSocketSnapshot {
+export interface UseHeartbeatSocketResult<S extends HookSocket = HeartbeatSocket> extends HeartbeatSocketSnapshot {
   /** The socket of this component: the same object across renders until `url` or `protocols` change. */
-  socket: HeartbeatSocket;
+  socket: S;
   /** `socket.send`, as a function that keeps its identity as long as the socket does. */
   send: (data: Data) => boolean;
+}
+
+/**
+ * What the hook uses of a socket: `HeartbeatSocket`'s and `SharedHeartbeatSocket`'s surface
+ * (`statechange` included), so either class fits the `HeartbeatSocket` option.
+ */
+export interface HookSocket extends EventTarget {
+  /** As {@link HeartbeatSocket.readyState}. */
+  readonly readyState: ReadyState;
+  /** As {@link HeartbeatSocket.state}. */
+  readonly state: SocketState;
+  /** As {@link HeartbeatSocket.send}. */
+  send(data: Data): boolean;
+  /** As {@link HeartbeatSocket.close}. */
+  close(code?: number, reason?: string): void;
+  /** As {@link HeartbeatSocket.reconnect}. */
+  reconnect(code?: number, reason?: string): void;
+  /** As {@link HeartbeatSocket.clearQueue}. */
+  clearQueue(): number;
+}
+
+/** A class the hook can make its socket with: `HeartbeatSocket`, `SharedHeartbeatSocket`, … */
+export type HookSocketClass = new (url: UrlInput, protocols?: string | string[], options?: never) => HookSocket;
+
+/** The hook's own option beside the socket's: the class to make the socket with. */
+export interface HookOptions<C extends HookSocketClass> {
+  /**
+   * The class of the socket: `SharedHeartbeatSocket` (from `heartbeat-ws/shared`) shares one
+   * connection between the tabs; its options (`channel`) then apply.
+   * @default HeartbeatSocket
+   */
+  HeartbeatSocket: C;
+  /** `SharedHeartbeatSocket`'s option: tabs with the same `channel` share one connection. */
+  channel?: string;
 }
 
 /** Stands in for a missing WebSocket while rendering on a server, where no socket ever connects. */
@@ -62,7 +96,9 @@ function deferRelative(url: UrlInput): UrlInput {
 
 /** One socket and what React needs of it: a subscription, a cached snapshot, a mount effect. */
 interface Store {
-  socket: HeartbeatSocket;
+  /** The url and protocols it was made for. */
+  key: string;
+  socket: HookSocket;
   send: (data: Data) => boolean;
   subscribe: (onChange: () => void) => () => void;
   snapshot: () => HeartbeatSocketSnapshot;
@@ -70,7 +106,7 @@ interface Store {
    * The effect: connects (once `before`, the socket this one replaces, has closed), and returns
    * the cleanup that closes.
    */
-  mount: (before?: HeartbeatSocket) => () => void;
+  mount: (before?: HookSocket) => () => void;
   /** Closes now what an unmount left to close in a microtask. */
   flush: () => void;
   /**
@@ -78,13 +114,14 @@ interface Store {
    * the one this socket was itself waiting for (it may never have started: a url changed twice
    * while the first connection was still closing).
    */
-  blocker: () => HeartbeatSocket | undefined;
+  blocker: () => HookSocket | undefined;
 }
 
 function createStore(
+  key: string,
   url: UrlInput,
   protocols: string | string[] | undefined,
-  options: Options,
+  { HeartbeatSocket: Socket = HeartbeatSocket, ...options }: Options & Partial<HookOptions<HookSocketClass>>,
   newest: () => Options,
 ): Store {
   const listeners = new Set<() => void>();
@@ -105,7 +142,7 @@ function createStore(
   const hb = options.heartbeat;
   const beat = (key: 'ping' | 'isPong' | 'isServerPing' | 'serverPingReply'): unknown =>
     fresh((hb as Record<string, unknown>)[key], (o) => Object(o.heartbeat)[key]);
-  const socket = new HeartbeatSocket(deferRelative(url), protocols, {
+  const socket = new Socket(deferRelative(url), protocols, {
     ...options,
     // Made during render, so it must not connect yet: the mount effect starts it.
     startClosed: true,
@@ -125,20 +162,27 @@ function createStore(
     WebSocket:
       options.WebSocket ??
       (g.WebSocket || g.window !== undefined ? undefined : (ServerWebSocket as unknown as Options['WebSocket'])),
-  });
+  } as never);
   let lastMessage: MessageEvent | null = null;
   /** The next mount starts the socket: at first unless `startClosed`, and after an unmount closed it. */
   let resume = !options.startClosed;
   /** An unmount's close waits a microtask, for StrictMode's (or any) immediate remount to cancel it. */
   let leaving = false;
   /** The socket this one waits for before it starts, if any. */
-  let awaited: HeartbeatSocket | undefined;
+  let awaited: HookSocket | undefined;
+  /**
+   * A socket React made but never mounted (StrictMode calls useMemo's function twice and keeps
+   * one; a render may be thrown away) is closed: a SharedHeartbeatSocket joins its channel when
+   * made. One that mounts later starts again (`resume`).
+   */
+  let mounted = false;
+  setTimeout(() => mounted || socket.close());
 
   // The snapshot changes with `state` (every change, those of close() and reconnect() too,
   // fires statechange) and with each message.
   socket.addEventListener('statechange', notify);
   socket.addEventListener('message', (event) => {
-    lastMessage = event;
+    lastMessage = event as MessageEvent;
     notify();
   });
 
@@ -153,11 +197,12 @@ function createStore(
   const leave = (): void => {
     if (!leaving) return;
     leaving = false;
-    resume = socket.readyState !== HeartbeatSocket.CLOSED;
+    resume = socket.readyState !== 3;
     socket.close();
   };
 
   return {
+    key,
     socket,
     send: (data) => socket.send(data),
     subscribe(onChange) {
@@ -166,6 +211,7 @@ function createStore(
     },
     snapshot,
     mount(before) {
+      mounted = true;
       awaited ??= before;
       if (leaving) leaving = false;
       else if (resume) {
@@ -176,7 +222,7 @@ function createStore(
         };
         // One connection at the server: a socket that replaces another (new url or protocols)
         // starts once the old one has finished its closing handshake.
-        if (before && before.readyState !== HeartbeatSocket.CLOSED) {
+        if (before && before.readyState !== 3) {
           before.addEventListener('close', start, { once: true });
         } else start();
       }
@@ -186,7 +232,7 @@ function createStore(
       };
     },
     flush: () => leave(),
-    blocker: () => (socket.readyState === HeartbeatSocket.CLOSED ? awaited : socket),
+    blocker: () => (socket.readyState === 3 ? awaited : socket),
   };
 }
 
@@ -200,6 +246,10 @@ function createStore(
  *   microtask, and the remount cancels it), so the server sees one connection.
  * - A new socket when `url` or `protocols` change (compared by value: strings, URLs, lists); the
  *   old one is closed, and the new one connects once the old connection has finished closing.
+ *   What the old one still queued is dropped (`drop` events, reason `'cleared'`), not sent to
+ *   the new url. Past three new sockets in a second (a url made anew by every render), the hook
+ *   keeps its socket and warns once in development; it takes a url again once two renders a
+ *   second apart agree on it.
  *   A `url` function is compared by kind only, and the newest one is called before every
  *   attempt, so an inline arrow function does not reconnect on every render.
  * - `options` never reconnect. A callback given as a function on the first render
@@ -209,6 +259,8 @@ function createStore(
  * - On a server, a relative `url` (`'/live'`) renders: it is checked at the first attempt, which
  *   never comes there.
  * - `options.startClosed`: the socket waits for `socket.reconnect()`.
+ * - `options.HeartbeatSocket`: the class to make the socket with, e.g. `SharedHeartbeatSocket`
+ *   from `heartbeat-ws/shared` (with its `channel` option); `socket` is then of that class.
  *
  * @param url - as for `new HeartbeatSocket()`.
  * @param protocols - as for `new HeartbeatSocket()`.
@@ -217,34 +269,122 @@ function createStore(
 export function useHeartbeatSocket(
   url: UrlInput,
   protocols?: string | string[],
+  options?: Options,
+): UseHeartbeatSocketResult;
+export function useHeartbeatSocket<C extends HookSocketClass>(
+  url: UrlInput,
+  protocols: string | string[] | undefined,
+  options: Options & HookOptions<C>,
+): UseHeartbeatSocketResult<InstanceType<C>>;
+export function useHeartbeatSocket(
+  url: UrlInput,
+  protocols?: string | string[],
   options: Options = {},
-): UseHeartbeatSocketResult {
+): UseHeartbeatSocketResult<HookSocket> {
   const latest = useRef({ url, options });
   useEffect(() => {
     latest.current = { url, options };
   });
   const provider = typeof url === 'function';
   const key = JSON.stringify([provider || url, protocols ?? null]);
+  const hold = useRef<Hold>({ times: [], key });
+  const [, probe] = useReducer((n: number) => n + 1, 0);
+  const previous = useRef<Store | undefined>(undefined);
+  /** The store this render asks for: the one of `key`, or the current one while it is held. */
+  const h = hold.current;
+  const current = previous.current;
+  const now = Date.now();
+  const want =
+    current && key !== current.key && (h.held ? key !== h.key : h.times.filter((t) => now - t < 1000).length > 2)
+      ? current.key
+      : key;
   const store = useMemo(
     () =>
       createStore(
+        want,
         provider ? () => (latest.current.url as UrlProvider)() : url,
         protocols,
         options,
         () => latest.current.options,
       ),
-    // `key` stands for url and protocols; options are read when a socket is made (see above).
-    [key],
+    // `want` stands for url and protocols; options are read when a socket is made (see above).
+    [want],
   );
+  const rendered = useRef(store);
+  rendered.current = store;
   const snapshot = useSyncExternalStore(store.subscribe, store.snapshot, store.snapshot);
-  const previous = useRef<Store | undefined>(undefined);
+
+  // A url that changes faster than a socket can connect (made anew by every render, as
+  // `?t=${Date.now()}` is) would open a socket per render, each of whose state changes renders
+  // again: a reconnect storm. Past three new sockets in a second the hook holds the one it has,
+  // and takes a url once two renders a second apart agree on it.
+  useEffect(() => {
+    const held = key !== store.key;
+    // Development builds only; production builds carry none of it (the guard: src/dev.ts).
+    try {
+      if (process.env.NODE_ENV !== 'production') warnChurn(h, held);
+    } catch {
+      warnChurn(h, held);
+    }
+    h.held = held;
+    h.key = key;
+    if (h.probed) h.probed = false;
+    else if (held && !h.timer) {
+      h.timer = setTimeout(() => {
+        h.timer = undefined;
+        h.probed = true;
+        probe();
+      }, 1000);
+    }
+  });
+
   useEffect(() => {
     const before = previous.current === store ? undefined : previous.current;
     previous.current = store;
+    if (before) h.times = [...h.times.slice(-3), Date.now()];
     // The old socket's unmount left its close to a microtask (for StrictMode's remount): a new
     // url or protocols is no remount, so it closes now, and the new socket waits for it.
     before?.flush();
-    return store.mount(before?.blocker());
+    const unmount = store.mount(before?.blocker());
+    return () => {
+      // Replaced by a socket for another url or protocols: what this one still queues was meant
+      // for its own endpoint, so it is dropped (a `drop` event each, reason 'cleared'), not sent
+      // to the new one. Listeners of this component's later effects are still there to hear it.
+      if (rendered.current !== store) store.socket.clearQueue();
+      unmount();
+    };
   }, [store]);
   return { ...snapshot, socket: store.socket, send: store.send };
 }
+
+/** What the hook keeps to hold back a url that changes on every render. */
+interface Hold {
+  /** When the last few sockets replaced their predecessors (ms). */
+  times: number[];
+  /** The current socket stays although the render asks for another url. */
+  held?: boolean;
+  /** The key of the last committed render. */
+  key: string;
+  /**
+   * The re-render that checks, a second after a held url, whether it has settled (after an
+   * unmount React ignores it).
+   */
+  timer?: ReturnType<typeof setTimeout>;
+  /** The commit is that check's. */
+  probed?: boolean;
+  /** The development warning was given (src/dev.ts). */
+  warned?: boolean;
+}
+
+/** The development warning of a url that changes on every render: once, when the hook starts holding. */
+function warnChurn(h: Hold, held: boolean): void {
+  if (held && !h.held && !h.warned) {
+    h.warned = true;
+    console.warn(
+      'heartbeat-ws/react: the url changes on every render; the hook keeps its socket until the url settles. For a new url at each attempt: useHeartbeatSocket(() => url)',
+    );
+  }
+}
+
+/** Replaced by bundlers (src/dev.ts); absent from a page without one. */
+declare const process: { env: { NODE_ENV?: string } };

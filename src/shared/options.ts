@@ -44,9 +44,11 @@ export interface TabSettings {
 export function settle(url: UrlInput, protocols: string | string[] | undefined, options?: SharedOptions): TabSettings {
   const target = toTarget(url);
   toProtocols(protocols);
-  const given: SharedOptions = options ?? {};
-  const o = resolveOptions(given);
-  const channel = given.channel ?? (typeof url === 'function' ? undefined : [url].flat().map(toWebSocketUrl).join(' '));
+  // `channel` is this entry's own option: the core, which warns about names it does not know,
+  // never sees it.
+  const { channel: named, ...given }: SharedOptions = options ?? {};
+  const o = resolveOptions(typeof options === 'object' ? given : options);
+  const channel = named ?? (typeof url === 'function' ? undefined : [url].flat().map(toWebSocketUrl).join(' '));
   if (typeof channel !== 'string' || !channel) {
     throw new TypeError(
       `heartbeat-ws: options.channel must be a non-empty string${
@@ -54,6 +56,9 @@ export function settle(url: UrlInput, protocols: string | string[] | undefined, 
       }, got ${typeof channel === 'string' ? '""' : String(channel)}`,
     );
   }
+  // Two leaders could each send what an ended one kept (the follower's resend and the new
+  // leader's recovery): refused until the handover owns the outbox.
+  if (given.outbox) throw new TypeError('heartbeat-ws: options.outbox works with HeartbeatSocket only, not SharedHeartbeatSocket (yet)');
   const shared = canShare();
   const lifecycle: Lifecycle | false = o.lifecycle;
   // Where tabs share, the next leader connects only once the server has seen this one's sockets

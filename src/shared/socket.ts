@@ -72,14 +72,26 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
   readonly #t: Tab;
 
   /**
+   * Options second, without protocols (as for `HeartbeatSocket`).
+   * @param url - as below.
+   * @param options - `HeartbeatSocket`'s, plus `channel`; see {@link SharedOptions}.
+   * @throws as below.
+   */
+  constructor(url: UrlInput, options?: SharedOptions);
+  /**
    * @param url - as for `HeartbeatSocket`; with a URL provider, `options.channel` is required.
    * @param protocols - subprotocols, as for `WebSocket`.
-   * @param options - `HeartbeatSocket`'s, plus `channel`; see {@link SharedOptions}.
+   * @param options - `HeartbeatSocket`'s, plus `channel`; see {@link SharedOptions}. Also accepted second.
    * @throws as `HeartbeatSocket`'s constructor; TypeError naming `options.channel`.
    */
-  constructor(url: UrlInput, protocols?: string | string[], options?: SharedOptions) {
+  constructor(url: UrlInput, protocols?: string | string[], options?: SharedOptions);
+  constructor(url: UrlInput, protocols?: string | string[] | SharedOptions, options?: SharedOptions) {
     super();
-    this.#t = tab(this, url, protocols, options);
+    // A plain object second, with nothing third, is the options (as for HeartbeatSocket).
+    this.#t =
+      options || protocols?.constructor != Object
+        ? tab(this, url, protocols as string | string[], options)
+        : tab(this, url, undefined, protocols as SharedOptions);
   }
 
   /** Whether this tab holds the real connection (always true where tabs cannot share). */

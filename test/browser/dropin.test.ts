@@ -197,6 +197,25 @@ describeEngines('drop-in and one socket at a time, with the browser’s own WebS
     await call(i, 's.close()');
   });
 
+  it('a host without a scheme throws the SyntaxError Node throws, naming the fix; a path still resolves against the page (issue #20, item 7)', async () => {
+    const seen = await page.evaluate(() => {
+      const { toWebSocketUrl } = (window as never as { HeartbeatWS: { toWebSocketUrl: (url: string) => string } })
+        .HeartbeatWS;
+      return ['127.0.0.1:8080/ws', 'example.com/live', 'socket/v1'].map((url) => {
+        try {
+          return toWebSocketUrl(url);
+        } catch (error) {
+          return `${(error as Error).name}: ${(error as Error).message}`;
+        }
+      });
+    });
+    expect(seen).toEqual([
+      'SyntaxError: heartbeat-ws: url must be a ws:, wss:, http: or https: URL with its scheme, without #fragment, got "127.0.0.1:8080/ws"',
+      'SyntaxError: heartbeat-ws: url must be a ws:, wss:, http: or https: URL with its scheme, without #fragment, got "example.com/live"',
+      `${http.url.replace(/^http/, 'ws')}/socket/v1`,
+    ]);
+  });
+
   it('left no uncaught error in the page', async () => {
     expect(await page.errors()).toEqual([]);
   });

@@ -29,11 +29,19 @@ import { createRoot } from 'react-dom/client';
 import { useHeartbeatSocket } from 'heartbeat-ws/react';
 
 const url = new URLSearchParams(location.search).get('ws');
+// ?storm: a url made anew on every render, as \`?t=\${Date.now()}\` does (issue #20, item 1).
+const storm = new URLSearchParams(location.search).has('storm');
 window.effects = 0;
 window.states = [];
+window.warnings = [];
+const warn = console.warn;
+console.warn = (...args) => {
+  window.warnings.push(args.join(' '));
+  warn(...args);
+};
 
 function Live() {
-  const { state, lastMessage, send, socket } = useHeartbeatSocket(url, undefined, {
+  const { state, lastMessage, send, socket } = useHeartbeatSocket(storm ? url + '&t=' + Date.now() : url, undefined, {
     minReconnectionDelay: 100,
     maxReconnectionDelay: 200,
   });
@@ -173,5 +181,27 @@ describeEngines('heartbeat-ws/react, bundled with vite', (engine) => {
     expect(server.connections).toHaveLength(2);
     expect(await page.errors()).toEqual([]);
     await page.close();
+  });
+
+  it('reaches open with a few connections, not one per render, when every render makes a new url, and warns once (issue #20, item 1)', async () => {
+    const page = await engine.newPage();
+    const wsUrl = `${server.url}/?client=storm`;
+    await page.goto(`${http.url}/?storm&ws=${encodeURIComponent(wsUrl)}`);
+    await waitFor(
+      'the state "open"',
+      async () => (await text(page, 'state')) === 'open' || (await page.errors()).length > 0,
+    );
+    // A second and a half more: the hook's check a second after a held url renders once more.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await text(page, 'state')).toBe('open');
+    const mine = server.connections.filter((c) => c.key === 'storm');
+    expect(mine.length).toBeLessThanOrEqual(4);
+    expect(server.live('storm')).toHaveLength(1);
+    expect(server.maxLive('storm')).toBe(1);
+    const warnings = await page.evaluate(() => (window as unknown as { warnings: string[] }).warnings);
+    expect(warnings.filter((w) => w.startsWith('heartbeat-ws/react: the url changes on every render'))).toHaveLength(1);
+    expect(await page.errors()).toEqual([]);
+    await page.close();
+    await waitFor('the server to see the close', () => server.live('storm').length === 0);
   });
 });

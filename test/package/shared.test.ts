@@ -40,8 +40,14 @@ const MINIFIED = './dist/shared.umd.min.js';
  * Size pass 2 (#17): 9,145 B measured; the shared UMD now mangles the core's internals as the
  * core's UMD does (-122 B), and the tab's own internals (view, leader, snapshot, accept, …: never
  * a field of what tabs post to each other) too (-60 B): 8,963 B; 8,957 B with the core's 5,739 B.
+ * Issue #20: 9,016 B (+59 B): the core's items 6, 7, 8 (+41 B there, package.test.ts), options
+ * second here too, and `channel` kept from the core's options (+10 B), whose development-only
+ * warning would otherwise name it.
+ * Issue #22: 9,139 B (+123 B): the core's option `outbox` (+130 B there, package.test.ts), which
+ * the shared UMD carries as it carries the whole core. 9,176 B (+37 B): option `outbox` refused
+ * with a TypeError naming it, instead of a leader change that could send a kept message twice.
  */
-export const SHARED_SIZE_BUDGET = 8957;
+export const SHARED_SIZE_BUDGET = 9176;
 
 let consumer: string;
 beforeAll(() => {

@@ -1,0 +1,43 @@
+/**
+ * What the core asks of an outbox (option `outbox`): where a socket keeps what it has not yet
+ * delivered, so that a later page can send it. Types only: the core carries no outbox; the
+ * `heartbeat-ws/outbox` entry point makes one (`indexedDbOutbox`). A leaf beside queue.ts.
+ */
+import type { Data } from './data';
+import type { DropReason, Tracker } from './queue';
+
+/** What a socket gives its outbox when it is made. */
+export interface OutboxHooks {
+  /**
+   * Reports a message that will not be sent: a `drop` event with `reason`, then `done` hears it.
+   * For what an outbox recovered and will not send (`'expired'`).
+   */
+  drop(data: Data, reason: DropReason, done?: Tracker): void;
+  /**
+   * Puts what the outbox recovered (oldest first, each with the tracker the outbox is told its
+   * outcome by) ahead of everything queued, under the queue's bounds, and lets the socket's first
+   * attempt start: until it is called, the socket stays `connecting` without an attempt. Call it
+   * once, possibly with nothing, possibly from within `attach`.
+   */
+  resume(items: [data: Data, done: Tracker][]): void;
+}
+
+/** What an outbox hands back to the socket it is attached to. */
+export interface OutboxLink {
+  /**
+   * A message was sent (`send()` or `track()`): keep it until the returned tracker, which the
+   * socket uses for it from now on, hears its outcome; then tell `done`, if any.
+   */
+  keep(data: Data, done?: Tracker): Tracker;
+  /** The tracker that `keep` returned for `done`, while the message is kept (for `untrack`). */
+  find(done: Tracker): Tracker | undefined;
+}
+
+/**
+ * Where a socket keeps what it queues and, with `replayUnconfirmed`, what it wrote and has not
+ * seen confirmed (option `outbox`). `indexedDbOutbox(name)` of `heartbeat-ws/outbox` is one.
+ */
+export interface Outbox {
+  /** Called once, as the socket is made. */
+  attach(socket: EventTarget, hooks: OutboxHooks): OutboxLink;
+}

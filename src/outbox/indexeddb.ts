@@ -1,0 +1,293 @@
+import { fail } from '../fail';
+import type { Data, Outbox, OutboxHooks, OutboxLink, Tracker } from '../internal';
+
+/** Options of {@link indexedDbOutbox}; every one optional. */
+export interface IndexedDbOutboxOptions {
+  /**
+   * ms a message left by an earlier page stays worth sending, counted from its `send()`: one
+   * older is not sent but reported by a `drop` event with reason `'expired'`.
+   * @default Infinity
+   */
+  maxAge?: number;
+}
+
+/**
+ * ms the socket's first attempt waits at most for IndexedDB and the Web Locks to hand over what
+ * earlier pages left; past it the socket connects without, and keeps its queue in memory only
+ * (with a warning).
+ */
+export const RECOVERY_WAIT = 5000;
+
+/** The database of outbox `name` is `PREFIX + name`; a page's lock is `PREFIX + name + ' ' + owner`. */
+const PREFIX = 'heartbeat-ws outbox ';
+const STORE = 'messages';
+
+/**
+ * A stored message's key: the time its page's socket was made, the page's owner id, its number in
+ * that socket. Keys sort by page, then in the order the page sent them.
+ */
+type Key = [started: number, owner: string, n: number];
+
+/** A stored message: what goes out, and when it was sent (ms since the epoch). */
+interface Row {
+  data: Data;
+  at: number;
+}
+
+const checkName = (what: string, name: unknown): string =>
+  typeof name === 'string' && name ? name : fail(TypeError, what, 'a non-empty string', name);
+
+/** Settles with a request's result. */
+const answer = <T>(request: IDBRequest<T>): Promise<T> =>
+  new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+
+/**
+ * Takes Web Lock `name` if it is free, and holds it until the returned function is called, or the
+ * page ends (a page in the back/forward cache has not ended); undefined when another page holds it.
+ */
+const hold = (locks: LockManager, name: string): Promise<(() => void) | undefined> =>
+  new Promise((resolve, reject) => {
+    locks
+      .request(name, { ifAvailable: true }, (lock) =>
+        lock ? new Promise<void>((release) => resolve(release)) : resolve(undefined),
+      )
+      .catch(reject);
+  });
+
+/**
+ * An outbox in IndexedDB (option `outbox` of `HeartbeatSocket`; see docs/outbox.md): what the
+ * socket queues and, with `replayUnconfirmed`, what it has not seen confirmed, is kept in the
+ * origin's database `heartbeat-ws outbox <name>` until it is written (or confirmed) or dropped.
+ * The next socket of the origin with the same `name` sends what a page that has ended left, on
+ * its first connection, after that connection's `open` listeners and before what it queued
+ * itself. A page holds a Web Lock for its messages while it lives, so no other page sends them.
+ * Where IndexedDB or Web Locks are missing or refuse, the socket warns once and keeps its queue
+ * in memory only.
+ * @param name - the outbox's name: one per kind of traffic, the same on every page that should
+ *   send what another left.
+ * @throws TypeError for a name that is not a non-empty string; RangeError for a bad `maxAge`.
+ */
+export function indexedDbOutbox(name: string, options: IndexedDbOutboxOptions = {}): Outbox {
+  checkName('indexedDbOutbox(name)', name);
+  const { maxAge = Infinity } = options;
+  if (!(typeof maxAge === 'number' && maxAge > 0))
+    fail(RangeError, 'options.maxAge', 'a positive number of ms or Infinity', maxAge);
+  return { attach: (socket, hooks) => keeper(name, maxAge, socket as EventTarget & { readyState?: number }, hooks) };
+}
+
+/**
+ * Deletes outbox `name` of this origin, with every message any page left in it (on logout, say,
+ * before another user signs in on a shared computer). Sockets alive on it go on in memory only
+ * (with a warning): call their `clearQueue()` to drop what they hold.
+ * @throws TypeError for a name that is not a non-empty string.
+ */
+export function deleteOutbox(name: string): Promise<void> {
+  checkName('deleteOutbox(name)', name);
+  return answer(indexedDB.deleteDatabase(PREFIX + name)).then(() => undefined);
+}
+
+/** One socket's hold on outbox `name`: see {@link indexedDbOutbox}. */
+function keeper(
+  name: string,
+  maxAge: number,
+  socket: EventTarget & { readyState?: number },
+  hooks: OutboxHooks,
+): OutboxLink {
+  const owner = Math.random().toString(36).slice(2, 12);
+  const started = Date.now();
+  let count = 0;
+  let db: IDBDatabase | undefined;
+  /** Nothing more is stored (IndexedDB or the locks are missing, or refused); deletes go on. */
+  let refused = false;
+  let warned = false;
+  /** Writes not yet issued: a row to put, or undefined to delete. */
+  const pending = new Map<Key, Row | undefined>();
+  /** The transaction of this task, and what was issued in it (to retry its deletes on abort). */
+  let tx: IDBTransaction | undefined;
+  let scheduled = false;
+  /** Blobs of messages being read, to be stored as their bytes (WebKit stores no Blob). */
+  const reading = new Set<Key>();
+  /** The trackers `keep` returned, by the tracker they tell (for `untrack`). */
+  const trackers = new Map<Tracker, Tracker>();
+
+  const warn = (why: unknown): void => {
+    if (warned) return;
+    warned = true;
+    console.warn(`heartbeat-ws: outbox "${name}" keeps its messages in memory only:`, why);
+  };
+
+  const refuse = (why: unknown): void => {
+    refused = true;
+    warn(why);
+  };
+
+  /** Issues every pending write, in this task's transaction. */
+  const write = (): void => {
+    scheduled = false;
+    if (!db) {
+      if (refused) pending.clear();
+      return;
+    }
+    if (!pending.size) return;
+    const batch = [...pending];
+    pending.clear();
+    try {
+      if (!tx) {
+        const current = (tx = db.transaction(STORE, 'readwrite'));
+        const issued: Key[] = [];
+        (current as IDBTransaction & { issued?: Key[] }).issued = issued;
+        // A transaction takes requests only in the task that made it (and its callbacks).
+        queueMicrotask(() => (tx = undefined));
+        current.onabort = () => {
+          // Quota, most often: store nothing more, but what was stored must still go when sent.
+          refuse(current.error);
+          for (const key of issued) pending.set(key, undefined);
+          schedule();
+        };
+      }
+      const store = tx.objectStore(STORE);
+      const issued = (tx as IDBTransaction & { issued: Key[] }).issued;
+      for (const [key, row] of batch) {
+        if (row) store.put(row, key);
+        else {
+          store.delete(key);
+          issued.push(key);
+        }
+      }
+    } catch (error) {
+      // The database was closed under us (deleteOutbox) or refuses outright.
+      refuse(error);
+      db = undefined;
+      pending.clear();
+    }
+  };
+
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(write);
+  };
+
+  /** The tracker of a message kept under `key` (`stored`: it is, or will be, in the database). */
+  const track = (key: Key, stored: boolean, done?: Tracker): Tracker => {
+    const kept: Tracker = (outcome) => {
+      if (done) trackers.delete(done);
+      // Written before it was stored: nothing to store, nothing to delete.
+      if (reading.delete(key) || pending.get(key)) pending.delete(key);
+      else if (stored) {
+        pending.set(key, undefined);
+        schedule();
+      }
+      done?.(outcome);
+    };
+    if (done) trackers.set(done, kept);
+    return kept;
+  };
+
+  let resumed = false;
+  const resume = (recovered: [Key, Row][]): void => {
+    if (resumed) return;
+    resumed = true;
+    clearTimeout(timer);
+    const now = Date.now();
+    const items: [Data, Tracker][] = [];
+    for (const [key, { data, at }] of recovered) {
+      const done = track(key, true);
+      if (now - at > maxAge) hooks.drop(data, 'expired', done);
+      else items.push([data, done]);
+    }
+    hooks.resume(items);
+  };
+  // What ended pages left is taken at this socket's first attempt, not before: a socket made and
+  // dropped unstarted (`startClosed`; React's StrictMode renders twice in development) takes none.
+  const firstAttempt = new Promise<void>((resolve) =>
+    socket.addEventListener('statechange', () => resolve(), { once: true }),
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  void firstAttempt.then(() => {
+    if (!resumed)
+      timer = setTimeout(() => {
+        refuse(new Error(`no answer from IndexedDB and Web Locks within ${RECOVERY_WAIT} ms`));
+        resume([]);
+      }, RECOVERY_WAIT);
+  });
+  recover(name, owner, firstAttempt, (opened) => {
+    // deleteOutbox() in this page or another: let it go through.
+    opened.onversionchange = () => {
+      opened.close();
+      db = undefined;
+      refuse(new Error(`outbox "${name}" was deleted`));
+    };
+    db = opened;
+    write();
+  }).then(resume, (error) => {
+    refuse(error);
+    resume([]);
+  });
+
+  return {
+    keep(data, done) {
+      const key: Key = [started, owner, ++count];
+      const stored = !refused;
+      const at = Date.now();
+      if (stored && typeof Blob !== 'undefined' && data instanceof Blob) {
+        // Stored as its bytes, once read: WebKit refuses a Blob in IndexedDB ("Error preparing
+        // Blob/File data"), and the same bytes go out either way.
+        reading.add(key);
+        void data.arrayBuffer().then(
+          (bytes) => reading.delete(key) && (pending.set(key, { data: bytes, at }), write()),
+          (error) => reading.delete(key) && warn(error),
+        );
+      } else if (stored) {
+        pending.set(key, { data, at });
+        // Not open: it waits in the queue, so its write starts before send() returns. Open: it
+        // is most likely written at once, which makes storing it moot (without
+        // replayUnconfirmed), so the write waits for the end of this task's microtasks.
+        if (socket.readyState === 1) schedule();
+        else write();
+      }
+      return track(key, stored, done);
+    },
+    find: (done) => trackers.get(done),
+  };
+}
+
+/**
+ * What pages that have ended left in outbox `name`, oldest first, their owners' locks taken (and
+ * held while this page lives), once the socket's first attempt is under way. `owner`'s own lock
+ * is taken first, and `use` gets the database as soon as it is open.
+ */
+async function recover(
+  name: string,
+  owner: string,
+  firstAttempt: Promise<void>,
+  use: (db: IDBDatabase) => void,
+): Promise<[Key, Row][]> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks) throw new Error('no Web Locks (navigator.locks) to tell which pages are alive');
+  const lockName = (of: string) => `${PREFIX}${name} ${of}`;
+  // This page's lock first: from here on, no other page takes what it keeps.
+  await hold(locks, lockName(owner));
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(PREFIX + name, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  use(db);
+  await firstAttempt;
+  const store = () => db.transaction(STORE).objectStore(STORE);
+  const owners = new Set((await answer(store().getAllKeys())).map((key) => (key as Key)[1]));
+  owners.delete(owner);
+  const adopted = new Set<string>();
+  for (const other of owners) if (await hold(locks, lockName(other))) adopted.add(other);
+  if (!adopted.size) return [];
+  // Read once the locks are ours: what their last holder sent and deleted before it ended is
+  // gone by now.
+  const read = store();
+  const [keys, rows] = await Promise.all([answer(read.getAllKeys()), answer(read.getAll())]);
+  return (keys as Key[]).map((key, i) => [key, rows[i] as Row] as [Key, Row]).filter(([key]) => adopted.has(key[1]));
+}

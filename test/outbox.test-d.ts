@@ -1,0 +1,16 @@
+import { expectTypeOf, test } from 'vitest';
+import { HeartbeatSocket, type DropReason, type Outbox } from '../src/index';
+import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
+
+test('indexedDbOutbox() is what option outbox takes; deleteOutbox() resolves to nothing', () => {
+  expectTypeOf(indexedDbOutbox('orders', { maxAge: 60_000 })).toEqualTypeOf<Outbox>();
+  new HeartbeatSocket('ws://x', [], { outbox: indexedDbOutbox('orders') });
+  expectTypeOf(deleteOutbox('orders')).toEqualTypeOf<Promise<void>>();
+  expectTypeOf<'expired'>().toExtend<DropReason>();
+  // @ts-expect-error the name is a string
+  indexedDbOutbox(1);
+  // @ts-expect-error maxAge is a number of ms
+  indexedDbOutbox('orders', { maxAge: '1 day' });
+  // @ts-expect-error an outbox is made by indexedDbOutbox(), not a name
+  new HeartbeatSocket('ws://x', [], { outbox: 'orders' });
+});

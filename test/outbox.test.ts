@@ -1,0 +1,348 @@
+/**
+ * heartbeat-ws/outbox with IndexedDB played by fake-indexeddb and Web Locks by a lock manager
+ * that knows which "page" holds what: a page that ends (reload, crash, closed tab) is one whose
+ * locks are released while its socket is simply never used again. Real timers: fake-indexeddb
+ * answers through them. What the server gets is what the FakeWebSocket of the next page records.
+ */
+import { IDBFactory } from 'fake-indexeddb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { HeartbeatSocket, type Options } from '../src/index';
+import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
+import { requests } from '../src/request/index';
+import { FakeWebSocket } from './helpers/fake-websocket';
+import { makeSocket } from './helpers/socket';
+
+/** Web Locks whose holders are pages: `end(page)` releases what a page holds, as the browser does. */
+class PageLocks {
+  page = 'first';
+  readonly held = new Map<string, { page: string; release: () => void }>();
+  request(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => unknown): Promise<unknown> {
+    const page = this.page;
+    if (this.held.has(name)) {
+      if (!options.ifAvailable) throw new Error('PageLocks: only ifAvailable requests are played');
+      return Promise.resolve().then(() => callback(null));
+    }
+    return new Promise((resolve) => {
+      this.held.set(name, { page, release: () => resolve(undefined) });
+      void Promise.resolve()
+        .then(() => callback({ name }))
+        .then(resolve, resolve)
+        .finally(() => this.held.get(name)?.page === page && this.held.delete(name));
+    });
+  }
+  end(page: string): void {
+    for (const [name, lock] of [...this.held]) if (lock.page === page) this.held.delete(name);
+  }
+}
+
+let locks: PageLocks;
+beforeEach(() => {
+  FakeWebSocket.reset();
+  globalThis.indexedDB = new IDBFactory();
+  locks = new PageLocks();
+  Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
+});
+afterEach(() => {
+  Reflect.deleteProperty(navigator, 'locks');
+  vi.restoreAllMocks();
+});
+
+/** A socket of page `page` on outbox `name`, connecting to ws://<page>.test/. */
+const pageSocket = (page: string, options: Options = {}, name = 'orders') => {
+  locks.page = page;
+  return makeSocket(
+    { outbox: indexedDbOutbox(name), minReconnectionDelay: 60_000, ...options },
+    `ws://page-${page.toLowerCase()}.test/`,
+  );
+};
+
+/** The newest FakeWebSocket of page `page`, once its attempt has started. */
+const wsOf = async (page: string): Promise<FakeWebSocket> => {
+  const mine = () => FakeWebSocket.instances.filter((ws) => ws.url.startsWith(`ws://page-${page.toLowerCase()}.test`));
+  await vi.waitFor(() => expect(mine().length).toBeGreaterThan(0));
+  return mine().at(-1)!;
+};
+
+/** Page `page` ends (reload, crash, closed tab): its locks go, its socket is never used again. */
+const end = (page: string, socket: HeartbeatSocket) => {
+  locks.end(page);
+  socket.close();
+};
+
+/** Every message stored in outbox `name`, oldest first. */
+const stored = async (name = 'orders'): Promise<unknown[]> => {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(`heartbeat-ws outbox ${name}`, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore('messages');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const rows = await new Promise<{ data: unknown }[]>((resolve) => {
+    const request = db.transaction('messages').objectStore('messages').getAll();
+    request.onsuccess = () => resolve(request.result);
+  });
+  db.close();
+  return rows.map((row) => row.data);
+};
+
+/** Lets every pending IndexedDB write land. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+describe('indexedDbOutbox', () => {
+  it("sends what a page left queued on the next page's first connection: after its open listeners, before its own queue, once", async () => {
+    const first = pageSocket('A');
+    const a = await wsOf('A');
+    a.serverError(); // server down: everything waits in the queue
+    first.socket.send('a1');
+    first.socket.send('a2');
+    await settle();
+    expect(await stored()).toEqual(['a1', 'a2']);
+    end('A', first.socket); // reloaded
+
+    const second = pageSocket('B');
+    second.socket.addEventListener('open', () => second.socket.send('hello'));
+    second.socket.send('b1');
+    const b = await wsOf('B');
+    b.serverOpen();
+    expect(b.sent).toEqual(['hello', 'a1', 'a2', 'b1']);
+    await settle();
+    expect(await stored()).toEqual([]);
+
+    end('B', second.socket);
+    pageSocket('C');
+    const c = await wsOf('C');
+    c.serverOpen();
+    await settle();
+    expect(c.sent).toEqual([]);
+  });
+
+  it('waits with the first attempt until what earlier pages left is read, then connects', async () => {
+    const { socket } = pageSocket('A');
+    expect(socket.state).toBe('connecting');
+    expect(FakeWebSocket.instances).toHaveLength(0);
+    await wsOf('A');
+  });
+
+  it('takes what ended pages left at its first attempt: a socket dropped unstarted (startClosed) takes none', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send('a1');
+    await settle();
+    end('A', first.socket);
+
+    // Made and dropped, as React's StrictMode does with a component's first render in development.
+    pageSocket('B', { startClosed: true });
+    await settle();
+    const kept = pageSocket('C', { startClosed: true });
+    await settle();
+    expect(FakeWebSocket.instances.filter((ws) => ws.url.includes('page-c'))).toHaveLength(0);
+    kept.socket.reconnect();
+    const c = await wsOf('C');
+    c.serverOpen();
+    expect(c.sent).toEqual(['a1']);
+  });
+
+  it('stores nothing of a message written at once to an open socket (without replayUnconfirmed)', async () => {
+    const { socket } = pageSocket('A');
+    (await wsOf('A')).serverOpen();
+    for (let i = 0; i < 50; i++) socket.send(`m${i}`);
+    await settle();
+    expect(await stored()).toEqual([]);
+  });
+
+  it('with replayUnconfirmed, keeps what was written until a pong confirms it, and the next page sends the rest', async () => {
+    const hb = { heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true };
+    const first = pageSocket('A', hb);
+    const a = await wsOf('A');
+    a.serverOpen();
+    first.socket.send('x1');
+    first.socket.send('x2');
+    await settle();
+    expect(await stored()).toEqual(['x1', 'x2']);
+    first.socket.probe(); // a ping after x2; its pong confirms both
+    a.serverMessage('pong');
+    first.socket.send('x3');
+    await settle();
+    expect(await stored()).toEqual(['x3']);
+    end('A', first.socket); // crashed
+
+    pageSocket('B', hb);
+    const b = await wsOf('B');
+    b.serverOpen();
+    expect(b.sent.filter((d) => d !== 'ping')).toEqual(['x3']);
+  });
+
+  it('never sends the messages of a page that is still alive; a page started after it ended does, once', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send('a1');
+    await settle();
+
+    pageSocket('B');
+    const b = await wsOf('B');
+    b.serverOpen();
+    await settle();
+    expect(b.sent).toEqual([]);
+
+    end('A', first.socket);
+    // Two pages start together after A ended: one of them sends A's message.
+    pageSocket('C');
+    pageSocket('D');
+    const [c, d] = [await wsOf('C'), await wsOf('D')];
+    c.serverOpen();
+    d.serverOpen();
+    await settle();
+    expect([...b.sent, ...c.sent, ...d.sent]).toEqual(['a1']);
+  });
+
+  it('keeps binary messages byte for byte: ArrayBuffer and typed arrays', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send(new Uint8Array([1, 2, 255]).buffer);
+    first.socket.send(new Uint16Array([0xbeef, 7]));
+    first.socket.send('text');
+    await settle();
+    end('A', first.socket);
+
+    pageSocket('B');
+    const b = await wsOf('B');
+    b.serverOpen();
+    const bytes = (d: unknown) =>
+      typeof d === 'string' ? d : [...new Uint8Array(ArrayBuffer.isView(d) ? d.buffer : (d as ArrayBuffer))];
+    expect(b.sent.map(bytes)).toEqual([[1, 2, 255], [...new Uint8Array(new Uint16Array([0xbeef, 7]).buffer)], 'text']);
+  });
+
+  it('keeps a Blob as its bytes, and stores nothing of one written before its bytes were read', async () => {
+    const first = pageSocket('A');
+    const a = await wsOf('A');
+    a.serverError();
+    first.socket.send(new Blob([new Uint8Array([9, 8, 7])]));
+    await vi.waitFor(async () => expect(await stored()).toHaveLength(1));
+    const [bytes] = (await stored()) as ArrayBuffer[];
+    expect([...new Uint8Array(bytes!)]).toEqual([9, 8, 7]);
+    end('A', first.socket);
+
+    const second = pageSocket('B');
+    const b = await wsOf('B');
+    b.serverOpen();
+    second.socket.send(new Blob(['written at once']));
+    await settle();
+    expect(await stored()).toEqual([]);
+    expect(b.sent.map((d) => (d instanceof Blob ? 'blob' : [...new Uint8Array(d as ArrayBuffer)]))).toEqual([
+      [9, 8, 7],
+      'blob',
+    ]);
+  });
+
+  it("drops what is older than maxAge with a drop event (reason 'expired') instead of sending it", async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send('old');
+    await settle();
+    end('A', first.socket);
+    const now = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValue(now + 60_001);
+
+    locks.page = 'B';
+    const second = makeSocket({ outbox: indexedDbOutbox('orders', { maxAge: 60_000 }) }, 'ws://page-b.test/');
+    const b = await wsOf('B');
+    b.serverOpen();
+    expect(b.sent).toEqual([]);
+    expect(second.ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason])).toEqual([
+      ['old', 'expired'],
+    ]);
+    vi.restoreAllMocks();
+    await settle();
+    expect(await stored()).toEqual([]);
+  });
+
+  it("applies the queue's bounds to what it recovers: the overflow is reported and not stored any more", async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    for (const m of ['a1', 'a2', 'a3']) first.socket.send(m);
+    await settle();
+    end('A', first.socket);
+
+    const second = pageSocket('B', { maxEnqueuedMessages: 2 });
+    const b = await wsOf('B');
+    b.serverOpen();
+    expect(b.sent).toEqual(['a1', 'a2']);
+    expect(second.ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason])).toEqual([
+      ['a3', 'overflow'],
+    ]);
+    await settle();
+    expect(await stored()).toEqual([]);
+  });
+
+  it('clearQueue() deletes what it stored; deleteOutbox() deletes the whole outbox', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send('secret');
+    await settle();
+    expect(await stored()).toEqual(['secret']);
+    first.socket.clearQueue();
+    await settle();
+    expect(await stored()).toEqual([]);
+
+    first.socket.send('secret 2');
+    await settle();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await deleteOutbox('orders');
+    expect(await stored()).toEqual([]);
+    expect(warn).toHaveBeenCalledTimes(1);
+    end('A', first.socket);
+    pageSocket('B');
+    const b = await wsOf('B');
+    b.serverOpen();
+    expect(b.sent).toEqual([]);
+  });
+
+  it('untrack() takes back a kept message: a request aborted before it is written is never sent, nor stored', async () => {
+    const { socket } = pageSocket('A');
+    (await wsOf('A')).serverError();
+    const api = requests(socket);
+    const controller = new AbortController();
+    const reply = api.request({ q: 1 }, { signal: controller.signal });
+    await settle();
+    expect(await stored()).toHaveLength(1);
+    controller.abort();
+    await expect(reply).rejects.toMatchObject({ name: 'AbortError' });
+    await settle();
+    expect(socket.stats.queued).toBe(0);
+    expect(await stored()).toEqual([]);
+  });
+
+  it('without IndexedDB, warns once and keeps working in memory', async () => {
+    Reflect.deleteProperty(globalThis, 'indexedDB');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { socket } = pageSocket('A');
+    socket.send('q');
+    const ws = await wsOf('A');
+    ws.serverOpen();
+    socket.send('w');
+    expect(ws.sent).toEqual(['q', 'w']);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0])).toMatch(/outbox "orders" keeps its messages in memory only/);
+  });
+
+  it('without Web Locks (no way to tell a live page), warns once and keeps working in memory', async () => {
+    Reflect.deleteProperty(navigator, 'locks');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { socket } = pageSocket('A');
+    const ws = await wsOf('A');
+    ws.serverOpen();
+    socket.send('w');
+    expect(ws.sent).toEqual(['w']);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0])).toMatch(/Web Locks/);
+  });
+
+  it('rejects a bad name, a bad maxAge, and an outbox option that is not one, naming them', () => {
+    expect(() => indexedDbOutbox('')).toThrow(/indexedDbOutbox\(name\) must be a non-empty string/);
+    expect(() => indexedDbOutbox('x', { maxAge: 0 })).toThrow(/options\.maxAge must be a positive number/);
+    expect(() => deleteOutbox(3 as unknown as string)).toThrow(/deleteOutbox\(name\)/);
+    expect(() => new HeartbeatSocket('ws://x', [], { outbox: {} as never, WebSocket: FakeWebSocket as never })).toThrow(
+      /options\.outbox must be indexedDbOutbox\(name\) or another outbox/,
+    );
+  });
+});
