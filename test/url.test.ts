@@ -34,6 +34,12 @@ it('parses absolute URLs where there is no page (Node, a worker), and refuses re
   }
 });
 
+it('refuses a host without a scheme even on a page, where it would resolve as a path', () => {
+  for (const bad of ['example.test/live', 'my-host.example:8443/ws', '127.0.0.1:8080/ws', 'localhost:8080']) {
+    expect(() => toWebSocketUrl(bad), bad).toThrow(SyntaxError);
+  }
+});
+
 it('keeps credentials and tokens out of the error it throws for a bad URL', () => {
   let message = '';
   try {
