@@ -29,6 +29,7 @@ function make(url: UrlInput = ['ws://a.test/', 'ws://b.test/'], WebSocket: unkno
   };
   const told: string[] = [];
   const errors: unknown[] = [];
+  const logged: unknown[][] = [];
   const a = attempts(
     toTarget(url),
     ['chat'],
@@ -41,10 +42,10 @@ function make(url: UrlInput = ['ws://a.test/', 'ws://b.test/'], WebSocket: unkno
       ended: (e) => told.push(`ended ${e.code}`),
       errored: (error) => (told.push('errored'), errors.push(error)),
       failed: (error, why) => (told.push(`failed ${why}`), errors.push(error)),
-      log: () => {},
+      log: (...args) => logged.push(args),
     },
   );
-  return { a, told, errors };
+  return { a, told, errors, logged };
 }
 const sockets = () => FakeWebSocket.instances;
 
@@ -219,4 +220,71 @@ it('reports a WebSocket constructor that throws as a failed attempt, after the c
   expect(told).toEqual([]);
   await settle();
   expect(told).toEqual(['failed constructor failed']);
+});
+
+it('tells its address before the first attempt: the first endpoint of a list', () => {
+  expect(make().a.address()).toBe('ws://a.test/');
+});
+
+it('logs each attempt as connect, with the URL redacted', () => {
+  const { a, logged } = make(['wss://user:pw@a.test/live?token=t']);
+  a.start(0);
+  expect(logged).toEqual([['connect', 'wss://a.test/live']]);
+});
+
+it("ignores a provider's late failure for an attempt let go of", async () => {
+  let refuse: (error: Error) => void = () => {};
+  const { a, told } = make(() => new Promise<string>((_, reject) => (refuse = reject)));
+  a.start(0);
+  a.detach();
+  refuse(new Error('no token'));
+  await settle();
+  expect(told).toEqual([]);
+});
+
+it("ignores a provider's late answer for an attempt let go of, once the next attempt is under way too", async () => {
+  const answers: ((url: string) => void)[] = [];
+  const { a } = make(() => new Promise<string>((resolve) => answers.push(resolve)));
+  a.start(0);
+  a.detach();
+  a.start(1);
+  answers[0]!('ws://late.test/');
+  await settle();
+  expect(sockets()).toHaveLength(0);
+  answers[1]!('ws://now.test/');
+  await settle();
+  expect(sockets().map((ws) => ws.url)).toEqual(['ws://now.test/']);
+});
+
+it('the waiting attempt starts on the close of the socket let go of, not on its other events', () => {
+  const { a } = make();
+  a.start(0);
+  const old = sockets()[0]!;
+  old.serverOpen();
+  a.detach(1000, '');
+  a.start(0);
+  old.serverMessage('late');
+  old.dispatchEvent(new Event('error'));
+  expect(sockets()).toHaveLength(1);
+  old.serverClose(1000);
+  expect(sockets()).toHaveLength(2);
+});
+
+it('does not wait for a socket given up on as dead, even one that cannot be terminated', () => {
+  const { a } = make(['ws://a.test/']);
+  a.start(0);
+  sockets()[0]!.serverOpen();
+  a.detach(undefined, undefined, true);
+  a.start(0);
+  expect(sockets()).toHaveLength(2);
+});
+
+it('does not wait for a socket let go of whose close has already come', () => {
+  const { a } = make(['ws://a.test/']);
+  a.start(0);
+  sockets()[0]!.serverOpen();
+  sockets()[0]!.serverClose(1001);
+  a.detach();
+  a.start(0);
+  expect(sockets()).toHaveLength(2);
 });

@@ -2,8 +2,8 @@
  * src/heartbeat.ts through its own API: a heartbeat driven by the system clock under fake
  * timers, with hooks that record what it asks of its socket.
  */
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { systemClock } from '../src/env/clock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Clock, systemClock } from '../src/env/clock';
 import { guard } from '../src/guard';
 import { heartbeat, MAX_PINGS } from '../src/heartbeat';
 import type { ResolvedHeartbeat } from '../src/options';
@@ -20,7 +20,7 @@ afterEach(() => {
 });
 
 /** A started heartbeat and the log of what it asked for: `ping`, `send <data>`, `dead`, … */
-function make(options: Partial<ResolvedHeartbeat> = {}) {
+function make(options: Partial<ResolvedHeartbeat> = {}, clock: Clock = systemClock) {
   const calls: string[] = [];
   const rtts: number[] = [];
   const o: ResolvedHeartbeat = {
@@ -33,13 +33,13 @@ function make(options: Partial<ResolvedHeartbeat> = {}) {
     serverPingReply: 'pong',
     ...options,
   };
-  const hb = heartbeat(o, systemClock, {
+  const hb = heartbeat(o, clock, {
     send: (data, ping) => calls.push(ping ? `ping ${String(data)}` : `send ${String(data)}`),
     dead: () => calls.push('dead'),
     alive: () => calls.push('alive'),
     pong: (rtt) => rtts.push(rtt),
     woke: () => calls.push('woke'),
-    guard: guard(systemClock),
+    guard: guard(clock),
     backlog: () => 0,
   });
   hb.start();
@@ -331,4 +331,95 @@ it('with ping: false, a server ping heard after stop() arms no timer, and a rest
   expect(calls.filter((c) => c === 'dead')).toEqual([]);
   vi.advanceTimersByTime(1);
   expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
+});
+
+it('a timer exactly `timeout` late still judges the ping: dead, not a probe', () => {
+  const { calls } = make();
+  vi.advanceTimersByTime(INTERVAL);
+  expect(calls).toEqual(['ping ping']);
+  // The clock moves `timeout` ms past the deadline before the timer fires: on time, just.
+  vi.setSystemTime(Date.now() + TIMEOUT);
+  vi.advanceTimersByTime(TIMEOUT);
+  expect(calls).toEqual(['ping ping', 'dead']);
+});
+
+it("with ping on, the server's own pings do not move the client's ping schedule", () => {
+  const { hb, calls } = make({ isServerPing: (d) => d === 'sping' });
+  for (let i = 0; i < 3; i++) {
+    vi.advanceTimersByTime(300);
+    hb.receive('sping');
+  }
+  vi.advanceTimersByTime(INTERVAL - 900 - 1);
+  expect(calls.filter((c) => c.startsWith('ping'))).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls.filter((c) => c.startsWith('ping'))).toEqual(['ping ping']);
+});
+
+it('sends no reply to a server ping when serverPingReply throws, and reports the throw', () => {
+  const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+  const { hb, calls } = make({
+    isServerPing: (d) => d === 'sping',
+    serverPingReply: () => {
+      throw new Error('no reply');
+    },
+  });
+  expect(hb.receive('sping')).toBe(true);
+  expect(calls).toEqual([]);
+  expect(errors).toHaveBeenCalledTimes(1);
+});
+
+it('with ping: false, traffic after a silent check re-arms by the learnt cadence, not by interval', () => {
+  const { hb, calls } = make({ ping: false, interval: 10_000, isServerPing: (d) => d === 'sping' });
+  hb.receive('sping');
+  vi.advanceTimersByTime(2000);
+  hb.receive('sping');
+  // 2 s of silence: the check comes (no ping to send when only watching) and waits `timeout`.
+  vi.advanceTimersByTime(2000 + 100);
+  hb.receive('news');
+  const told = () => calls.filter((c) => !c.startsWith('send'));
+  expect(told()).toEqual(['alive']);
+  // Silence again: dead after the learnt 2 s plus timeout, not after the 10 s interval.
+  vi.advanceTimersByTime(2000 + TIMEOUT - 1);
+  expect(told()).toEqual(['alive']);
+  vi.advanceTimersByTime(1);
+  expect(told()).toEqual(['alive', 'dead']);
+});
+
+describe("with a clock that starts at 0 (an app's own `clock` option)", () => {
+  /** Reads 0 when the heartbeat starts, on the fake timers. */
+  const fromZero = (): Clock => {
+    const t0 = Date.now();
+    return {
+      now: () => Date.now() - t0,
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    };
+  };
+
+  it('a ping sent at time 0 is outstanding: a second probe sends none, and no answer is death', () => {
+    const { hb, calls } = make({}, fromZero());
+    hb.probe();
+    hb.probe();
+    expect(calls).toEqual(['ping ping']);
+    vi.advanceTimersByTime(100);
+    expect(calls).toEqual(['ping ping', 'dead']);
+  });
+
+  it('the answer to a ping sent at time 0 keeps the link', () => {
+    const { hb, calls } = make({}, fromZero());
+    hb.probe();
+    vi.advanceTimersByTime(50);
+    hb.receive('pong');
+    vi.advanceTimersByTime(100);
+    expect(calls).toEqual(['ping ping', 'alive']);
+  });
+
+  it('with ping: false, a server ping at time 0 starts the learnt cadence', () => {
+    const { hb, calls } = make({ ping: false, interval: 10_000, isServerPing: (d) => d === 'sping' }, fromZero());
+    hb.receive('sping');
+    vi.advanceTimersByTime(2000);
+    hb.receive('sping');
+    vi.advanceTimersByTime(2000 + TIMEOUT);
+    expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
+  });
 });

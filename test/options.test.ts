@@ -189,6 +189,7 @@ describe('construction-time validation', () => {
       maxEnqueuedBytes: 4194304,
       queueOverflow: 'drop-newest',
       startClosed: false,
+      replayUnconfirmed: false,
       debug: false,
       heartbeat: { interval: 25000, timeout: 10000, ping: 'ping', serverPingReply: 'pong', isServerPing: undefined },
     });
@@ -200,6 +201,78 @@ describe('construction-time validation', () => {
 
   it('raises the default cap to a minimum delay set above it', () => {
     expect(resolveOptions({ WebSocket, minReconnectionDelay: 60000 }).maxReconnectionDelay).toBe(60000);
+  });
+});
+
+describe('what each option accepts: the edges of its rule', () => {
+  afterEach(() => vi.restoreAllMocks());
+  const resolve = (options: object) => () => resolveOptions({ WebSocket, ...options } as never);
+  const clock = { now: () => 0, setTimeout: () => 0, clearTimeout: () => {} };
+
+  it('accepts the edges of each range and every documented form', () => {
+    const bytes = new Uint8Array([1]);
+    for (const options of [
+      { jitter: 0 },
+      { jitter: 1 },
+      { reconnectionDelayGrowFactor: 1 },
+      { queueOverflow: 'drop-newest' },
+      { queueOverflow: 'drop-oldest' },
+      { lifecycle: false },
+      { lifecycle: () => () => {} },
+      { clock },
+      { heartbeat: { isPong: () => true, isServerPing: { type: 'ping' } } },
+      { heartbeat: { ping: false } },
+      { heartbeat: { ping: 'p', serverPingReply: 'r' } },
+      { heartbeat: { ping: () => 'p', serverPingReply: () => 'r' } },
+      { heartbeat: { ping: bytes, serverPingReply: bytes } },
+      { heartbeat: true, replayUnconfirmed: true },
+    ]) {
+      expect(resolve(options), JSON.stringify(options)).not.toThrow();
+    }
+  });
+
+  it.each([
+    [{ heartbeat: null }, /options\.heartbeat must be a boolean or an object, got null/],
+    [
+      { clock: { now: clock.now, setTimeout: clock.setTimeout } },
+      /options\.clock must be a \{ now, setTimeout, clearTimeout \}/,
+    ],
+    [{ clock: { now: clock.now, clearTimeout: clock.clearTimeout } }, /options\.clock must be a \{ now, setTimeout/],
+    [{ lifecycle: true }, /options\.lifecycle must be a function or false, got true/],
+    [{ replayUnconfirmed: true }, /options\.replayUnconfirmed must be used with a heartbeat that pings, got true/],
+    [
+      { replayUnconfirmed: true, heartbeat: { ping: false } },
+      /options\.replayUnconfirmed must be used with a heartbeat that pings/,
+    ],
+  ])('%j throws a TypeError naming the option', (options, message) => {
+    expect(resolve(options)).toThrow(TypeError);
+    expect(resolve(options)).toThrow(message);
+  });
+
+  it('refuses options that are not an object', () => {
+    expect(() => resolveOptions('fast' as never)).toThrow(TypeError);
+    expect(() => resolveOptions('fast' as never)).toThrow(/heartbeat-ws: options must be an object, got "fast"/);
+  });
+
+  it('takes an undefined value as the default, and leaves keys it does not know out (warning of them, below)', () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const r = resolveOptions({
+      WebSocket,
+      maxRetries: undefined,
+      heartbeat: { interval: undefined },
+      nonsense: 1,
+    } as never);
+    expect(r.maxRetries).toBe(Infinity);
+    expect(r.heartbeat?.interval).toBe(25000);
+    expect('nonsense' in r).toBe(false);
+  });
+
+  it('sends a plain-object ping or reply as its JSON, and binary data as it is', () => {
+    const bytes = new Uint8Array([1]);
+    const a = resolveOptions({ WebSocket, heartbeat: { ping: { type: 'ping' }, serverPingReply: bytes } });
+    expect([a.heartbeat?.ping, a.heartbeat?.serverPingReply]).toEqual(['{"type":"ping"}', bytes]);
+    const b = resolveOptions({ WebSocket, heartbeat: { ping: bytes, serverPingReply: { type: 'pong' } } });
+    expect([b.heartbeat?.ping, b.heartbeat?.serverPingReply]).toEqual([bytes, '{"type":"pong"}']);
   });
 });
 

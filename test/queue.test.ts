@@ -153,4 +153,31 @@ describe('Queue bounds and withdrawal (killing mutants Stryker found alive)', ()
     expect(q.size()).toBe(7);
     expect(q.take().map(([d]) => d)).toEqual(['3', '4', '5', '6', '7', '8', '9']);
   });
+
+  it('with drop-oldest, a bound of one message keeps the newest, and a bound of none keeps nothing', () => {
+    const one = make(1, 100, 'drop-oldest');
+    one.q.push('a');
+    one.q.push('b');
+    expect(one.drops).toEqual([['a', 'overflow']]);
+    expect(one.q.take().map(([d]) => d)).toEqual(['b']);
+    const none = make(0, 100, 'drop-oldest');
+    none.q.push('a');
+    expect(none.drops).toEqual([['a', 'overflow']]);
+    expect([none.q.size(), none.q.bytes()]).toEqual([0, 0]);
+  });
+
+  it('prepend() puts the other queue in front, in order, within the bounds, and empties it', () => {
+    const { q, drops } = make(3, 100, 'drop-oldest');
+    q.push('c');
+    q.push('d');
+    const other = make();
+    other.q.push('a');
+    other.q.push('b');
+    q.prepend(other.q);
+    expect(other.q.size()).toBe(0);
+    // Four messages for a bound of three: the oldest gives way.
+    expect(drops).toEqual([['a', 'overflow']]);
+    expect([q.size(), q.bytes()]).toEqual([3, 3]);
+    expect(q.take().map(([d]) => d)).toEqual(['b', 'c', 'd']);
+  });
 });

@@ -103,6 +103,30 @@ it('after a requeue, a pong confirms only what was written before its own ping',
   expect(l.size()).toBe(1);
 });
 
+it('after a requeue, the pings of the dead link are forgotten: the next pong answers the next ping', () => {
+  const { l, write, outcomes } = make();
+  write('a');
+  l.ping();
+  l.requeue(queue(LIMITS, () => {}));
+  write('b');
+  l.ping();
+  // The new link's server answers the new ping; the old ping's pong never comes.
+  l.pong();
+  expect(outcomes).toEqual([['b', 'confirmed']]);
+  expect(l.size()).toBe(0);
+});
+
+it('confirms messages written without a tracker as well (a plain send())', () => {
+  const { l } = make();
+  l.wrote('a');
+  l.ping();
+  l.wrote('b');
+  expect(() => l.pong()).not.toThrow();
+  expect(l.size()).toBe(1);
+  expect(() => l.confirmAll()).not.toThrow();
+  expect(l.size()).toBe(0);
+});
+
 it("holds at most the queue's bound, the oldest reported as dropped 'unconfirmed'", () => {
   const { l, write, drops, outcomes } = make({ maxEnqueuedMessages: 2 });
   write('a', 'b', 'c');

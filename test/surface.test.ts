@@ -3,7 +3,7 @@
  * dispatch (`on…` first, then listeners, `statechange` before the event of the same change), the
  * event factories, and the checks `close()` makes.
  */
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import {
   abnormal,
   checkClose,
@@ -115,6 +115,40 @@ it('makes close, abnormal-close and error events with the fields reconnecting-we
   expect(errorEvent().message).toBe('');
   expect(errorEvent(undefined, 'TIMEOUT').message).toBe('TIMEOUT');
   expect(customEvent('heartbeat', { rtt: 5 }).detail).toEqual({ rtt: 5 });
+});
+
+it("makes its close and error events of the runtime's own CloseEvent and ErrorEvent classes where there are some", () => {
+  // Stand-ins for a browser's classes (Node 20 has neither), so `instanceof` in user code holds.
+  class CloseEventHere extends Event {}
+  class ErrorEventHere extends Event {}
+  vi.stubGlobal('CloseEvent', CloseEventHere);
+  vi.stubGlobal('ErrorEvent', ErrorEventHere);
+  try {
+    expect(closeEvent(1000, '')).toBeInstanceOf(CloseEventHere);
+    expect(abnormal('no pong')).toBeInstanceOf(CloseEventHere);
+    expect(errorEvent(new Error('x'))).toBeInstanceOf(ErrorEventHere);
+  } finally {
+    vi.unstubAllGlobals();
+  }
+  // Without them (Node < 23), plain Events carrying the same fields.
+  vi.stubGlobal('CloseEvent', undefined);
+  vi.stubGlobal('ErrorEvent', undefined);
+  try {
+    const c = closeEvent(4000, 'bye');
+    expect([c instanceof Event, c.type, c.code, c.reason, c.wasClean]).toEqual([true, 'close', 4000, 'bye', true]);
+    const err = errorEvent(undefined, 'TIMEOUT');
+    expect([err instanceof Event, err.type, err.message]).toEqual([true, 'error', 'TIMEOUT']);
+  } finally {
+    vi.unstubAllGlobals();
+  }
+});
+
+it('dispatches without a log', () => {
+  const target = new Surface();
+  const heard: string[] = [];
+  target.addEventListener('close', (event) => heard.push(event.type));
+  expect(() => emitter(target, () => 'closed').emit(closeEvent(1000, ''), 'why')).not.toThrow();
+  expect(heard).toEqual(['close']);
 });
 
 it('accepts the close codes WebSocket accepts, and refuses others with a RangeError naming them', () => {

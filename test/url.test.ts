@@ -1,5 +1,5 @@
 /** src/url.ts: where attempts go, and what of a URL may reach a log line. */
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { redact, toProtocols, toTarget, toWebSocketUrl, urlOf } from '../src/url';
 
 it('parses URLs as `new WebSocket(url)` does: http(s) becomes ws(s), relative ones resolve against the page', () => {
@@ -11,10 +11,33 @@ it('parses URLs as `new WebSocket(url)` does: http(s) becomes ws(s), relative on
 });
 
 it('refuses other schemes, fragments and garbage with a SyntaxError that names the option', () => {
-  for (const bad of ['ftp://example.test/', 'ws://example.test/#x', 'ws://example.test/#', 'http://[::1']) {
+  for (const bad of [
+    'ftp://example.test/',
+    'xws://example.test/',
+    'ws://example.test/#x',
+    'ws://example.test/#',
+    'http://[::1',
+  ]) {
     expect(() => toWebSocketUrl(bad)).toThrow(SyntaxError);
   }
   expect(() => toWebSocketUrl('ftp://x.test/')).toThrow(/heartbeat-ws: url must be a ws:, wss:, http: or https: URL/);
+});
+
+it('parses absolute URLs where there is no page (Node, a worker), and refuses relative ones there', () => {
+  vi.stubGlobal('location', undefined);
+  try {
+    expect(toWebSocketUrl('wss://example.test/live')).toBe('wss://example.test/live');
+    expect(toWebSocketUrl('http://example.test/')).toBe('ws://example.test/');
+    expect(() => toWebSocketUrl('/live')).toThrow(SyntaxError);
+  } finally {
+    vi.unstubAllGlobals();
+  }
+});
+
+it('refuses a host without a scheme even on a page, where it would resolve as a path', () => {
+  for (const bad of ['example.test/live', 'my-host.example:8443/ws', '127.0.0.1:8080/ws', 'localhost:8080']) {
+    expect(() => toWebSocketUrl(bad), bad).toThrow(SyntaxError);
+  }
 });
 
 it('keeps credentials and tokens out of the error it throws for a bad URL', () => {
