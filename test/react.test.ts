@@ -11,6 +11,7 @@ import { HeartbeatSocket, type DropDetail, type Options, type UrlInput } from '.
 import { SharedHeartbeatSocket } from '../src/shared/index';
 import { useHeartbeatSocket, type UseHeartbeatSocketResult } from '../src/react/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
+import { installTabs, tabWebSocket } from './helpers/tabs';
 import { type ServerConnection, startTestServer } from './helpers/ws-server';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -359,6 +360,58 @@ describe('useHeartbeatSocket (jsdom)', () => {
     await act(async () => FakeWebSocket.last.serverOpen());
     await act(async () => last().socket.close());
     expect(text()).toBe('closing|2|');
+  });
+});
+
+describe('useHeartbeatSocket over a SharedHeartbeatSocket, with two tabs', () => {
+  let env: ReturnType<typeof installTabs>;
+  let a: SharedHeartbeatSocket;
+  const closes: CloseEvent[] = [];
+  const drops: DropDetail[] = [];
+  beforeEach(async () => {
+    env = installTabs();
+    closes.length = 0;
+    drops.length = 0;
+    // Tab A: a shared socket, leader, open.
+    a = env.as('A', () => new SharedHeartbeatSocket(URL_A, { channel: 'feed', WebSocket: tabWebSocket('A') }));
+    a.addEventListener('close', (e) => closes.push(e));
+    a.addEventListener('drop', (e) => drops.push(e.detail));
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1));
+    FakeWebSocket.last.serverOpen();
+    await vi.waitFor(() => expect(a.state).toBe('open'));
+  });
+  afterEach(async () => {
+    await unmount();
+    a.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    env.uninstall();
+  });
+
+  /** Tab B: a component whose hook shares channel `feed`. */
+  function TabB(props: { url: string; startClosed?: boolean }): ReactNode {
+    const result = useHeartbeatSocket(props.url, undefined, {
+      WebSocket: tabWebSocket('B'),
+      HeartbeatSocket: SharedHeartbeatSocket,
+      channel: 'feed',
+      startClosed: props.startClosed,
+    });
+    renders.push(result as never);
+    return result.state;
+  }
+
+  it("a tab that mounts the hook, or changes its url, leaves the other tab's open connection alone", async () => {
+    const settle = () => act(async () => new Promise((resolve) => setTimeout(resolve, 50)));
+    await render(createElement(TabB, { url: URL_A }));
+    await settle();
+    expect(closes).toEqual([]);
+    expect(text()).toBe('open');
+    // With a fixed channel, another url joins the same shared connection (docs/react.md).
+    await render(createElement(TabB, { url: URL_B }));
+    await settle();
+    expect(text()).toBe('open');
+    expect(closes).toEqual([]);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(FakeWebSocket.last.closeCalls).toEqual([]);
   });
 });
 

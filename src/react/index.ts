@@ -71,6 +71,9 @@ export interface HookOptions<C extends HookSocketClass> {
   channel?: string;
 }
 
+/** SharedHeartbeatSocket's start-if-closed (src/shared/socket.ts). */
+const START = Symbol.for('heartbeat-ws start');
+
 /** Stands in for a missing WebSocket while rendering on a server, where no socket ever connects. */
 class ServerWebSocket {
   constructor() {
@@ -218,7 +221,11 @@ function createStore(
         const start = (): void => {
           if (leaving || !resume) return;
           resume = false;
-          socket.reconnect();
+          // A SharedHeartbeatSocket starts the shared connection only if it is closed:
+          // reconnect() would drop it for every tab.
+          const own = (socket as unknown as Partial<Record<symbol, () => void>>)[START];
+          if (own) own.call(socket);
+          else socket.reconnect();
         };
         // One connection at the server: a socket that replaces another (new url or protocols)
         // starts once the old one has finished its closing handshake.

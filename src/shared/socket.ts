@@ -40,6 +40,12 @@ export interface SharedHeartbeatSocketEventMap extends HeartbeatSocketEventMap {
  */
 export type SharedEventHandler<E extends Event> = ((event: E) => unknown) | null;
 
+/**
+ * The hook's start (heartbeat-ws/react, a bundle of its own, finds it by this key): connects
+ * only if the shared connection is closed, where `reconnect()` would drop it for every tab.
+ */
+const START = Symbol.for('heartbeat-ws start');
+
 /** `readyState` by state, less one: connecting and reconnecting (absent) read as CONNECTING. */
 const READY: SocketState[] = ['open', 'closing', 'closed'];
 
@@ -55,6 +61,7 @@ interface Tab {
   intercept(fn: (data: unknown) => unknown): () => unknown;
   close(code?: number, reason?: string): void;
   reconnect(code?: number, reason?: string): void;
+  start(): void;
   ask(what: 'probe' | 'clear'): number;
   countTabs(): Promise<number>;
 }
@@ -180,6 +187,11 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
    */
   reconnect(code?: number, reason?: string): void {
     this.#t.reconnect(code, reason);
+  }
+
+  /** @internal Starts the shared connection if it is closed (see `START`). */
+  [START](): void {
+    this.#t.start();
   }
 
   /** Asks the leader to check the link now (see `HeartbeatSocket.probe`). */
@@ -566,6 +578,12 @@ function tab(
       installHooks();
       pending = 'start';
       join();
+    },
+
+    start() {
+      if (left) t.reconnect();
+      else if (!term) pending ??= 'start';
+      else if (stateOf() === 'closed') reconnect();
     },
 
     ask(what) {
