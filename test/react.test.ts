@@ -413,6 +413,44 @@ describe('useHeartbeatSocket over a SharedHeartbeatSocket, with two tabs', () =>
     expect(FakeWebSocket.instances).toHaveLength(1);
     expect(FakeWebSocket.last.closeCalls).toEqual([]);
   });
+  it("a hook that replaces its shared socket reports what it queued by drop, and leaves other tabs' messages queued", async () => {
+    const hookDrops: DropDetail[] = [];
+    let send: (data: string) => boolean = () => false;
+    function Room(props: { url: string }): ReactNode {
+      const result = useHeartbeatSocket(props.url, undefined, {
+        WebSocket: tabWebSocket('B'),
+        HeartbeatSocket: SharedHeartbeatSocket,
+      });
+      send = result.send;
+      const { socket } = result;
+      useEffect(() => {
+        const on = (event: CustomEvent<DropDetail>): unknown => hookDrops.push(event.detail);
+        socket.addEventListener('drop', on);
+        return () => socket.removeEventListener('drop', on);
+      }, [socket]);
+      return result.state;
+    }
+    // Tab B's hook follows A on channel URL_A's connection (the default channel is the url).
+    const onA = env.as('A', () => new SharedHeartbeatSocket(URL_B, { WebSocket: tabWebSocket('A') }));
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
+    const b = FakeWebSocket.last; // URL_B's connection, led by tab A, not open yet
+    try {
+      onA.addEventListener('drop', (e) => drops.push(e.detail));
+      onA.send('from tab A');
+      await render(createElement(Room, { url: URL_B }));
+      await act(async () => new Promise((resolve) => setTimeout(resolve, 20)));
+      send('from the hook');
+      await act(async () => new Promise((resolve) => setTimeout(resolve, 20)));
+      await render(createElement(Room, { url: URL_C }));
+      expect(hookDrops).toEqual([{ data: 'from the hook', reason: 'cleared' }]);
+      await act(async () => new Promise((resolve) => setTimeout(resolve, 20)));
+      expect(drops).toEqual([]);
+      b.serverOpen();
+      await vi.waitFor(() => expect(b.sent).toEqual(['from tab A']));
+    } finally {
+      onA.close();
+    }
+  });
 });
 
 describe('useHeartbeatSocket against a real server', () => {

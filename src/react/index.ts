@@ -71,8 +71,20 @@ export interface HookOptions<C extends HookSocketClass> {
   channel?: string;
 }
 
-/** SharedHeartbeatSocket's start-if-closed (src/shared/socket.ts). */
-const START = Symbol.for('heartbeat-ws start');
+/** SharedHeartbeatSocket's start-if-closed and clear-this-tab's (src/shared/socket.ts). */
+const HOOK = Symbol.for('heartbeat-ws hook');
+
+/**
+ * `'start'`: a SharedHeartbeatSocket connects only if the shared connection is closed
+ * (reconnect() would drop it for every tab). `'clear'`: it drops this tab's messages alone
+ * (clearQueue() would clear every tab's). Any other socket: reconnect(), clearQueue().
+ */
+const drive = (socket: HookSocket, what: 'start' | 'clear'): void => {
+  const own = (socket as unknown as Partial<Record<symbol, (what: string) => void>>)[HOOK];
+  if (own) own.call(socket, what);
+  else if (what === 'start') socket.reconnect();
+  else socket.clearQueue();
+};
 
 /** Stands in for a missing WebSocket while rendering on a server, where no socket ever connects. */
 class ServerWebSocket {
@@ -221,11 +233,7 @@ function createStore(
         const start = (): void => {
           if (leaving || !resume) return;
           resume = false;
-          // A SharedHeartbeatSocket starts the shared connection only if it is closed:
-          // reconnect() would drop it for every tab.
-          const own = (socket as unknown as Partial<Record<symbol, () => void>>)[START];
-          if (own) own.call(socket);
-          else socket.reconnect();
+          drive(socket, 'start');
         };
         // One connection at the server: a socket that replaces another (new url or protocols)
         // starts once the old one has finished its closing handshake.
@@ -357,7 +365,7 @@ export function useHeartbeatSocket(
       // Replaced by a socket for another url or protocols: what this one still queues was meant
       // for its own endpoint, so it is dropped (a `drop` event each, reason 'cleared'), not sent
       // to the new one. Listeners of this component's later effects are still there to hear it.
-      if (rendered.current !== store) store.socket.clearQueue();
+      if (rendered.current !== store) drive(store.socket, 'clear');
       unmount();
     };
   }, [store]);

@@ -41,10 +41,12 @@ export interface SharedHeartbeatSocketEventMap extends HeartbeatSocketEventMap {
 export type SharedEventHandler<E extends Event> = ((event: E) => unknown) | null;
 
 /**
- * The hook's start (heartbeat-ws/react, a bundle of its own, finds it by this key): connects
- * only if the shared connection is closed, where `reconnect()` would drop it for every tab.
+ * What heartbeat-ws/react (a bundle of its own, which finds it by this key) does to its socket
+ * without touching the other tabs: `'start'` connects only if the shared connection is closed
+ * (`reconnect()` would drop it for every tab); `'clear'` drops this tab's messages alone
+ * (`clearQueue()` clears every tab's).
  */
-const START = Symbol.for('heartbeat-ws start');
+const HOOK = Symbol.for('heartbeat-ws hook');
 
 /** `readyState` by state, less one: connecting and reconnecting (absent) read as CONNECTING. */
 const READY: SocketState[] = ['open', 'closing', 'closed'];
@@ -62,6 +64,7 @@ interface Tab {
   close(code?: number, reason?: string): void;
   reconnect(code?: number, reason?: string): void;
   start(): void;
+  clear(): number;
   ask(what: 'probe' | 'clear'): number;
   countTabs(): Promise<number>;
 }
@@ -189,9 +192,9 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
     this.#t.reconnect(code, reason);
   }
 
-  /** @internal Starts the shared connection if it is closed (see `START`). */
-  [START](): void {
-    this.#t.start();
+  /** @internal See `HOOK`. */
+  [HOOK](what: 'start' | 'clear'): number | void {
+    return this.#t[what]();
   }
 
   /** Asks the leader to check the link now (see `HeartbeatSocket.probe`). */
@@ -407,6 +410,7 @@ function tab(
         if (!leader || m.to !== term) return;
         if (m.what === 'reconnect') return leader.socket.reconnect(m.code, m.reason);
         if (m.what === 'probe') return leader.socket.probe();
+        if (m.what === 'discard') return leader.discard(m.from as string, m.n as number);
         return void clear(leader, m.from);
       case 'settled':
         Object.assign(heard, m.marks);
@@ -584,6 +588,15 @@ function tab(
       if (left) t.reconnect();
       else if (!term) pending ??= 'start';
       else if (stateOf() === 'closed') reconnect();
+    },
+
+    clear() {
+      // Dropped here at once: the tab may leave before the leader answers. The leader lets go of
+      // them, and takes none of them if they are still on their way.
+      const n = cleared();
+      if (leader) leader.discard(id, sent);
+      else if (term) bc?.post({ k: 'do', to: term, what: 'discard', from: id, n: sent });
+      return n;
     },
 
     ask(what) {
