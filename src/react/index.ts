@@ -79,11 +79,9 @@ const HOOK = Symbol.for('heartbeat-ws hook');
  * (reconnect() would drop it for every tab). `'clear'`: it drops this tab's messages alone
  * (clearQueue() would clear every tab's). Any other socket: reconnect(), clearQueue().
  */
-const drive = (socket: HookSocket, what: 'start' | 'clear'): void => {
-  const own = (socket as unknown as Partial<Record<symbol, (what: string) => void>>)[HOOK];
-  if (own) own.call(socket, what);
-  else if (what === 'start') socket.reconnect();
-  else socket.clearQueue();
+const drive = (socket: HookSocket, what: string): unknown => {
+  const own = socket as HookSocket & { [HOOK]?: (what: string) => void };
+  return own[HOOK] ? own[HOOK](what) : what == 'start' ? socket.reconnect() : socket.clearQueue();
 };
 
 /** Stands in for a missing WebSocket while rendering on a server, where no socket ever connects. */

@@ -194,7 +194,8 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
 
   /** @internal See `HOOK`. */
   [HOOK](what: 'start' | 'clear'): number | void {
-    return this.#t[what]();
+    // Not this.#t[what](): the minified UMD renames `start` (rollup.config.js, MANGLED).
+    return what == 'start' ? this.#t.start() : this.#t.clear();
   }
 
   /** Asks the leader to check the link now (see `HeartbeatSocket.probe`). */

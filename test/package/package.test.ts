@@ -53,9 +53,11 @@ export const SIZE_BUDGET = 5780;
  * held; its warning is development-only, compiled out here), 5 (what a replaced socket queued
  * is dropped with an event) and the `HeartbeatSocket` option (SharedHeartbeatSocket under the
  * hook, a socket made but never mounted closed; the shared code itself stays out of this entry).
- * The gate holds the measured figure.
+ * The gate holds the measured figure. 1,453 B (+53 B) after issue #20's review: over a
+ * SharedHeartbeatSocket the hook starts the shared connection only if it is closed, and clears
+ * only its own tab's messages (a symbol-keyed path; reconnect()/clearQueue() for the others).
  */
-export const REACT_SIZE_BUDGET = 1400;
+export const REACT_SIZE_BUDGET = 1453;
 
 /** What a fresh clone does not have: build output, installs, reports. */
 const NOT_IN_A_CLONE = new Set(['node_modules', 'dist', '.git', 'coverage', 'test-results', join('docs', 'api')]);
