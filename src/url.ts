@@ -38,11 +38,14 @@ export function toWebSocketUrl(input: string | URL): string {
 }
 
 /**
- * A URL fit for a log line or an error: no credentials, query string or value. One pass: a
- * query goes, and so does everything from a `=` on (a value in a fragment, `#access_token=…`:
- * the fragment's name stays, for the error that refuses it); `//user:pass@` becomes `//`.
+ * A URL fit for a log line or an error: no credentials, query string or value. A query goes,
+ * and so does everything from a `=` on (a value in a fragment, `#access_token=…`: the fragment's
+ * name stays, for the error that refuses it); `//user:pass@` becomes `//`. Then a fragment shows
+ * only as a short name (up to 16 of [\w-]), else as `#…`: a bare token (`#eyJhbGci….sig`,
+ * `#token:abc`) never shows.
  */
-export const redact = (url: string): string => url.replace(/\?[^#]*|=.*|(\/\/)[^/@]*@/g, '$1');
+export const redact = (url: string): string =>
+  url.replace(/\?[^#]*|=.*|(\/\/)[^/@]*@/g, '$1').replace(/#(?![\w-]{0,16}$).*/, '#…');
 
 /** Checks the constructor's `url` at once: a static one (or list) is parsed, a provider kept. */
 export function toTarget(input: UrlInput): Target {

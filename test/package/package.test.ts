@@ -43,8 +43,11 @@ const bin = (name: string) => join(root, 'node_modules/.bin', name);
  * - item 7, a host without a scheme refused the same in every runtime: +10 B for the test (one
  *   regex with the `#` test), +9 B for the words "with its scheme" in the message.
  * - item 8, options accepted as the second argument: +17 B.
+ * Issue #20's review, one fix after another:
+ * - a fragment without `=` (a bare token) shows only as a short name, else `#…`: +28 B (a
+ *   second replace after the first pass).
  */
-export const SIZE_BUDGET = 5780;
+export const SIZE_BUDGET = 5808;
 
 /**
  * The budget for heartbeat-ws/react's minified UMD, gzipped (level 9): what the hook adds on top
