@@ -71,7 +71,24 @@ export const urlOf = (target: Target, failures: number): string | Promise<string
 export function toProtocols(protocols: string | string[] | undefined): string[] {
   const list = protocols == null ? [] : [protocols].flat();
   if (!list.every((p, i) => typeof p === 'string' && list.indexOf(p) === i)) {
-    fail(TypeError, 'protocols', 'a string or an array of distinct strings', protocols);
+    fail(
+      TypeError,
+      'protocols',
+      'a string or an array of distinct strings (options go third, or second without protocols)',
+      protocols,
+    );
   }
   return list;
 }
+
+/**
+ * The constructor's arguments after `url`, as `[protocols, options]`: an object second (not an
+ * array; of any realm or prototype) with nothing third is the options (the `ws` package's order).
+ */
+export const toArgs = <O extends object>(
+  protocols: string | string[] | O | undefined,
+  options: O | undefined,
+): [string | string[] | undefined, O | undefined] =>
+  options || Object(protocols) !== protocols || Array.isArray(protocols)
+    ? [protocols as string | string[] | undefined, options]
+    : [undefined, protocols as O];

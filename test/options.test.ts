@@ -163,11 +163,27 @@ describe('construction-time validation', () => {
     );
   });
 
+  it('takes as options second any object but an array: one without a prototype, one of another realm', async () => {
+    const { runInNewContext } = await import('node:vm');
+    const bare = Object.assign(Object.create(null) as object, { WebSocket, startClosed: true });
+    const foreign = Object.assign(runInNewContext('({})') as object, { WebSocket, startClosed: true });
+    const made = FakeWebSocket.instances.length;
+    for (const options of [bare, foreign]) {
+      const socket = new HeartbeatSocket('ws://a.test/', options);
+      expect(socket.state).toBe('closed'); // startClosed was read
+    }
+    expect(FakeWebSocket.instances).toHaveLength(made);
+    // With options third, an object second is refused, and the error says where options go.
+    expect(() => new HeartbeatSocket('ws://a.test/', foreign as never as string, { WebSocket })).toThrow(
+      /protocols must be .*options go third, or second without protocols/,
+    );
+  });
+
   it('throws a TypeError for protocols that are not strings', () => {
     expect(() => new HeartbeatSocket('ws://a.test/', [1] as unknown as string[], { WebSocket })).toThrow(
       /protocols must be a string or an array of distinct strings/,
     );
-    expect(() => new HeartbeatSocket('ws://a.test/', ['a', 'a'], { WebSocket })).toThrow(/distinct strings, got a,a/);
+    expect(() => new HeartbeatSocket('ws://a.test/', ['a', 'a'], { WebSocket })).toThrow(/distinct strings.*, got a,a/);
   });
 
   it('accepts every option at its documented default', () => {

@@ -11,6 +11,7 @@ import {
   type SocketState,
   type SocketStats,
   Surface,
+  toArgs,
   toData,
   type Tracker,
   type UrlInput,
@@ -97,11 +98,7 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
   constructor(url: UrlInput, protocols?: string | string[], options?: SharedOptions);
   constructor(url: UrlInput, protocols?: string | string[] | SharedOptions, options?: SharedOptions) {
     super();
-    // A plain object second, with nothing third, is the options (as for HeartbeatSocket).
-    this.#t =
-      options || protocols?.constructor != Object
-        ? tab(this, url, protocols as string | string[], options)
-        : tab(this, url, undefined, protocols as SharedOptions);
+    this.#t = tab(this, url, ...toArgs(protocols, options));
   }
 
   /** Whether this tab holds the real connection (always true where tabs cannot share). */
