@@ -32,7 +32,12 @@ export function toWebSocketUrl(input: string | URL): string {
   // and an error in Node, which has no page; an error in both.
   if (!url || !/^wss?:$/.test(url.protocol) || /#|^[\w-]+(\.\w|:\d)/.test(text)) {
     // Redacted: the message may reach logs, the URL a token. A fragment shows, up to a value.
-    fail(SyntaxError, 'url', 'a ws:, wss:, http: or https: URL with its scheme, without #fragment', redact(text));
+    fail(
+      SyntaxError,
+      'url',
+      'a ws:, wss:, http: or https: URL with its scheme (or ./path), without #fragment',
+      redact(text),
+    );
   }
   return (url as URL).href;
 }
