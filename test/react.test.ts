@@ -3,7 +3,7 @@
  * (every connection the hook makes is an instance there) and against a real `ws` server on
  * 127.0.0.1, which counts the connections as a server sees them.
  */
-import { act, createElement, StrictMode, useEffect, type ReactNode } from 'react';
+import { act, Component, createElement, StrictMode, useEffect, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
@@ -284,6 +284,43 @@ describe('useHeartbeatSocket (jsdom)', () => {
       [URL_A, []],
       [URL_C, []],
     ]);
+  });
+
+  it('an unmount after a thrown-away render (another url) does not clear the queue', async () => {
+    const drops: DropDetail[] = [];
+    let send: (data: string) => boolean = () => false;
+    function Room(props: { url: string; boom?: boolean }): ReactNode {
+      const result = useHeartbeatSocket(props.url, undefined, fake);
+      send = result.send;
+      const { socket } = result;
+      useEffect(() => {
+        const on = (event: CustomEvent<DropDetail>): unknown => drops.push(event.detail);
+        socket.addEventListener('drop', on);
+        return () => socket.removeEventListener('drop', on);
+      }, [socket]);
+      if (props.boom) throw new Error('boom');
+      return result.state;
+    }
+    class Boundary extends Component<{ children: ReactNode }, { failed: boolean }> {
+      override state = { failed: false };
+      static getDerivedStateFromError(): { failed: boolean } {
+        return { failed: true };
+      }
+      override render(): ReactNode {
+        return this.state.failed ? 'failed' : this.props.children;
+      }
+    }
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await render(createElement(Boundary, null, createElement(Room, { url: URL_A })));
+      expect(send('queued')).toBe(false);
+      // This render makes a socket for URL_B, throws, and is thrown away: Room unmounts.
+      await render(createElement(Boundary, null, createElement(Room, { url: URL_B, boom: true })));
+      expect(text()).toBe('failed');
+      expect(drops).toEqual([]);
+    } finally {
+      error.mockRestore();
+    }
   });
 
   it('holds its socket when the url changes more than 3 times in a second, and takes the url that stays (issue #20, item 1)', async () => {
