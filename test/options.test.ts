@@ -271,6 +271,18 @@ describe('unknown options (issue #20, item 3)', () => {
     ]);
   });
 
+  it('says each mistake once, though other sockets with other mistakes come between', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    for (let i = 0; i < 2; i++) {
+      make({ pingIntervall: 1 })();
+      make({ retrys: 1 })();
+    }
+    expect(warn.mock.calls).toEqual([
+      ['heartbeat-ws: unknown options.pingIntervall (options.heartbeat.interval?)'],
+      ['heartbeat-ws: unknown options.retrys'],
+    ]);
+  });
+
   it('says the same mistake once, however many sockets repeat it', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     make({ reconectionDelay: 1 })();
