@@ -27,10 +27,11 @@ function alike(a: string, b: string): number {
 }
 
 /**
- * The last warning about unknown options: a tab sharing its connection, or a hook remaking its
- * socket, checks the same options again, and says it once.
+ * The warnings about unknown options given so far: a tab sharing its connection, or a hook
+ * remaking its socket, checks the same options again, and each is said once, whatever other
+ * sockets said in between.
  */
-let warned: unknown;
+const warned = /* @__PURE__ */ new Set<string>();
 
 /**
  * Names in one console warning the options and `heartbeat` fields that are not options: those
@@ -67,5 +68,8 @@ export function warnUnknown(options: object, resolved: object, beat: object): vo
           return near ? `${name} (options.${near}?)` : name;
         })
         .join(', ');
-  if (warning && warning != warned) console.warn((warned = warning));
+  if (warning && !warned.has(warning)) {
+    warned.add(warning);
+    console.warn(warning);
+  }
 }

@@ -11,4 +11,4 @@ export { guard } from './guard';
 export { resolveOptions } from './options';
 export { checkClose, closeEvent, customEvent, emitter, errorEvent, Surface } from './surface';
 export type { Emitter } from './surface';
-export { toProtocols, toTarget } from './url';
+export { toArgs, toProtocols, toTarget } from './url';

@@ -5,7 +5,7 @@ import type { Options } from './options';
 import type { Tracker } from './queue';
 import type { SocketStats } from './stats';
 import { type ReadyState, type SocketState, Surface } from './surface';
-import type { UrlInput } from './url';
+import { toArgs, type UrlInput } from './url';
 
 /**
  * A WebSocket that stays alive: it reconnects with exponential backoff and jitter, queues what
@@ -33,11 +33,7 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
   constructor(url: UrlInput, protocols?: string | string[], options?: Options);
   constructor(url: UrlInput, protocols?: string | string[] | Options, options?: Options) {
     super();
-    // A plain object second, with nothing third, is the options (the `ws` package's order).
-    this.#m =
-      options || protocols?.constructor != Object
-        ? machine(this, url, protocols as string | string[], options)
-        : machine(this, url, undefined, protocols as Options);
+    this.#m = machine(this, url, ...toArgs(protocols, options));
   }
 
   // ---- WebSocket's surface -------------------------------------------------------------

@@ -32,17 +32,25 @@ export function toWebSocketUrl(input: string | URL): string {
   // and an error in Node, which has no page; an error in both.
   if (!url || !/^wss?:$/.test(url.protocol) || /#|^[\w-]+(\.\w|:\d)/.test(text)) {
     // Redacted: the message may reach logs, the URL a token. A fragment shows, up to a value.
-    fail(SyntaxError, 'url', 'a ws:, wss:, http: or https: URL with its scheme, without #fragment', redact(text));
+    fail(
+      SyntaxError,
+      'url',
+      'a ws:, wss:, http: or https: URL with its scheme (or ./path), without #fragment',
+      redact(text),
+    );
   }
   return (url as URL).href;
 }
 
 /**
- * A URL fit for a log line or an error: no credentials, query string or value. One pass: a
- * query goes, and so does everything from a `=` on (a value in a fragment, `#access_token=…`:
- * the fragment's name stays, for the error that refuses it); `//user:pass@` becomes `//`.
+ * A URL fit for a log line or an error: no credentials, query string or value. A query goes,
+ * and so does everything from a `=` on (a value in a fragment, `#access_token=…`: the fragment's
+ * name stays, for the error that refuses it); `//user:pass@` becomes `//`. Then a fragment shows
+ * only as a short name (up to 16 of [\w-]), else as `#…`: a bare token (`#eyJhbGci….sig`,
+ * `#token:abc`) never shows.
  */
-export const redact = (url: string): string => url.replace(/\?[^#]*|=.*|(\/\/)[^/@]*@/g, '$1');
+export const redact = (url: string): string =>
+  url.replace(/\?[^#]*|=.*|(\/\/)[^/@]*@/g, '$1').replace(/#(?![\w-]{0,16}$).*/, '#…');
 
 /** Checks the constructor's `url` at once: a static one (or list) is parsed, a provider kept. */
 export function toTarget(input: UrlInput): Target {
@@ -68,7 +76,24 @@ export const urlOf = (target: Target, failures: number): string | Promise<string
 export function toProtocols(protocols: string | string[] | undefined): string[] {
   const list = protocols == null ? [] : [protocols].flat();
   if (!list.every((p, i) => typeof p === 'string' && list.indexOf(p) === i)) {
-    fail(TypeError, 'protocols', 'a string or an array of distinct strings', protocols);
+    fail(
+      TypeError,
+      'protocols',
+      'a string or an array of distinct strings (options go third, or second without protocols)',
+      protocols,
+    );
   }
   return list;
 }
+
+/**
+ * The constructor's arguments after `url`, as `[protocols, options]`: an object second (not an
+ * array; of any realm or prototype) with nothing third is the options (the `ws` package's order).
+ */
+export const toArgs = <O extends object>(
+  protocols: string | string[] | O | undefined,
+  options: O | undefined,
+): [string | string[] | undefined, O | undefined] =>
+  options || Object(protocols) !== protocols || Array.isArray(protocols)
+    ? [protocols as string | string[] | undefined, options]
+    : [undefined, protocols as O];

@@ -109,7 +109,9 @@ describe('construction-time validation', () => {
     'throws a SyntaxError for the URL %j',
     (url) => {
       expect(make({}, url)).toThrow(SyntaxError);
-      expect(make({}, url)).toThrow(/url must be a ws:, wss:, http: or https: URL with its scheme, without #fragment/);
+      expect(make({}, url)).toThrow(
+        /url must be a ws:, wss:, http: or https: URL with its scheme \(or \.\/path\), without #fragment/,
+      );
     },
   );
 
@@ -133,9 +135,16 @@ describe('construction-time validation', () => {
     'refuses the host without a scheme %j, though a page is there to resolve it against (issue #20, item 7)',
     (url, fix) => {
       expect(make({}, url)).toThrow(SyntaxError);
-      expect(make({}, url)).toThrow(`URL with its scheme, without #fragment, got "${fix.slice(6)}"`);
+      expect(make({}, url)).toThrow(`URL with its scheme (or ./path), without #fragment, got "${fix.slice(6)}"`);
     },
   );
+
+  it('refuses a relative path whose first segment has a dot, and says ./ takes it', () => {
+    for (const url of ['chat.php', 'v1.2/ws']) {
+      expect(make({}, url)).toThrow(/with its scheme \(or \.\/path\)/);
+      expect(make({}, `./${url}`)().url).toBe(`ws://${location.host}/${url}`);
+    }
+  });
 
   it('maps http: and https: to ws: and wss:, and resolves relative URLs against the page', () => {
     expect(make({}, 'http://a.test/x')().url).toBe('ws://a.test/x');
@@ -163,11 +172,27 @@ describe('construction-time validation', () => {
     );
   });
 
+  it('takes as options second any object but an array: one without a prototype, one of another realm', async () => {
+    const { runInNewContext } = await import('node:vm');
+    const bare = Object.assign(Object.create(null) as object, { WebSocket, startClosed: true });
+    const foreign = Object.assign(runInNewContext('({})') as object, { WebSocket, startClosed: true });
+    const made = FakeWebSocket.instances.length;
+    for (const options of [bare, foreign]) {
+      const socket = new HeartbeatSocket('ws://a.test/', options);
+      expect(socket.state).toBe('closed'); // startClosed was read
+    }
+    expect(FakeWebSocket.instances).toHaveLength(made);
+    // With options third, an object second is refused, and the error says where options go.
+    expect(() => new HeartbeatSocket('ws://a.test/', foreign as never as string, { WebSocket })).toThrow(
+      /protocols must be .*options go third, or second without protocols/,
+    );
+  });
+
   it('throws a TypeError for protocols that are not strings', () => {
     expect(() => new HeartbeatSocket('ws://a.test/', [1] as unknown as string[], { WebSocket })).toThrow(
       /protocols must be a string or an array of distinct strings/,
     );
-    expect(() => new HeartbeatSocket('ws://a.test/', ['a', 'a'], { WebSocket })).toThrow(/distinct strings, got a,a/);
+    expect(() => new HeartbeatSocket('ws://a.test/', ['a', 'a'], { WebSocket })).toThrow(/distinct strings.*, got a,a/);
   });
 
   it('accepts every option at its documented default', () => {
@@ -316,6 +341,18 @@ describe('unknown options (issue #20, item 3)', () => {
     }
     expect(warnings({ hearbeat: true, prod: 1 })).toEqual([
       'heartbeat-ws: unknown options.hearbeat (options.heartbeat?), options.prod',
+    ]);
+  });
+
+  it('says each mistake once, though other sockets with other mistakes come between', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    for (let i = 0; i < 2; i++) {
+      make({ pingIntervall: 1 })();
+      make({ retrys: 1 })();
+    }
+    expect(warn.mock.calls).toEqual([
+      ['heartbeat-ws: unknown options.pingIntervall (options.heartbeat.interval?)'],
+      ['heartbeat-ws: unknown options.retrys'],
     ]);
   });
 

@@ -3,7 +3,7 @@
  * (every connection the hook makes is an instance there) and against a real `ws` server on
  * 127.0.0.1, which counts the connections as a server sees them.
  */
-import { act, createElement, StrictMode, useEffect, type ReactNode } from 'react';
+import { act, Component, createElement, StrictMode, useEffect, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
@@ -11,6 +11,7 @@ import { HeartbeatSocket, type DropDetail, type Options, type UrlInput } from '.
 import { SharedHeartbeatSocket } from '../src/shared/index';
 import { useHeartbeatSocket, type UseHeartbeatSocketResult } from '../src/react/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
+import { installTabs, tabWebSocket } from './helpers/tabs';
 import { type ServerConnection, startTestServer } from './helpers/ws-server';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -285,6 +286,43 @@ describe('useHeartbeatSocket (jsdom)', () => {
     ]);
   });
 
+  it('an unmount after a thrown-away render (another url) does not clear the queue', async () => {
+    const drops: DropDetail[] = [];
+    let send: (data: string) => boolean = () => false;
+    function Room(props: { url: string; boom?: boolean }): ReactNode {
+      const result = useHeartbeatSocket(props.url, undefined, fake);
+      send = result.send;
+      const { socket } = result;
+      useEffect(() => {
+        const on = (event: CustomEvent<DropDetail>): unknown => drops.push(event.detail);
+        socket.addEventListener('drop', on);
+        return () => socket.removeEventListener('drop', on);
+      }, [socket]);
+      if (props.boom) throw new Error('boom');
+      return result.state;
+    }
+    class Boundary extends Component<{ children: ReactNode }, { failed: boolean }> {
+      override state = { failed: false };
+      static getDerivedStateFromError(): { failed: boolean } {
+        return { failed: true };
+      }
+      override render(): ReactNode {
+        return this.state.failed ? 'failed' : this.props.children;
+      }
+    }
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await render(createElement(Boundary, null, createElement(Room, { url: URL_A })));
+      expect(send('queued')).toBe(false);
+      // This render makes a socket for URL_B, throws, and is thrown away: Room unmounts.
+      await render(createElement(Boundary, null, createElement(Room, { url: URL_B, boom: true })));
+      expect(text()).toBe('failed');
+      expect(drops).toEqual([]);
+    } finally {
+      error.mockRestore();
+    }
+  });
+
   it('holds its socket when the url changes more than 3 times in a second, and takes the url that stays (issue #20, item 1)', async () => {
     vi.useFakeTimers();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -359,6 +397,96 @@ describe('useHeartbeatSocket (jsdom)', () => {
     await act(async () => FakeWebSocket.last.serverOpen());
     await act(async () => last().socket.close());
     expect(text()).toBe('closing|2|');
+  });
+});
+
+describe('useHeartbeatSocket over a SharedHeartbeatSocket, with two tabs', () => {
+  let env: ReturnType<typeof installTabs>;
+  let a: SharedHeartbeatSocket;
+  const closes: CloseEvent[] = [];
+  const drops: DropDetail[] = [];
+  beforeEach(async () => {
+    env = installTabs();
+    closes.length = 0;
+    drops.length = 0;
+    // Tab A: a shared socket, leader, open.
+    a = env.as('A', () => new SharedHeartbeatSocket(URL_A, { channel: 'feed', WebSocket: tabWebSocket('A') }));
+    a.addEventListener('close', (e) => closes.push(e));
+    a.addEventListener('drop', (e) => drops.push(e.detail));
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1));
+    FakeWebSocket.last.serverOpen();
+    await vi.waitFor(() => expect(a.state).toBe('open'));
+  });
+  afterEach(async () => {
+    await unmount();
+    a.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    env.uninstall();
+  });
+
+  /** Tab B: a component whose hook shares channel `feed`. */
+  function TabB(props: { url: string; startClosed?: boolean }): ReactNode {
+    const result = useHeartbeatSocket(props.url, undefined, {
+      WebSocket: tabWebSocket('B'),
+      HeartbeatSocket: SharedHeartbeatSocket,
+      channel: 'feed',
+      startClosed: props.startClosed,
+    });
+    renders.push(result as never);
+    return result.state;
+  }
+
+  it("a tab that mounts the hook, or changes its url, leaves the other tab's open connection alone", async () => {
+    const settle = () => act(async () => new Promise((resolve) => setTimeout(resolve, 50)));
+    await render(createElement(TabB, { url: URL_A }));
+    await settle();
+    expect(closes).toEqual([]);
+    expect(text()).toBe('open');
+    // With a fixed channel, another url joins the same shared connection (docs/react.md).
+    await render(createElement(TabB, { url: URL_B }));
+    await settle();
+    expect(text()).toBe('open');
+    expect(closes).toEqual([]);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(FakeWebSocket.last.closeCalls).toEqual([]);
+  });
+  it("a hook that replaces its shared socket reports what it queued by drop, and leaves other tabs' messages queued", async () => {
+    const hookDrops: DropDetail[] = [];
+    let send: (data: string) => boolean = () => false;
+    function Room(props: { url: string }): ReactNode {
+      const result = useHeartbeatSocket(props.url, undefined, {
+        WebSocket: tabWebSocket('B'),
+        HeartbeatSocket: SharedHeartbeatSocket,
+      });
+      send = result.send;
+      const { socket } = result;
+      useEffect(() => {
+        const on = (event: CustomEvent<DropDetail>): unknown => hookDrops.push(event.detail);
+        socket.addEventListener('drop', on);
+        return () => socket.removeEventListener('drop', on);
+      }, [socket]);
+      return result.state;
+    }
+    // Tab B's hook follows A on channel URL_A's connection (the default channel is the url).
+    const onA = env.as('A', () => new SharedHeartbeatSocket(URL_B, { WebSocket: tabWebSocket('A') }));
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
+    const b = FakeWebSocket.last; // URL_B's connection, led by tab A, not open yet
+    try {
+      onA.addEventListener('drop', (e) => drops.push(e.detail));
+      onA.send('from tab A');
+      await render(createElement(Room, { url: URL_B }));
+      await act(async () => new Promise((resolve) => setTimeout(resolve, 20)));
+      send('from the hook');
+      await act(async () => new Promise((resolve) => setTimeout(resolve, 20)));
+      await render(createElement(Room, { url: URL_C }));
+      expect(hookDrops).toEqual([{ data: 'from the hook', reason: 'cleared' }]);
+      await act(async () => new Promise((resolve) => setTimeout(resolve, 20)));
+      expect(drops).toEqual([]);
+      b.serverOpen();
+      await vi.waitFor(() => expect(b.sent).toEqual(['from tab A']));
+    } finally {
+      onA.close();
+    }
   });
 });
 

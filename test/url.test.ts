@@ -52,6 +52,12 @@ it('keeps credentials and tokens out of the error it throws for a bad URL', () =
   expect(message).not.toMatch(/alice|s3cret|abc123|xyz789/);
 });
 
+it('refuses a fragment that is a bare token without showing it: #… stands for it', () => {
+  expect(() => toWebSocketUrl('wss://example.test/live#eyJhbGciOiJIUzI1NiJ9.e30.c2ln')).toThrow(
+    /got "wss:\/\/example.test\/live#…"$/,
+  );
+});
+
 it('redacts credentials, the query string and any value for logs and errors, and keeps the rest', () => {
   expect(redact('wss://user:pass@example.test:8443/path/x?token=abc&x=1#f')).toBe('wss://example.test:8443/path/x#f');
   expect(redact('ws://example.test/a#access_token=t&b=2')).toBe('ws://example.test/a#access_token');
@@ -61,6 +67,12 @@ it('redacts credentials, the query string and any value for logs and errors, and
   expect(redact('ws://example.test/a/b')).toBe('ws://example.test/a/b');
   // An @ in the query is not taken for credentials (the path stays).
   expect(redact('ws://example.test/p?mail=a@b.test')).toBe('ws://example.test/p');
+  // A fragment without `=` may be a bare token: only a short name of [\w-] shows, else `#…`.
+  expect(redact('ws://example.test/a#eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOjF9.sig')).toBe('ws://example.test/a#…');
+  expect(redact('ws://example.test/a#token:abc123')).toBe('ws://example.test/a#…');
+  expect(redact('ws://example.test/a#0123456789abcdefg')).toBe('ws://example.test/a#…');
+  expect(redact('ws://example.test/a#0123456789abcdef')).toBe('ws://example.test/a#0123456789abcdef');
+  expect(redact('ws://example.test/a#')).toBe('ws://example.test/a#');
 });
 
 it('checks a list of URLs at once, and refuses an empty one', () => {

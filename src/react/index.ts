@@ -6,7 +6,7 @@
  * users of the core entry pay nothing for it.
  * @module heartbeat-ws/react
  */
-import { useEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 'react';
 import {
   browserLifecycle,
   HeartbeatSocket,
@@ -70,6 +70,22 @@ export interface HookOptions<C extends HookSocketClass> {
   /** `SharedHeartbeatSocket`'s option: tabs with the same `channel` share one connection. */
   channel?: string;
 }
+
+/** SharedHeartbeatSocket's start-if-closed and clear-this-tab's (src/shared/socket.ts). */
+const HOOK = Symbol.for('heartbeat-ws hook');
+
+/**
+ * `'start'`: a SharedHeartbeatSocket connects only if the shared connection is closed
+ * (reconnect() would drop it for every tab). `'clear'`: it drops this tab's messages alone
+ * (clearQueue() would clear every tab's). Any other socket: reconnect(), clearQueue().
+ */
+const drive = (socket: HookSocket, what: string): unknown => {
+  const own = socket as HookSocket & { [HOOK]?: (what: string) => void };
+  return own[HOOK] ? own[HOOK](what) : what == 'start' ? socket.reconnect() : socket.clearQueue();
+};
+
+/** A layout effect in a browser; on a server (where none runs, and React 18 warns of one) a passive one. */
+const useCommit = typeof window === 'undefined' ? useEffect : useLayoutEffect;
 
 /** Stands in for a missing WebSocket while rendering on a server, where no socket ever connects. */
 class ServerWebSocket {
@@ -218,7 +234,7 @@ function createStore(
         const start = (): void => {
           if (leaving || !resume) return;
           resume = false;
-          socket.reconnect();
+          drive(socket, 'start');
         };
         // One connection at the server: a socket that replaces another (new url or protocols)
         // starts once the old one has finished its closing handshake.
@@ -310,8 +326,13 @@ export function useHeartbeatSocket(
     // `want` stands for url and protocols; options are read when a socket is made (see above).
     [want],
   );
-  const rendered = useRef(store);
-  rendered.current = store;
+  // The store of the last commit (not of the last render: one may be thrown away), for the
+  // mount effect's cleanup to tell a replacement from an unmount. Set in a layout effect, which
+  // runs before the passive cleanups of the same commit.
+  const committed = useRef(store);
+  useCommit(() => {
+    committed.current = store;
+  });
   const snapshot = useSyncExternalStore(store.subscribe, store.snapshot, store.snapshot);
 
   // A url that changes faster than a socket can connect (made anew by every render, as
@@ -350,7 +371,7 @@ export function useHeartbeatSocket(
       // Replaced by a socket for another url or protocols: what this one still queues was meant
       // for its own endpoint, so it is dropped (a `drop` event each, reason 'cleared'), not sent
       // to the new one. Listeners of this component's later effects are still there to hear it.
-      if (rendered.current !== store) store.socket.clearQueue();
+      if (committed.current !== store) drive(store.socket, 'clear');
       unmount();
     };
   }, [store]);

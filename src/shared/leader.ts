@@ -1,4 +1,4 @@
-import type { Data, HeartbeatSocket, Outcome, SocketState } from '../internal';
+import type { Data, HeartbeatSocket, Outcome, SocketState, Tracker } from '../internal';
 import { carry } from './inbox';
 import type { Relayed, Snapshot } from './relay';
 
@@ -20,6 +20,8 @@ export interface Leader {
    * the back/forward cache, which a held lock would keep out of it).
    */
   leave(code: number, reason: string, wait: boolean, done: () => void): void;
+  /** Lets go of tab `from`'s messages up to `n` (its tab dropped them), and takes none of them again. */
+  discard(from: string, n: number): void;
 }
 
 /** How many drops a leader remembers, for tabs that were away when it told them. */
@@ -69,6 +71,8 @@ export function lead(
    * (it was away, in the back/forward cache, when it was told).
    */
   const dropped: Extract<Relayed, { k: 'drop' }>[] = [];
+  /** What tracks each message in the socket's queue: its tab and number. */
+  const tracked = new Map<Tracker, [string, number]>();
   let leaving = false;
   /** The term was handed over: nothing of this socket is told any more. */
   let gone = false;
@@ -136,7 +140,16 @@ export function lead(
       }
       taken[from] = n;
       (pending[from] ??= []).push(n);
-      return socket.track(data, (outcome) => settled(from, n, outcome));
+      const done = (outcome: Outcome): void => {
+        tracked.delete(done);
+        settled(from, n, outcome);
+      };
+      tracked.set(done, [from, n]);
+      return socket.track(data, done);
+    },
+    discard(from, n) {
+      taken[from] = Math.max(taken[from] ?? 0, n);
+      for (const [done, [tab, m]] of tracked) if (tab === from && m <= n) socket.untrack(done);
     },
     leave(code, reason, wait, done) {
       leaving = true;

@@ -26,7 +26,16 @@ export type Relayed =
   | { k: 'm'; l: string; d: unknown; o: string }
   /** Messages `n`, `n + 1`, … of tab `from`, in order (one post per task, not per message). */
   | { k: 'send'; to: string; from: string; n: number; data: Data[] }
-  | { k: 'do'; to: string; what: 'reconnect' | 'probe' | 'clear'; code?: number; reason?: string; from?: string }
+  /** Asks term `to` to act; `discard`: tab `from`'s messages up to `n` are dropped there, and taken no more. */
+  | {
+      k: 'do';
+      to: string;
+      what: 'reconnect' | 'probe' | 'clear' | 'discard';
+      code?: number;
+      reason?: string;
+      from?: string;
+      n?: number;
+    }
   /**
    * Every message of tab `t` up to `marks[t]` has left the leader's socket (written, or
    * confirmed); `b`: the socket's bufferedAmount after that.

@@ -11,6 +11,7 @@ import {
   type SocketState,
   type SocketStats,
   Surface,
+  toArgs,
   toData,
   type Tracker,
   type UrlInput,
@@ -40,6 +41,14 @@ export interface SharedHeartbeatSocketEventMap extends HeartbeatSocketEventMap {
  */
 export type SharedEventHandler<E extends Event> = ((event: E) => unknown) | null;
 
+/**
+ * What heartbeat-ws/react (a bundle of its own, which finds it by this key) does to its socket
+ * without touching the other tabs: `'start'` connects only if the shared connection is closed
+ * (`reconnect()` would drop it for every tab); `'clear'` drops this tab's messages alone
+ * (`clearQueue()` clears every tab's).
+ */
+const HOOK = Symbol.for('heartbeat-ws hook');
+
 /** `readyState` by state, less one: connecting and reconnecting (absent) read as CONNECTING. */
 const READY: SocketState[] = ['open', 'closing', 'closed'];
 
@@ -55,6 +64,8 @@ interface Tab {
   intercept(fn: (data: unknown) => unknown): () => unknown;
   close(code?: number, reason?: string): void;
   reconnect(code?: number, reason?: string): void;
+  start(): void;
+  clear(): number;
   ask(what: 'probe' | 'clear'): number;
   countTabs(): Promise<number>;
 }
@@ -87,11 +98,7 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
   constructor(url: UrlInput, protocols?: string | string[], options?: SharedOptions);
   constructor(url: UrlInput, protocols?: string | string[] | SharedOptions, options?: SharedOptions) {
     super();
-    // A plain object second, with nothing third, is the options (as for HeartbeatSocket).
-    this.#t =
-      options || protocols?.constructor != Object
-        ? tab(this, url, protocols as string | string[], options)
-        : tab(this, url, undefined, protocols as SharedOptions);
+    this.#t = tab(this, url, ...toArgs(protocols, options));
   }
 
   /** Whether this tab holds the real connection (always true where tabs cannot share). */
@@ -180,6 +187,12 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
    */
   reconnect(code?: number, reason?: string): void {
     this.#t.reconnect(code, reason);
+  }
+
+  /** @internal See `HOOK`. */
+  [HOOK](what: 'start' | 'clear'): number | void {
+    // Not this.#t[what](): the minified UMD renames `start` (rollup.config.js, MANGLED).
+    return what == 'start' ? this.#t.start() : this.#t.clear();
   }
 
   /** Asks the leader to check the link now (see `HeartbeatSocket.probe`). */
@@ -409,6 +422,7 @@ function tab(
         if (!leader || m.to !== term) return;
         if (m.what === 'reconnect') return leader.socket.reconnect(m.code, m.reason);
         if (m.what === 'probe') return leader.socket.probe();
+        if (m.what === 'discard') return leader.discard(m.from as string, m.n as number);
         return void clear(leader, m.from);
       case 'settled':
         Object.assign(heard, m.marks);
@@ -580,6 +594,21 @@ function tab(
       installHooks();
       pending = 'start';
       join();
+    },
+
+    start() {
+      if (left) t.reconnect();
+      else if (!term) pending ??= 'start';
+      else if (stateOf() === 'closed') reconnect();
+    },
+
+    clear() {
+      // Dropped here at once: the tab may leave before the leader answers. The leader lets go of
+      // them, and takes none of them if they are still on their way.
+      const n = cleared();
+      if (leader) leader.discard(id, sent);
+      else if (term) bc?.post({ k: 'do', to: term, what: 'discard', from: id, n: sent });
+      return n;
     },
 
     ask(what) {
