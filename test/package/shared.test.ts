@@ -4,18 +4,12 @@
  * builds first (pretest). The package-wide checks (publint, attw on the packed tarball) are in
  * package.test.ts and cover this entry too.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gzippedFileSize } from '../helpers/size';
+import { describe, expect, it } from 'vitest';
+import { consumerProject, dist, itHasItsFiles, itKeepsSizeBudget, pkg } from './entry';
 
-const root = join(__dirname, '../..');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const entry = pkg.exports['./shared'];
-const dist = (file: string) => join(root, file);
 const MINIFIED = './dist/shared.umd.min.js';
 
 /**
@@ -61,18 +55,7 @@ const MINIFIED = './dist/shared.umd.min.js';
  */
 export const SHARED_SIZE_BUDGET = 9565;
 
-let consumer: string;
-beforeAll(() => {
-  consumer = mkdtempSync(join(tmpdir(), 'hbws-shared-'));
-  mkdirSync(join(consumer, 'node_modules'));
-  symlinkSync(root, join(consumer, 'node_modules', 'heartbeat-ws'), 'dir');
-});
-afterAll(() => rmSync(consumer, { recursive: true, force: true }));
-
-const node = (file: string, source: string) => {
-  writeFileSync(join(consumer, file), source);
-  return execFileSync(process.execPath, [join(consumer, file)], { cwd: consumer, encoding: 'utf8' }).trim();
-};
+const node = consumerProject('shared');
 
 // Node has no Web Locks: the entry falls back to its own connection, which startClosed keeps shut.
 const USE = `const s = new SharedHeartbeatSocket('ws://127.0.0.1:9/', [], { startClosed: true, WebSocket: class {} });
@@ -80,12 +63,7 @@ console.log(typeof SharedHeartbeatSocket, s.isLeader, s.state, SharedHeartbeatSo
 s.close();`;
 
 describe('the heartbeat-ws/shared entry', () => {
-  it('has every file its exports name, types first', () => {
-    expect(Object.keys(entry)).toEqual(['types', 'import', 'require', 'default']);
-    for (const file of JSON.stringify(entry).match(/\.\/dist\/[^"]+/g)!)
-      expect(existsSync(dist(file)), file).toBe(true);
-    expect(pkg.typesVersions['*'].shared).toEqual([entry.types.require]);
-  });
+  itHasItsFiles('shared');
 
   it('works with require() from CommonJS', () => {
     expect(node('a.cjs', `const { SharedHeartbeatSocket } = require('heartbeat-ws/shared');\n${USE}`)).toBe(
@@ -118,9 +96,5 @@ describe('the heartbeat-ws/shared entry', () => {
     }
   });
 
-  it(`keeps the shared minified UMD within its size budget (${SHARED_SIZE_BUDGET} bytes gzipped)`, () => {
-    const size = gzippedFileSize(dist(MINIFIED));
-    console.log(`${MINIFIED}: ${size} bytes gzipped (budget ${SHARED_SIZE_BUDGET})`);
-    expect(size).toBeLessThanOrEqual(SHARED_SIZE_BUDGET);
-  });
+  itKeepsSizeBudget('shared', MINIFIED, SHARED_SIZE_BUDGET);
 });
