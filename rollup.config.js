@@ -74,8 +74,8 @@ export default [
   },
   ...sharedBuilds(),
   ...reactEntry(),
-  ...requestBuilds(),
-  ...outboxBuilds(),
+  ...addOnBuilds('request', 'HeartbeatWSRequest'),
+  ...addOnBuilds('outbox', 'HeartbeatWSOutbox'),
   ...vueBuilds(),
   ...svelteBuilds(),
 ];
@@ -160,60 +160,33 @@ function reactEntry() {
   ];
 }
 
-// heartbeat-ws/request (requests(), DropError). It works through the sockets' extension points
-// alone and carries no part of the core: its ES module would import the core's ES module for
-// anything it took from it (the same external as shared's, so a bundle holds one core), and its
-// UMD (global `HeartbeatWSRequest`) loads after the core's or shared's, without a copy of either.
-function requestBuilds() {
-  const requestCore = (id) => /[\\/]src[\\/]internal(\.ts)?$/.test(id) || id === '../internal';
-  const requestUmd = { format: 'umd', name: 'HeartbeatWSRequest', exports: 'named' };
+// heartbeat-ws/request (requests(), DropError) and heartbeat-ws/outbox (indexedDbOutbox(),
+// deleteOutbox()). Each works through the core's extension points (the outbox through its option
+// `outbox`) alone and carries no part of the core: its ES module would import the core's ES module
+// for anything it took from it (the same external as shared's, so a bundle holds one core), and
+// its UMD (global `HeartbeatWSRequest`, `HeartbeatWSOutbox`) loads beside the core's or shared's,
+// without a copy of either.
+function addOnBuilds(entry, global) {
+  const core = (id) => /[\\/]src[\\/]internal(\.ts)?$/.test(id) || id === '../internal';
+  const umd = { format: 'umd', name: global, exports: 'named' };
   return [
     {
-      input: 'src/request/index.ts',
+      input: `src/${entry}/index.ts`,
       plugins: [ts()],
-      external: requestCore,
+      external: core,
       output: [
-        { file: 'dist/request.mjs', format: 'es', paths: (id) => (requestCore(id) ? './heartbeat-ws.mjs' : id) },
-        { ...requestUmd, file: 'dist/request.umd.js' },
-        // What requests() adds to a page, minified: gated by its own size budget (test/package).
-        { ...requestUmd, file: 'dist/request.umd.min.js', plugins: [terser(minify)] },
+        { file: `dist/${entry}.mjs`, format: 'es', paths: (id) => (core(id) ? './heartbeat-ws.mjs' : id) },
+        { ...umd, file: `dist/${entry}.umd.js` },
+        // What the entry adds to a page, minified: gated by its own size budget (test/package).
+        { ...umd, file: `dist/${entry}.umd.min.js`, plugins: [terser(minify)] },
       ],
     },
     {
-      input: 'src/request/index.ts',
+      input: `src/${entry}/index.ts`,
       plugins: [dts({ compilerOptions: { types: [] } })],
       output: [
-        { file: 'dist/request.d.ts', format: 'es' },
-        { file: 'dist/request.d.mts', format: 'es' },
-      ],
-    },
-  ];
-}
-
-// heartbeat-ws/outbox (indexedDbOutbox(), deleteOutbox()). Like heartbeat-ws/request: built on the
-// core's option `outbox` alone, carrying no part of the core; its UMD (global `HeartbeatWSOutbox`)
-// loads beside the core's or shared's.
-function outboxBuilds() {
-  const outboxCore = (id) => /[\\/]src[\\/]internal(\.ts)?$/.test(id) || id === '../internal';
-  const outboxUmd = { format: 'umd', name: 'HeartbeatWSOutbox', exports: 'named' };
-  return [
-    {
-      input: 'src/outbox/index.ts',
-      plugins: [ts()],
-      external: outboxCore,
-      output: [
-        { file: 'dist/outbox.mjs', format: 'es', paths: (id) => (outboxCore(id) ? './heartbeat-ws.mjs' : id) },
-        { ...outboxUmd, file: 'dist/outbox.umd.js' },
-        // What the outbox adds to a page, minified: gated by its own size budget (test/package).
-        { ...outboxUmd, file: 'dist/outbox.umd.min.js', plugins: [terser(minify)] },
-      ],
-    },
-    {
-      input: 'src/outbox/index.ts',
-      plugins: [dts({ compilerOptions: { types: [] } })],
-      output: [
-        { file: 'dist/outbox.d.ts', format: 'es' },
-        { file: 'dist/outbox.d.mts', format: 'es' },
+        { file: `dist/${entry}.d.ts`, format: 'es' },
+        { file: `dist/${entry}.d.mts`, format: 'es' },
       ],
     },
   ];
