@@ -4,7 +4,7 @@
  * locks are released while its socket is simply never used again. Real timers: fake-indexeddb
  * answers through them. What the server gets is what the FakeWebSocket of the next page records.
  */
-import { IDBFactory } from 'fake-indexeddb';
+import { IDBFactory, IDBTransaction as FakeTransaction } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HeartbeatSocket, type Options } from '../src/index';
 import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
@@ -114,6 +114,26 @@ describe('indexedDbOutbox', () => {
     c.serverOpen();
     await settle();
     expect(c.sent).toEqual([]);
+  });
+
+  it("asks IndexedDB to commit a task's writes as the task ends, before their answers come back (a reload in between would abort them)", async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    await settle();
+    const commit = vi.spyOn(FakeTransaction.prototype, 'commit');
+    const answered = vi.fn();
+    first.socket.send('a1');
+    first.socket.send('a2');
+    // The task's microtasks: the requests are issued, no answer has come back yet.
+    await Promise.resolve();
+    const [tx] = commit.mock.contexts as IDBTransaction[];
+    expect(commit).toHaveBeenCalledTimes(1);
+    expect(tx.mode).toBe('readwrite');
+    tx.addEventListener('complete', answered);
+    expect(answered).not.toHaveBeenCalled();
+    await settle();
+    expect(answered).toHaveBeenCalledTimes(1);
+    expect(await stored()).toEqual(['a1', 'a2']);
   });
 
   it('waits with the first attempt until what earlier pages left is read, then connects', async () => {

@@ -139,8 +139,18 @@ function keeper(
         const current = (tx = db.transaction(STORE, 'readwrite'));
         const issued: Key[] = [];
         (current as IDBTransaction & { issued?: Key[] }).issued = issued;
-        // A transaction takes requests only in the task that made it (and its callbacks).
-        queueMicrotask(() => (tx = undefined));
+        // A transaction takes requests only in the task that made it (and its callbacks). Its
+        // commit is asked for at once, not once its requests' answers come back to the page: a
+        // reload or a closed tab in between would abort it (seen in Chromium under load).
+        queueMicrotask(() => {
+          tx = undefined;
+          try {
+            current.commit();
+          } catch {
+            // Aborted already (onabort handles it), or an engine without commit(): it commits
+            // once the answers are back.
+          }
+        });
         current.onabort = () => {
           // Quota, most often: store nothing more, but what was stored must still go when sent.
           refuse(current.error);
