@@ -7,6 +7,7 @@ import type * as HeartbeatWSSharedNamespace from '../src/shared/index';
 import type { SharedHeartbeatSocket as SharedSocket } from '../src/shared/index';
 import type * as HeartbeatWSRequestNamespace from '../src/request/index';
 import type { Requests } from '../src/request/index';
+import type * as HeartbeatWSOutboxNamespace from '../src/outbox/index';
 
 declare global {
   /** The UMD bundle's global, typed from the same sources as dist/. */
@@ -15,6 +16,8 @@ declare global {
   const HeartbeatWSShared: typeof HeartbeatWSSharedNamespace | undefined;
   /** heartbeat-ws/request's UMD global: requests(socket), the request panel. */
   const HeartbeatWSRequest: typeof HeartbeatWSRequestNamespace | undefined;
+  /** heartbeat-ws/outbox's UMD global: the queue kept in IndexedDB across a reload. */
+  const HeartbeatWSOutbox: typeof HeartbeatWSOutboxNamespace | undefined;
 }
 
 interface Settings {
@@ -337,6 +340,13 @@ function createSocket(s: Settings): { next: Socket; nextShared: SharedSocket | u
     // the duplicates by id (see the README's dedupe recipe).
     replayUnconfirmed: true,
     stamp: (data: unknown, seq: number) => JSON.stringify({ id: `${CLIENT_ID}:${seq}`, body: data }),
+    // What waits in the queue (or is unconfirmed) is kept in IndexedDB: the next page sends what
+    // this one left ("Reload the page"). Ten minutes at most: older is dropped, not sent.
+    // SharedHeartbeatSocket takes no outbox (yet).
+    outbox:
+      !s.shared && typeof HeartbeatWSOutbox !== 'undefined'
+        ? HeartbeatWSOutbox.indexedDbOutbox('demo', { maxAge: 10 * 60_000 })
+        : undefined,
     heartbeat: {
       interval: s.interval,
       timeout: s.timeout,
@@ -380,6 +390,7 @@ function createSocket(s: Settings): { next: Socket; nextShared: SharedSocket | u
     'message',
     mine((e: MessageEvent) => {
       const text = typeof e.data === 'string' ? e.data : `[binary ${(e.data as ArrayBuffer).byteLength ?? '?'} bytes]`;
+      arrivedFromBefore(text);
       prepend(
         $('log'),
         el(
@@ -704,6 +715,67 @@ $('fault-server-ping').addEventListener(
 );
 $('fault-reset').addEventListener('click', () => void fault('reset', {}, 'clear faults'));
 
+// ---- "Reload the page": the outbox ---------------------------------------------------------
+
+/** What the page sent before "Reload the page" reloaded it (sessionStorage: this tab only). */
+const BEFORE_RELOAD = 'heartbeat-ws demo: sent before the reload';
+/** Those messages' rows in the log, by text, until their echo arrives. */
+const fromBefore = new Map<string, HTMLElement>();
+let fromBeforeCount = 0;
+
+$('fault-reload').addEventListener('click', () => void reloadWhileDown());
+
+async function reloadWhileDown() {
+  if (shared || !socket) {
+    $('fault-result').textContent = 'Reload the page: not in shared mode (SharedHeartbeatSocket takes no outbox yet)';
+    $('fault-result').dataset.ok = 'false';
+    return;
+  }
+  await fault('stop', { seconds: value('reload-seconds') }, 'stop server, then reload');
+  // Until the page sees the connection go: a message written into it would only be replayed.
+  for (let i = 0; i < 40 && currentState() === 'open'; i++) await new Promise((r) => setTimeout(r, 50));
+  const texts = [1, 2, 3].map((i) => `before reload ${i} (${clock()})`);
+  for (const text of texts) send(text);
+  sessionStorage.setItem(BEFORE_RELOAD, JSON.stringify(texts));
+  location.reload();
+}
+
+/** On load: what the page before queued, shown as waiting until its echo arrives. */
+function showFromBefore() {
+  const saved = sessionStorage.getItem(BEFORE_RELOAD);
+  sessionStorage.removeItem(BEFORE_RELOAD);
+  const texts = saved ? (JSON.parse(saved) as string[]) : [];
+  if (texts.length === 0) return;
+  for (const text of texts) {
+    const row = el(
+      'li',
+      { class: 'out', 'data-status': 'queued', 'data-from': 'page before' },
+      el('span', { class: 'dir' }, '→'),
+      el('span', { class: 'text' }, text),
+      el('span', { class: 'badge' }, 'left by the page before'),
+      el('time', {}, clock()),
+    );
+    prepend($('log'), row);
+    fromBefore.set(text, row);
+  }
+  fromBeforeCount = texts.length;
+  timeline(
+    'fault',
+    `reloaded: ${texts.length} messages the page before queued wait in the outbox, to go after this page's first open`,
+    { fault: 'reload' },
+  );
+}
+
+/** An echo of a message the page before queued: it arrived. */
+function arrivedFromBefore(text: string) {
+  const row = fromBefore.get(text);
+  if (!row) return;
+  fromBefore.delete(text);
+  setStatus(row, 'sent');
+  if (fromBefore.size === 0)
+    timeline('fault', `all ${fromBeforeCount} messages queued before the reload arrived, once`, { fault: 'reload' });
+}
+
 // ---- the server panel -----------------------------------------------------------------------
 
 interface ServerStatus {
@@ -968,6 +1040,7 @@ async function start() {
   }
   const s = settingsFromQuery(initialWsUrl);
   fillForm(s);
+  showFromBefore();
   apply(s);
 
   form.addEventListener('submit', (e) => {

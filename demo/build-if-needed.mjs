@@ -12,6 +12,7 @@ const outputs = [
   'heartbeat-ws.umd.min.js',
   'shared.umd.min.js',
   'request.umd.min.js',
+  'outbox.umd.min.js',
 ].map((f) => join(root, 'dist', f));
 
 function newestSource() {

@@ -126,7 +126,7 @@ describe('indexedDbOutbox', () => {
     first.socket.send('a2');
     // The task's microtasks: the requests are issued, no answer has come back yet.
     await Promise.resolve();
-    const [tx] = commit.mock.contexts as IDBTransaction[];
+    const tx = commit.mock.contexts[0] as IDBTransaction;
     expect(commit).toHaveBeenCalledTimes(1);
     expect(tx.mode).toBe('readwrite');
     tx.addEventListener('complete', answered);

@@ -370,6 +370,45 @@ describeEngines('the demo page against the demo server', (engine) => {
     expect(await stateText(page)).toBe('open');
   });
 
+  it('"Reload the page": the three messages queued while the server was down arrive after the reload, once', async () => {
+    await waitForStable(page);
+    const before = demo.status().counts;
+    await fill(page, '#reload-seconds', '2');
+    await click(page, '#fault-reload');
+    // The next page shows them as left by the page before, waiting, until their echoes arrive.
+    const fromBefore = () =>
+      page
+        .evaluate(() =>
+          [...document.querySelectorAll('#log li[data-from]')].map((li) => li.getAttribute('data-status')),
+        )
+        .catch(() => undefined); // between two documents
+    await waitFor(
+      'the reloaded page with three rows left by the page before',
+      async () => (await fromBefore())?.length === 3,
+      {
+        timeout: 10_000,
+      },
+    );
+    expect(demo.status().endpoint).toBe('stopped');
+    await waitFor('their echoes', async () => (await fromBefore())?.every((s) => s === 'sent'), { timeout: 15_000 });
+    await installRecorder(page);
+    await waitForStable(page);
+    const after = demo.status().counts;
+    expect(after.echoed - before.echoed).toBe(3);
+    expect(after.duplicates).toBe(before.duplicates);
+    expect(await rowsWith(page, '#timeline li', 'all 3 messages queued before the reload arrived, once')).toHaveLength(
+      1,
+    );
+    const texts = await page.evaluate(() =>
+      [...document.querySelectorAll('#log li.in .text')].map((e) => e.textContent ?? ''),
+    );
+    expect(texts.filter((t) => t.startsWith('before reload')).map((t) => t.split(' (')[0])).toEqual([
+      'before reload 3',
+      'before reload 2',
+      'before reload 1',
+    ]);
+  });
+
   it(`lays out at desktop and phone widths without horizontal overflow (screenshots in test-results/${shot('')}*.png)`, async () => {
     mkdirSync(RESULTS, { recursive: true });
     const overflow = () =>
