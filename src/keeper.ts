@@ -20,6 +20,16 @@ export interface OutboxHooks {
    * once, possibly with nothing, possibly from within `attach`.
    */
   resume(items: [data: Data, done: Tracker][]): void;
+  /**
+   * Keeps the next attempt from starting until `resume` is called again (a page back from the
+   * back/forward cache, while the outbox checks which messages are still its own).
+   */
+  pause(): void;
+  /**
+   * Takes the message `done` tracks out of the queue, with a `drop` event (`reason`); false if
+   * none. (Not `take`: the core's UMD shortens that name, and an outbox is built apart.)
+   */
+  pull(done: Tracker, reason: DropReason): boolean;
 }
 
 /** What an outbox hands back to the socket it is attached to. */

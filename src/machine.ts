@@ -135,6 +135,8 @@ export function machine(
       parked = false;
       if (phase === CONNECTING) connect();
     },
+    pause: () => (parked = true),
+    pull: queue.remove,
   });
   /** Messages written but not yet confirmed by a pong (replayUnconfirmed). */
   const unconfirmed = o.replayUnconfirmed ? ledger(o, drop) : undefined;

@@ -4,9 +4,11 @@ import { byteLength, type Data } from './data';
  * Why a message will not be sent: the queue's bound (`overflow`), `clearQueue()` (`cleared`),
  * the replay buffer's bound (`unconfirmed`), or an extension took it back before it was written
  * (`aborted`: a request's AbortSignal), or an outbox recovered it too old to be worth sending
- * (`expired`: `indexedDbOutbox`'s `maxAge`).
+ * (`expired`: `indexedDbOutbox`'s `maxAge`), or another page took it over from the outbox and
+ * sends it (`adopted`: a page back from the back/forward cache whose Web Locks the browser had
+ * let go of).
  */
-export type DropReason = 'overflow' | 'cleared' | 'unconfirmed' | 'aborted' | 'expired';
+export type DropReason = 'overflow' | 'cleared' | 'unconfirmed' | 'aborted' | 'expired' | 'adopted';
 
 /**
  * What became of one message, told once to whoever tracks it (see `HeartbeatSocket.track`):
@@ -53,8 +55,8 @@ export interface Queue {
    * reported through `onDrop`.
    */
   prepend(items: Queue): void;
-  /** Takes out the message tracked by `done`, reporting it (reason `aborted`); false if none. */
-  remove(done: Tracker): boolean;
+  /** Takes out the message tracked by `done`, reporting it (`reason`, `aborted` by default); false if none. */
+  remove(done: Tracker, reason?: DropReason): boolean;
   /** Empties the queue, reporting each message through `onDrop` (reason `cleared`). */
   clear(): number;
   /** Empties the queue and returns what it held, oldest first, reporting nothing. */
@@ -123,12 +125,12 @@ export function queue(limits: QueueLimits, onDrop: OnDrop): Queue {
     prepend(other) {
       for (const item of [...other.take(), ...take()]) add(item);
     },
-    remove(done) {
+    remove(done, reason = 'aborted') {
       const i = items.findIndex((item, j) => j >= head && item?.[2] === done);
       const [item] = i < 0 ? [] : items.splice(i, 1);
       if (item) {
         bytes -= item[1];
-        report(item, 'aborted');
+        report(item, reason);
       }
       return !!item;
     },

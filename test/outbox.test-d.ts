@@ -7,6 +7,7 @@ test('indexedDbOutbox() is what option outbox takes; deleteOutbox() resolves to 
   new HeartbeatSocket('ws://x', [], { outbox: indexedDbOutbox('orders') });
   expectTypeOf(deleteOutbox('orders')).toEqualTypeOf<Promise<void>>();
   expectTypeOf<'expired'>().toExtend<DropReason>();
+  expectTypeOf<'adopted'>().toExtend<DropReason>();
   // @ts-expect-error the name is a string
   indexedDbOutbox(1);
   // @ts-expect-error maxAge is a number of ms

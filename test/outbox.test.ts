@@ -215,6 +215,95 @@ describe('indexedDbOutbox', () => {
     expect([...b.sent, ...c.sent, ...d.sent]).toEqual(['a1']);
   });
 
+  describe('a page back from the back/forward cache, whose Web Locks the browser let go of there (WebKit)', () => {
+    /** Page `page` goes into the cache: `pagehide` (persisted), and the browser lets go of its locks. */
+    const cache = (page: string) => {
+      dispatchEvent(Object.assign(new Event('pagehide'), { persisted: true }));
+      locks.end(page);
+    };
+    /** Page `page` comes back: `pageshow` (persisted). */
+    const restore = (page: string) => {
+      locks.page = page;
+      const before = FakeWebSocket.instances.length;
+      dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+      /** The page's first attempt after it came back. */
+      return () =>
+        vi.waitFor(() => {
+          const next = FakeWebSocket.instances.slice(before).find((w) => w.url.includes(`page-${page.toLowerCase()}`));
+          expect(next).toBeDefined();
+          return next!;
+        });
+    };
+    /** Page A with a1, a2 queued while its server is down, then cached. */
+    const cachedA = async () => {
+      const a = pageSocket('A'); // in its backoff wait (60 s) when cached
+      (await wsOf('A')).serverError();
+      a.socket.send('a1');
+      a.socket.send('a2');
+      await settle();
+      cache('A');
+      return a;
+    };
+    /** Page B, started while A is cached: it takes A's messages over. */
+    const adopter = async () => {
+      pageSocket('B');
+      const b = await wsOf('B');
+      b.serverOpen();
+      await settle();
+      return b;
+    };
+
+    it("drops what another page took over meanwhile (reason 'adopted') instead of sending it again", async () => {
+      const a = await cachedA();
+      const b = await adopter();
+      expect(b.sent).toEqual(['a1', 'a2']);
+      const attempt = restore('A');
+      a.socket.send('a3');
+      await vi.waitFor(() => expect(a.ofType<CustomEvent>('drop')).toHaveLength(2));
+      expect(a.ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason])).toEqual([
+        ['a1', 'adopted'],
+        ['a2', 'adopted'],
+      ]);
+      const ws = await attempt();
+      ws.serverOpen();
+      expect(ws.sent).toEqual(['a3']);
+      await settle();
+      expect(await stored()).toEqual([]);
+    });
+
+    it('drops all it stored while the page that took them over holds its old lock', async () => {
+      const a = await cachedA();
+      // B holds A's lock from its recovery on, as long as it lives; its server is down.
+      pageSocket('B');
+      (await wsOf('B')).serverError();
+      await settle();
+      restore('A');
+      await vi.waitFor(() =>
+        expect(a.ofType<CustomEvent>('drop').map((e) => e.detail.reason)).toEqual(['adopted', 'adopted']),
+      );
+      expect(a.socket.stats.queued).toBe(0);
+      expect(await stored()).toEqual(['a1', 'a2']);
+    });
+
+    it('keeps and sends, once, what no other page took over; what it sends later is stored under a new owner', async () => {
+      const a = await cachedA();
+      const attempt = restore('A');
+      a.socket.send('a3');
+      const ws = await attempt();
+      await settle();
+      expect(await stored()).toEqual(['a1', 'a2', 'a3']);
+      // A page started now takes nothing of A's: A holds both its locks again.
+      pageSocket('B');
+      const b = await wsOf('B');
+      b.serverOpen();
+      await settle();
+      expect(b.sent).toEqual([]);
+      ws.serverOpen();
+      expect(ws.sent).toEqual(['a1', 'a2', 'a3']);
+      expect(a.ofType('drop')).toEqual([]);
+    });
+  });
+
   it('keeps binary messages byte for byte: ArrayBuffer and typed arrays', async () => {
     const first = pageSocket('A');
     (await wsOf('A')).serverError();

@@ -11,7 +11,7 @@ test('requests() takes either socket and types its promises', () => {
   expectTypeOf(api.deliver('x')).toEqualTypeOf<Promise<Delivered>>();
   expectTypeOf<Delivered>().toEqualTypeOf<'written' | 'confirmed'>();
   expectTypeOf(new DropError('overflow', 'x').reason).toEqualTypeOf<
-    'overflow' | 'cleared' | 'unconfirmed' | 'aborted' | 'expired'
+    'overflow' | 'cleared' | 'unconfirmed' | 'aborted' | 'expired' | 'adopted'
   >();
   // @ts-expect-error a WebSocket has no extension points
   requests(new WebSocket('ws://x'));

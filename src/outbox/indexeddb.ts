@@ -21,6 +21,7 @@ export const RECOVERY_WAIT = 5000;
 /** The database of outbox `name` is `PREFIX + name`; a page's lock is `PREFIX + name + ' ' + owner`. */
 const PREFIX = 'heartbeat-ws outbox ';
 const STORE = 'messages';
+const lockName = (name: string, owner: string): string => `${PREFIX}${name} ${owner}`;
 
 /**
  * A stored message's key: the time its page's socket was made, the page's owner id, its number in
@@ -36,6 +37,16 @@ interface Row {
 
 const checkName = (what: string, name: unknown): string =>
   typeof name === 'string' && name ? name : fail(TypeError, what, 'a non-empty string', name);
+
+/** The origin's Web Locks; throws where there are none. */
+const webLocks = (): LockManager => {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks) throw new Error('no Web Locks (navigator.locks) to tell which pages are alive');
+  return locks;
+};
+
+/** A page's random id. */
+const newOwner = (): string => Math.random().toString(36).slice(2, 12);
 
 /** Settles with a request's result. */
 const answer = <T>(request: IDBRequest<T>): Promise<T> =>
@@ -96,8 +107,8 @@ function keeper(
   socket: EventTarget & { readyState?: number },
   hooks: OutboxHooks,
 ): OutboxLink {
-  const owner = Math.random().toString(36).slice(2, 12);
-  const started = Date.now();
+  let owner = newOwner();
+  let started = Date.now();
   let count = 0;
   let db: IDBDatabase | undefined;
   /** Nothing more is stored (IndexedDB or the locks are missing, or refused); deletes go on. */
@@ -112,6 +123,8 @@ function keeper(
   const reading = new Set<Key>();
   /** The trackers `keep` returned, by the tracker they tell (for `untrack`). */
   const trackers = new Map<Tracker, Tracker>();
+  /** The trackers `keep` returned for messages stored, or to be, by their keys, until their outcome. */
+  const live = new Map<Key, Tracker>();
 
   const warn = (why: unknown): void => {
     if (warned) return;
@@ -185,15 +198,18 @@ function keeper(
   const track = (key: Key, stored: boolean, done?: Tracker): Tracker => {
     const kept: Tracker = (outcome) => {
       if (done) trackers.delete(done);
+      live.delete(key);
       // Written before it was stored: nothing to store, nothing to delete.
       if (reading.delete(key) || pending.get(key)) pending.delete(key);
-      else if (stored) {
+      // Adopted: the page that took it over deletes it once it is sent.
+      else if (stored && outcome !== 'adopted') {
         pending.set(key, undefined);
         schedule();
       }
       done?.(outcome);
     };
     if (done) trackers.set(done, kept);
+    if (stored) live.set(key, kept);
     return kept;
   };
 
@@ -238,6 +254,52 @@ function keeper(
     resume([]);
   });
 
+  /**
+   * Into the back/forward cache and back. WebKit lets go of a cached page's Web Locks, so another
+   * page may take over what this one stored, and send it. So from `pagehide` on, no attempt starts
+   * (the page may be shown, and visible, before its `pageshow`) until, back, this page has taken a
+   * new owner id (what it stores from now on is under that one) and tried to take its old lock
+   * back. A message whose record is gone, or all of them when another page holds that lock, leaves
+   * the queue with a `drop` event (reason `'adopted'`) instead of going out twice.
+   */
+  let cached: IDBDatabase | undefined;
+  const restored = async (current: IDBDatabase): Promise<void> => {
+    // No write until it is known whose messages are whose.
+    db = cached = undefined;
+    const old = owner;
+    owner = newOwner();
+    started = Date.now();
+    count = 0;
+    try {
+      const locks = webLocks();
+      await hold(locks, lockName(name, owner));
+      const left = (await hold(locks, lockName(name, old)))
+        ? ((await answer(current.transaction(STORE).objectStore(STORE).getAllKeys())) as Key[]).map(String)
+        : [];
+      // Not what waits to be written (not in the database yet, so no other page has it).
+      for (const [key, kept] of [...live])
+        if (key[1] === old && !left.includes(String(key)) && !pending.has(key) && !reading.has(key))
+          hooks.pull(kept, 'adopted');
+      if (!refused) db = current;
+    } catch (error) {
+      refuse(error);
+    }
+    write();
+    hooks.resume([]);
+  };
+  if (typeof addEventListener === 'function') {
+    addEventListener('pagehide', (event) => {
+      if ((event as PageTransitionEvent).persisted && resumed && db && socket.readyState !== 3) {
+        cached = db;
+        hooks.pause();
+      }
+    });
+    addEventListener(
+      'pageshow',
+      (event) => (event as PageTransitionEvent).persisted && cached && void restored(cached),
+    );
+  }
+
   return {
     keep(data, done) {
       const key: Key = [started, owner, ++count];
@@ -276,11 +338,9 @@ async function recover(
   firstAttempt: Promise<void>,
   use: (db: IDBDatabase) => void,
 ): Promise<[Key, Row][]> {
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  if (!locks) throw new Error('no Web Locks (navigator.locks) to tell which pages are alive');
-  const lockName = (of: string) => `${PREFIX}${name} ${of}`;
+  const locks = webLocks();
   // This page's lock first: from here on, no other page takes what it keeps.
-  await hold(locks, lockName(owner));
+  await hold(locks, lockName(name, owner));
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
     const request = indexedDB.open(PREFIX + name, 1);
     request.onupgradeneeded = () => request.result.createObjectStore(STORE);
@@ -293,7 +353,7 @@ async function recover(
   const owners = new Set((await answer(store().getAllKeys())).map((key) => (key as Key)[1]));
   owners.delete(owner);
   const adopted = new Set<string>();
-  for (const other of owners) if (await hold(locks, lockName(other))) adopted.add(other);
+  for (const other of owners) if (await hold(locks, lockName(name, other))) adopted.add(other);
   if (!adopted.size) return [];
   // Read once the locks are ours: what their last holder sent and deleted before it ended is
   // gone by now.

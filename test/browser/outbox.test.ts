@@ -233,47 +233,49 @@ describeEngines(
     });
 
     // WebKit restores the page from its cache, though it let go of the page's Web Locks there:
-    // the next page took its messages over and sent them, and the restored page sends them again
-    // (measured: each of them twice). A known gap (docs/outbox.md, Limits).
-    it.skipIf(engine.name === 'webkit')(
-      'a page left for another on the same outbox, then back: each message it queued arrives once',
-      async () => {
-        const port = await freePort();
-        const name = `bfcache-${Date.now()}`;
-        const page = await engine.newPage();
-        const at = (tabName: string, delay: number) =>
-          `${http.url}/?${new URLSearchParams({ ws: `ws://127.0.0.1:${port}/`, outbox: name, tab: tabName, delay: String(delay) })}`;
-        // A long wait between attempts: Firefox keeps no page with a WebSocket under way in its cache.
-        await page.goto(at('left', 4000));
-        await waitFor('a refused attempt', async () => ((await view(page))?.attempts ?? 0) > 0);
-        await sendWork(page, 'left page');
-        await page.goto(at('next', 100));
-        const server = await startTestServer({ port, maxLifetimeMs: 120_000 });
-        servers.push(server);
-        await waitFor('the next page open', async () => (await view(page))?.state === 'open', { timeout: 15_000 });
-        await new Promise((r) => setTimeout(r, 500));
-        await page.goBack();
-        await waitFor('the left page back, open', async () => {
-          const v = await view(page);
-          return v?.state === 'open' && v.warnings !== undefined && (v.pageshow.length > 1 || v.loads > 0);
-        });
-        const back = (await view(page))!;
-        const restored = back.pageshow.at(-1) === true;
-        console.info(
-          `[${engine.name}] outbox page left and back: ${restored ? 'restored from the cache' : 'loaded anew'}`,
-        );
-        await new Promise((r) => setTimeout(r, 1500));
-        // Each message of the left page once, in order: whether the next page sent them (the left
-        // page had ended) or the left page itself, restored from the cache.
-        const left = ['queued by left 1', ...WORK('left page')];
-        expect(
-          arrived(server).filter((m) => left.includes(m)),
-          JSON.stringify(arrived(server)),
-        ).toEqual(left);
-        expect(await page.errors()).toEqual([]);
-        await page.close();
-      },
-    );
+    // the next page takes its messages over and sends them; the restored page finds them gone and
+    // drops them (reason 'adopted') instead of sending them again (each twice before it did).
+    it('a page left for another on the same outbox, then back: each message it queued arrives once', async () => {
+      const port = await freePort();
+      const name = `bfcache-${Date.now()}`;
+      const page = await engine.newPage();
+      const at = (tabName: string, delay: number) =>
+        `${http.url}/?${new URLSearchParams({ ws: `ws://127.0.0.1:${port}/`, outbox: name, tab: tabName, delay: String(delay) })}`;
+      // A long wait between attempts: Firefox keeps no page with a WebSocket under way in its cache.
+      await page.goto(at('left', 4000));
+      await waitFor('a refused attempt', async () => ((await view(page))?.attempts ?? 0) > 0);
+      await sendWork(page, 'left page');
+      await page.goto(at('next', 100));
+      const server = await startTestServer({ port, maxLifetimeMs: 120_000 });
+      servers.push(server);
+      await waitFor('the next page open', async () => (await view(page))?.state === 'open', { timeout: 15_000 });
+      await new Promise((r) => setTimeout(r, 500));
+      await page.goBack();
+      await waitFor('the left page back, open', async () => {
+        const v = await view(page);
+        return v?.state === 'open' && v.warnings !== undefined && (v.pageshow.length > 1 || v.loads > 0);
+      });
+      const back = (await view(page))!;
+      const restored = back.pageshow.at(-1) === true;
+      console.info(
+        `[${engine.name}] outbox page left and back: ${restored ? 'restored from the cache' : 'loaded anew'}`,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      // Each message of the left page once, in order: whether the next page sent them (the left
+      // page had ended) or the left page itself, restored from the cache.
+      const left = ['queued by left 1', ...WORK('left page')];
+      expect(
+        arrived(server).filter((m) => left.includes(m)),
+        JSON.stringify(arrived(server)),
+      ).toEqual(left);
+      // Restored: what the next page took over is dropped here, as 'adopted', and nothing else.
+      const drops = (await view(page))!.drops;
+      console.info(`[${engine.name}] the page back dropped ${JSON.stringify(drops)}`);
+      expect(drops.filter((reason) => reason !== 'adopted')).toEqual([]);
+      if (!restored) expect(drops).toEqual([]);
+      expect(await page.errors()).toEqual([]);
+      await page.close();
+    });
   },
   { launch: { lifecycle: true } },
 );

@@ -64,8 +64,11 @@ const bin = (name: string) => join(root, 'node_modules/.bin', name);
  *   (+15 B the helper, +22 B the words).
  * - the url error hints `(or ./path)` for a relative path that looks like a host (chat.php): +8 B.
  * All of it merged (#18, #20 and its review, #22): 6,051 B.
+ * #22, a page back from the back/forward cache (WebKit let go of its Web Locks there, and the
+ * page sent again what another page had taken over): the outbox hooks `pause` and `pull`, and
+ * the queue's `remove` taking a reason: +20 B, 6,071 B.
  */
-export const SIZE_BUDGET = 6051;
+export const SIZE_BUDGET = 6071;
 
 /**
  * The budget for heartbeat-ws/react's minified UMD, gzipped (level 9): what the hook adds on top

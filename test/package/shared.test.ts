@@ -52,8 +52,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * (+28 B) with the core's redaction of a bare-token fragment; 9,242 B (+33 B) with the core's
  * options-second helper and protocols error; 9,251 B (+9 B) with the url error's `(or ./path)`.
  * All of it merged (#18, #20 and its review, #22): 9,565 B.
+ * The core's outbox hooks for the back/forward cache (#22): +26 B, 9,591 B.
  */
-export const SHARED_SIZE_BUDGET = 9565;
+export const SHARED_SIZE_BUDGET = 9591;
 
 const node = consumerProject('shared');
 
