@@ -33,6 +33,10 @@ class PageLocks {
   end(page: string): void {
     for (const [name, lock] of [...this.held]) if (lock.page === page) this.held.delete(name);
   }
+  /** As `navigator.locks.query()`: each page is a client, its name the client id. */
+  query(): Promise<{ held: { name: string; clientId: string }[] }> {
+    return Promise.resolve({ held: [...this.held].map(([name, { page }]) => ({ name, clientId: page })) });
+  }
 }
 
 let locks: PageLocks;
@@ -285,6 +289,53 @@ describe('indexedDbOutbox', () => {
       expect(await stored()).toEqual(['a1', 'a2']);
     });
 
+    it('keeps all, and sends each once, in an engine that keeps a cached page its locks', async () => {
+      const a = pageSocket('A');
+      (await wsOf('A')).serverError();
+      a.socket.send('a1');
+      await settle();
+      dispatchEvent(Object.assign(new Event('pagehide'), { persisted: true }));
+      // A page started meanwhile takes nothing: A still holds its lock.
+      pageSocket('B');
+      const b = await wsOf('B');
+      b.serverOpen();
+      await settle();
+      const attempt = restore('A');
+      const ws = await attempt();
+      ws.serverOpen();
+      expect([...b.sent, ...ws.sent]).toEqual(['a1']);
+      expect(a.ofType('drop')).toEqual([]);
+    });
+
+    it('twice into the cache and back: what another page took over after the second trip is not sent again', async () => {
+      const a = await cachedA();
+      (await restore('A')()).serverError(); // back in its backoff wait
+      await settle();
+      expect(a.ofType('drop')).toEqual([]);
+      cache('A');
+      const b = await adopter();
+      expect(b.sent).toEqual(['a1', 'a2']);
+      const attempt = restore('A');
+      (await attempt()).serverOpen();
+      expect(a.ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason])).toEqual([
+        ['a1', 'adopted'],
+        ['a2', 'adopted'],
+      ]);
+    });
+
+    it('a pagehide that is not into the cache (the page ends) changes nothing', async () => {
+      const a = pageSocket('A');
+      (await wsOf('A')).serverError();
+      a.socket.send('a1');
+      await settle();
+      const before = FakeWebSocket.instances.length;
+      dispatchEvent(Object.assign(new Event('pagehide'), { persisted: false }));
+      a.socket.reconnect();
+      await vi.waitFor(() => expect(FakeWebSocket.instances.length).toBe(before + 1));
+      FakeWebSocket.instances.at(-1)!.serverOpen();
+      expect(FakeWebSocket.instances.at(-1)!.sent).toEqual(['a1']);
+    });
+
     it('keeps and sends, once, what no other page took over; what it sends later is stored under a new owner', async () => {
       const a = await cachedA();
       const attempt = restore('A');
@@ -444,6 +495,21 @@ describe('indexedDbOutbox', () => {
     expect(ws.sent).toEqual(['w']);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0])).toMatch(/Web Locks/);
+  });
+
+  it('without a navigator at all (a worker of another kind, a test runner), warns that it has no Web Locks', async () => {
+    vi.stubGlobal('navigator', undefined);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const { socket } = pageSocket('A', { lifecycle: false });
+      const ws = await wsOf('A');
+      ws.serverOpen();
+      socket.send('w');
+      expect(ws.sent).toEqual(['w']);
+      expect(String(warn.mock.calls[0])).toMatch(/no Web Locks \(navigator\.locks\)/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('rejects a bad name, a bad maxAge, and an outbox option that is not one, naming them', () => {

@@ -46,7 +46,7 @@ const webLocks = (): LockManager => {
 };
 
 /** A page's random id. */
-const newOwner = (): string => Math.random().toString(36).slice(2, 12);
+const newOwner = (): string => Math.random().toString(36);
 
 /** Settles with a request's result. */
 const answer = <T>(request: IDBRequest<T>): Promise<T> =>
@@ -123,7 +123,7 @@ function keeper(
   const reading = new Set<Key>();
   /** The trackers `keep` returned, by the tracker they tell (for `untrack`). */
   const trackers = new Map<Tracker, Tracker>();
-  /** The trackers `keep` returned for messages stored, or to be, by their keys, until their outcome. */
+  /** The trackers `keep` returned, by their messages' keys, until their outcome. */
   const live = new Map<Key, Tracker>();
 
   const warn = (why: unknown): void => {
@@ -209,7 +209,7 @@ function keeper(
       done?.(outcome);
     };
     if (done) trackers.set(done, kept);
-    if (stored) live.set(key, kept);
+    live.set(key, kept);
     return kept;
   };
 
@@ -258,27 +258,39 @@ function keeper(
    * Into the back/forward cache and back. WebKit lets go of a cached page's Web Locks, so another
    * page may take over what this one stored, and send it. So from `pagehide` on, no attempt starts
    * (the page may be shown, and visible, before its `pageshow`) until, back, this page has taken a
-   * new owner id (what it stores from now on is under that one) and tried to take its old lock
-   * back. A message whose record is gone, or all of them when another page holds that lock, leaves
-   * the queue with a `drop` event (reason `'adopted'`) instead of going out twice.
+   * new owner id (what it stores from now on is under that one) and taken back the locks of what
+   * it keeps. A message whose lock another page holds, or whose record is gone (sent by another
+   * page meanwhile), leaves the queue with a `drop` event (reason `'adopted'`) instead of going
+   * out twice.
    */
   let cached: IDBDatabase | undefined;
   const restored = async (current: IDBDatabase): Promise<void> => {
     // No write until it is known whose messages are whose.
     db = cached = undefined;
-    const old = owner;
     owner = newOwner();
     started = Date.now();
     count = 0;
     try {
       const locks = webLocks();
-      await hold(locks, lockName(name, owner));
-      const left = (await hold(locks, lockName(name, old)))
-        ? ((await answer(current.transaction(STORE).objectStore(STORE).getAllKeys())) as Key[]).map(String)
-        : [];
-      // Not what waits to be written (not in the database yet, so no other page has it).
+      const mine = lockName(name, owner);
+      await hold(locks, mine);
+      // An engine that keeps a cached page's locks: the ones held by this page's client (the
+      // client that holds the lock just taken) are still its own.
+      const { held = [] } = await locks.query();
+      const me = held.find((lock) => lock.name === mine)?.clientId;
+      const ours = new Map<string, unknown>();
+      for (const [[, of]] of live)
+        if (!ours.has(of))
+          ours.set(
+            of,
+            held.some((lock) => lock.name === lockName(name, of) && lock.clientId === me) ||
+              (await hold(locks, lockName(name, of))),
+          );
+      // Read once the locks are taken: what another page sent and deleted meanwhile is gone.
+      const left = ((await answer(current.transaction(STORE).objectStore(STORE).getAllKeys())) as Key[]).map(String);
       for (const [key, kept] of [...live])
-        if (key[1] === old && !left.includes(String(key)) && !pending.has(key) && !reading.has(key))
+        // Not what waits to be written: no other page can have it.
+        if (!(ours.get(key[1]) && left.includes(String(key))) && !pending.has(key) && !reading.has(key))
           hooks.pull(kept, 'adopted');
       if (!refused) db = current;
     } catch (error) {
@@ -289,7 +301,7 @@ function keeper(
   };
   if (typeof addEventListener === 'function') {
     addEventListener('pagehide', (event) => {
-      if ((event as PageTransitionEvent).persisted && resumed && db && socket.readyState !== 3) {
+      if ((event as PageTransitionEvent).persisted && resumed && db && !refused) {
         cached = db;
         hooks.pause();
       }
