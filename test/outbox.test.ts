@@ -323,6 +323,31 @@ describe('indexedDbOutbox', () => {
       ]);
     });
 
+    it('a pageshow without a pagehide into the cache before it (the first load) changes nothing', async () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const a = pageSocket('A');
+      (await wsOf('A')).serverError();
+      a.socket.send('a1');
+      await settle();
+      dispatchEvent(Object.assign(new Event('pageshow'), { persisted: false }));
+      dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+      await settle();
+      expect(warn).not.toHaveBeenCalled();
+      expect(await stored()).toEqual(['a1']);
+    });
+
+    it('where the check fails (Web Locks refuse), warns once, keeps the queue in memory and goes on', async () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const a = await cachedA();
+      locks.query = () => Promise.reject(new Error('locks refused'));
+      const attempt = restore('A');
+      (await attempt()).serverOpen();
+      expect(FakeWebSocket.instances.at(-1)!.sent).toEqual(['a1', 'a2']);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0])).toMatch(/locks refused/);
+      expect(a.ofType('drop')).toEqual([]);
+    });
+
     it('a pagehide that is not into the cache (the page ends) changes nothing', async () => {
       const a = pageSocket('A');
       (await wsOf('A')).serverError();

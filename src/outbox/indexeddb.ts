@@ -276,14 +276,14 @@ function keeper(
       await hold(locks, mine);
       // An engine that keeps a cached page's locks: the ones held by this page's client (the
       // client that holds the lock just taken) are still its own.
-      const { held = [] } = await locks.query();
-      const me = held.find((lock) => lock.name === mine)?.clientId;
+      const { held } = await locks.query();
+      const me = held!.find((lock) => lock.name === mine)!.clientId;
       const ours = new Map<string, unknown>();
       for (const [[, of]] of live)
         if (!ours.has(of))
           ours.set(
             of,
-            held.some((lock) => lock.name === lockName(name, of) && lock.clientId === me) ||
+            held!.some((lock) => lock.name === lockName(name, of) && lock.clientId === me) ||
               (await hold(locks, lockName(name, of))),
           );
       // Read once the locks are taken: what another page sent and deleted meanwhile is gone.
@@ -292,7 +292,8 @@ function keeper(
         // Not what waits to be written: no other page can have it.
         if (!(ours.get(key[1]) && left.includes(String(key))) && !pending.has(key) && !reading.has(key))
           hooks.pull(kept, 'adopted');
-      if (!refused) db = current;
+      // (Deleted meanwhile: the next write finds it closed, and refuses.)
+      db = current;
     } catch (error) {
       refuse(error);
     }
@@ -301,7 +302,8 @@ function keeper(
   };
   if (typeof addEventListener === 'function') {
     addEventListener('pagehide', (event) => {
-      if ((event as PageTransitionEvent).persisted && resumed && db && !refused) {
+      // Not for a socket closing or closed (whose listeners stay): only one that lives goes on.
+      if ((event as PageTransitionEvent).persisted && resumed && db && !refused && socket.readyState! < 2) {
         cached = db;
         hooks.pause();
       }
