@@ -119,6 +119,38 @@ describe('request()', () => {
     ]);
   });
 
+  it("keeps only ids of a reply's shape from the listeners (another tab's reply); the app's other ids reach them", async () => {
+    const s = open();
+    const reply = s.api.request({ q: 1 });
+    // Lower-case letters and digits, `~`, a count: a reply to a request of another requests().
+    for (const id of ['other~12', 'a0~7']) s.server.serverMessage(JSON.stringify({ id }));
+    const app = ['Other~1', 'x-y~1', 'other~1x', 'other~', '~1', 'other~1 '].map((id) => JSON.stringify({ id }));
+    for (const data of app) s.server.serverMessage(data);
+    expect(messages(s)).toEqual(app);
+    expect(await state(reply)).toBe('pending');
+    s.api.dispose();
+    await expect(reply).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('passes binary messages and ids that are not strings to the listeners, with nothing logged', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const s = open();
+      const reply = s.api.request({ q: 1 });
+      const [{ id }] = parsed(s.server) as [{ id: string }];
+      const bytes = new Uint8Array([1, 2, 3]).buffer;
+      const others = [bytes, JSON.stringify({ id: [id] }), JSON.stringify({ id: { id } })];
+      for (const data of others) s.server.serverMessage(data);
+      expect(messages(s)).toEqual(others);
+      expect(await state(reply)).toBe('pending');
+      expect(error).not.toHaveBeenCalled();
+      s.api.dispose();
+      await expect(reply).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      error.mockRestore();
+    }
+  });
+
   it('answers 1,000 concurrent requests, each with its own reply, whatever order the replies come in', async () => {
     const s = open();
     const replies = Array.from({ length: 1000 }, (_, n) => s.api.request<{ n: number }>({ n }));
@@ -186,6 +218,7 @@ describe('request()', () => {
     const error = await failure(refused);
     expect(error).toBeInstanceOf(DropError);
     expect(error).toMatchObject({ name: 'DropError', reason: 'overflow' });
+    expect(error.message).toBe('heartbeat-ws: the message was dropped (overflow)');
     expect(JSON.parse((error as DropError).data as string)).toMatchObject({ n: 2 });
     s.socket.clearQueue();
     expect(await failure(kept)).toMatchObject({ name: 'DropError', reason: 'cleared' });
@@ -200,7 +233,7 @@ describe('abort', () => {
     const aborted = api.request({ q: 'gone' }, { signal: controller.signal });
     const kept = api.request({ q: 'kept' });
     controller.abort();
-    expect(await failure(aborted)).toMatchObject({ name: 'AbortError' });
+    expect(await failure(aborted)).toMatchObject({ name: 'AbortError', message: 'heartbeat-ws: aborted' });
     expect(s.ofType<CustomEvent>('drop').map((e) => e.detail.reason)).toEqual(['aborted']);
     expect(s.socket.stats.queued).toBe(1);
     await vi.advanceTimersByTimeAsync(0);
@@ -225,8 +258,8 @@ describe('abort', () => {
     const s = open();
     const reply = s.api.request({ q: 1 }, { signal: AbortSignal.abort() });
     const delivery = s.api.deliver('x', { signal: AbortSignal.abort() });
-    expect(await failure(reply)).toMatchObject({ name: 'AbortError' });
-    expect(await failure(delivery)).toMatchObject({ name: 'AbortError' });
+    expect(await failure(reply)).toMatchObject({ name: 'AbortError', message: 'heartbeat-ws: aborted' });
+    expect(await failure(delivery)).toMatchObject({ name: 'AbortError', message: 'heartbeat-ws: aborted' });
     expect(userFrames(s.server)).toEqual([]);
   });
 
@@ -264,6 +297,18 @@ describe('deliver()', () => {
     expect(await state(delivery)).toBe('pending');
     await vi.advanceTimersByTimeAsync(1000); // the ping after it
     expect(await state(delivery)).toBe('pending');
+    s.server.serverMessage('pong');
+    await expect(delivery).resolves.toBe('confirmed');
+  });
+
+  it('is settled by its outcome only: a message from the server, even one without an id, does not resolve it', async () => {
+    const s = open({ heartbeat: hb, replayUnconfirmed: true });
+    const delivery = s.api.deliver('order 1');
+    s.server.serverMessage('news');
+    s.server.serverMessage(JSON.stringify({ no: 'id ~' }));
+    expect(await state(delivery)).toBe('pending');
+    expect(messages(s)).toEqual(['news', JSON.stringify({ no: 'id ~' })]);
+    await vi.advanceTimersByTimeAsync(1000);
     s.server.serverMessage('pong');
     await expect(delivery).resolves.toBe('confirmed');
   });
@@ -330,9 +375,10 @@ describe('dispose()', () => {
     const api = requests(s.socket);
     const pending = [api.request({ q: 1 }), api.deliver('x')];
     api.dispose();
-    for (const p of pending) expect(await failure(p)).toMatchObject({ name: 'AbortError' });
+    const disposed = { name: 'AbortError', message: 'heartbeat-ws: requests() was disposed' };
+    for (const p of pending) expect(await failure(p)).toMatchObject(disposed);
     expect(s.ofType<CustomEvent>('drop').map((e) => e.detail.reason)).toEqual(['aborted', 'aborted']);
-    expect(await failure(api.request({ q: 2 }))).toMatchObject({ name: 'AbortError' });
+    expect(await failure(api.request({ q: 2 }))).toMatchObject(disposed);
     expect(await failure(api.deliver('y'))).toMatchObject({ name: 'AbortError' });
     await vi.advanceTimersByTimeAsync(0);
     const server = FakeWebSocket.last;
@@ -342,6 +388,19 @@ describe('dispose()', () => {
     server.serverMessage(JSON.stringify({ id: 'k~1' }));
     expect(s.ofType<MessageEvent>('message').map((e) => e.data)).toEqual([JSON.stringify({ id: 'k~1' })]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('forgets what has settled: only what is still pending is taken back', async () => {
+    const s = open();
+    const untrack = vi.spyOn(s.socket, 'untrack');
+    const replies = [s.api.request({ q: 1 }), s.api.request({ q: 2 })];
+    const delivered = s.api.deliver('{"x":1}');
+    for (const { id } of parsed(s.server).slice(0, 2)) s.server.serverMessage(JSON.stringify({ id }));
+    await Promise.all([...replies, delivered]);
+    const late = s.api.request({ q: 3 });
+    s.api.dispose();
+    await expect(late).rejects.toMatchObject({ name: 'AbortError' });
+    expect(untrack).toHaveBeenCalledTimes(1);
   });
 
   it('removes its abort listeners and timers', async () => {
@@ -381,9 +440,13 @@ describe('mistakes throw at once, naming what is wrong', () => {
   it.each([
     [() => requests({} as never), TypeError, /requests\(socket\) must be a HeartbeatSocket/],
     [() => requests(new EventTarget() as never), TypeError, /requests\(socket\)/],
+    [() => requests(null as never), TypeError, /requests\(socket\) must be a HeartbeatSocket/],
+    [() => requests({ track() {} } as never), TypeError, /requests\(socket\)/],
+    [() => requests({ track() {}, untrack() {} } as never), TypeError, /requests\(socket\)/],
     [() => requests(socket, { timeout: 0 }), RangeError, /options\.timeout must be a positive number/],
     [() => requests(socket, { timeout: '5' as never }), RangeError, /options\.timeout.*got "5"/],
     [() => requests(socket, { id: '' }), TypeError, /options\.id must be a field name/],
+    [() => requests(socket, { id: 5 as never }), TypeError, /options\.id must be a field name, got 5/],
     [() => requests(socket, { tag: 'x' as never }), TypeError, /options\.tag must be a function/],
     [() => requests(socket, { replyId: 1 as never }), TypeError, /options\.replyId must be a function/],
     [() => requests(socket).request('text'), TypeError, /request\(payload\) must be a plain object/],

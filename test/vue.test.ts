@@ -4,7 +4,7 @@
  * counts the connections as a server sees them.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApp, defineComponent, effectScope, h, nextTick, ref, type App, type Ref } from 'vue';
+import { createApp, createSSRApp, defineComponent, effectScope, h, nextTick, ref, type App, type Ref } from 'vue';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { HeartbeatSocket, type Options, type UrlInput } from '../src/index';
 import { useHeartbeatSocket, type UseHeartbeatSocketReturn } from '../src/vue/index';
@@ -152,9 +152,11 @@ describe('useHeartbeatSocket from heartbeat-ws/vue (jsdom)', () => {
     await settle();
     const socket = view.result.socket;
     url.value = URL_B;
+    // At once, not at Vue's next flush: a message sent right after the change is for b.
+    expect(view.result.send('for b')).toBe(false);
     await settle();
     expect(FakeWebSocket.instances[0]!.closeCalls).toHaveLength(1);
-    expect(view.result.send('for b')).toBe(false);
+    expect(FakeWebSocket.instances[0]!.sent).toEqual([]);
     expect(FakeWebSocket.instances).toHaveLength(1);
     FakeWebSocket.instances[0]!.serverClose(1000);
     await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
@@ -206,12 +208,31 @@ describe('useHeartbeatSocket from heartbeat-ws/vue (jsdom)', () => {
   });
 
   it('outside any scope, connects at once and lives until socket.close()', async () => {
+    const warn = vi.spyOn(console, 'warn');
     const result = useHeartbeatSocket(URL_A, undefined, fake);
+    // No Vue warning: nothing is watched or registered that needs a scope.
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
     await settle();
     FakeWebSocket.last.serverOpen();
     expect(result.state.value).toBe('open');
     result.socket.close();
     expect(result.state.value).toBe('closing');
+  });
+});
+
+describe('useHeartbeatSocket from heartbeat-ws/vue in server rendering', () => {
+  it('renders the connecting state and never connects', async () => {
+    const { renderToString } = await import('vue/server-renderer');
+    const Probe = defineComponent({
+      setup() {
+        const result = useHeartbeatSocket(URL_A, undefined, fake);
+        return () => h('p', `${result.state.value}|${result.readyState.value}`);
+      },
+    });
+    expect(await renderToString(createSSRApp(Probe))).toBe('<p>connecting|0</p>');
+    await settle();
+    expect(FakeWebSocket.instances).toHaveLength(0);
   });
 });
 

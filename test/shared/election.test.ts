@@ -22,6 +22,22 @@ it('can share where Web Locks and BroadcastChannel exist, and not without locks'
   }
 });
 
+it('cannot share without BroadcastChannel, or without navigator (a worker-less server runtime)', () => {
+  vi.stubGlobal('BroadcastChannel', undefined);
+  try {
+    expect(canShare()).toBe(false);
+  } finally {
+    vi.unstubAllGlobals();
+  }
+  vi.stubGlobal('navigator', undefined);
+  try {
+    expect(canShare()).toBe(false);
+  } finally {
+    vi.unstubAllGlobals();
+  }
+  expect(canShare()).toBe(true);
+});
+
 it('the first tab to ask leads; the next leads once the first lets go, not before', async () => {
   const order: string[] = [];
   const releaseA = setup.env.as('a', () =>
@@ -92,6 +108,9 @@ it('a tab that lets go while waiting never leads, and is not told it was refused
   );
   await settle();
   releaseB();
+  // Out of the queue at once: the browser's lock manager no longer lists it as waiting.
+  const { pending = [] } = await setup.env.locks.query();
+  expect(pending).toHaveLength(1);
   releaseA();
   await settle();
   expect(order).toEqual(['a', 'c']);
@@ -117,6 +136,22 @@ it('tells the tab when the browser refuses locks (an opaque origin)', async () =
   hold('L', () => {}, refused);
   await settle();
   expect(refused).toHaveBeenCalledTimes(1);
+});
+
+it('tells the tab it was refused even when the browser rejects with no error object', async () => {
+  const refused = vi.fn();
+  vi.spyOn(setup.env.locks, 'request').mockRejectedValueOnce(undefined);
+  hold('L', () => {}, refused);
+  await settle();
+  expect(refused).toHaveBeenCalledTimes(1);
+});
+
+it('counts only named locks of the prefix (a lock may have no name)', async () => {
+  vi.spyOn(setup.env.locks, 'query').mockResolvedValueOnce({
+    held: [{}, { name: 'p 1' }, { name: 'p 2' }, { name: 'q' }],
+    pending: [],
+  } as never);
+  expect(await countHeld('p ')).toBe(2);
 });
 
 it('counts the held locks of a prefix, and 1 where locks are refused', async () => {

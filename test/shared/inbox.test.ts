@@ -46,13 +46,25 @@ it("carries a giveup's reason and the close inside it", () => {
     close: CloseEvent;
   }>;
   expect(out.detail.reason).toBe('maxRetries');
+  expect(out.detail.close).toBeInstanceOf(CloseEvent);
   expect([out.detail.close.code, out.detail.close.wasClean]).toEqual([1006, false]);
 });
 
 it("carries open and the custom events' detail (reconnecting, heartbeat, statechange)", () => {
-  expect(across(new Event('open')).type).toBe('open');
+  const open = across(new Event('open'));
+  expect(open.type).toBe('open');
+  // A plain Event, as a WebSocket's: no `detail`.
+  expect(Object.getPrototypeOf(open)).toBe(Event.prototype);
   const out = across(customEvent('reconnecting', { attempt: 2, delay: 1500 })) as CustomEvent;
   expect(out.detail).toEqual({ attempt: 2, delay: 1500 });
   const state = across(customEvent('statechange', { state: 'open', previous: 'connecting' })) as CustomEvent;
   expect(state.detail).toEqual({ state: 'open', previous: 'connecting' });
+});
+
+it('carries events an app dispatched itself, without their fields, and without throwing', () => {
+  // A plain Event has no message, and a giveup without detail no reason nor close.
+  expect((across(new Event('error')) as ErrorEvent).message).toBe('');
+  const giveup = across(new Event('giveup')) as CustomEvent<{ reason?: string; close: CloseEvent }>;
+  expect(giveup.detail.reason).toBeUndefined();
+  expect(giveup.detail.close).toBeInstanceOf(CloseEvent);
 });

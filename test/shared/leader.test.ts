@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import type { Relayed } from '../../src/shared/relay';
 import { lead } from '../../src/shared/leader';
+import { closeEvent, customEvent, errorEvent } from '../../src/surface';
 import { FakeWebSocket } from '../helpers/fake-websocket';
 import { makeSocket } from '../helpers/socket';
 
@@ -132,4 +133,137 @@ it('lets go at once when not waiting (a page going into the back/forward cache)'
   await settle();
   expect(done).toHaveBeenCalledTimes(1);
   expect(drain).toEqual([]);
+});
+
+it('reads binary messages as ArrayBuffers, which every tab converts to its own binaryType', () => {
+  const { socket } = make();
+  expect(socket.binaryType).toBe('arraybuffer');
+});
+
+it("tells every tab each kind of event the socket dispatches, and only those (not a tab's own)", () => {
+  const { socket, of } = make({ startClosed: true });
+  const events = [
+    new Event('open'),
+    closeEvent(1000, 'bye', true),
+    errorEvent(new Error('refused')),
+    customEvent('reconnecting', { attempt: 1, delay: 1000 }),
+    customEvent('heartbeat', { rtt: 5 }),
+    customEvent('giveup', { reason: 'maxRetries', close: closeEvent(1006, '', false) }),
+    customEvent('statechange', { state: 'open', previous: 'connecting' }),
+    customEvent('drop', { reason: 'overflow', data: 'x' }),
+  ];
+  for (const event of events) socket.dispatchEvent(event);
+  expect(of('ev').map(([m]) => m.type)).toEqual([
+    'open',
+    'close',
+    'error',
+    'reconnecting',
+    'heartbeat',
+    'giveup',
+    'statechange',
+  ]);
+});
+
+it('with replayUnconfirmed, a message confirmed by a pong is settled, not told as dropped', async () => {
+  const { leader, of } = make({ heartbeat: { interval: 1000, timeout: 500 }, replayUnconfirmed: true });
+  FakeWebSocket.last.serverOpen();
+  leader.accept('a', 1, 'a1');
+  await settle();
+  expect(of('settled')).toEqual([]);
+  await vi.advanceTimersByTimeAsync(1000);
+  FakeWebSocket.last.serverMessage('pong');
+  await settle();
+  expect(of('settled').map(([m]) => m.marks)).toEqual([{ a: 1 }]);
+  expect(of('drop')).toEqual([]);
+});
+
+it('a repeat of a message still queued tells its tab that nothing before its oldest pending one has left', async () => {
+  const { leader, of } = make();
+  // Not open: a1 and a2 wait in the queue.
+  leader.accept('a', 1, 'a1');
+  leader.accept('a', 2, 'a2');
+  expect(leader.accept('a', 2, 'a2')).toBe(false);
+  await settle();
+  expect(of('settled').map(([m]) => m.marks)).toEqual([{ a: 0 }]);
+});
+
+it("tells a repeat again only its own tab's drop of that message", () => {
+  const { leader, of } = make({ maxEnqueuedMessages: 1 });
+  leader.accept('a', 1, 'a1'); // kept in the queue
+  leader.accept('b', 1, 'b1'); // overflow: b's 1
+  leader.accept('a', 2, 'a2'); // overflow: a's 2
+  expect(of('drop').map(([m]) => [m.to, m.n])).toEqual([
+    ['b', 1],
+    ['a', 2],
+  ]);
+  // a's 1 is still queued, not dropped: a repeat of it is told no drop.
+  expect(leader.accept('a', 1, 'a1')).toBe(false);
+  expect(of('drop')).toHaveLength(2);
+});
+
+it('remembers the last 1,000 drops for tabs that hand them over again', () => {
+  const { leader, of } = make({ maxEnqueuedMessages: 1 });
+  leader.accept('a', 1, 'a1');
+  for (let n = 2; n <= 1002; n++) leader.accept('a', n, `a${n}`);
+  expect(of('drop')).toHaveLength(1001);
+  leader.accept('a', 2, 'a2'); // the oldest drop, forgotten
+  expect(of('drop')).toHaveLength(1001);
+  leader.accept('a', 3, 'a3');
+  expect(of('drop')).toHaveLength(1002);
+  expect(of('drop').at(-1)).toEqual([{ k: 'drop', to: 'a', n: 3, reason: 'overflow' }, 'a']);
+});
+
+it("discard(from, n) takes that tab's messages up to n out of the queue, and takes them no more", async () => {
+  const { leader, of } = make();
+  for (const n of [1, 2, 3]) leader.accept('a', n, `a${n}`);
+  leader.accept('b', 1, 'b1');
+  leader.discard('a', 2);
+  expect(of('drop').map(([m, to]) => [m.n, m.reason, to])).toEqual([
+    [1, 'aborted', 'a'],
+    [2, 'aborted', 'a'],
+  ]);
+  expect(leader.accept('a', 2, 'a2')).toBe(false);
+  // A lower mark changes nothing: a3 was taken.
+  leader.discard('a', 1);
+  expect(leader.accept('a', 3, 'a3')).toBe(false);
+  leader.discard('c', 5);
+  expect(leader.accept('c', 5, 'c5')).toBe(false);
+  leader.accept('c', 6, 'c6'); // queued: false, as send() while not open
+  FakeWebSocket.last.serverOpen();
+  expect(FakeWebSocket.last.sent).toEqual(['a3', 'b1', 'c6']);
+});
+
+it('waits for the close of its socket before draining, and drains at once a socket already closed', async () => {
+  const { leader, drain } = make();
+  FakeWebSocket.last.serverOpen();
+  leader.leave(1000, 'bye', true, () => {});
+  expect(drain).toHaveLength(0);
+  FakeWebSocket.last.serverClose(1000, 'bye');
+  expect(drain).toHaveLength(1);
+
+  const other = make({ startClosed: true });
+  const done = vi.fn();
+  other.leader.leave(1000, '', true, done);
+  expect(other.drain).toHaveLength(1);
+  other.drain[0]!();
+  await settle();
+  expect(done).toHaveBeenCalledTimes(1);
+});
+
+it('once its term is over, tells nothing: no settled marks, drops or messages', async () => {
+  const { leader, socket, told } = make();
+  FakeWebSocket.last.serverOpen();
+  const done = vi.fn();
+  // No marks pending: leaving tells no empty `settled`.
+  leader.leave(1000, '', false, done);
+  await settle();
+  expect(done).toHaveBeenCalledTimes(1);
+  expect(told.filter(([m]) => m.k === 'settled')).toEqual([]);
+  const count = told.length;
+  // The closing handshake is not over: a message still comes in, and a late drop.
+  FakeWebSocket.last.serverMessage('late');
+  leader.accept('a', 1, 'a1');
+  socket.clearQueue();
+  await settle();
+  expect(told.slice(count)).toEqual([]);
 });

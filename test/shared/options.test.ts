@@ -2,7 +2,7 @@
  * src/shared/options.ts: what a tab works from, checked once at construction with the core's
  * own checks, and the channel its tabs meet on.
  */
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import type { Lifecycle } from '../../src/env/lifecycle';
 import type { WebSocketLike } from '../../src/options';
 import { settle } from '../../src/shared/options';
@@ -56,4 +56,50 @@ it("keeps freeze and restore from the leader's lifecycle where tabs share (the t
   const leaders = s.leaderOptions.lifecycle as Lifecycle;
   leaders((signal) => void seen.push(signal));
   expect(seen).toEqual(['offline', 'online', 'resume']);
+});
+
+it('refuses options that are not an object, a channel that is not a string, and an outbox, naming each', () => {
+  expect(() => settle('ws://a.test', undefined, 'x' as never)).toThrow(
+    'heartbeat-ws: options must be an object, got "x"',
+  );
+  expect(() => settle('ws://a.test', undefined, 5 as never)).toThrow('heartbeat-ws: options must be an object, got 5');
+  expect(() => settle('ws://a.test', undefined, { WebSocket, channel: 5 as never })).toThrow(
+    'heartbeat-ws: options.channel must be a non-empty string, got 5',
+  );
+  const outbox = { attach: () => ({}) } as never;
+  expect(() => settle('ws://a.test', undefined, { WebSocket, outbox })).toThrow(
+    'heartbeat-ws: options.outbox works with HeartbeatSocket only, not SharedHeartbeatSocket (yet)',
+  );
+});
+
+it('hands `channel` to no check of the core: no warning of an unknown option', async () => {
+  // Fresh modules: each unknown option is warned about once a page, and other tests pass `channel`.
+  vi.resetModules();
+  const fresh = (await import('../../src/shared/options')).settle;
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  try {
+    expect(fresh('ws://a.test', undefined, { WebSocket, channel: 'c' }).name).toBe('heartbeat-ws c');
+    expect(warn).not.toHaveBeenCalled();
+  } finally {
+    warn.mockRestore();
+  }
+});
+
+it('where tabs cannot share, gives the leader the WebSocket class and the lifecycle as given', () => {
+  const nav = navigator as Navigator & { locks?: unknown };
+  const locks = Object.getOwnPropertyDescriptor(nav, 'locks')!;
+  delete (nav as { locks?: unknown }).locks;
+  try {
+    const lifecycle: Lifecycle = () => () => {};
+    const s = settle('ws://a.test', undefined, { WebSocket, lifecycle });
+    expect([s.shared, s.raw]).toEqual([false, false]);
+    expect(s.leaderOptions.WebSocket).toBe(WebSocket);
+    expect(s.leaderOptions.lifecycle).toBe(lifecycle);
+  } finally {
+    Object.defineProperty(nav, 'locks', locks);
+  }
+});
+
+it('gives the leader no lifecycle when the tab has none', () => {
+  expect(settle('ws://a.test', undefined, { WebSocket, lifecycle: false }).leaderOptions.lifecycle).toBe(false);
 });

@@ -56,3 +56,18 @@ it('clear() returns what it forgets, oldest first, up to n or all', () => {
   expect(box.length).toBe(0);
   expect(box.bytes).toBe(0);
 });
+
+it('settle(n) with message n first settles it, and works on messages without a tracker or an empty outbox', () => {
+  const box = outbox();
+  const told: string[] = [];
+  box.settle(1, 'written');
+  box.add('a', (o: Outcome) => told.push(`a ${o}`));
+  box.add('b');
+  box.add('c', (o: Outcome) => told.push(`c ${o}`));
+  box.settle(1, 'written');
+  expect(told).toEqual(['a written']);
+  box.settle(3, 'confirmed');
+  expect(told).toEqual(['a written', 'c confirmed']);
+  expect(box.length).toBe(0);
+  box.settle(3, 'written');
+});
