@@ -287,10 +287,12 @@ function keeper(
               (await hold(locks, lockName(name, of))),
           );
       // Read once the locks are taken: what another page sent and deleted meanwhile is gone.
-      const left = ((await answer(current.transaction(STORE).objectStore(STORE).getAllKeys())) as Key[]).map(String);
+      const left = new Set(
+        ((await answer(current.transaction(STORE).objectStore(STORE).getAllKeys())) as Key[]).map(String),
+      );
       for (const [key, kept] of [...live])
         // Not what waits to be written: no other page can have it.
-        if (!(ours.get(key[1]) && left.includes(String(key))) && !pending.has(key) && !reading.has(key))
+        if (!(ours.get(key[1]) && left.has(String(key))) && !pending.has(key) && !reading.has(key))
           hooks.pull(kept, 'adopted');
       // (Deleted meanwhile: the next write finds it closed, and refuses.)
       db = current;
