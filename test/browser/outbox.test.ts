@@ -333,6 +333,22 @@ describeChromium('heartbeat-ws/outbox, tabs of one profile', () => {
     const [crashed, crashedView] = await tab('crashed', port, name);
     await waitFor('a refused attempt', async () => ((await view(crashedView))?.attempts ?? 0) > 0);
     await sendWork(crashedView, 'crashed tab');
+    // Crashed once all ten are stored: a Blob's write starts only once its bytes are read, a
+    // window docs/outbox.md names (CI under load once crashed the tab inside it).
+    await waitFor('the ten messages stored', () =>
+      crashed.evaluate(
+        (db: string) =>
+          new Promise<boolean>((resolve) => {
+            const open = indexedDB.open(db);
+            open.onsuccess = () => {
+              const count = open.result.transaction('messages').objectStore('messages').count();
+              count.onsuccess = () => (open.result.close(), resolve(count.result >= 10));
+            };
+            open.onerror = () => resolve(false);
+          }),
+        `heartbeat-ws outbox ${name}`,
+      ),
+    );
     const gone = new Promise((resolve) => crashed.once('crash', resolve));
     await crashed.goto('chrome://crash').catch(() => {});
     await gone;
