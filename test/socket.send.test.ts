@@ -276,6 +276,15 @@ describe("WebSocket's surface", () => {
     expect(socket.extensions).toBe('permessage-deflate');
   });
 
+  it('reads protocol and extensions as empty, and takes binaryType, while there is no socket (startClosed)', () => {
+    const { socket } = makeSocket({ startClosed: true });
+    expect(FakeWebSocket.instances).toHaveLength(0);
+    expect([socket.protocol, socket.extensions]).toEqual(['', '']);
+    socket.binaryType = 'arraybuffer';
+    socket.reconnect();
+    expect(FakeWebSocket.last.binaryType).toBe('arraybuffer');
+  });
+
   it('forwards errors of the current socket only', () => {
     const { socket, types } = makeSocket();
     const first = FakeWebSocket.last;
@@ -297,4 +306,41 @@ it('HeartbeatSocket is the default WebSocket-compatible shape for code typed aga
     'send' | 'close' | 'readyState' | 'url' | 'binaryType' | 'bufferedAmount' | 'protocol' | 'extensions'
   > = new HeartbeatSocket('ws://a.test/', undefined, { WebSocket: FakeWebSocket as never, startClosed: true });
   expect(socket.readyState).toBe(3);
+});
+
+describe('the extension points: track(), untrack(), intercept()', () => {
+  it('track() sends as send() does and tells done what became of the message', () => {
+    const { socket } = makeSocket();
+    const heard: string[] = [];
+    expect(socket.track('queued', (r) => heard.push(`queued ${r}`))).toBe(false);
+    FakeWebSocket.last.serverOpen();
+    expect(socket.track('now', (r) => heard.push(`now ${r}`))).toBe(true);
+    expect(FakeWebSocket.last.sent).toEqual(['queued', 'now']);
+    expect(heard).toEqual(['queued written', 'now written']);
+  });
+
+  it('untrack() takes a waiting message out of the queue with a drop event (aborted); it never goes out', () => {
+    const { socket, ofType } = makeSocket();
+    const heard: string[] = [];
+    const done = (r: string) => heard.push(r);
+    socket.track('gone', done);
+    socket.send('kept');
+    expect(socket.untrack(done)).toBe(true);
+    expect(socket.untrack(done)).toBe(false);
+    expect(ofType<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'gone', reason: 'aborted' }]);
+    expect(heard).toEqual(['aborted']);
+    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.last.sent).toEqual(['kept']);
+  });
+
+  it('intercept() keeps a message its interceptor takes from the listeners, until removed', () => {
+    const { socket, ofType } = makeSocket();
+    FakeWebSocket.last.serverOpen();
+    const remove = socket.intercept((data) => data === 'mine');
+    FakeWebSocket.last.serverMessage('mine');
+    FakeWebSocket.last.serverMessage('yours');
+    remove();
+    FakeWebSocket.last.serverMessage('mine');
+    expect(ofType<MessageEvent>('message').map((e) => e.data)).toEqual(['yours', 'mine']);
+  });
 });
