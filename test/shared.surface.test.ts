@@ -402,3 +402,109 @@ it('probe() while no tab leads does nothing', async () => {
   b.probe();
   expect(b.clearQueue()).toBe(0);
 });
+
+it.each([false, true])(
+  "track() in a follower: done hears 'written' once the message left the leader's socket, 'confirmed' by a pong with replayUnconfirmed (%s)",
+  async (replayUnconfirmed) => {
+    const { b, ws } = await pair({ heartbeat: { interval: 1000, timeout: 500 }, replayUnconfirmed });
+    ws.serverOpen();
+    await settle();
+    const heard: string[] = [];
+    expect(b.track('x', (r) => heard.push(r))).toBe(false);
+    await settle();
+    expect(ws.sent).toEqual(['x']);
+    if (replayUnconfirmed) {
+      expect(heard).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1000);
+      ws.serverMessage('pong');
+      await settle();
+    }
+    expect(heard).toEqual([replayUnconfirmed ? 'confirmed' : 'written']);
+  },
+);
+
+it("untrack() in a tab that knows no leader drops its message (aborted); once a leader took it, it is the leader's", async () => {
+  tab('a');
+  await settle();
+  setup.env.kill('a');
+  const b = tab('b');
+  const heard: string[] = [];
+  const done = (r: string) => heard.push(r);
+  b.track('gone', done);
+  b.send('kept');
+  expect(b.untrack(done)).toBe(true);
+  expect(b.untrack(done)).toBe(false);
+  expect([b.drops, heard]).toEqual([[['aborted', 'gone']], ['aborted']]);
+  await settle();
+  const late = () => heard.push('late');
+  b.track('late', late);
+  expect(b.untrack(late)).toBe(false);
+  live()[0]!.serverOpen();
+  await settle();
+  expect(live()[0]!.sent).toEqual(['kept', 'late']);
+});
+
+it("intercept() in a follower keeps what it takes from that tab's listeners only, until removed", async () => {
+  const { a, b, ws } = await pair();
+  ws.serverOpen();
+  await settle();
+  const got = { a: [] as unknown[], b: [] as unknown[] };
+  a.addEventListener('message', (e) => got.a.push(e.data));
+  b.addEventListener('message', (e) => got.b.push(e.data));
+  const remove = b.intercept((data) => data === 'mine');
+  ws.serverMessage('mine');
+  ws.serverMessage('yours');
+  await settle();
+  remove();
+  ws.serverMessage('mine');
+  await settle();
+  expect(got).toEqual({ a: ['mine', 'yours', 'mine'], b: ['yours', 'mine'] });
+});
+
+/** heartbeat-ws/react's hook (src/react/index.ts finds it by this key). */
+const hook = (s: SharedHeartbeatSocket, what: 'start' | 'clear') =>
+  (s as unknown as Record<symbol, (w: string) => number | void>)[Symbol.for('heartbeat-ws hook')]!(what);
+
+it("the react hook's start connects a closed connection only, from a follower too, and joins a tab that left", async () => {
+  const { a, b } = await pair({ startClosed: true });
+  hook(b, 'start');
+  await settle();
+  expect(FakeWebSocket.instances).toHaveLength(1);
+  const ws = live()[0]!;
+  ws.serverOpen();
+  await settle();
+  hook(b, 'start');
+  hook(a, 'start');
+  await settle();
+  expect([FakeWebSocket.instances, a.state, b.state]).toEqual([[ws], 'open', 'open']);
+  b.close();
+  await settle();
+  hook(b, 'start');
+  await settle();
+  expect([FakeWebSocket.instances, b.state]).toEqual([[ws], 'open']);
+});
+
+it("the react hook's clear drops this tab's messages alone, in a follower and in the leader", async () => {
+  const { a, b } = await pair();
+  a.send('a1');
+  b.send('b1');
+  b.send('b2');
+  await settle();
+  expect(hook(b, 'clear')).toBe(2);
+  await settle();
+  expect([a.drops, b.drops]).toEqual([
+    [],
+    [
+      ['cleared', 'b1'],
+      ['cleared', 'b2'],
+    ],
+  ]);
+  b.send('b3');
+  await settle();
+  expect(hook(a, 'clear')).toBe(1);
+  await settle();
+  live()[0]!.serverOpen();
+  await settle();
+  expect(live()[0]!.sent).toEqual(['b3']);
+  expect(a.drops).toEqual([['cleared', 'a1']]);
+});
