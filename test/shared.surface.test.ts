@@ -508,3 +508,24 @@ it("the react hook's clear drops this tab's messages alone, in a follower and in
   expect(live()[0]!.sent).toEqual(['b3']);
   expect(a.drops).toEqual([['cleared', 'a1']]);
 });
+
+it('readyState reads as WebSocket’s in every state: connecting and reconnecting 0, open 1, closing 2, closed 3', async () => {
+  const { a, b, ws } = await pair({ minReconnectionDelay: 1000, jitter: 0 });
+  const seen = () => [a.state, a.readyState, b.state, b.readyState];
+  expect(seen()).toEqual(['connecting', 0, 'connecting', 0]);
+  ws.serverOpen();
+  await settle();
+  expect(seen()).toEqual(['open', 1, 'open', 1]);
+  ws.serverClose(4000, 'later');
+  await settle();
+  expect(seen()).toEqual(['reconnecting', 0, 'reconnecting', 0]);
+  await vi.advanceTimersByTimeAsync(1000);
+  const next = live()[0]!;
+  next.serverOpen();
+  await settle();
+  a.close();
+  expect([a.state, a.readyState]).toEqual(['closing', 2]);
+  next.serverClose(1000, '');
+  await settle();
+  expect([a.state, a.readyState]).toEqual(['closed', 3]);
+});
