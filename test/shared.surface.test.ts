@@ -529,3 +529,35 @@ it('readyState reads as WebSocket’s in every state: connecting and reconnectin
   await settle();
   expect([a.state, a.readyState]).toEqual(['closed', 3]);
 });
+
+it('what the channel carries for another term or another tab changes nothing here: no send, reconnect, clear, drop or bufferedAmount', async () => {
+  const { spy, heard } = eavesdrop();
+  const { a, b, ws } = await pair({ minReconnectionDelay: 1000, jitter: 0 });
+  const term = (heard.find((m) => m.k === 'lead') as Extract<Relayed, { k: 'lead' }>).l;
+  a.send('a1');
+  b.send('b1');
+  await settle();
+  spy.postMessage({ k: 'send', to: 'another term', from: 'spy', n: 1, data: ['stray'] });
+  spy.postMessage({ k: 'do', to: 'another term', what: 'reconnect', code: 4000, reason: 'no' });
+  spy.postMessage({ k: 'do', to: 'another term', what: 'clear', from: 'spy' });
+  // A discard of another tab's messages, to this term: only that tab's go.
+  spy.postMessage({ k: 'do', to: term, what: 'discard', from: 'spy', n: 9 });
+  spy.postMessage({ k: 'drop', to: 'spy', n: 1, reason: 'overflow' });
+  spy.postMessage({ k: 'settled', l: 'another term', marks: {}, b: 999 });
+  await settle();
+  expect([a.drops, b.drops, b.bufferedAmount < 999]).toEqual([[], [], true]);
+  ws.serverOpen();
+  await settle();
+  expect([ws.sent, ws.closeCalls]).toEqual([['a1', 'b1'], []]);
+  spy.close();
+});
+
+it('a reconnect(code, reason) asked in a tab before it hears of the open connection closes it with them', async () => {
+  const { ws } = await pair();
+  ws.serverOpen();
+  await settle();
+  const c = tab('c');
+  c.reconnect(4001, 'now');
+  await settle();
+  expect(ws.closeCalls).toEqual([{ code: 4001, reason: 'now' }]);
+});

@@ -442,11 +442,14 @@ describe('SharedHeartbeatSocket: lifecycle', () => {
     live()[0]!.serverOpen();
     await settle();
     expect(a.socket.isLeader).toBe(true);
+    const first = live()[0]!;
     notify('freeze');
     await settle();
     expect([...setup.env.locks.held.values()]).toEqual(['b', 'b']); // b's presence and the leadership
     expect(b.socket.isLeader).toBe(true);
-    expect(a.of<CloseEvent>('close').map((e) => e.code)).toEqual([1001]);
+    // The page's tab hears a clean 1001; the server, the leader socket's 1000 'page hidden'.
+    expect(a.of<CloseEvent>('close').map((e) => [e.code, e.reason, e.wasClean])).toEqual([[1001, 'page hidden', true]]);
+    expect(first.closeCalls).toEqual([{ code: 1000, reason: 'page hidden' }]);
     expect(live()).toHaveLength(1);
     expect(owner(live()[0]!)).toBe('b');
     live()[0]!.serverOpen();
@@ -455,6 +458,17 @@ describe('SharedHeartbeatSocket: lifecycle', () => {
     await settle();
     expect([a.socket.isLeader, a.socket.state]).toEqual([false, 'open']);
     expect(await a.socket.countTabs()).toBe(2);
+  });
+
+  it('a follower page going into the back/forward cache before the connection opened gets no close event', async () => {
+    const { lifecycle, notify } = pageHooks();
+    tab('a');
+    await settle();
+    const b = tab('b', { lifecycle });
+    await settle();
+    notify('freeze');
+    await settle();
+    expect([b.types(), b.socket.state]).toEqual([[], 'reconnecting']);
   });
 
   it('the old leader socket finishing its close after a bfcache handover changes nothing: no stale term, sends still go out', async () => {
