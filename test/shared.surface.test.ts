@@ -164,7 +164,7 @@ it('while no tab leads, sends wait in the tab, bounded, and clearQueue() drops t
   const b = tab('b', { maxEnqueuedMessages: 2, maxEnqueuedBytes: 10 });
   // Before the lock is granted, b knows no leader.
   b.send('12345');
-  b.send('123456'); // 11 bytes in all: over maxEnqueuedBytes
+  expect(b.send('123456')).toBe(false); // 11 bytes in all: over maxEnqueuedBytes
   b.send('x');
   b.send(42 as unknown as string); // not data: sent as a string, over the count bound
   expect(b.bufferedAmount).toBe(6);
