@@ -131,6 +131,13 @@ it('probe() and reconnect() in either tab act on the one connection', async () =
   await settle();
   expect(live()).toHaveLength(1);
   expect(live()[0]).not.toBe(ws);
+  // Without arguments, from a follower: 1000 and no reason, as WebSocket's close().
+  const next = live()[0]!;
+  next.serverOpen();
+  await settle();
+  b.reconnect();
+  await settle();
+  expect(next.closeCalls).toEqual([{ code: 1000, reason: '' }]);
 });
 
 it("clearQueue() in any tab clears the leader's queue; each tab gets the drops of its own messages", async () => {
@@ -177,6 +184,9 @@ it('while no tab leads, sends wait in the tab, bounded, and clearQueue() drops t
     ['cleared', '12345'],
     ['cleared', 'x'],
   ]);
+  // A message that fills maxEnqueuedBytes exactly still fits.
+  b.send('1234567890');
+  expect([b.drops.length, b.bufferedAmount]).toEqual([4, 10]);
   void a;
 });
 
