@@ -409,6 +409,22 @@ it('probe() while no tab leads does nothing', async () => {
   await settle();
   setup.env.kill('a');
   const b = tab('b');
+  // What it reads before any leader answered: an empty protocol and extensions, zero counters.
+  expect([b.protocol, b.extensions, b.stats]).toEqual([
+    '',
+    '',
+    {
+      attempts: 0,
+      reconnects: 0,
+      lastRtt: -1,
+      averageRtt: -1,
+      uptime: 0,
+      queued: 0,
+      queuedBytes: 0,
+      dropped: 0,
+      unconfirmed: 0,
+    },
+  ]);
   b.send('waiting');
   b.probe();
   expect(b.drops).toEqual([]);
