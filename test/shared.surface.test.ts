@@ -589,3 +589,17 @@ it('a reconnect(code, reason) asked in a tab before it hears of the open connect
   await settle();
   expect(ws.closeCalls).toEqual([{ code: 4001, reason: 'now' }]);
 });
+
+it("a follower's probe() before a failover does not cost it its waiting messages", async () => {
+  const { b } = await pair();
+  b.send('waiting');
+  await settle();
+  b.probe();
+  await settle();
+  setup.env.kill('a');
+  await settle();
+  expect(b.isLeader).toBe(true);
+  live()[0]!.serverOpen();
+  await settle();
+  expect([b.drops, live()[0]!.sent]).toEqual([[], ['waiting']]);
+});
