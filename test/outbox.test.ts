@@ -6,7 +6,14 @@
  */
 import { IDBFactory, IDBTransaction as FakeTransaction } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HeartbeatSocket, type Options } from '../src/index';
+import {
+  HeartbeatSocket,
+  type Options,
+  type Outbox,
+  type OutboxLabel,
+  type OutboxLink,
+  type Tracker,
+} from '../src/index';
 import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
 import { requests } from '../src/request/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
@@ -377,6 +384,91 @@ describe('indexedDbOutbox', () => {
       ws.serverOpen();
       expect(ws.sent).toEqual(['a1', 'a2', 'a3']);
       expect(a.ofType('drop')).toEqual([]);
+    });
+  });
+
+  describe("a leader tab's socket (SharedHeartbeatSocket): messages labelled with their tab and number", () => {
+    /**
+     * The outbox as SharedHeartbeatSocket's leader hands it to its socket: `label` tells each
+     * tracked message's tab and number, `adopt` hears what an earlier leader kept.
+     */
+    const leaderOutbox = (labels: Map<Tracker, OutboxLabel>, adopted: unknown[][], maxAge?: number) => {
+      const outbox = indexedDbOutbox('orders', { maxAge });
+      const links: OutboxLink[] = [];
+      const wrapped: Outbox = {
+        attach: (socket, hooks) =>
+          links[
+            links.push(
+              outbox.attach(socket, { ...hooks, label: (done) => labels.get(done), adopt: (...a) => adopted.push(a) }),
+            ) - 1
+          ]!,
+      };
+      return { outbox: wrapped, release: () => links.forEach((link) => link.release?.()) };
+    };
+    /** Leader page `page`'s socket, `labelled` sends: [data, tab, n]. */
+    const leaderPage = async (
+      page: string,
+      sends: [string, string, number][],
+      adopted: unknown[][] = [],
+      maxAge?: number,
+    ) => {
+      const labels = new Map<Tracker, OutboxLabel>();
+      const { outbox, release } = leaderOutbox(labels, adopted, maxAge);
+      const made = pageSocket(page, { outbox });
+      const ws = await wsOf(page);
+      ws.serverError();
+      for (const [data, tab, n] of sends) {
+        const done: Tracker = () => labels.delete(done);
+        labels.set(done, [tab, n]);
+        made.socket.track(data, done);
+      }
+      await settle();
+      return { ...made, ws, release };
+    };
+
+    it("hands what an ended leader kept to the next one as its tabs' messages (adopt), and deletes the rows it read", async () => {
+      const a = await leaderPage('A', [
+        ['x', 'tab1', 1],
+        ['y', 'tab2', 5],
+      ]);
+      expect(await stored()).toEqual(['x', 'y']);
+      end('A', a.socket);
+      const adopted: unknown[][] = [];
+      const b = await leaderPage('B', [], adopted);
+      b.ws.serverOpen();
+      await settle();
+      expect(adopted).toEqual([
+        [['tab1', 1], 'x', false],
+        [['tab2', 5], 'y', false],
+      ]);
+      // Not sent by the outbox itself: the leader decides, and stores anew what it takes.
+      expect(b.ws.sent).toEqual([]);
+      expect(await stored()).toEqual([]);
+    });
+
+    it('tells adopt which are past maxAge, and fires no drop of its own for them', async () => {
+      const a = await leaderPage('A', [['old', 'tab1', 1]]);
+      end('A', a.socket);
+      const now = Date.now();
+      vi.spyOn(Date, 'now').mockReturnValue(now + 60_001);
+      const adopted: unknown[][] = [];
+      const b = await leaderPage('B', [], adopted, 60_000);
+      vi.restoreAllMocks();
+      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'old', true]]));
+      expect(b.ofType('drop')).toEqual([]);
+    });
+
+    it('release() lets go of what it kept while the page lives: the next leader takes it over; before it, none does', async () => {
+      const a = await leaderPage('A', [['x', 'tab1', 1]]);
+      const early: unknown[][] = [];
+      await leaderPage('B', [], early);
+      await settle();
+      expect(early).toEqual([]);
+      a.release();
+      a.socket.close();
+      const adopted: unknown[][] = [];
+      await leaderPage('C', [], adopted);
+      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'x', false]]));
     });
   });
 
