@@ -282,6 +282,26 @@ describe('indexedDbOutbox', () => {
       expect(await stored()).toEqual([]);
     });
 
+    it('with replayUnconfirmed: what it wrote and had not seen confirmed, which another page took over, is dropped too, not replayed', async () => {
+      const a = pageSocket('A', { heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true });
+      const ws = await wsOf('A');
+      ws.serverOpen();
+      a.socket.send('a1'); // written, never confirmed
+      await settle();
+      expect([ws.sent, await stored()]).toEqual([['a1'], ['a1']]);
+      cache('A');
+      const b = await adopter();
+      expect(b.sent).toEqual(['a1']);
+      const attempt = restore('A');
+      await vi.waitFor(() =>
+        expect(a.ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason])).toEqual([['a1', 'adopted']]),
+      );
+      const next = await attempt();
+      next.serverOpen();
+      await settle();
+      expect(next.sent.filter((m) => m !== 'ping')).toEqual([]);
+    });
+
     it('drops all it stored while the page that took them over holds its old lock', async () => {
       const a = await cachedA();
       // B holds A's lock from its recovery on, as long as it lives; its server is down.
