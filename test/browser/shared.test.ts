@@ -367,6 +367,38 @@ function sharedTests(d: TabsOfOneProfile): void {
     expect(await follower.errors()).toEqual([]);
   });
 
+  it("two live tabs on one outbox name, each leading a connection of its own (two channels): neither sends the other's messages; each arrives once, from its own tab", async () => {
+    const ws = await env.server();
+    const name = `live-${d.engine}-${Date.now()}`;
+    const profile = await env.profile();
+    const params = (channel: string) => ({ ws: ws.url, outbox: name, channel, interval: '60000' });
+    const [first] = await env.tabs(ws, 1, params('one'), profile);
+    await ws.stop();
+    await waitFor('down', async () => (await view(first!)).state !== 'open');
+    for (let i = 1; i <= 3; i++) await call(first!, 'send', `A${i}`);
+    const stored = () => first!.evaluate(countStored, `heartbeat-ws outbox ${name}`);
+    await waitFor('three stored', async () => (await stored()) === 3);
+    // The second tab's first attempt waits until its outbox has taken what ended pages left: the
+    // first tab's messages are not among them, its page being alive.
+    const second = await profile.open(`${env.origin()}/?${new URLSearchParams(params('two'))}`);
+    await waitFor('its first attempt refused', async () => (await view(second)).events.includes('reconnecting'));
+    for (let i = 1; i <= 3; i++) await call(second, 'send', `B${i}`);
+    await waitFor('six stored', async () => (await stored()) === 6);
+    await ws.start();
+    const lots = () =>
+      ws.connections
+        .map((c) => c.messages.map((m) => String(m.data)).filter((m) => /^[AB]\d$/.test(m)))
+        .filter((lot) => lot.length);
+    await waitFor('six at the server', () => lots().flat().length >= 6, { timeout: 15_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    // Each tab's own connection carries its own messages, once, and nothing of the other's.
+    expect(lots().sort((a, b) => a[0]!.localeCompare(b[0]!))).toEqual([
+      ['A1', 'A2', 'A3'],
+      ['B1', 'B2', 'B3'],
+    ]);
+    expect(await errorsOf([first!, second])).toEqual([]);
+  });
+
   it(`nothing the followers send is lost when the leader is killed mid-stream by ${kill} (replayUnconfirmed)`, async () => {
     const ws = await env.server();
     const pages = await env.tabs(ws, 3, { replay: '', interval: '100' });
