@@ -154,6 +154,16 @@ describe('indexedDbOutbox', () => {
     await wsOf('A');
   });
 
+  it('stays closed when close() comes before what earlier pages left is read', async () => {
+    const { socket, types } = pageSocket('A');
+    socket.close();
+    // Well past the read (a few milliseconds here).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(socket.state).toBe('closed');
+    expect(types()).toEqual(['close']);
+    expect(FakeWebSocket.instances).toHaveLength(0);
+  });
+
   it('takes what ended pages left at its first attempt: a socket dropped unstarted (startClosed) takes none', async () => {
     const first = pageSocket('A');
     (await wsOf('A')).serverError();
