@@ -476,6 +476,36 @@ describe('indexedDbOutbox', () => {
       expect(await stored()).toEqual([]);
     });
 
+    it('sends as its own what a page of a HeartbeatSocket left (no label): adopt hears only the labelled ones', async () => {
+      const plain = pageSocket('A');
+      (await wsOf('A')).serverError();
+      plain.socket.send('plain');
+      await settle();
+      end('A', plain.socket);
+      const adopted: unknown[][] = [];
+      pageSocket('B', { outbox: leaderOutbox(new Map(), adopted).outbox });
+      const b = await wsOf('B');
+      b.serverOpen();
+      expect(b.sent).toEqual(['plain']);
+      expect(adopted).toEqual([]);
+    });
+
+    it('a leader released before its recovery has read anything adopts nothing: the next one does', async () => {
+      const a = await leaderPage('A', [['x', 'tab1', 1]]);
+      end('A', a.socket);
+      const early: unknown[][] = [];
+      const labels = new Map<Tracker, OutboxLabel>();
+      const { outbox, release } = leaderOutbox(labels, early);
+      pageSocket('B', { outbox });
+      release();
+      await settle();
+      await settle();
+      expect(early).toEqual([]);
+      const adopted: unknown[][] = [];
+      await leaderPage('C', [], adopted);
+      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'x', false]]));
+    });
+
     it('tells adopt which are past maxAge, and fires no drop of its own for them', async () => {
       const a = await leaderPage('A', [['old', 'tab1', 1]]);
       end('A', a.socket);
@@ -539,6 +569,23 @@ describe('indexedDbOutbox', () => {
       [9, 8, 7],
       'blob',
     ]);
+  });
+
+  it('sends what is exactly maxAge old: only an older one expires', async () => {
+    const now = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValue(now);
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send('just in time');
+    await settle();
+    end('A', first.socket);
+    vi.spyOn(Date, 'now').mockReturnValue(now + 60_000);
+    locks.page = 'B';
+    const second = makeSocket({ outbox: indexedDbOutbox('orders', { maxAge: 60_000 }) }, 'ws://page-b.test/');
+    const b = await wsOf('B');
+    b.serverOpen();
+    expect(b.sent).toEqual(['just in time']);
+    expect(second.ofType('drop')).toEqual([]);
   });
 
   it("drops what is older than maxAge with a drop event (reason 'expired') instead of sending it", async () => {

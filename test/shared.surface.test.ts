@@ -277,6 +277,20 @@ it("option outbox: the leader's socket keeps every tab's messages, labelled with
   expect(b.drops).toEqual([['expired', 'a2']]);
 });
 
+it('option outbox: an outbox without release() (one of your own) is handed over all the same', async () => {
+  const outbox: Outbox = {
+    attach: (_socket, hooks) => (hooks.resume([]), { keep: (_data, done) => done!, find: () => undefined }),
+  };
+  const { a, b, ws } = await pair({ outbox, heartbeat: false });
+  const reported = captureReported();
+  a.close();
+  ws.serverClose(1000, '');
+  await settle();
+  reported.restore();
+  expect(reported.errors).toEqual([]);
+  expect([a.state, b.isLeader]).toEqual(['closed', true]);
+});
+
 it('startClosed: no connection until reconnect() in any tab; a tab that left and comes back with reconnect() starts it', async () => {
   const { a, b } = await pair({ startClosed: true });
   expect(live()).toHaveLength(0);

@@ -465,8 +465,9 @@ function tab(
         attach: (s, hooks) =>
           (link = given.attach(s, {
             ...hooks,
-            label: (done) => next?.label(done),
-            adopt: (f, data, expired) => next?.adopt(f, data, expired),
+            // Both called once `next` is set: at a send through it, and after a read of IndexedDB.
+            label: (done) => next!.label(done),
+            adopt: (f, data, expired) => next!.adopt(f, data, expired),
           })),
       },
     });

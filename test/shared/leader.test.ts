@@ -328,6 +328,18 @@ describe('what an earlier leader kept in the outbox (adopt, label)', () => {
     expect(orphans).toEqual([['a3', 'expired', 'a']]);
   });
 
+  it('with replayUnconfirmed, an adopted message confirmed by a pong is no drop for the leader tab', async () => {
+    const { leader, orphans, of } = make({ heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true });
+    FakeWebSocket.last.serverOpen();
+    leader.adopt(['a', 1], 'a1', false);
+    leader.socket.probe();
+    FakeWebSocket.last.serverMessage('pong');
+    await settle();
+    expect(FakeWebSocket.last.sent).toEqual(['a1', 'ping']);
+    expect(of('settled').map(([m]) => m.marks)).toEqual([{ a: 1 }]);
+    expect(orphans).toEqual([]);
+  });
+
   it("an adopted message the queue drops is told to the leader tab too; a tab's own drop is not", async () => {
     const { leader, socket, orphans } = make({ maxEnqueuedMessages: 1, queueOverflow: 'drop-newest' });
     leader.accept('b', 1, 'b1');
