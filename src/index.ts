@@ -15,7 +15,7 @@ export type { BackoffOptions } from './backoff';
 export { byteLength } from './data';
 export type { Data } from './data';
 export type { DropReason, Outcome, QueueOverflow, Tracker } from './queue';
-export type { Outbox, OutboxHooks, OutboxLink } from './keeper';
+export type { Outbox, OutboxHooks, OutboxLabel, OutboxLink } from './keeper';
 export { DEFAULTS } from './options';
 export type {
   HeartbeatOptions,

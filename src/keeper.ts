@@ -30,7 +30,21 @@ export interface OutboxHooks {
    * none. (Not `take`: the core's UMD shortens that name, and an outbox is built apart.)
    */
   pull(done: Tracker, reason: DropReason): boolean;
+  /**
+   * Set by `SharedHeartbeatSocket` for its leader's socket: the tab and number of the message
+   * `done` tracks, stored with it, so that a later leader tells it from the same message handed
+   * over again by its tab.
+   */
+  label?(done: Tracker): OutboxLabel | undefined;
+  /**
+   * Set with `label`: a recovered message that carries one goes to the leader as that tab's
+   * message (not sent if the tab handed it over already); `expired`: past the outbox's age limit.
+   */
+  adopt?(label: OutboxLabel, data: Data, expired: boolean): void;
 }
+
+/** The tab that sent a message and its number there (see `OutboxHooks.label`). */
+export type OutboxLabel = [tab: string, n: number];
 
 /** What an outbox hands back to the socket it is attached to. */
 export interface OutboxLink {
@@ -41,6 +55,11 @@ export interface OutboxLink {
   keep(data: Data, done?: Tracker): Tracker;
   /** The tracker that `keep` returned for `done`, while the message is kept (for `untrack`). */
   find(done: Tracker): Tracker | undefined;
+  /**
+   * Lets go of what this socket stored, for the next socket to recover (a leader tab that hands
+   * its connection over while its page lives): the pending writes are issued, then the locks go.
+   */
+  release?(): void;
 }
 
 /**

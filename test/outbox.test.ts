@@ -6,7 +6,14 @@
  */
 import { IDBFactory, IDBTransaction as FakeTransaction } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HeartbeatSocket, type Options } from '../src/index';
+import {
+  HeartbeatSocket,
+  type Options,
+  type Outbox,
+  type OutboxLabel,
+  type OutboxLink,
+  type Tracker,
+} from '../src/index';
 import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
 import { requests } from '../src/request/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
@@ -147,6 +154,16 @@ describe('indexedDbOutbox', () => {
     await wsOf('A');
   });
 
+  it('stays closed when close() comes before what earlier pages left is read', async () => {
+    const { socket, types } = pageSocket('A');
+    socket.close();
+    // Well past the read (a few milliseconds here).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(socket.state).toBe('closed');
+    expect(types()).toEqual(['close']);
+    expect(FakeWebSocket.instances).toHaveLength(0);
+  });
+
   it('takes what ended pages left at its first attempt: a socket dropped unstarted (startClosed) takes none', async () => {
     const first = pageSocket('A');
     (await wsOf('A')).serverError();
@@ -275,6 +292,26 @@ describe('indexedDbOutbox', () => {
       expect(await stored()).toEqual([]);
     });
 
+    it('with replayUnconfirmed: what it wrote and had not seen confirmed, which another page took over, is dropped too, not replayed', async () => {
+      const a = pageSocket('A', { heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true });
+      const ws = await wsOf('A');
+      ws.serverOpen();
+      a.socket.send('a1'); // written, never confirmed
+      await settle();
+      expect([ws.sent, await stored()]).toEqual([['a1'], ['a1']]);
+      cache('A');
+      const b = await adopter();
+      expect(b.sent).toEqual(['a1']);
+      const attempt = restore('A');
+      await vi.waitFor(() =>
+        expect(a.ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason])).toEqual([['a1', 'adopted']]),
+      );
+      const next = await attempt();
+      next.serverOpen();
+      await settle();
+      expect(next.sent.filter((m) => m !== 'ping')).toEqual([]);
+    });
+
     it('drops all it stored while the page that took them over holds its old lock', async () => {
       const a = await cachedA();
       // B holds A's lock from its recovery on, as long as it lives; its server is down.
@@ -380,6 +417,121 @@ describe('indexedDbOutbox', () => {
     });
   });
 
+  describe("a leader tab's socket (SharedHeartbeatSocket): messages labelled with their tab and number", () => {
+    /**
+     * The outbox as SharedHeartbeatSocket's leader hands it to its socket: `label` tells each
+     * tracked message's tab and number, `adopt` hears what an earlier leader kept.
+     */
+    const leaderOutbox = (labels: Map<Tracker, OutboxLabel>, adopted: unknown[][], maxAge?: number) => {
+      const outbox = indexedDbOutbox('orders', { maxAge });
+      const links: OutboxLink[] = [];
+      const wrapped: Outbox = {
+        attach: (socket, hooks) =>
+          links[
+            links.push(
+              outbox.attach(socket, { ...hooks, label: (done) => labels.get(done), adopt: (...a) => adopted.push(a) }),
+            ) - 1
+          ]!,
+      };
+      return { outbox: wrapped, release: () => links.forEach((link) => link.release?.()) };
+    };
+    /** Leader page `page`'s socket, `labelled` sends: [data, tab, n]. */
+    const leaderPage = async (
+      page: string,
+      sends: [string, string, number][],
+      adopted: unknown[][] = [],
+      maxAge?: number,
+    ) => {
+      const labels = new Map<Tracker, OutboxLabel>();
+      const { outbox, release } = leaderOutbox(labels, adopted, maxAge);
+      const made = pageSocket(page, { outbox });
+      const ws = await wsOf(page);
+      ws.serverError();
+      for (const [data, tab, n] of sends) {
+        const done: Tracker = () => labels.delete(done);
+        labels.set(done, [tab, n]);
+        made.socket.track(data, done);
+      }
+      await settle();
+      return { ...made, ws, release };
+    };
+
+    it("hands what an ended leader kept to the next one as its tabs' messages (adopt), and deletes the rows it read", async () => {
+      const a = await leaderPage('A', [
+        ['x', 'tab1', 1],
+        ['y', 'tab2', 5],
+      ]);
+      expect(await stored()).toEqual(['x', 'y']);
+      end('A', a.socket);
+      const adopted: unknown[][] = [];
+      const b = await leaderPage('B', [], adopted);
+      b.ws.serverOpen();
+      await settle();
+      expect(adopted).toEqual([
+        [['tab1', 1], 'x', false],
+        [['tab2', 5], 'y', false],
+      ]);
+      // Not sent by the outbox itself: the leader decides, and stores anew what it takes.
+      expect(b.ws.sent).toEqual([]);
+      expect(await stored()).toEqual([]);
+    });
+
+    it('sends as its own what a page of a HeartbeatSocket left (no label): adopt hears only the labelled ones', async () => {
+      const plain = pageSocket('A');
+      (await wsOf('A')).serverError();
+      plain.socket.send('plain');
+      await settle();
+      end('A', plain.socket);
+      const adopted: unknown[][] = [];
+      pageSocket('B', { outbox: leaderOutbox(new Map(), adopted).outbox });
+      const b = await wsOf('B');
+      b.serverOpen();
+      expect(b.sent).toEqual(['plain']);
+      expect(adopted).toEqual([]);
+    });
+
+    it('a leader released before its recovery has read anything adopts nothing: the next one does', async () => {
+      const a = await leaderPage('A', [['x', 'tab1', 1]]);
+      end('A', a.socket);
+      const early: unknown[][] = [];
+      const labels = new Map<Tracker, OutboxLabel>();
+      const { outbox, release } = leaderOutbox(labels, early);
+      pageSocket('B', { outbox });
+      release();
+      await settle();
+      await settle();
+      expect(early).toEqual([]);
+      const adopted: unknown[][] = [];
+      await leaderPage('C', [], adopted);
+      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'x', false]]));
+    });
+
+    it('tells adopt which are past maxAge, and fires no drop of its own for them', async () => {
+      const a = await leaderPage('A', [['old', 'tab1', 1]]);
+      end('A', a.socket);
+      const now = Date.now();
+      vi.spyOn(Date, 'now').mockReturnValue(now + 60_001);
+      const adopted: unknown[][] = [];
+      const b = await leaderPage('B', [], adopted, 60_000);
+      vi.restoreAllMocks();
+      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'old', true]]));
+      expect(b.ofType('drop')).toEqual([]);
+    });
+
+    it('release() lets go of what it kept while the page lives: the next leader takes it over; before it, none does', async () => {
+      const a = await leaderPage('A', [['x', 'tab1', 1]]);
+      const early: unknown[][] = [];
+      await leaderPage('B', [], early);
+      await settle();
+      expect(early).toEqual([]);
+      a.release();
+      a.socket.close();
+      const adopted: unknown[][] = [];
+      await leaderPage('C', [], adopted);
+      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'x', false]]));
+    });
+  });
+
   it('keeps binary messages byte for byte: ArrayBuffer and typed arrays', async () => {
     const first = pageSocket('A');
     (await wsOf('A')).serverError();
@@ -417,6 +569,23 @@ describe('indexedDbOutbox', () => {
       [9, 8, 7],
       'blob',
     ]);
+  });
+
+  it('sends what is exactly maxAge old: only an older one expires', async () => {
+    const now = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValue(now);
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send('just in time');
+    await settle();
+    end('A', first.socket);
+    vi.spyOn(Date, 'now').mockReturnValue(now + 60_000);
+    locks.page = 'B';
+    const second = makeSocket({ outbox: indexedDbOutbox('orders', { maxAge: 60_000 }) }, 'ws://page-b.test/');
+    const b = await wsOf('B');
+    b.serverOpen();
+    expect(b.sent).toEqual(['just in time']);
+    expect(second.ofType('drop')).toEqual([]);
   });
 
   it("drops what is older than maxAge with a drop event (reason 'expired') instead of sending it", async () => {

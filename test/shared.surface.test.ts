@@ -4,6 +4,7 @@
  * as test/shared.test.ts.
  */
 import { expect, it, vi } from 'vitest';
+import type { Outbox, OutboxHooks, OutboxLabel } from '../src/index';
 import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
 import { captureLogged, captureReported } from './helpers/socket';
@@ -240,11 +241,64 @@ it('close() and reconnect() check code and reason as WebSocket does', async () =
   expect(() => a.reconnect(1000, 'x'.repeat(124))).toThrow(SyntaxError);
 });
 
-it('refuses option outbox with a TypeError that says to use HeartbeatSocket (two leaders could send a kept message twice)', () => {
-  const outbox = { attach: () => ({ keep: () => undefined, find: () => undefined }) };
-  expect(() => new SharedHeartbeatSocket('ws://127.0.0.1:1/', { outbox } as never)).toThrow(
-    /options\.outbox works with HeartbeatSocket only/,
-  );
+it("option outbox: the leader's socket keeps every tab's messages, labelled with tab and number; handing over lets go of them, and the next leader sends what it adopts once", async () => {
+  const kept: [unknown, OutboxLabel | undefined][] = [];
+  const hooks: OutboxHooks[] = [];
+  let released = 0;
+  const outbox: Outbox = {
+    attach: (_socket, given) => {
+      hooks.push(given);
+      given.resume([]);
+      return {
+        keep: (data, done) => (kept.push([data, given.label?.(done!)]), done!),
+        find: () => undefined,
+        release: () => void released++,
+      };
+    },
+  };
+  const { a, b, ws } = await pair({ outbox, heartbeat: false });
+  b.send('b1');
+  a.send('a1');
+  b.send('b2');
+  await settle();
+  // A follower's sends reach the leader at the end of their task.
+  expect(kept.map(([data, label]) => [data, label?.[1]])).toEqual([
+    ['a1', 1],
+    ['b1', 1],
+    ['b2', 2],
+  ]);
+  const [a1, b1, b2] = kept.map(([, label]) => label!);
+  expect(b2![0]).toBe(b1![0]);
+  expect(a1![0]).not.toBe(b1![0]);
+
+  a.close();
+  ws.serverClose(1000, '');
+  await settle();
+  expect([released, b.isLeader, hooks.length]).toEqual([1, true, 2]);
+  // What a's outbox kept, as the new leader's outbox reads it: b handed b1 over again already.
+  hooks[1]!.adopt!(a1!, 'a1', false);
+  hooks[1]!.adopt!(b1!, 'b1', false);
+  // Past maxAge: a's (a tab that left) is told here, in the leader tab; b's own only as b's own.
+  hooks[1]!.adopt!([a1![0], 2], 'a2', true);
+  hooks[1]!.adopt!([b1![0], 3], 'b3', true);
+  live()[0]!.serverOpen();
+  await settle();
+  expect(live()[0]!.sent).toEqual(['b1', 'b2', 'a1']);
+  expect(b.drops).toEqual([['expired', 'a2']]);
+});
+
+it('option outbox: an outbox without release() (one of your own) is handed over all the same', async () => {
+  const outbox: Outbox = {
+    attach: (_socket, hooks) => (hooks.resume([]), { keep: (_data, done) => done!, find: () => undefined }),
+  };
+  const { a, b, ws } = await pair({ outbox, heartbeat: false });
+  const reported = captureReported();
+  a.close();
+  ws.serverClose(1000, '');
+  await settle();
+  reported.restore();
+  expect(reported.errors).toEqual([]);
+  expect([a.state, b.isLeader]).toEqual(['closed', true]);
 });
 
 it('startClosed: no connection until reconnect() in any tab; a tab that left and comes back with reconnect() starts it', async () => {

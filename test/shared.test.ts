@@ -713,6 +713,10 @@ describe('SharedHeartbeatSocket without Web Locks or BroadcastChannel', () => {
       expect(await a.socket.countTabs()).toBe(1);
       a.socket.close();
       expect(FakeWebSocket.instances[0]!.closeCalls).toHaveLength(1);
+      // Its close() ends once its socket has closed (nothing to hand over, no other tab to wait for).
+      FakeWebSocket.instances[0]!.serverClose(1000, '');
+      await settle();
+      expect([a.socket.state, b.socket.state]).toEqual(['closed', 'open']);
     });
   }
 });

@@ -112,6 +112,22 @@ describe('visibility and resume', () => {
     expect(socket.state).toBe('connecting');
   });
 
+  it('tries now on resume but keeps counting the failed attempts: the backoff goes on', () => {
+    const { socket, ofType } = makeSocket({ minReconnectionDelay: 20_000, random: () => 0 });
+    FakeWebSocket.last.serverError();
+    fire(document, 'visibilitychange');
+    FakeWebSocket.last.serverError();
+    expect(ofType<CustomEvent>('reconnecting').map((e) => e.detail.attempt)).toEqual([1, 2]);
+    expect(socket.retryCount).toBe(2);
+  });
+
+  it('starts no second attempt when the page becomes visible or online while one is under way', () => {
+    makeSocket();
+    fire(document, 'visibilitychange');
+    fire(window, 'online');
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
   it('without a heartbeat, resume leaves an open connection alone', () => {
     const { socket } = makeSocket();
     FakeWebSocket.last.serverOpen();
@@ -145,6 +161,20 @@ describe('online and offline', () => {
     expect(socket.retryCount).toBe(0);
     FakeWebSocket.last.serverOpen();
     expect(socket.readyState).toBe(HeartbeatSocket.OPEN);
+  });
+
+  it('waits out the backoff when offline comes; online tries at once, and a failure then counts from attempt 1 again', () => {
+    const { ofType } = makeSocket({ random: () => 0 });
+    FakeWebSocket.last.serverError();
+    fire(window, 'offline');
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    fire(window, 'online');
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    FakeWebSocket.last.serverError();
+    expect(ofType<CustomEvent>('reconnecting').map((e) => e.detail)).toEqual([
+      { attempt: 1, delay: 1000 },
+      { attempt: 1, delay: 1000 },
+    ]);
   });
 
   it('lets a connection that works win over an offline hint', async () => {
@@ -189,6 +219,17 @@ describe('back/forward cache', () => {
     expect(FakeWebSocket.last.sent).toEqual(['while cached']);
   });
 
+  it('a restore it did not freeze for neither probes an open link nor cuts a backoff short', () => {
+    makeSocket({ heartbeat: hb, random: () => 0 });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    pageTransition('pageshow', true);
+    expect(ws.sent).toEqual([]);
+    ws.serverClose(1006);
+    pageTransition('pageshow', true);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
   it('ignores a pagehide that is a real unload, and a restore it did not freeze for', () => {
     makeSocket();
     FakeWebSocket.last.serverOpen();
@@ -221,6 +262,26 @@ describe('endpoint failover', () => {
     FakeWebSocket.last.serverClose(1001);
     await vi.advanceTimersByTimeAsync(1000);
     expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([urls[0], urls[1], urls[1]]);
+  });
+
+  it.each([
+    ['reconnect()', (socket: HeartbeatSocket) => socket.reconnect()],
+    [
+      'a trip through the back/forward cache',
+      () => {
+        pageTransition('pagehide', true);
+        pageTransition('pageshow', true);
+      },
+    ],
+  ])('moves on to the next endpoint when the attempt after %s fails', async (_, leave) => {
+    const { socket } = makeSocket({ random: () => 0 }, urls);
+    const first = FakeWebSocket.last;
+    first.serverOpen();
+    leave(socket);
+    first.serverClose(1000, '', true);
+    FakeWebSocket.last.serverError();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([urls[0], urls[0], urls[1]]);
   });
 
   it('validates every endpoint at construction', () => {
@@ -300,6 +361,38 @@ describe('the hooks themselves', () => {
     expect(FakeWebSocket.instances).toHaveLength(2);
     socket.close();
     expect(uninstall).toHaveBeenCalledOnce();
+  });
+
+  it('changes nothing on signals a custom lifecycle still gives after close(): closing or closed, it stays so', async () => {
+    let notify!: (s: LifecycleSignal) => void;
+    // One that fails to remove its listeners.
+    const { socket, ofType } = makeSocket({ heartbeat: hb, lifecycle: (n) => ((notify = n), () => {}) });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    const all: LifecycleSignal[] = ['freeze', 'restore', 'offline', 'online', 'resume'];
+    socket.close();
+    for (const signal of all) notify(signal);
+    expect(socket.state).toBe('closing');
+    expect(ws.sent).toEqual([]);
+    ws.serverClose(1000, '', true);
+    for (const signal of all) notify(signal);
+    expect(socket.state).toBe('closed');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(ofType<CloseEvent>('close').map((e) => e.code)).toEqual([1000]);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
+  it('a freeze in the close event of a reconnect() that an error listener called holds: no attempt until restore', async () => {
+    let notify!: (s: LifecycleSignal) => void;
+    const { socket, types } = makeSocket({ random: () => 0, lifecycle: (n) => ((notify = n), () => {}) });
+    socket.addEventListener('error', () => socket.reconnect(), { once: true });
+    socket.addEventListener('close', () => notify('freeze'), { once: true });
+    FakeWebSocket.last.serverError();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(types()).toEqual(['error', 'close']);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    notify('restore');
+    expect(FakeWebSocket.instances).toHaveLength(2);
   });
 
   it('rejects a lifecycle that is neither a function nor false', () => {

@@ -419,6 +419,20 @@ describe('heartbeat', () => {
     });
   });
 
+  it('probe() pings at once and holds sends until the answer; after it, sends go out at once again', () => {
+    const { socket } = makeSocket({ heartbeat: hb });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    socket.probe();
+    expect(ws.sent).toEqual(['ping']);
+    expect(socket.send('held')).toBe(false);
+    expect(ws.sent).toEqual(['ping']);
+    ws.serverMessage('pong');
+    expect(ws.sent).toEqual(['ping', 'held']);
+    expect(socket.send('after')).toBe(true);
+    expect(ws.sent).toEqual(['ping', 'held', 'after']);
+  });
+
   it('leaves no timer behind after close()', async () => {
     const { socket } = makeSocket({ heartbeat: hb });
     FakeWebSocket.last.serverOpen();

@@ -119,6 +119,26 @@ describe('reconnection with backoff', () => {
     expect(ofType<CustomEvent>('reconnecting').at(-1)?.detail).toEqual({ attempt: 1, delay: 1000 });
   });
 
+  it('resets the backoff after minUptime on a clock that opened the connection at time 0', async () => {
+    // A custom clock counts from any epoch, 0 included.
+    let now = 0;
+    const clock = {
+      now: () => now,
+      setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+      clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    };
+    const { ofType } = makeSocket({ clock, random: () => 0, minUptime: 1000 });
+    FakeWebSocket.last.serverError();
+    await vi.advanceTimersByTimeAsync(1000);
+    FakeWebSocket.last.serverOpen();
+    now = 1000;
+    FakeWebSocket.last.serverClose(1006);
+    expect(ofType<CustomEvent>('reconnecting').map((e) => e.detail)).toEqual([
+      { attempt: 1, delay: 1000 },
+      { attempt: 1, delay: 1000 },
+    ]);
+  });
+
   it('gives up after maxRetries failed attempts in a row: CLOSED, a close event; reconnect() starts over', async () => {
     const { socket, types } = makeSocket({ maxRetries: 2, random: () => 0 });
     FakeWebSocket.last.serverError();
@@ -381,6 +401,53 @@ describe('close()', () => {
     }
   });
 
+  it('closes with code 1000 and an empty reason when given none, as WebSocket does', () => {
+    const { socket, ofType } = makeSocket();
+    const first = FakeWebSocket.last;
+    first.serverOpen();
+    socket.reconnect();
+    expect(first.closeCalls).toEqual([{ code: 1000, reason: '' }]);
+    // Waiting for the first socket's handshake: nothing to shake hands with, the close is at once.
+    socket.close();
+    expect(ofType<CloseEvent>('close').map((e) => [e.code, e.reason])).toEqual([
+      [1000, ''],
+      [1000, ''],
+    ]);
+  });
+
+  it('ignores a second close() during the closing handshake: one close event, when the server finishes', () => {
+    const { socket, ofType } = makeSocket();
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    socket.close(4000, 'bye');
+    socket.close(4001, 'again');
+    expect(socket.state).toBe('closing');
+    expect(ws.closeCalls).toEqual([{ code: 4000, reason: 'bye' }]);
+    expect(ofType('close')).toHaveLength(0);
+    ws.serverClose(4000, 'bye', true);
+    expect(ofType<CloseEvent>('close').map((e) => [e.code, e.reason])).toEqual([[4000, 'bye']]);
+  });
+
+  it('after a closing handshake that timed out, reconnect() connects at once: the silent socket is not waited for', async () => {
+    const { socket } = makeSocket({ connectionTimeout: 2000 });
+    FakeWebSocket.last.serverOpen();
+    socket.close();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(socket.state).toBe('closed');
+    socket.reconnect();
+    expect(FakeWebSocket.instances).toHaveLength(2);
+  });
+
+  it('makes no WebSocket when a statechange listener calls close() as the attempt starts', async () => {
+    const { socket, types } = makeSocket({ startClosed: true });
+    socket.addEventListener('statechange', () => socket.state === 'connecting' && socket.close());
+    socket.reconnect();
+    expect(socket.state).toBe('closed');
+    expect(types()).toEqual(['close']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeWebSocket.instances).toHaveLength(0);
+  });
+
   it('is a no-op when already closed', () => {
     const { socket, ofType } = makeSocket({ startClosed: true });
     socket.close();
@@ -437,6 +504,29 @@ describe('one underlying socket at a time', () => {
     expect(socket.readyState).toBe(HeartbeatSocket.CLOSED);
     expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
+  it('close() inside the close event of reconnect() wins: no new attempt', async () => {
+    const { socket } = makeSocket();
+    FakeWebSocket.last.serverOpen();
+    socket.addEventListener('close', () => socket.close(), { once: true });
+    socket.reconnect();
+    expect(socket.state).toBe('closed');
+    FakeWebSocket.last.serverClose(1000, '', true);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(socket.state).toBe('closed');
+  });
+
+  it('close() wins over an error listener that called reconnect(), when it comes in the close event of that reconnect()', async () => {
+    const { socket, types } = makeSocket({ random: () => 0 });
+    socket.addEventListener('error', () => socket.reconnect(), { once: true });
+    socket.addEventListener('close', () => socket.close());
+    FakeWebSocket.last.serverError();
+    expect(socket.state).toBe('closed');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(types()).toEqual(['error', 'close', 'close']);
     expect(FakeWebSocket.instances).toHaveLength(1);
   });
 
@@ -497,6 +587,16 @@ describe('debug', () => {
       [prefix, 'close'],
     ]);
     expect(JSON.stringify(log.mock.calls)).not.toMatch(/token|secret/);
+    log.mockRestore();
+  });
+
+  it('logs a close that ends the retries as giving up', () => {
+    const log = vi.spyOn(console, 'debug').mockImplementation(() => {});
+    makeSocket({ debug: true, maxRetries: 0 });
+    FakeWebSocket.last.serverError();
+    expect(log.mock.calls.filter((call) => call[1] === 'close')).toEqual([
+      ['[heartbeat-ws]', 'close', 1006, '', 'give up'],
+    ]);
     log.mockRestore();
   });
 

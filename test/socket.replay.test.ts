@@ -100,6 +100,52 @@ describe('replayUnconfirmed', () => {
     expect(socket.stats).toMatchObject({ queued: 1, unconfirmed: 0 });
   });
 
+  it('keeps what a close() whose handshake the server ended uncleanly may have lost, for a later reconnect()', () => {
+    const { socket } = makeSocket({ heartbeat: hb, replayUnconfirmed: true });
+    FakeWebSocket.last.serverOpen();
+    socket.send('x');
+    socket.close();
+    FakeWebSocket.last.serverClose(1006, '', false);
+    socket.reconnect();
+    FakeWebSocket.last.serverOpen();
+    expect(userFrames(FakeWebSocket.last)).toEqual(['x']);
+  });
+
+  it('gives the ping behind a backlog written on open the whole timeout, not probeTimeout', async () => {
+    const { socket, ofType } = makeSocket({
+      heartbeat: { interval: 1000, timeout: 2000, probeTimeout: 300 },
+      replayUnconfirmed: true,
+    });
+    socket.send('backlog');
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    expect(ws.sent).toEqual(['backlog', 'ping']);
+    await vi.advanceTimersByTimeAsync(1000);
+    ws.serverMessage('pong');
+    expect(ofType('close')).toHaveLength(0);
+    expect(socket.stats.unconfirmed).toBe(0);
+  });
+
+  it("does not count the reply to a server's ping as a ping: the next pong confirms everything written before its ping", async () => {
+    const { socket } = makeSocket({
+      heartbeat: { ...hb, isServerPing: (d) => d === 'server ping', serverPingReply: 'server pong' },
+      replayUnconfirmed: true,
+      random: () => 0,
+    });
+    const first = FakeWebSocket.last;
+    first.serverOpen();
+    socket.send('a');
+    first.serverMessage('server ping');
+    socket.send('b');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(first.sent).toEqual(['a', 'server pong', 'b', 'ping']);
+    first.serverMessage('pong');
+    first.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(1000);
+    FakeWebSocket.last.serverOpen();
+    expect(userFrames(FakeWebSocket.last)).toEqual([]);
+  });
+
   it('bounds the unconfirmed messages by the queue bounds: the oldest give way with drop (unconfirmed)', () => {
     const { socket, ofType } = makeSocket({ heartbeat: hb, replayUnconfirmed: true, maxEnqueuedMessages: 3 });
     FakeWebSocket.last.serverOpen();

@@ -56,6 +56,22 @@ describe('send() and the outbound queue', () => {
     expect(FakeWebSocket.last.sent).toEqual(['kept']);
   });
 
+  it('a tracker that calls reconnect() as its held message goes out: the rest waits for the next connection, and the message that let it go is delivered', () => {
+    const { socket, ofType } = makeSocket({ heartbeat: { interval: 1000, timeout: 500 } });
+    const first = FakeWebSocket.last;
+    first.serverOpen();
+    socket.probe();
+    socket.track('a', (outcome) => outcome === 'written' && socket.reconnect());
+    socket.send('b');
+    // Any message answers the probe: what it held goes out.
+    first.serverMessage('hello');
+    expect(first.sent).toEqual(['ping', 'a']);
+    expect(ofType<MessageEvent>('message').map((e) => e.data)).toEqual(['hello']);
+    first.serverClose(1000, '', true);
+    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.last.sent).toEqual(['b']);
+  });
+
   it('counts queued bytes in bufferedAmount as UTF-8, Blob size and byteLength', () => {
     const { socket } = makeSocket();
     socket.send('héllo');

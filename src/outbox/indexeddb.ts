@@ -1,5 +1,5 @@
 import { fail } from '../fail';
-import type { Data, Outbox, OutboxHooks, OutboxLink, Tracker } from '../internal';
+import type { Data, Outbox, OutboxHooks, OutboxLabel, OutboxLink, Tracker } from '../internal';
 
 /** Options of {@link indexedDbOutbox}; every one optional. */
 export interface IndexedDbOutboxOptions {
@@ -29,10 +29,14 @@ const lockName = (name: string, owner: string): string => `${PREFIX}${name} ${ow
  */
 type Key = [started: number, owner: string, n: number];
 
-/** A stored message: what goes out, and when it was sent (ms since the epoch). */
+/**
+ * A stored message: what goes out, when it was sent (ms since the epoch), and for a leader tab
+ * of `SharedHeartbeatSocket`, the tab and number it came with (`OutboxHooks.label`).
+ */
 interface Row {
   data: Data;
   at: number;
+  f?: OutboxLabel;
 }
 
 const checkName = (what: string, name: unknown): string =>
@@ -56,14 +60,15 @@ const answer = <T>(request: IDBRequest<T>): Promise<T> =>
   });
 
 /**
- * Takes Web Lock `name` if it is free, and holds it until the returned function is called, or the
- * page ends (a page in the back/forward cache has not ended); undefined when another page holds it.
+ * Takes Web Lock `name` if it is free (true), and holds it until the page ends (a page in the
+ * back/forward cache has not ended) or the function given to `keep` is called; false when another
+ * page holds it.
  */
-const hold = (locks: LockManager, name: string): Promise<(() => void) | undefined> =>
+const hold = (locks: LockManager, name: string, keep: (release: () => void) => void): Promise<boolean> =>
   new Promise((resolve, reject) => {
     locks
       .request(name, { ifAvailable: true }, (lock) =>
-        lock ? new Promise<void>((release) => resolve(release)) : resolve(undefined),
+        lock ? new Promise<void>((release) => (keep(release), resolve(true))) : resolve(false),
       )
       .catch(reject);
   });
@@ -125,6 +130,11 @@ function keeper(
   const trackers = new Map<Tracker, Tracker>();
   /** The trackers `keep` returned, by their messages' keys, until their outcome. */
   const live = new Map<Key, Tracker>();
+  /** What lets go of each Web Lock this socket holds (its own, and those of pages it took over). */
+  const held: (() => void)[] = [];
+  /** `release()` was called: a lock taken from now on goes at once. */
+  let released = false;
+  const keepLock = (release: () => void): unknown => (released ? release() : held.push(release));
 
   const warn = (why: unknown): void => {
     if (warned) return;
@@ -220,9 +230,14 @@ function keeper(
     clearTimeout(timer);
     const now = Date.now();
     const items: [Data, Tracker][] = [];
-    for (const [key, { data, at }] of recovered) {
+    for (const [key, { data, at, f }] of recovered) {
       const done = track(key, true);
-      if (now - at > maxAge) hooks.drop(data, 'expired', done);
+      const expired = now - at > maxAge;
+      // A leader tab's: its new leader takes it as its tab's, and stores it anew if it does.
+      if (f && hooks.adopt) {
+        hooks.adopt(f, data, expired);
+        done('written');
+      } else if (expired) hooks.drop(data, 'expired', done);
       else items.push([data, done]);
     }
     hooks.resume(items);
@@ -240,7 +255,7 @@ function keeper(
         resume([]);
       }, RECOVERY_WAIT);
   });
-  recover(name, owner, firstAttempt, (opened) => {
+  recover(name, owner, firstAttempt, keepLock, (opened) => {
     // deleteOutbox() in this page or another: let it go through.
     opened.onversionchange = () => {
       opened.close();
@@ -273,18 +288,18 @@ function keeper(
     try {
       const locks = webLocks();
       const mine = lockName(name, owner);
-      await hold(locks, mine);
+      await hold(locks, mine, keepLock);
       // An engine that keeps a cached page's locks: the ones held by this page's client (the
       // client that holds the lock just taken) are still its own.
-      const { held } = await locks.query();
-      const me = held!.find((lock) => lock.name === mine)!.clientId;
+      const all = (await locks.query()).held!;
+      const me = all.find((lock) => lock.name === mine)!.clientId;
       const ours = new Map<string, unknown>();
       for (const [[, of]] of live)
         if (!ours.has(of))
           ours.set(
             of,
-            held!.some((lock) => lock.name === lockName(name, of) && lock.clientId === me) ||
-              (await hold(locks, lockName(name, of))),
+            all.some((lock) => lock.name === lockName(name, of) && lock.clientId === me) ||
+              (await hold(locks, lockName(name, of), keepLock)),
           );
       // Read once the locks are taken: what another page sent and deleted meanwhile is gone.
       const left = new Set(
@@ -321,16 +336,17 @@ function keeper(
       const key: Key = [started, owner, ++count];
       const stored = !refused;
       const at = Date.now();
+      const f = done && hooks.label?.(done);
       if (stored && typeof Blob !== 'undefined' && data instanceof Blob) {
         // Stored as its bytes, once read: WebKit refuses a Blob in IndexedDB ("Error preparing
         // Blob/File data"), and the same bytes go out either way.
         reading.add(key);
         void data.arrayBuffer().then(
-          (bytes) => reading.delete(key) && (pending.set(key, { data: bytes, at }), write()),
+          (bytes) => reading.delete(key) && (pending.set(key, { data: bytes, at, f }), write()),
           (error) => reading.delete(key) && warn(error),
         );
       } else if (stored) {
-        pending.set(key, { data, at });
+        pending.set(key, { data, at, f });
         // Not open: it waits in the queue, so its write starts before send() returns. Open: it
         // is most likely written at once, which makes storing it moot (without
         // replayUnconfirmed), so the write waits for the end of this task's microtasks.
@@ -340,6 +356,13 @@ function keeper(
       return track(key, stored, done);
     },
     find: (done) => trackers.get(done),
+    release() {
+      write();
+      released = resumed = true;
+      cached = undefined;
+      clearTimeout(timer);
+      for (const letGo of held.splice(0)) letGo();
+    },
   };
 }
 
@@ -352,11 +375,12 @@ async function recover(
   name: string,
   owner: string,
   firstAttempt: Promise<void>,
+  keepLock: (release: () => void) => void,
   use: (db: IDBDatabase) => void,
 ): Promise<[Key, Row][]> {
   const locks = webLocks();
   // This page's lock first: from here on, no other page takes what it keeps.
-  await hold(locks, lockName(name, owner));
+  await hold(locks, lockName(name, owner), keepLock);
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
     const request = indexedDB.open(PREFIX + name, 1);
     request.onupgradeneeded = () => request.result.createObjectStore(STORE);
@@ -369,7 +393,7 @@ async function recover(
   const owners = new Set((await answer(store().getAllKeys())).map((key) => (key as Key)[1]));
   owners.delete(owner);
   const adopted = new Set<string>();
-  for (const other of owners) if (await hold(locks, lockName(name, other))) adopted.add(other);
+  for (const other of owners) if (await hold(locks, lockName(name, other), keepLock)) adopted.add(other);
   if (!adopted.size) return [];
   // Read once the locks are ours: what their last holder sent and deleted before it ended is
   // gone by now.

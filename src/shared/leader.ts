@@ -1,4 +1,4 @@
-import type { Data, HeartbeatSocket, Outcome, SocketState, Tracker } from '../internal';
+import type { Data, DropReason, HeartbeatSocket, Outcome, OutboxLabel, SocketState, Tracker } from '../internal';
 import { carry } from './inbox';
 import type { Relayed, Snapshot } from './relay';
 
@@ -22,6 +22,14 @@ export interface Leader {
   leave(code: number, reason: string, wait: boolean, done: () => void): void;
   /** Lets go of tab `from`'s messages up to `n` (its tab dropped them), and takes none of them again. */
   discard(from: string, n: number): void;
+  /** The tab and number of the message `done` tracks, while the socket has it (see `OutboxHooks.label`). */
+  label(done: Tracker): OutboxLabel | undefined;
+  /**
+   * A message an earlier leader's outbox kept, as message `n` of tab `from`: taken as `accept`
+   * takes it (nothing if the tab handed it over already), or dropped if `expired`. Its drop is
+   * told to its tab and to `orphan` too (its tab may have ended).
+   */
+  adopt(label: OutboxLabel, data: Data, expired: boolean): void;
 }
 
 /** How many drops a leader remembers, for tabs that were away when it told them. */
@@ -59,6 +67,7 @@ export function lead(
   tell: (message: Relayed, to?: string) => void,
   drained: (then: () => void) => void,
   heard: Record<string, number>,
+  orphan: (data: Data, reason: DropReason, from: string) => void = () => {},
 ): Leader {
   // Binary messages travel to the other tabs as ArrayBuffers; each tab converts to its binaryType.
   socket.binaryType = 'arraybuffer';
@@ -123,6 +132,19 @@ export function lead(
     return true;
   });
 
+  /** Takes message `n` of tab `from` into the socket; `adopted`: from an earlier leader's outbox. */
+  const take = (from: string, n: number, data: Data, adopted?: boolean): boolean => {
+    taken[from] = n;
+    (pending[from] ??= []).push(n);
+    const done = (outcome: Outcome): void => {
+      tracked.delete(done);
+      settled(from, n, outcome);
+      if (adopted && !gone && outcome !== 'written' && outcome !== 'confirmed') orphan(data, outcome, from);
+    };
+    tracked.set(done, [from, n]);
+    return socket.track(data, done);
+  };
+
   return {
     socket,
     snapshot,
@@ -138,14 +160,15 @@ export function lead(
         mark(from, first ? first - 1 : last);
         return false;
       }
+      return take(from, n, data);
+    },
+    label: (done) => tracked.get(done),
+    adopt([from, n], data, expired) {
+      if (n <= (taken[from] ?? 0)) return;
+      if (!expired) return void take(from, n, data, true);
       taken[from] = n;
-      (pending[from] ??= []).push(n);
-      const done = (outcome: Outcome): void => {
-        tracked.delete(done);
-        settled(from, n, outcome);
-      };
-      tracked.set(done, [from, n]);
-      return socket.track(data, done);
+      settled(from, n, 'expired');
+      orphan(data, 'expired', from);
     },
     discard(from, n) {
       taken[from] = Math.max(taken[from] ?? 0, n);

@@ -56,12 +56,6 @@ export function settle(url: UrlInput, protocols: string | string[] | undefined, 
       }, got ${typeof channel === 'string' ? '""' : String(channel)}`,
     );
   }
-  // Two leaders could each send what an ended one kept (the follower's resend and the new
-  // leader's recovery): refused until the handover owns the outbox.
-  if (given.outbox)
-    throw new TypeError(
-      'heartbeat-ws: options.outbox works with HeartbeatSocket only, not SharedHeartbeatSocket (yet)',
-    );
   const shared = canShare();
   const lifecycle: Lifecycle | false = o.lifecycle;
   // Where tabs share, the next leader connects only once the server has seen this one's sockets

@@ -7,6 +7,7 @@ import {
   guard,
   HeartbeatSocket,
   type HeartbeatSocketEventMap,
+  type OutboxLink,
   type ReadyState,
   type SocketState,
   type SocketStats,
@@ -452,11 +453,34 @@ function tab(
 
   const elected = (): void => {
     const l = uid();
-    const socket = new HeartbeatSocket(url, protocols, { ...leaderOptions, startClosed: view.state === 'closed' });
+    const given = leaderOptions.outbox;
+    let link: OutboxLink | undefined;
+    let next: Leader | undefined;
+    const socket = new HeartbeatSocket(url, protocols, {
+      ...leaderOptions,
+      startClosed: view.state === 'closed',
+      // The leader's socket keeps every tab's messages in the outbox, each with its tab and number:
+      // a later leader sends what this one left once, not again what a tab hands over again.
+      outbox: given && {
+        attach: (s, hooks) =>
+          (link = given.attach(s, {
+            ...hooks,
+            // Both called once `next` is set: at a send through it, and after a read of IndexedDB.
+            label: (done) => next!.label(done),
+            adopt: (f, data, expired) => next!.adopt(f, data, expired),
+          })),
+      },
+    });
+    // Handing over, this leader lets go of what its outbox kept: the next one takes it over.
+    release.unshift(() => link?.release?.());
     // A link the core judged dead (heartbeat, connection or close timeout: a 1006 no server
     // sends) is waited for no more, by the core nor by a handover (#14).
     socket.addEventListener('close', (e) => raw && e.code === 1006 && e.reason.endsWith('timeout') && raw.forget());
-    setLeader(lead(socket, l, tell, raw ? raw.drained : (then) => then(), heard));
+    setLeader(
+      (next = lead(socket, l, tell, raw ? raw.drained : (then) => then(), heard, (data, reason, from) => {
+        if (from !== id) drop(data, reason);
+      })),
+    );
     tell({ k: 'lead', l, s: (leader as Leader).snapshot() });
   };
 

@@ -38,6 +38,7 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>shared</title>
 <script src="/dist/shared.umd.min.js"></script>
+<script src="/dist/outbox.umd.min.js"></script>
 <script>
 const q = new URLSearchParams(location.search);
 if (q.has('nolocks')) delete Navigator.prototype.locks;
@@ -51,6 +52,7 @@ const socket = new HeartbeatWSShared.SharedHeartbeatSocket(q.get('ws'), [], {
   minUptime: 200,
   heartbeat: { interval: Number(q.get('interval') || 300), timeout: 2000 },
   replayUnconfirmed: q.has('replay'),
+  outbox: q.get('outbox') ? HeartbeatWSOutbox.indexedDbOutbox(q.get('outbox')) : undefined,
 });
 for (const type of ['open', 'close', 'error', 'reconnecting', 'heartbeat']) {
   socket.addEventListener(type, (e) => record.events.push(type + (e.code ? ' ' + e.code : '')));
@@ -65,6 +67,7 @@ const FILES = {
   '/': PAGE,
   '/other.html': '<!doctype html><title>other</title><p>elsewhere</p>',
   '/dist/shared.umd.min.js': { file: SHARED_JS },
+  '/dist/outbox.umd.min.js': { file: path.resolve(__dirname, '../../dist/outbox.umd.min.js') },
 };
 
 interface View {
@@ -156,6 +159,18 @@ const stopStream = (): number => {
   w.stopStream = true;
   return w.streamed as number;
 };
+
+/** Runs in the page: how many messages outbox database `db` holds (0 if it cannot tell). */
+const countStored = (db: string): Promise<number> =>
+  new Promise((resolve) => {
+    const open = indexedDB.open(db);
+    open.onsuccess = () => {
+      const count = open.result.transaction('messages').objectStore('messages').count();
+      count.onsuccess = () => (open.result.close(), resolve(count.result));
+      count.onerror = () => (open.result.close(), resolve(0));
+    };
+    open.onerror = () => resolve(0);
+  });
 
 /** A server that answers pings and otherwise only records: what a tab gets came from the test. */
 const quietServer = () =>
@@ -315,6 +330,74 @@ function sharedTests(d: TabsOfOneProfile): void {
 
   it('navigating the leader tab away: another tab leads within 1 s and connects at once', () =>
     failover('navigation', (leader) => leader.goto(`${env.origin()}/other.html`)));
+
+  it(`with an outbox: the leader killed by ${kill}, then the last tab reloaded, the server down all along: each message of each tab arrives once, in order`, async () => {
+    const ws = await env.server();
+    const name = `shared-${d.engine}-${Date.now()}`;
+    const db = `heartbeat-ws outbox ${name}`;
+    const pages = await env.tabs(ws, 2, { outbox: name, interval: '60000' });
+    const [leader] = await leaderOf(pages);
+    const follower = pages.find((p) => p !== leader)!;
+    await ws.stop();
+    for (const page of pages) await waitFor('down', async () => (await view(page)).state !== 'open');
+    for (let i = 1; i <= 3; i++) {
+      await call(leader!, 'send', `L${i}`);
+      await call(follower, 'send', `F${i}`);
+    }
+    // The leader's socket keeps every tab's messages in the outbox.
+    await waitFor('six stored', async () => (await leader!.evaluate(countStored, db)) === 6);
+    await (d.crash ?? ((tab: Tab) => tab.close()))(leader!);
+    await waitFor('the follower leads', async () => (await view(follower)).isLeader, { timeout: 5_000 });
+    await call(follower, 'send', 'F4');
+    // The new leader took over what the old one kept (its own F1-F3 handed over again, not twice).
+    await waitFor('seven stored', async () => (await follower.evaluate(countStored, db)) === 7);
+    await follower.evaluate(() => void setTimeout(() => location.reload()));
+    await waitFor('reloaded, leading', async () => {
+      const v = await viewOrNothing(follower);
+      return v?.isLeader && v.leader.length === 1;
+    });
+    await ws.start();
+    const sent = () => ws.texts().filter((m) => /^[LF]\d$/.test(m));
+    await waitFor('seven at the server', () => sent().length >= 7, { timeout: 15_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sent().filter((m) => m[0] === 'L')).toEqual(['L1', 'L2', 'L3']);
+    expect(sent().filter((m) => m[0] === 'F')).toEqual(['F1', 'F2', 'F3', 'F4']);
+    await waitFor('nothing left stored', async () => (await follower.evaluate(countStored, db)) === 0);
+    expect((await view(follower)).drops).toEqual([]);
+    expect(await follower.errors()).toEqual([]);
+  });
+
+  it("two live tabs on one outbox name, each leading a connection of its own (two channels): neither sends the other's messages; each arrives once, from its own tab", async () => {
+    const ws = await env.server();
+    const name = `live-${d.engine}-${Date.now()}`;
+    const profile = await env.profile();
+    const params = (channel: string) => ({ ws: ws.url, outbox: name, channel, interval: '60000' });
+    const [first] = await env.tabs(ws, 1, params('one'), profile);
+    await ws.stop();
+    await waitFor('down', async () => (await view(first!)).state !== 'open');
+    for (let i = 1; i <= 3; i++) await call(first!, 'send', `A${i}`);
+    const stored = () => first!.evaluate(countStored, `heartbeat-ws outbox ${name}`);
+    await waitFor('three stored', async () => (await stored()) === 3);
+    // The second tab's first attempt waits until its outbox has taken what ended pages left: the
+    // first tab's messages are not among them, its page being alive.
+    const second = await profile.open(`${env.origin()}/?${new URLSearchParams(params('two'))}`);
+    await waitFor('its first attempt refused', async () => (await view(second)).events.includes('reconnecting'));
+    for (let i = 1; i <= 3; i++) await call(second, 'send', `B${i}`);
+    await waitFor('six stored', async () => (await stored()) === 6);
+    await ws.start();
+    const lots = () =>
+      ws.connections
+        .map((c) => c.messages.map((m) => String(m.data)).filter((m) => /^[AB]\d$/.test(m)))
+        .filter((lot) => lot.length);
+    await waitFor('six at the server', () => lots().flat().length >= 6, { timeout: 15_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    // Each tab's own connection carries its own messages, once, and nothing of the other's.
+    expect(lots().sort((a, b) => a[0]!.localeCompare(b[0]!))).toEqual([
+      ['A1', 'A2', 'A3'],
+      ['B1', 'B2', 'B3'],
+    ]);
+    expect(await errorsOf([first!, second])).toEqual([]);
+  });
 
   it(`nothing the followers send is lost when the leader is killed mid-stream by ${kill} (replayUnconfirmed)`, async () => {
     const ws = await env.server();

@@ -2,7 +2,7 @@
  * src/shared/leader.ts: the leader tab's side. Every event of the real socket reaches every tab;
  * each tab's messages go out once, in its order, and each tab learns what left the socket.
  */
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Relayed } from '../../src/shared/relay';
 import { lead } from '../../src/shared/leader';
 import { closeEvent, customEvent, errorEvent } from '../../src/surface';
@@ -24,16 +24,19 @@ function make(options = {}, heard: Record<string, number> = {}) {
   const { socket } = makeSocket({ lifecycle: false, heartbeat: false, ...options });
   const told: [Relayed, string | undefined][] = [];
   const drain: (() => void)[] = [];
+  /** What the leader tab was told of dropped messages an earlier leader's outbox kept. */
+  const orphans: unknown[][] = [];
   const leader = lead(
     socket,
     'L1',
     (m, to) => told.push([m, to]),
     (then) => drain.push(then),
     heard,
+    (...dropped) => orphans.push(dropped),
   );
   const of = <K extends Relayed['k']>(k: K) =>
     told.filter(([m]) => m.k === k).map(([m, to]) => [m, to] as [Extract<Relayed, { k: K }>, string | undefined]);
-  return { socket, leader, told, of, drain };
+  return { socket, leader, told, of, drain, orphans };
 }
 
 it('tells every tab each event of the socket, with the term and the state after it', async () => {
@@ -266,4 +269,84 @@ it('once its term is over, tells nothing: no settled marks, drops or messages', 
   socket.clearQueue();
   await settle();
   expect(told.slice(count)).toEqual([]);
+});
+
+describe('what an earlier leader kept in the outbox (adopt, label)', () => {
+  it('labels each message with its tab and number while the socket has it', async () => {
+    const { socket, leader } = make();
+    const labels: unknown[] = [];
+    const track = socket.track.bind(socket);
+    vi.spyOn(socket, 'track').mockImplementation((data, done) => (labels.push(leader.label(done)), track(data, done)));
+    leader.accept('a', 1, 'a1');
+    leader.accept('b', 7, 'b7');
+    expect(labels).toEqual([
+      ['a', 1],
+      ['b', 7],
+    ]);
+    FakeWebSocket.last.serverOpen();
+    await settle();
+    const done = vi.mocked(socket.track).mock.calls[0]![1];
+    expect(leader.label(done)).toBeUndefined();
+  });
+
+  it("sends an adopted message once, in its tab's order: not again when its tab hands it over, nor one the tab handed first", async () => {
+    const { leader } = make();
+    // Tab b handed over 1 and 2 again before the outbox was read; the outbox kept a (ended) and b's 2, 3.
+    leader.accept('b', 1, 'b1');
+    leader.accept('b', 2, 'b2');
+    leader.adopt(['a', 4], 'a4', false);
+    leader.adopt(['b', 2], 'b2', false);
+    leader.adopt(['b', 3], 'b3', false);
+    // b hands over 3 and 4 after: 3 was adopted, 4 is new.
+    expect(leader.accept('b', 3, 'b3')).toBe(false);
+    leader.accept('b', 4, 'b4');
+    FakeWebSocket.last.serverOpen();
+    await settle();
+    expect(FakeWebSocket.last.sent).toEqual(['b1', 'b2', 'a4', 'b3', 'b4']);
+  });
+
+  it('takes nothing a tab was told has left an earlier socket (heard)', async () => {
+    const { leader } = make({}, { a: 5 });
+    leader.adopt(['a', 5], 'a5', false);
+    leader.adopt(['a', 6], 'a6', false);
+    FakeWebSocket.last.serverOpen();
+    await settle();
+    expect(FakeWebSocket.last.sent).toEqual(['a6']);
+  });
+
+  it('drops an expired one: told to its tab and to the leader tab (its tab may have ended); its tab hands it over in vain', async () => {
+    const { leader, of, orphans } = make();
+    leader.adopt(['a', 3], 'a3', true);
+    expect(leader.accept('a', 3, 'a3')).toBe(false);
+    FakeWebSocket.last.serverOpen();
+    await settle();
+    expect(FakeWebSocket.last.sent).toEqual([]);
+    expect(of('drop').map(([m, to]) => [m.n, m.reason, to])).toEqual([
+      [3, 'expired', 'a'],
+      [3, 'expired', 'a'],
+    ]);
+    expect(orphans).toEqual([['a3', 'expired', 'a']]);
+  });
+
+  it('with replayUnconfirmed, an adopted message confirmed by a pong is no drop for the leader tab', async () => {
+    const { leader, orphans, of } = make({ heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true });
+    FakeWebSocket.last.serverOpen();
+    leader.adopt(['a', 1], 'a1', false);
+    leader.socket.probe();
+    FakeWebSocket.last.serverMessage('pong');
+    await settle();
+    expect(FakeWebSocket.last.sent).toEqual(['a1', 'ping']);
+    expect(of('settled').map(([m]) => m.marks)).toEqual([{ a: 1 }]);
+    expect(orphans).toEqual([]);
+  });
+
+  it("an adopted message the queue drops is told to the leader tab too; a tab's own drop is not", async () => {
+    const { leader, socket, orphans } = make({ maxEnqueuedMessages: 1, queueOverflow: 'drop-newest' });
+    leader.accept('b', 1, 'b1');
+    leader.adopt(['a', 1], 'a1', false);
+    leader.accept('b', 2, 'b2');
+    expect(orphans).toEqual([['a1', 'overflow', 'a']]);
+    socket.clearQueue();
+    expect(orphans).toEqual([['a1', 'overflow', 'a']]);
+  });
 });

@@ -58,17 +58,13 @@ it("keeps freeze and restore from the leader's lifecycle where tabs share (the t
   expect(seen).toEqual(['offline', 'online', 'resume']);
 });
 
-it('refuses options that are not an object, a channel that is not a string, and an outbox, naming each', () => {
+it('refuses options that are not an object and a channel that is not a string, naming each', () => {
   expect(() => settle('ws://a.test', undefined, 'x' as never)).toThrow(
     'heartbeat-ws: options must be an object, got "x"',
   );
   expect(() => settle('ws://a.test', undefined, 5 as never)).toThrow('heartbeat-ws: options must be an object, got 5');
   expect(() => settle('ws://a.test', undefined, { WebSocket, channel: 5 as never })).toThrow(
     'heartbeat-ws: options.channel must be a non-empty string, got 5',
-  );
-  const outbox = { attach: () => ({}) } as never;
-  expect(() => settle('ws://a.test', undefined, { WebSocket, outbox })).toThrow(
-    'heartbeat-ws: options.outbox works with HeartbeatSocket only, not SharedHeartbeatSocket (yet)',
   );
 });
 
