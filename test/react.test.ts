@@ -3,7 +3,7 @@
  * (every connection the hook makes is an instance there) and against a real `ws` server on
  * 127.0.0.1, which counts the connections as a server sees them.
  */
-import { act, Component, createElement, StrictMode, useEffect, type ReactNode } from 'react';
+import { Activity, act, Component, createElement, StrictMode, useEffect, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
@@ -141,6 +141,60 @@ describe('useHeartbeatSocket (jsdom)', () => {
     expect(text()).toBe('connecting|0|');
     await act(async () => first.serverClose(1000, ''));
     expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A, URL_C]);
+    expect(FakeWebSocket.live().map((ws) => ws.url)).toEqual([URL_C]);
+  });
+
+  it('takes a url relative to the page, and refuses a bad one (a #fragment) at render', async () => {
+    await render(createElement(Probe, { url: '/live' }));
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([
+      new URL('/live', location.href).href.replace(/^http/, 'ws'),
+    ]);
+    await unmount();
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await expect(render(createElement(Probe, { url: '/live#top' }))).rejects.toThrow(SyntaxError);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('warns of nothing while the url stays put', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await render(createElement(Probe, { url: URL_A }));
+      await act(async () => FakeWebSocket.last.serverOpen());
+      await act(async () => FakeWebSocket.last.serverMessage('hi'));
+      await render(createElement(Probe, { url: URL_B }));
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('connects again when an <Activity> hidden, which closed the socket, is shown again', async () => {
+    const view = (mode: 'visible' | 'hidden') =>
+      render(createElement(Activity, { mode }, createElement(Probe, { url: URL_A })), false);
+    await view('visible');
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    await view('hidden');
+    await act(async () => first.serverClose(1000, ''));
+    expect(first.closeCalls).toHaveLength(1);
+    await view('visible');
+    await act(async () => vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2)));
+    await act(async () => FakeWebSocket.last.serverOpen());
+    expect(text()).toBe('open|1|');
+  });
+
+  it('a url changed twice, the second time once the first new socket has started, connects the third', async () => {
+    await render(createElement(Probe, { url: URL_A }));
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    await render(createElement(Probe, { url: URL_B })); // waits for A's closing handshake
+    await act(async () => first.serverClose(1000, ''));
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A, URL_B]);
+    await render(createElement(Probe, { url: URL_C })); // B closed while connecting: nothing to wait for
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A, URL_B, URL_C]);
     expect(FakeWebSocket.live().map((ws) => ws.url)).toEqual([URL_C]);
   });
 
@@ -327,18 +381,27 @@ describe('useHeartbeatSocket (jsdom)', () => {
     vi.useFakeTimers();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      for (const n of [1, 2, 3, 4, 5, 6]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
-      // Four sockets made, the last three of them replacing one each; the fifth url and the sixth wait.
-      const made = renders.map((r) => r.socket);
-      expect(new Set(made).size).toBe(4);
+      for (const n of [1, 2, 3, 4, 5]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
+      // Warned as soon as it holds (the fifth url).
       expect(warn.mock.calls.flat().join()).toMatch(
         /the url changes on every render.*useHeartbeatSocket\(\(\) => url\)/,
       );
+      await render(createElement(Probe, { url: `${URL_A}?room=6` }));
+      // Four sockets made, the last three of them replacing one each; the fifth url and the sixth wait.
+      const made = renders.map((r) => r.socket);
+      expect(new Set(made).size).toBe(4);
       await act(async () => vi.advanceTimersByTimeAsync(1000));
       // A second later a render checks: room 6 stayed, so it is taken.
       expect(new URL(last().socket.url || FakeWebSocket.last.url).searchParams.get('room')).toBe('6');
       expect(new Set(renders.map((r) => r.socket)).size).toBe(5);
       expect(warn).toHaveBeenCalledTimes(1);
+      // It churns again later: held again, but warned once in the component's life.
+      for (const n of [7, 8, 9, 10, 11, 12]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
+      expect(new Set(renders.map((r) => r.socket)).size).toBeLessThan(10);
+      expect(warn).toHaveBeenCalledTimes(1);
+      // And again a second later, the url that stayed is taken.
+      await act(async () => vi.advanceTimersByTimeAsync(1000));
+      expect(new URL(last().socket.url || FakeWebSocket.last.url).searchParams.get('room')).toBe('12');
     } finally {
       warn.mockRestore();
     }
