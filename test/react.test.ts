@@ -171,6 +171,20 @@ describe('useHeartbeatSocket (jsdom)', () => {
     }
   });
 
+  it('warns of nothing in a production build, though the url churns', async () => {
+    vi.useFakeTimers();
+    vi.stubEnv('NODE_ENV', 'production');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const n of [1, 2, 3, 4, 5, 6]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
+      expect(new Set(renders.map((r) => r.socket)).size).toBe(4); // held all the same
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('connects again when an <Activity> hidden, which closed the socket, is shown again', async () => {
     const view = (mode: 'visible' | 'hidden') =>
       render(createElement(Activity, { mode }, createElement(Probe, { url: URL_A })), false);
