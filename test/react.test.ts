@@ -187,7 +187,7 @@ describe('useHeartbeatSocket (jsdom)', () => {
 
   it('connects again when an <Activity> hidden, which closed the socket, is shown again', async () => {
     const view = (mode: 'visible' | 'hidden') =>
-      render(createElement(Activity, { mode }, createElement(Probe, { url: URL_A })), false);
+      render(createElement(Activity, { mode, children: createElement(Probe, { url: URL_A }) }), false);
     await view('visible');
     const first = FakeWebSocket.last;
     await act(async () => first.serverOpen());
