@@ -200,6 +200,21 @@ describe('useHeartbeatSocket (jsdom)', () => {
     expect(text()).toBe('open|1|');
   });
 
+  it('an <Activity> shown again while its socket is still closing renders closing, then connects again', async () => {
+    const view = (mode: 'visible' | 'hidden') =>
+      render(createElement(Activity, { mode, children: createElement(Probe, { url: URL_A }) }), false);
+    await view('visible');
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    await view('hidden');
+    expect(first.closeCalls).toHaveLength(1);
+    const shown = renders.length;
+    await view('visible');
+    expect(renders.slice(shown).map((r) => r.state)[0]).toBe('closing');
+    await act(async () => first.serverClose(1000, ''));
+    await act(async () => vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2)));
+  });
+
   it('a url changed twice, the second time once the first new socket has started, connects the third', async () => {
     await render(createElement(Probe, { url: URL_A }));
     const first = FakeWebSocket.last;
