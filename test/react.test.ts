@@ -171,6 +171,26 @@ describe('useHeartbeatSocket (jsdom)', () => {
     }
   });
 
+  it('takes at once a url that changes at most three times a second, however often in all', async () => {
+    vi.useFakeTimers();
+    for (const n of [1, 2, 3, 4]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
+    expect(new Set(renders.map((r) => r.socket)).size).toBe(4);
+    // Three replacements in that second; one second later the fourth is taken at once.
+    await act(async () => vi.advanceTimersByTimeAsync(1000));
+    await render(createElement(Probe, { url: `${URL_A}?room=5` }));
+    expect(new Set(renders.map((r) => r.socket)).size).toBe(5);
+    expect(FakeWebSocket.last.url).toBe(`${URL_A}?room=5`);
+  });
+
+  it('renders only when something changed: no render a second after a commit', async () => {
+    vi.useFakeTimers();
+    await render(createElement(Probe, { url: URL_A }));
+    await act(async () => FakeWebSocket.last.serverOpen());
+    const count = renders.length;
+    await act(async () => vi.advanceTimersByTimeAsync(5000));
+    expect(renders.length).toBe(count);
+  });
+
   it('warns of nothing in a production build, though the url churns', async () => {
     vi.useFakeTimers();
     vi.stubEnv('NODE_ENV', 'production');
