@@ -262,6 +262,19 @@ describe('useHeartbeatSocket from heartbeat-ws/vue (jsdom)', () => {
     expect(view.text()).toBe('connecting|0|');
   });
 
+  it('with startClosed, a url ref that changes does not connect either, and the url waits for reconnect()', async () => {
+    const url = ref<UrlInput>(URL_A);
+    const view = mount(url, { ...fake, startClosed: true });
+    await settle();
+    url.value = URL_B;
+    await settle();
+    expect(FakeWebSocket.instances).toHaveLength(0);
+    expect(view.text()).toBe('closed|3|');
+    view.result.socket.reconnect();
+    await settle();
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_B]);
+  });
+
   it('still rejects a wrong url or option at once, naming it', () => {
     const scope = effectScope();
     expect(() => scope.run(() => useHeartbeatSocket('ftp://example.test/', undefined, fake))).toThrow(SyntaxError);
