@@ -59,5 +59,7 @@ it("Svelte: a server render's subscribe-and-leave never connects, with a relativ
     expect(store.socket.readyState).toBe(store.socket.CLOSED);
     // An absolute url is checked at once, on a server too.
     expect(() => heartbeatSocketStore('ftp://example.test/')).toThrow(SyntaxError);
+    // A relative one with a colon in its path is still relative: left for the page.
+    expect(heartbeatSocketStore('/rooms/a:1').socket.readyState).toBe(3);
   });
 });

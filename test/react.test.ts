@@ -3,7 +3,7 @@
  * (every connection the hook makes is an instance there) and against a real `ws` server on
  * 127.0.0.1, which counts the connections as a server sees them.
  */
-import { act, Component, createElement, StrictMode, useEffect, type ReactNode } from 'react';
+import { Activity, act, Component, createElement, StrictMode, useEffect, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
@@ -141,6 +141,109 @@ describe('useHeartbeatSocket (jsdom)', () => {
     expect(text()).toBe('connecting|0|');
     await act(async () => first.serverClose(1000, ''));
     expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A, URL_C]);
+    expect(FakeWebSocket.live().map((ws) => ws.url)).toEqual([URL_C]);
+  });
+
+  it('takes a url relative to the page, and refuses a bad one (a #fragment) at render', async () => {
+    await render(createElement(Probe, { url: '/live' }));
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([
+      new URL('/live', location.href).href.replace(/^http/, 'ws'),
+    ]);
+    await unmount();
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await expect(render(createElement(Probe, { url: '/live#top' }))).rejects.toThrow(SyntaxError);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('warns of nothing while the url stays put', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await render(createElement(Probe, { url: URL_A }));
+      await act(async () => FakeWebSocket.last.serverOpen());
+      await act(async () => FakeWebSocket.last.serverMessage('hi'));
+      await render(createElement(Probe, { url: URL_B }));
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('takes at once a url that changes at most three times a second, however often in all', async () => {
+    vi.useFakeTimers();
+    for (const n of [1, 2, 3, 4]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
+    expect(new Set(renders.map((r) => r.socket)).size).toBe(4);
+    // Three replacements in that second; one second later the fourth is taken at once.
+    await act(async () => vi.advanceTimersByTimeAsync(1000));
+    await render(createElement(Probe, { url: `${URL_A}?room=5` }));
+    expect(new Set(renders.map((r) => r.socket)).size).toBe(5);
+    expect(FakeWebSocket.last.url).toBe(`${URL_A}?room=5`);
+  });
+
+  it('renders only when something changed: no render a second after a commit', async () => {
+    vi.useFakeTimers();
+    await render(createElement(Probe, { url: URL_A }));
+    await act(async () => FakeWebSocket.last.serverOpen());
+    const count = renders.length;
+    await act(async () => vi.advanceTimersByTimeAsync(5000));
+    expect(renders.length).toBe(count);
+  });
+
+  it('warns of nothing in a production build, though the url churns', async () => {
+    vi.useFakeTimers();
+    vi.stubEnv('NODE_ENV', 'production');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const n of [1, 2, 3, 4, 5, 6]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
+      expect(new Set(renders.map((r) => r.socket)).size).toBe(4); // held all the same
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('connects again when an <Activity> hidden, which closed the socket, is shown again', async () => {
+    const view = (mode: 'visible' | 'hidden') =>
+      render(createElement(Activity, { mode, children: createElement(Probe, { url: URL_A }) }), false);
+    await view('visible');
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    await view('hidden');
+    await act(async () => first.serverClose(1000, ''));
+    expect(first.closeCalls).toHaveLength(1);
+    await view('visible');
+    await act(async () => vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2)));
+    await act(async () => FakeWebSocket.last.serverOpen());
+    expect(text()).toBe('open|1|');
+  });
+
+  it('an <Activity> shown again while its socket is still closing renders closing, then connects again', async () => {
+    const view = (mode: 'visible' | 'hidden') =>
+      render(createElement(Activity, { mode, children: createElement(Probe, { url: URL_A }) }), false);
+    await view('visible');
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    await view('hidden');
+    expect(first.closeCalls).toHaveLength(1);
+    const shown = renders.length;
+    await view('visible');
+    expect(renders.slice(shown).map((r) => r.state)[0]).toBe('closing');
+    await act(async () => first.serverClose(1000, ''));
+    await act(async () => vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2)));
+  });
+
+  it('a url changed twice, the second time once the first new socket has started, connects the third', async () => {
+    await render(createElement(Probe, { url: URL_A }));
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    await render(createElement(Probe, { url: URL_B })); // waits for A's closing handshake
+    await act(async () => first.serverClose(1000, ''));
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A, URL_B]);
+    await render(createElement(Probe, { url: URL_C })); // B closed while connecting: nothing to wait for
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A, URL_B, URL_C]);
     expect(FakeWebSocket.live().map((ws) => ws.url)).toEqual([URL_C]);
   });
 
@@ -327,18 +430,27 @@ describe('useHeartbeatSocket (jsdom)', () => {
     vi.useFakeTimers();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      for (const n of [1, 2, 3, 4, 5, 6]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
-      // Four sockets made, the last three of them replacing one each; the fifth url and the sixth wait.
-      const made = renders.map((r) => r.socket);
-      expect(new Set(made).size).toBe(4);
+      for (const n of [1, 2, 3, 4, 5]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
+      // Warned as soon as it holds (the fifth url).
       expect(warn.mock.calls.flat().join()).toMatch(
         /the url changes on every render.*useHeartbeatSocket\(\(\) => url\)/,
       );
+      await render(createElement(Probe, { url: `${URL_A}?room=6` }));
+      // Four sockets made, the last three of them replacing one each; the fifth url and the sixth wait.
+      const made = renders.map((r) => r.socket);
+      expect(new Set(made).size).toBe(4);
       await act(async () => vi.advanceTimersByTimeAsync(1000));
       // A second later a render checks: room 6 stayed, so it is taken.
       expect(new URL(last().socket.url || FakeWebSocket.last.url).searchParams.get('room')).toBe('6');
       expect(new Set(renders.map((r) => r.socket)).size).toBe(5);
       expect(warn).toHaveBeenCalledTimes(1);
+      // It churns again later: held again, but warned once in the component's life.
+      for (const n of [7, 8, 9, 10, 11, 12]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
+      expect(new Set(renders.map((r) => r.socket)).size).toBeLessThan(10);
+      expect(warn).toHaveBeenCalledTimes(1);
+      // And again a second later, the url that stayed is taken.
+      await act(async () => vi.advanceTimersByTimeAsync(1000));
+      expect(new URL(last().socket.url || FakeWebSocket.last.url).searchParams.get('room')).toBe('12');
     } finally {
       warn.mockRestore();
     }

@@ -144,6 +144,78 @@ describe('useHeartbeatSocket from heartbeat-ws/vue (jsdom)', () => {
     expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A, 'ws://elsewhere.test/b']);
   });
 
+  it('a url provider waits for a socket let go of at any server (it may return any url), while timers still run', async () => {
+    mount(URL_A);
+    await settle();
+    const old = FakeWebSocket.last;
+    old.serverOpen();
+    apps[0]!.app.unmount();
+    mount(() => 'ws://elsewhere.test/b');
+    await settle();
+    // The page goes on meanwhile: a timer fires during the wait.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    old.serverClose(1000);
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
+    expect(FakeWebSocket.last.url).toBe('ws://elsewhere.test/b');
+  });
+
+  it('a url ref changed right after mount still waits for the socket let go of at that server', async () => {
+    mount(URL_A);
+    await settle();
+    const old = FakeWebSocket.last;
+    old.serverOpen();
+    apps[0]!.app.unmount();
+    const url = ref<UrlInput>(URL_A);
+    mount(url);
+    url.value = URL_B;
+    await settle();
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    old.serverClose(1000);
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
+    expect(FakeWebSocket.last.url).toBe(URL_B);
+  });
+
+  it('a url ref that changes from one provider to another does not reconnect: the next attempt calls the new one', async () => {
+    const url = ref<UrlInput>(() => URL_A);
+    mount(url, { ...fake, minReconnectionDelay: 1, jitter: 0 });
+    await settle();
+    FakeWebSocket.last.serverOpen();
+    url.value = () => URL_B;
+    await settle();
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(FakeWebSocket.last.closeCalls).toEqual([]);
+    FakeWebSocket.last.serverClose(1006);
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
+    expect(FakeWebSocket.last.url).toBe(URL_B);
+  });
+
+  it('takes a url provider whose source has a # (a private field), which no check of a url may read', async () => {
+    class Room {
+      #url = URL_A;
+      url = () => this.#url;
+    }
+    mount(new Room().url);
+    await settle();
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A]);
+  });
+
+  it("uses the page's WebSocket when none is given, and says so when the page has none", async () => {
+    vi.stubGlobal('WebSocket', FakeWebSocket);
+    try {
+      const view = mount(URL_A, {});
+      await settle();
+      expect(FakeWebSocket.instances).toHaveLength(1);
+      FakeWebSocket.last.serverOpen();
+      await settle();
+      expect(view.text()).toBe('open|1|');
+      vi.stubGlobal('WebSocket', undefined);
+      expect(() => effectScope().run(() => useHeartbeatSocket(URL_A))).toThrow(/WebSocket/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('a url ref that changes reconnects the same socket there, after the old connection closed, with what was queued', async () => {
     const url = ref<UrlInput>(URL_A);
     const view = mount(url);
@@ -190,6 +262,19 @@ describe('useHeartbeatSocket from heartbeat-ws/vue (jsdom)', () => {
     expect(view.text()).toBe('connecting|0|');
   });
 
+  it('with startClosed, a url ref that changes does not connect either, and the url waits for reconnect()', async () => {
+    const url = ref<UrlInput>(URL_A);
+    const view = mount(url, { ...fake, startClosed: true });
+    await settle();
+    url.value = URL_B;
+    await settle();
+    expect(FakeWebSocket.instances).toHaveLength(0);
+    expect(view.text()).toBe('closed|3|');
+    view.result.socket.reconnect();
+    await settle();
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_B]);
+  });
+
   it('still rejects a wrong url or option at once, naming it', () => {
     const scope = effectScope();
     expect(() => scope.run(() => useHeartbeatSocket('ftp://example.test/', undefined, fake))).toThrow(SyntaxError);
@@ -205,6 +290,7 @@ describe('useHeartbeatSocket from heartbeat-ws/vue (jsdom)', () => {
     expect(result.state.value).toBe('open');
     scope.stop();
     expect(FakeWebSocket.last.closeCalls).toHaveLength(1);
+    expect([result.state.value, result.readyState.value]).toEqual(['closing', 2]);
   });
 
   it('outside any scope, connects at once and lives until socket.close()', async () => {

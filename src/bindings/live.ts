@@ -158,7 +158,9 @@ export function live(
     retarget(url) {
       const before = keyOf(target);
       target = check(url);
-      if (active && !resume && keyOf(url) !== before) socket.reconnect();
+      // Not a closed socket (startClosed, or closed by the app): it waits for reconnect().
+      if (active && !resume && socket.readyState !== HeartbeatSocket.CLOSED && keyOf(url) !== before)
+        socket.reconnect();
     },
     start() {
       if (active) return;
