@@ -650,6 +650,11 @@ describe('useHeartbeatSocket against a real server', () => {
       // url it gets is new again, so the socket stays.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(text()).toBe('open');
+      // And once only: held, the hook does not check again every second (a render a second,
+      // forever). At most the one check, if this loaded machine ran it late.
+      const rendered = renders.length;
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      expect(renders.length - rendered).toBeLessThanOrEqual(1);
       expect(server.connections.length).toBeLessThanOrEqual(4);
       expect(server.live('react')).toHaveLength(1);
       expect(server.maxLive('react')).toBe(1);
@@ -660,7 +665,7 @@ describe('useHeartbeatSocket against a real server', () => {
       warn.mockRestore();
       await server.close();
     }
-  });
+  }, 20_000);
 
   it('is one connection at the server when the url changes: the new socket waits for the old one to close', async () => {
     // At each new connection, how many earlier server sockets are not CLOSED yet: OPEN ones, and
