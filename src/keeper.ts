@@ -59,7 +59,7 @@ export interface OutboxLink {
    * Lets go of what this socket stored, for the next socket to recover (a leader tab that hands
    * its connection over while its page lives): the pending writes are issued, then the locks go.
    */
-  release?(): void;
+  letGo?(): void;
 }
 
 /**

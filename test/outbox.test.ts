@@ -433,7 +433,7 @@ describe('indexedDbOutbox', () => {
             ) - 1
           ]!,
       };
-      return { outbox: wrapped, release: () => links.forEach((link) => link.release?.()) };
+      return { outbox: wrapped, release: () => links.forEach((link) => link.letGo?.()) };
     };
     /** Leader page `page`'s socket, `labelled` sends: [data, tab, n]. */
     const leaderPage = async (
@@ -518,7 +518,7 @@ describe('indexedDbOutbox', () => {
       expect(b.ofType('drop')).toEqual([]);
     });
 
-    it('release() lets go of what it kept while the page lives: the next leader takes it over; before it, none does', async () => {
+    it('letGo() lets go of what it kept while the page lives: the next leader takes it over; before it, none does', async () => {
       const a = await leaderPage('A', [['x', 'tab1', 1]]);
       const early: unknown[][] = [];
       await leaderPage('B', [], early);

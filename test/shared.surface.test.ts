@@ -252,7 +252,7 @@ it("option outbox: the leader's socket keeps every tab's messages, labelled with
       return {
         keep: (data, done) => (kept.push([data, given.label?.(done!)]), done!),
         find: () => undefined,
-        release: () => void released++,
+        letGo: () => void released++,
       };
     },
   };
@@ -287,7 +287,7 @@ it("option outbox: the leader's socket keeps every tab's messages, labelled with
   expect(b.drops).toEqual([['expired', 'a2']]);
 });
 
-it('option outbox: an outbox without release() (one of your own) is handed over all the same', async () => {
+it('option outbox: an outbox without letGo() (one of your own) is handed over all the same', async () => {
   const outbox: Outbox = {
     attach: (_socket, hooks) => (hooks.resume([]), { keep: (_data, done) => done!, find: () => undefined }),
   };

@@ -132,7 +132,7 @@ function keeper(
   const live = new Map<Key, Tracker>();
   /** What lets go of each Web Lock this socket holds (its own, and those of pages it took over). */
   const held: (() => void)[] = [];
-  /** `release()` was called: a lock taken from now on goes at once. */
+  /** `letGo()` was called: a lock taken from now on goes at once. */
   let released = false;
   const keepLock = (release: () => void): unknown => (released ? release() : held.push(release));
 
@@ -356,7 +356,7 @@ function keeper(
       return track(key, stored, done);
     },
     find: (done) => trackers.get(done),
-    release() {
+    letGo() {
       write();
       released = resumed = true;
       cached = undefined;

@@ -472,7 +472,7 @@ function tab(
       },
     });
     // Handing over, this leader lets go of what its outbox kept: the next one takes it over.
-    release.unshift(() => link?.release?.());
+    release.unshift(() => link?.letGo?.());
     // A link the core judged dead (heartbeat, connection or close timeout: a 1006 no server
     // sends) is waited for no more, by the core nor by a handover (#14).
     socket.addEventListener('close', (e) => raw && e.code === 1006 && e.reason.endsWith('timeout') && raw.forget());

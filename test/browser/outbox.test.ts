@@ -23,8 +23,13 @@ const PAGE = `<!doctype html>
 <script src="/dist/outbox.umd.min.js"></script>
 <script>
 const q = new URLSearchParams(location.search);
-const loads = Number(sessionStorage.getItem('loads') || 0) + 1;
-sessionStorage.setItem('loads', String(loads));
+let loads = 1;
+try {
+  loads = Number(sessionStorage.getItem('loads') || 0) + 1;
+  sessionStorage.setItem('loads', String(loads));
+} catch {
+  // A sandboxed iframe (an opaque origin) has no storage: the outbox must do without too.
+}
 // Who sends: the tab's name (or 'load') and how many times it was loaded.
 const who = (q.get('tab') || 'load') + ' ' + loads;
 const warnings = [];
@@ -44,6 +49,15 @@ socket.addEventListener('reconnecting', () => record.attempts++);
 socket.addEventListener('drop', (e) => record.drops.push(e.detail.reason));
 // Queued by this page before anything of an earlier page could be recovered.
 socket.send('queued by ' + who);
+if (q.has('report')) {
+  // A page the test cannot script (a sandboxed iframe): it says how often it was warned, and
+  // sends its work itself.
+  socket.addEventListener('open', () => socket.send('warned ' + warnings.length));
+  socket.send(who + ' 1');
+  socket.send(new Uint8Array([1, 2, 3, 255]));
+  socket.send(new Blob([new Uint8Array([4, 5, 6])]));
+  socket.send(who + ' 2');
+}
 window.client = { socket, record, loads, warnings };
 </script>`;
 
@@ -121,6 +135,8 @@ describeEngines('heartbeat-ws/outbox', (engine) => {
   beforeAll(async () => {
     http = await serveStatic({
       '/': PAGE,
+      '/frame.html': `<!doctype html><title>frame</title><iframe sandbox="allow-scripts"></iframe>
+<script>document.querySelector('iframe').src = new URLSearchParams(location.search).get('src');</script>`,
       '/dist/heartbeat-ws.umd.min.js': dist('heartbeat-ws.umd.min.js'),
       '/dist/outbox.umd.min.js': dist('outbox.umd.min.js'),
     });
@@ -180,6 +196,24 @@ describeEngines('heartbeat-ws/outbox', (engine) => {
     const last = (await view(page))!;
     expect(last.warnings).toEqual([]);
     expect(last.drops).toEqual([]);
+    expect(await page.errors()).toEqual([]);
+  });
+
+  it('a sandboxed iframe (an opaque origin: IndexedDB and Web Locks refuse): one warning, the queue kept in memory, everything at the server once', async () => {
+    const port = await freePort();
+    const page = await engine.newPage();
+    pages.push(page);
+    const inner = `/?${new URLSearchParams({ ws: `ws://127.0.0.1:${port}/`, outbox: 'sandboxed', tab: 'sandboxed', report: '' })}`;
+    await page.goto(`${http.url}/frame.html?${new URLSearchParams({ src: inner })}`);
+    // Queued while the server is down (the frame retries every 100-300 ms), then delivered.
+    await new Promise((r) => setTimeout(r, 1000));
+    const server = await startTestServer({ port, maxLifetimeMs: 120_000 });
+    servers.push(server);
+    await expectArrival(
+      server,
+      ['hello sandboxed 1', 'warned 1', 'queued by sandboxed 1', ...WORK('sandboxed 1')],
+      page,
+    );
     expect(await page.errors()).toEqual([]);
   });
 

@@ -367,6 +367,33 @@ function sharedTests(d: TabsOfOneProfile): void {
     expect(await follower.errors()).toEqual([]);
   });
 
+  it('with an outbox: the leader tab calls close() while the server is down; the next leader sends what it held for every tab, once', async () => {
+    const ws = await env.server();
+    const name = `handover-${d.engine}-${Date.now()}`;
+    const pages = await env.tabs(ws, 2, { outbox: name, interval: '60000' });
+    const [leader] = await leaderOf(pages);
+    const follower = pages.find((p) => p !== leader)!;
+    await ws.stop();
+    for (const page of pages) await waitFor('down', async () => (await view(page)).state !== 'open');
+    await call(leader!, 'send', 'L1');
+    await call(follower, 'send', 'F1');
+    await call(leader!, 'send', 'L2');
+    await waitFor(
+      'three stored',
+      async () => (await leader!.evaluate(countStored, `heartbeat-ws outbox ${name}`)) === 3,
+    );
+    // Detached, its page alive: what its socket kept goes to the next leader, not lost with it.
+    await call(leader!, 'close');
+    await waitFor('the follower leads', async () => (await view(follower)).isLeader, { timeout: 5_000 });
+    await ws.start();
+    const sent = () => ws.texts().filter((m) => /^[LF]\d$/.test(m));
+    await waitFor('three at the server', () => sent().length >= 3, { timeout: 15_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sent().filter((m) => m[0] === 'L')).toEqual(['L1', 'L2']);
+    expect(sent().filter((m) => m[0] === 'F')).toEqual(['F1']);
+    expect(await errorsOf(pages)).toEqual([]);
+  });
+
   it("two live tabs on one outbox name, each leading a connection of its own (two channels): neither sends the other's messages; each arrives once, from its own tab", async () => {
     const ws = await env.server();
     const name = `live-${d.engine}-${Date.now()}`;

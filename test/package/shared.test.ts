@@ -56,9 +56,10 @@ const MINIFIED = './dist/shared.umd.min.js';
  * Option `outbox` taken instead of refused (#22): the leader's socket gets the outbox with each
  * message's tab and number (`label`), takes what an earlier leader kept as its tabs' messages
  * (`adopt`, drops told to the leader tab too), and lets go of it when it hands over: +124 B,
- * 9,715 B; 9,714 B with `next!` for `next?.` in the two hooks (next is always set by then).
+ * 9,715 B; 9,714 B with `next!` for `next?.` in the two hooks (next is always set by then);
+ * 9,717 B with the outbox's `letGo` (`release` was shortened by the minifier, so never called).
  */
-export const SHARED_SIZE_BUDGET = 9714;
+export const SHARED_SIZE_BUDGET = 9717;
 
 const node = consumerProject('shared');
 
