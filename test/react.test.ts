@@ -205,9 +205,11 @@ describe('useHeartbeatSocket (jsdom)', () => {
     }
   });
 
+  /** Probe on URL_A inside an <Activity> in `mode`. */
+  const view = (mode: 'visible' | 'hidden') =>
+    render(createElement(Activity, { mode, children: createElement(Probe, { url: URL_A }) }), false);
+
   it('connects again when an <Activity> hidden, which closed the socket, is shown again', async () => {
-    const view = (mode: 'visible' | 'hidden') =>
-      render(createElement(Activity, { mode, children: createElement(Probe, { url: URL_A }) }), false);
     await view('visible');
     const first = FakeWebSocket.last;
     await act(async () => first.serverOpen());
@@ -221,8 +223,6 @@ describe('useHeartbeatSocket (jsdom)', () => {
   });
 
   it('an <Activity> shown again while its socket is still closing renders closing, then connects again', async () => {
-    const view = (mode: 'visible' | 'hidden') =>
-      render(createElement(Activity, { mode, children: createElement(Probe, { url: URL_A }) }), false);
     await view('visible');
     const first = FakeWebSocket.last;
     await act(async () => first.serverOpen());
