@@ -46,6 +46,12 @@ describe('construction-time validation', () => {
     [{ shouldReconnect: true }, TypeError, /options\.shouldReconnect must be a function, got true/],
     [{ random: 0.5 }, TypeError, /options\.random must be a function, got 0\.5/],
     [{ clock: {} }, TypeError, /options\.clock must be a \{ now, setTimeout, clearTimeout \} object/],
+    [
+      { outbox: {} },
+      TypeError,
+      /options\.outbox must be indexedDbOutbox\(name\) or another outbox, got \[object Object\]/,
+    ],
+    [{ outbox: null }, TypeError, /options\.outbox must be indexedDbOutbox\(name\) or another outbox, got null/],
     [{ heartbeat: 'on' }, TypeError, /options\.heartbeat must be a boolean or an object, got "on"/],
     [{ heartbeat: { timeout: 0 } }, RangeError, /options\.heartbeat\.timeout must be a positive finite number, got 0/],
     [
@@ -245,6 +251,8 @@ describe('what each option accepts: the edges of its rule', () => {
       { lifecycle: false },
       { lifecycle: () => () => {} },
       { clock },
+      // Any object with an attach(), the shape the option takes (docs/development.md, extension points).
+      { outbox: { attach: () => undefined } },
       { heartbeat: { isPong: () => true, isServerPing: { type: 'ping' } } },
       { heartbeat: { ping: false } },
       { heartbeat: { ping: 'p', serverPingReply: 'r' } },
@@ -342,6 +350,18 @@ describe('unknown options (issue #20, item 3)', () => {
     expect(warnings({ hearbeat: true, prod: 1 })).toEqual([
       'heartbeat-ws: unknown options.hearbeat (options.heartbeat?), options.prod',
     ]);
+  });
+
+  it('warns where there is no `process` at all (a page loading the ES module without a bundler)', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // Vitest's own calls need `process`: it is away only while the options are resolved.
+    vi.stubGlobal('process', undefined);
+    try {
+      resolveOptions({ WebSocket, withoutProcess: 1 });
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(warn.mock.calls).toEqual([['heartbeat-ws: unknown options.withoutProcess']]);
   });
 
   it('says each mistake once, though other sockets with other mistakes come between', () => {
