@@ -21,7 +21,7 @@ const settle = () => vi.advanceTimersByTimeAsync(0);
 const TIMEOUT = 5000;
 
 /** Attempts over FakeWebSocket with one lifecycle timer, and the log of what they told. */
-function make(url: UrlInput = ['ws://a.test/', 'ws://b.test/'], WebSocket: unknown = FakeWebSocket) {
+function make(url: UrlInput = ['ws://a.test/', 'ws://b.test/'], WebSocket: unknown = FakeWebSocket, debug = true) {
   let handle: ReturnType<typeof setTimeout> | undefined;
   const arm: Timer = (fn, ms) => {
     clearTimeout(handle);
@@ -42,7 +42,8 @@ function make(url: UrlInput = ['ws://a.test/', 'ws://b.test/'], WebSocket: unkno
       ended: (e) => told.push(`ended ${e.code}`),
       errored: (error) => (told.push('errored'), errors.push(error)),
       failed: (error, why) => (told.push(`failed ${why}`), errors.push(error)),
-      log: (...args) => logged.push(args),
+      // Without the `debug` option the socket gives no log function.
+      log: debug ? (...args) => logged.push(args) : undefined,
     },
   );
   return { a, told, errors, logged };
@@ -186,6 +187,22 @@ it('release() ends every socket let go of at once', () => {
   a.detach(1000, '');
   a.release();
   expect(old.closeCalls).toHaveLength(2);
+});
+
+it('release() with no socket let go of (an open socket closed for good) ends nothing and throws nothing', () => {
+  const { a } = make();
+  a.start(0);
+  const current = sockets()[0]!;
+  current.serverOpen();
+  expect(() => a.release()).not.toThrow();
+  expect(current.closeCalls).toHaveLength(0);
+});
+
+it('opens without a log function (no `debug`), as with one', () => {
+  const { a, told } = make(undefined, undefined, false);
+  a.start(0);
+  FakeWebSocket.last.serverOpen();
+  expect([sockets().length, told]).toEqual([1, ['opened']]);
 });
 
 it("asks a URL provider before each attempt, and reports its failure as the attempt's", async () => {

@@ -20,7 +20,7 @@ afterEach(() => {
 });
 
 /** A started heartbeat and the log of what it asked for: `ping`, `send <data>`, `dead`, … */
-function make(options: Partial<ResolvedHeartbeat> = {}, clock: Clock = systemClock) {
+function make(options: Partial<ResolvedHeartbeat> = {}, clock: Clock = systemClock, backlog = () => 0) {
   const calls: string[] = [];
   const rtts: number[] = [];
   const o: ResolvedHeartbeat = {
@@ -40,11 +40,27 @@ function make(options: Partial<ResolvedHeartbeat> = {}, clock: Clock = systemClo
     pong: (rtt) => rtts.push(rtt),
     woke: () => calls.push('woke'),
     guard: guard(clock),
-    backlog: () => 0,
+    backlog,
   });
   hb.start();
   return { hb, calls, rtts };
 }
+
+it('gives a ping written behind a draining send burst `timeout` more, and calls the link dead once it stops draining', () => {
+  // Bytes the socket has not sent yet: 900 when the ping goes out behind them, 400 a timeout later.
+  let buffered = 900;
+  const { calls } = make({}, systemClock, () => buffered);
+  vi.advanceTimersByTime(INTERVAL);
+  expect(calls).toEqual(['ping ping']);
+  buffered = 400;
+  vi.advanceTimersByTime(TIMEOUT);
+  expect(calls).toEqual(['ping ping']);
+  // Nothing left the buffer in that extra time: no pong is coming through it.
+  vi.advanceTimersByTime(TIMEOUT - 1);
+  expect(calls).toEqual(['ping ping']);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['ping ping', 'dead']);
+});
 
 it('sends the first ping `interval` after start, and the next `interval` after that ping', () => {
   const { hb, calls } = make();
