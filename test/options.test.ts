@@ -357,7 +357,7 @@ describe('unknown options (issue #20, item 3)', () => {
     // Vitest's own calls need `process`: it is away only while the options are resolved.
     vi.stubGlobal('process', undefined);
     try {
-      resolveOptions({ WebSocket, withoutProcess: 1 });
+      resolveOptions({ WebSocket, withoutProcess: 1 } as never);
     } finally {
       vi.unstubAllGlobals();
     }

@@ -1,6 +1,6 @@
 /** src/url.ts: where attempts go, and what of a URL may reach a log line. */
 import { expect, it, vi } from 'vitest';
-import { redact, toProtocols, toTarget, toWebSocketUrl, urlOf } from '../src/url';
+import { redact, toArgs, toProtocols, toTarget, toWebSocketUrl, urlOf } from '../src/url';
 
 it('parses URLs as `new WebSocket(url)` does: http(s) becomes ws(s), relative ones resolve against the page', () => {
   expect(toWebSocketUrl('ws://example.test/live')).toBe('ws://example.test/live');
@@ -133,4 +133,19 @@ it('takes subprotocols as a string or a list of distinct strings, none as []', (
   expect(toProtocols(['a', 'b'])).toEqual(['a', 'b']);
   expect(() => toProtocols(['a', 'a'])).toThrow(TypeError);
   expect(() => toProtocols([1] as never)).toThrow(/protocols must be a string or an array of distinct strings/);
+});
+
+it('takes an object second, with nothing third, as the options (the `ws` package order); anything else as protocols', () => {
+  const options = { debug: true };
+  // Of another realm or prototype, still options.
+  const bare = Object.assign(Object.create(null) as object, { debug: true });
+  expect(toArgs(options, undefined)).toEqual([undefined, options]);
+  expect(toArgs(bare, undefined)[1]).toBe(bare);
+  expect(toArgs('chat', undefined)).toEqual(['chat', undefined]);
+  expect(toArgs(['chat', 'v2'], undefined)).toEqual([['chat', 'v2'], undefined]);
+  expect(toArgs(undefined, options)).toEqual([undefined, options]);
+  expect(toArgs(undefined, undefined)).toEqual([undefined, undefined]);
+  // With options third, the second stays protocols, whatever it is: their check names it.
+  expect(toArgs<object>({ odd: 1 }, options)).toEqual([{ odd: 1 }, options]);
+  expect(toArgs(['chat'], options)).toEqual([['chat'], options]);
 });
