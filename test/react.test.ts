@@ -205,6 +205,54 @@ describe('useHeartbeatSocket (jsdom)', () => {
     }
   });
 
+  it('warns of the churn where there is no `process` at all (a page loading the file without a bundler)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const n of [1, 2, 3, 4]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
+      // The fifth url is held, and warned of. (Vitest's own calls need `process`: the tasks they
+      // left are let run first, and it is back before the next.)
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      vi.stubGlobal('process', undefined);
+      try {
+        await render(createElement(Probe, { url: `${URL_A}?room=5` }));
+      } finally {
+        vi.unstubAllGlobals();
+      }
+      expect(new Set(renders.map((r) => r.socket)).size).toBe(4); // held
+      expect(warn.mock.calls.flat().join()).toMatch(/the url changes on every render/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('takes a url that churned through two checks a second after it stays', async () => {
+    // The url is made by the component's own render (as `?t=${Date.now()}` is), so the check a
+    // second after a hold renders a new one again, until the app settles on one.
+    vi.useFakeTimers();
+    let n = 0;
+    let settled = false;
+    function Churning(): ReactNode {
+      const result = useHeartbeatSocket(`${URL_A}?room=${settled ? 'stays' : ++n}`, undefined, fake);
+      renders.push(result);
+      return result.state;
+    }
+    const again = () => render(createElement(Churning, { key: 'churning' }), false);
+    for (let i = 0; i < 5; i++) await again();
+    expect(new Set(renders.map((r) => r.socket)).size).toBe(4); // held
+    // The first check renders a url of its own: still held. The app renders again, a second
+    // check comes a second later, and again its url is new.
+    await act(async () => vi.advanceTimersByTimeAsync(1000));
+    await again();
+    await act(async () => vi.advanceTimersByTimeAsync(1000));
+    expect(new Set(renders.map((r) => r.socket)).size).toBe(4);
+    // Now the url stays: a second after the app's render, it is taken.
+    settled = true;
+    await again();
+    await act(async () => vi.advanceTimersByTimeAsync(1000));
+    expect(FakeWebSocket.last.url).toBe(`${URL_A}?room=stays`);
+    expect(text()).toBe('connecting');
+  });
+
   /** Probe on URL_A inside an <Activity> in `mode`. */
   const view = (mode: 'visible' | 'hidden') =>
     render(createElement(Activity, { mode, children: createElement(Probe, { url: URL_A }) }), false);
