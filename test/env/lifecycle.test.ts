@@ -28,8 +28,11 @@ it('maps online and offline to themselves', () => {
 
 it('tells freeze and restore for the back/forward cache only', () => {
   const signals = install();
+  // A page unloaded for good (not kept in the cache) tells nothing: the socket goes with it.
   window.dispatchEvent(pageTransition('pagehide', false));
+  expect(signals).toEqual([]);
   window.dispatchEvent(pageTransition('pagehide', true));
+  expect(signals).toEqual(['freeze']);
   window.dispatchEvent(pageTransition('pageshow', true));
   expect(signals).toEqual(['freeze', 'restore']);
 });
