@@ -158,6 +158,34 @@ describe('useHeartbeatSocket (jsdom)', () => {
     }
   });
 
+  it('where there is a WebSocket but no page (React Native\'s kind): a provider connects, a relative url is refused naming it', async () => {
+    const errors: unknown[] = [];
+    const heard = new Set<unknown>();
+    function NoPage(props: { url: UrlInput }): ReactNode {
+      const result = useHeartbeatSocket(props.url, undefined, fake);
+      if (!heard.has(result.socket)) {
+        heard.add(result.socket);
+        result.socket.addEventListener('error', (event) => errors.push((event as Event & { error?: unknown }).error));
+      }
+      return result.state;
+    }
+    vi.stubGlobal('location', undefined);
+    try {
+      await render(createElement(NoPage, { url: () => URL_A }));
+      expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A]);
+      expect(errors).toEqual([]);
+      await unmount();
+      // Nothing to resolve '/live' against: the first attempt fails, and says which url.
+      await render(createElement(NoPage, { url: '/live' }));
+      await vi.waitFor(() => expect(errors).toHaveLength(1));
+      expect(errors[0]).toBeInstanceOf(SyntaxError);
+      expect(String(errors[0])).toMatch(/\/live/);
+      expect(FakeWebSocket.instances).toHaveLength(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('warns of nothing while the url stays put', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
