@@ -465,6 +465,38 @@ describe('useHeartbeatSocket (jsdom)', () => {
     ]);
   });
 
+  it('made where there is no window (a client renderer in Node: Ink, react-test-renderer), it still reports by drop what it queued for a socket it replaces', async () => {
+    // The hook module loaded without a window, as it is there; react-dom stands in for that renderer.
+    vi.resetModules();
+    vi.stubGlobal('window', undefined);
+    let hook: typeof useHeartbeatSocket;
+    try {
+      ({ useHeartbeatSocket: hook } = await import('../src/react/index'));
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    const drops: DropDetail[] = [];
+    let send: (data: string) => boolean = () => false;
+    function Room(props: { url: string }): ReactNode {
+      const result = hook(props.url, undefined, fake);
+      send = result.send;
+      const { socket } = result;
+      useEffect(() => {
+        const on = (event: CustomEvent<DropDetail>): unknown => drops.push(event.detail);
+        socket.addEventListener('drop', on);
+        return () => socket.removeEventListener('drop', on);
+      }, [socket]);
+      return result.state;
+    }
+    await render(createElement(Room, { url: URL_A }));
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    await render(createElement(Room, { url: URL_B })); // waits for A's closing handshake
+    expect(send('hello room b')).toBe(false); // queued
+    await render(createElement(Room, { url: URL_C }));
+    expect(drops).toEqual([{ data: 'hello room b', reason: 'cleared' }]);
+  });
+
   it('an unmount after a thrown-away render (another url) does not clear the queue', async () => {
     const drops: DropDetail[] = [];
     let send: (data: string) => boolean = () => false;
