@@ -1,14 +1,16 @@
 // @vitest-environment node
 /**
  * heartbeat-ws/vue and heartbeat-ws/svelte on a server (Node, no `window`; Node 20 has no global
- * WebSocket either): they render, and nothing connects.
+ * WebSocket either): they render, and nothing connects. Given a WebSocket (Node's own code, no
+ * page), they connect, and wait for a socket let go of at the same server as in a browser.
  */
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { createSSRApp, defineComponent, h } from 'vue';
 import { renderToString } from 'vue/server-renderer';
-import type { HeartbeatSocket } from '../src/index';
+import type { HeartbeatSocket, Options } from '../src/index';
 import { heartbeatSocketStore } from '../src/svelte/index';
 import { useHeartbeatSocket } from '../src/vue/index';
+import { FakeWebSocket } from './helpers/fake-websocket';
 
 /** Runs `fn` without a global WebSocket, as in Node 20, whatever this runtime has. */
 async function withoutWebSocket(fn: () => Promise<void>): Promise<void> {
@@ -62,4 +64,23 @@ it("Svelte: a server render's subscribe-and-leave never connects, with a relativ
     // A relative one with a colon in its path is still relative: left for the page.
     expect(heartbeatSocketStore('/rooms/a:1').socket.readyState).toBe(3);
   });
+});
+
+it('Svelte in Node with a WebSocket given (no page): a store for another path of the same server waits for the one let go of there', async () => {
+  FakeWebSocket.reset();
+  const options = { WebSocket: FakeWebSocket as unknown as Options['WebSocket'] };
+  const leaveFirst = heartbeatSocketStore('ws://127.0.0.1:9/a', undefined, options).subscribe(() => {});
+  await tick();
+  const old = FakeWebSocket.last;
+  old.serverOpen();
+  leaveFirst(); // closes; the connection is in its closing handshake at the server
+  const second = heartbeatSocketStore('ws://127.0.0.1:9/b', undefined, options);
+  const leaveSecond = second.subscribe(() => {});
+  await tick();
+  expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual(['ws://127.0.0.1:9/a']);
+  old.serverClose(1000);
+  await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
+  expect(FakeWebSocket.last.url).toBe('ws://127.0.0.1:9/b');
+  leaveSecond();
+  FakeWebSocket.last.serverClose(1000);
 });

@@ -340,6 +340,13 @@ describe('unknown options (issue #20, item 3)', () => {
     expect(Object.keys(heartbeat!)).toEqual(expect.arrayContaining(['isPong', 'isServerPing', 'serverPingReply']));
   });
 
+  it('names only the unknown field beside the two recognisers, which have no default to be known by', () => {
+    // A warning is said once a page, and other tests give these fields: the unknown one is new.
+    expect(warnings({ heartbeat: { isPong: { type: 'pong' }, isServerPing: { type: 'ping' }, unheardOf: 1 } })).toEqual(
+      ['heartbeat-ws: unknown options.heartbeat.unheardOf'],
+    );
+  });
+
   it('is development-only: with NODE_ENV=production, as a production bundle has it, nothing is said', () => {
     vi.stubEnv('NODE_ENV', 'production');
     try {

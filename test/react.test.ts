@@ -158,6 +158,34 @@ describe('useHeartbeatSocket (jsdom)', () => {
     }
   });
 
+  it('where there is a WebSocket but no page (React Native\'s kind): a provider connects, a relative url is refused naming it', async () => {
+    const errors: unknown[] = [];
+    const heard = new Set<unknown>();
+    function NoPage(props: { url: UrlInput }): ReactNode {
+      const result = useHeartbeatSocket(props.url, undefined, fake);
+      if (!heard.has(result.socket)) {
+        heard.add(result.socket);
+        result.socket.addEventListener('error', (event) => errors.push((event as Event & { error?: unknown }).error));
+      }
+      return result.state;
+    }
+    vi.stubGlobal('location', undefined);
+    try {
+      await render(createElement(NoPage, { url: () => URL_A }));
+      expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A]);
+      expect(errors).toEqual([]);
+      await unmount();
+      // Nothing to resolve '/live' against: the first attempt fails, and says which url.
+      await render(createElement(NoPage, { url: '/live' }));
+      await vi.waitFor(() => expect(errors).toHaveLength(1));
+      expect(errors[0]).toBeInstanceOf(SyntaxError);
+      expect(String(errors[0])).toMatch(/\/live/);
+      expect(FakeWebSocket.instances).toHaveLength(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('warns of nothing while the url stays put', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
@@ -203,6 +231,54 @@ describe('useHeartbeatSocket (jsdom)', () => {
       warn.mockRestore();
       vi.unstubAllEnvs();
     }
+  });
+
+  it('warns of the churn where there is no `process` at all (a page loading the file without a bundler)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const n of [1, 2, 3, 4]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
+      // The fifth url is held, and warned of. (Vitest's own calls need `process`: the tasks they
+      // left are let run first, and it is back before the next.)
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      vi.stubGlobal('process', undefined);
+      try {
+        await render(createElement(Probe, { url: `${URL_A}?room=5` }));
+      } finally {
+        vi.unstubAllGlobals();
+      }
+      expect(new Set(renders.map((r) => r.socket)).size).toBe(4); // held
+      expect(warn.mock.calls.flat().join()).toMatch(/the url changes on every render/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('takes a url that churned through two checks a second after it stays', async () => {
+    // The url is made by the component's own render (as `?t=${Date.now()}` is), so the check a
+    // second after a hold renders a new one again, until the app settles on one.
+    vi.useFakeTimers();
+    let n = 0;
+    let settled = false;
+    function Churning(): ReactNode {
+      const result = useHeartbeatSocket(`${URL_A}?room=${settled ? 'stays' : ++n}`, undefined, fake);
+      renders.push(result);
+      return result.state;
+    }
+    const again = () => render(createElement(Churning, { key: 'churning' }), false);
+    for (let i = 0; i < 5; i++) await again();
+    expect(new Set(renders.map((r) => r.socket)).size).toBe(4); // held
+    // The first check renders a url of its own: still held. The app renders again, a second
+    // check comes a second later, and again its url is new.
+    await act(async () => vi.advanceTimersByTimeAsync(1000));
+    await again();
+    await act(async () => vi.advanceTimersByTimeAsync(1000));
+    expect(new Set(renders.map((r) => r.socket)).size).toBe(4);
+    // Now the url stays: a second after the app's render, it is taken.
+    settled = true;
+    await again();
+    await act(async () => vi.advanceTimersByTimeAsync(1000));
+    expect(FakeWebSocket.last.url).toBe(`${URL_A}?room=stays`);
+    expect(text()).toBe('connecting');
   });
 
   /** Probe on URL_A inside an <Activity> in `mode`. */
@@ -387,6 +463,38 @@ describe('useHeartbeatSocket (jsdom)', () => {
       [URL_A, []],
       [URL_C, []],
     ]);
+  });
+
+  it('made where there is no window (a client renderer in Node: Ink, react-test-renderer), it still reports by drop what it queued for a socket it replaces', async () => {
+    // The hook module loaded without a window, as it is there; react-dom stands in for that renderer.
+    vi.resetModules();
+    vi.stubGlobal('window', undefined);
+    let hook: typeof useHeartbeatSocket;
+    try {
+      ({ useHeartbeatSocket: hook } = await import('../src/react/index'));
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    const drops: DropDetail[] = [];
+    let send: (data: string) => boolean = () => false;
+    function Room(props: { url: string }): ReactNode {
+      const result = hook(props.url, undefined, fake);
+      send = result.send;
+      const { socket } = result;
+      useEffect(() => {
+        const on = (event: CustomEvent<DropDetail>): unknown => drops.push(event.detail);
+        socket.addEventListener('drop', on);
+        return () => socket.removeEventListener('drop', on);
+      }, [socket]);
+      return result.state;
+    }
+    await render(createElement(Room, { url: URL_A }));
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    await render(createElement(Room, { url: URL_B })); // waits for A's closing handshake
+    expect(send('hello room b')).toBe(false); // queued
+    await render(createElement(Room, { url: URL_C }));
+    expect(drops).toEqual([{ data: 'hello room b', reason: 'cleared' }]);
   });
 
   it('an unmount after a thrown-away render (another url) does not clear the queue', async () => {

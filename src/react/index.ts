@@ -6,7 +6,7 @@
  * users of the core entry pay nothing for it.
  * @module heartbeat-ws/react
  */
-import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useInsertionEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 'react';
 import {
   browserLifecycle,
   HeartbeatSocket,
@@ -83,9 +83,6 @@ const drive = (socket: HookSocket, what: string): unknown => {
   const own = socket as HookSocket & { [HOOK]?: (what: string) => void };
   return own[HOOK] ? own[HOOK](what) : what == 'start' ? socket.reconnect() : socket.clearQueue();
 };
-
-/** A layout effect in a browser; on a server (where none runs, and React 18 warns of one) a passive one. */
-const useCommit = typeof window === 'undefined' ? useEffect : useLayoutEffect;
 
 /** Stands in for a missing WebSocket while rendering on a server, where no socket ever connects. */
 class ServerWebSocket {
@@ -327,10 +324,12 @@ export function useHeartbeatSocket(
     [want],
   );
   // The store of the last commit (not of the last render: one may be thrown away), for the
-  // mount effect's cleanup to tell a replacement from an unmount. Set in a layout effect, which
-  // runs before the passive cleanups of the same commit.
+  // mount effect's cleanup to tell a replacement from an unmount. Set in an insertion effect,
+  // which every client renderer runs before the passive cleanups of the same commit, window or
+  // not (a passive one would run after them), and which no server runs or warns of (React 18
+  // warns of a layout effect there).
   const committed = useRef(store);
-  useCommit(() => {
+  useInsertionEffect(() => {
     committed.current = store;
   });
   const snapshot = useSyncExternalStore(store.subscribe, store.snapshot, store.snapshot);

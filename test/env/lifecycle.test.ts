@@ -9,6 +9,7 @@ let uninstall = () => {};
 afterEach(() => {
   uninstall();
   vi.restoreAllMocks();
+  vi.unstubAllGlobals();
 });
 
 function install() {
@@ -28,8 +29,11 @@ it('maps online and offline to themselves', () => {
 
 it('tells freeze and restore for the back/forward cache only', () => {
   const signals = install();
+  // A page unloaded for good (not kept in the cache) tells nothing: the socket goes with it.
   window.dispatchEvent(pageTransition('pagehide', false));
+  expect(signals).toEqual([]);
   window.dispatchEvent(pageTransition('pagehide', true));
+  expect(signals).toEqual(['freeze']);
   window.dispatchEvent(pageTransition('pageshow', true));
   expect(signals).toEqual(['freeze', 'restore']);
 });
@@ -58,5 +62,28 @@ it('removes every listener it added', () => {
   window.dispatchEvent(new Event('offline'));
   window.dispatchEvent(pageTransition('pagehide', true));
   document.dispatchEvent(new Event('visibilitychange'));
+  expect(signals).toEqual([]);
+});
+
+// Where there is no page, or half of one, it installs nothing and throws nothing, so a socket can
+// be made there: Node, server rendering, a worker (neither), Deno 1.x (a global window, no
+// document), a DOM library that made only its document global (no window).
+it('installs nothing and throws nothing with neither window nor document', () => {
+  vi.stubGlobal('window', undefined);
+  vi.stubGlobal('document', undefined);
+  expect(install()).toEqual([]);
+});
+
+it('installs nothing and throws nothing with a window but no document (Deno 1.x)', () => {
+  vi.stubGlobal('document', undefined);
+  const signals = install();
+  window.dispatchEvent(new Event('offline'));
+  expect(signals).toEqual([]);
+});
+
+it('installs nothing and throws nothing with a document but no window', () => {
+  vi.stubGlobal('window', undefined);
+  const signals = install();
+  document.dispatchEvent(new Event('resume'));
   expect(signals).toEqual([]);
 });
