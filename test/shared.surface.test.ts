@@ -657,3 +657,28 @@ it("a follower's probe() before a failover does not cost it its waiting messages
   await settle();
   expect([b.drops, live()[0]!.sent]).toEqual([[], ['waiting']]);
 });
+
+it('statechange fires in every tab once per change of the state it reads, before the open or close of that change', async () => {
+  const { a, b, ws } = await pair({ minReconnectionDelay: 1000, jitter: 0 });
+  const seen = [a, b].map((s) => {
+    const got: string[] = [];
+    s.addEventListener('statechange', (e) => got.push(`${e.detail.previous} > ${e.detail.state} (${s.state})`));
+    s.addEventListener('open', () => got.push('open'));
+    s.addEventListener('close', () => got.push('close'));
+    return got;
+  });
+  ws.serverOpen();
+  await settle();
+  ws.serverClose(4000, 'later');
+  await settle();
+  await vi.advanceTimersByTimeAsync(1000);
+  for (const got of seen) {
+    expect(got).toEqual([
+      'connecting > open (open)',
+      'open',
+      'open > reconnecting (reconnecting)',
+      'close',
+      'reconnecting > connecting (connecting)',
+    ]);
+  }
+});
