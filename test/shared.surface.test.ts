@@ -682,3 +682,34 @@ it('statechange fires in every tab once per change of the state it reads, before
     ]);
   }
 });
+
+it('a tab that joins as the connection opens gets open and the messages that follow at once', async () => {
+  const a = tab('a');
+  await settle();
+  const ws = live()[0]!;
+  const b = tab('b');
+  const got: unknown[] = [];
+  const opens: Event[] = [];
+  b.addEventListener('message', (e) => got.push(e.data));
+  b.addEventListener('open', (e) => opens.push(e));
+  // In the task b joins in, before the leader heard its hello: b hears of the term by this event first.
+  ws.serverOpen();
+  ws.serverMessage('first');
+  await settle();
+  expect([b.state, opens.length, got]).toEqual(['open', 1, ['first']]);
+  void a;
+});
+
+it('an error (or heartbeat) event in a follower does not end the connection it sees open: a tab joining later brings no second open', async () => {
+  const { b, ws } = await pair();
+  ws.serverOpen();
+  await settle();
+  const seen: string[] = [];
+  for (const type of ['open', 'close', 'error']) b.addEventListener(type, () => seen.push(type));
+  ws.dispatchEvent(new Event('error'));
+  await settle();
+  // Its hello is answered to every tab with the leader's state: open, as b saw it.
+  tab('c');
+  await settle();
+  expect([seen, b.state]).toEqual([['error'], 'open']);
+});
