@@ -890,9 +890,10 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
     await settle();
     b.socket.send('stale');
     await settle();
-    // c's probe() is answered (a `lead` to every tab) while b's clear is on its way, and the
-    // leader starts to hand over before it reads b's clear.
-    c.socket.probe();
+    // A tab joins: its hello is answered (a `lead` to every tab) while b's clear is on its way,
+    // and the leader starts to hand over before it reads b's clear. (A probe() is answered with
+    // no `lead`.)
+    tab('d');
     await Promise.resolve();
     b.socket.clearQueue();
     a.socket.close();
@@ -902,6 +903,30 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
     await settle();
     expect(allFrames()).not.toContain('stale');
     expect(drops(b)).toEqual([{ data: 'stale', reason: 'cleared' }]);
+    void c;
+  });
+
+  it('a clear its live leader answered leaves alone what was written and not yet confirmed: with replayUnconfirmed, the next leader sends it again', async () => {
+    const hb = { heartbeat: { interval: 1000, timeout: 500 }, replayUnconfirmed: true };
+    tab('a', hb);
+    await settle();
+    const b = tab('b', hb);
+    tab('c', hb);
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    b.socket.send('x');
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['x']);
+    // Nothing waits in the queue: nothing to clear. 'x' left the socket, and no pong confirmed it.
+    expect(b.socket.clearQueue()).toBe(0);
+    await settle();
+    setup.env.kill('a');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['x']);
+    expect(drops(b)).toEqual([]);
   });
 });
 
