@@ -928,6 +928,28 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
     expect(userFrames(live()[0]!)).toEqual(['x']);
     expect(drops(b)).toEqual([]);
   });
+  it('a clear its live leader answered after a rejoin of that tab (close() and reconnect() in the task of the clear) leaves alone what was written and not yet confirmed', async () => {
+    const hb = { heartbeat: { interval: 1000, timeout: 500 }, replayUnconfirmed: true };
+    tab('a', hb);
+    await settle();
+    const b = tab('b', hb);
+    tab('c', hb);
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    b.socket.send('x');
+    await settle();
+    expect(b.socket.clearQueue()).toBe(0);
+    b.socket.close();
+    b.socket.reconnect();
+    await settle();
+    setup.env.kill('a');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['x']);
+    expect(drops(b)).toEqual([]);
+  });
 });
 
 describe('SharedHeartbeatSocket: a message goes out once, through a leave and a join', () => {

@@ -405,8 +405,9 @@ function tab(
         if (leader) tell({ k: 'lead', l: term as string, s: leader.snapshot() });
         return;
       case 'lead':
-        // The leader's answer to a `do` (or a `hello`): a clear asked of it is done.
-        if (m.l === term && m.c === id) clearTo = 0;
+        // The leader's answer to a `do` (or a `hello`): a clear asked of it is done. Its term, not
+        // the one followed: a tab that rejoined since follows none until a `lead` comes.
+        if (m.l === clearOf && m.c === id) clearTo = 0;
         if (!retired.has(m.l)) follow(m.l, m.s);
         return;
       case 'ev':
