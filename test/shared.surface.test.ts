@@ -345,6 +345,8 @@ function eavesdrop() {
 it('a late event of a leader that is gone is not delivered; an event of a leader not yet announced is', async () => {
   const { spy, heard } = eavesdrop();
   const { a, b, ws } = await pair();
+  const c = tab('c');
+  await settle();
   ws.serverOpen();
   await settle();
   const old = heard.find((m) => m.k === 'lead') as Extract<Relayed, { k: 'lead' }>;
@@ -352,14 +354,23 @@ it('a late event of a leader that is gone is not delivered; an event of a leader
   await settle();
   live()[0]!.serverOpen();
   await settle();
+  // b leads now; c follows it.
+  expect([b.isLeader, c.isLeader]).toEqual([true, false]);
   const got: unknown[] = [];
   b.addEventListener('message', (e) => got.push(e.data));
   const opens: Event[] = [];
   b.addEventListener('open', (e) => opens.push(e));
+  const inC: unknown[] = [];
+  c.addEventListener('message', (e) => inC.push(e.data));
   spy.postMessage({ k: 'ev', l: old.l, type: 'message', init: { data: 'stale' }, s: old.s });
   spy.postMessage({ k: 'lead', l: old.l, s: { ...old.s, state: 'closed' } });
   await settle();
   expect([got, b.state]).toEqual([[], 'open']);
+  // The follower too stays with the live leader: its messages still reach it.
+  live()[0]!.serverMessage('live');
+  await settle();
+  expect([inC, c.state]).toEqual([['live'], 'open']);
+  got.length = 0;
   // A leader b has not heard announce itself yet: followed from its first event on.
   spy.postMessage({ k: 'ev', l: 'next', type: 'open', init: {}, s: { ...old.s, state: 'open' } });
   spy.postMessage({ k: 'ev', l: 'next', type: 'message', init: { data: 'fresh' }, s: { ...old.s, state: 'open' } });
@@ -619,7 +630,8 @@ it('what the channel carries for another term or another tab changes nothing her
   a.send('a1');
   b.send('b1');
   await settle();
-  spy.postMessage({ k: 'send', to: 'another term', from: 'spy', n: 1, data: ['stray'] });
+  // From a tab the discard below does not name: only the term keeps it out.
+  spy.postMessage({ k: 'send', to: 'another term', from: 'stranger', n: 1, data: ['stray'] });
   spy.postMessage({ k: 'do', to: 'another term', what: 'reconnect', code: 4000, reason: 'no' });
   spy.postMessage({ k: 'do', to: 'another term', what: 'clear', from: 'spy' });
   // A discard of another tab's messages, to this term: only that tab's go.
