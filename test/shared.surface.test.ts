@@ -725,3 +725,24 @@ it('an error (or heartbeat) event in a follower does not end the connection it s
   await settle();
   expect([seen, b.state]).toEqual([['error'], 'open']);
 });
+
+it("a leader tab that closes from a drop listener while it takes another tab's messages: no error, and the next leader sends them", async () => {
+  const { a, b } = await pair({ maxEnqueuedMessages: 2, queueOverflow: 'drop-oldest' });
+  // The connection is down: they wait in the leader's queue, and fill it.
+  a.send('a1');
+  a.send('a2');
+  // The first of b's messages pushes a1 out; a's drop listener closes a, before b's second is taken.
+  a.addEventListener('drop', () => a.close());
+  const reported = captureReported();
+  b.send('b1');
+  b.send('b2');
+  await settle();
+  reported.restore();
+  expect(reported.errors).toEqual([]);
+  // Its attempt, let go of while connecting, holds the handover 1 s at most.
+  await vi.advanceTimersByTimeAsync(1000);
+  expect([a.drops, a.state, b.isLeader]).toEqual([[['overflow', 'a1']], 'closed', true]);
+  live().at(-1)!.serverOpen();
+  await settle();
+  expect(live().at(-1)!.sent).toEqual(['b1', 'b2']);
+});
