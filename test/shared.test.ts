@@ -553,6 +553,41 @@ describe('SharedHeartbeatSocket: a handover never makes two connections at the s
     expect(leader.socket.state).toBe('closed');
     expect(unclosed()).toHaveLength(2);
   });
+  it("a reconnect(code, reason) whose reason ends in 'timeout' is no dead link: a close() after it hands over once the old socket reported close", async () => {
+    const tabs = [tab('a'), tab('b')];
+    await settle();
+    const old = live()[0]!;
+    old.serverOpen();
+    await settle();
+    const leader = leaderOf(tabs)[0]!;
+    leader.socket.reconnect(4000, 'session timeout');
+    leader.socket.close();
+    await vi.advanceTimersByTimeAsync(500);
+    // Its closing handshake is under way: the server still counts it.
+    expect([old.closeCalls[0], unclosed()]).toEqual([{ code: 4000, reason: 'session timeout' }, [old]]);
+    expect(leaderOf(tabs)).toEqual([]);
+    old.serverClose(4000, 'session timeout');
+    await settle();
+    expect(leaderOf(tabs)).toHaveLength(1);
+  });
+
+  it('an attempt that failed with an error before it opened holds a handover until it reported close', async () => {
+    const tabs = [tab('a'), tab('b')];
+    await settle();
+    const failed = live()[0]!;
+    // An error, and no close yet (browsers send it right after; the server may still count the attempt).
+    failed.dispatchEvent(new Event('error'));
+    await settle();
+    const leader = leaderOf(tabs)[0]!;
+    expect(leader.of<CloseEvent>('close').map((e) => [e.code, e.reason])).toEqual([[1006, '']]);
+    leader.socket.close();
+    await vi.advanceTimersByTimeAsync(500);
+    expect([leaderOf(tabs), unclosed()]).toEqual([[], [failed]]);
+    failed.serverClose(1006, '');
+    await settle();
+    expect(leaderOf(tabs)).toHaveLength(1);
+  });
+
   describe('no wait on a link already judged dead (#14)', () => {
     const hb = { heartbeat: { interval: 1000, timeout: 500 }, minReconnectionDelay: 5000 };
 
