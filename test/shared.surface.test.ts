@@ -432,9 +432,13 @@ it('without sharing, the back/forward cache is left to the tab’s own Heartbeat
   await settle();
   const closes: number[] = [];
   a.addEventListener('close', (e) => closes.push(e.code));
+  const changes: unknown[] = [];
+  a.addEventListener('leaderchange', (e) => changes.push(e.detail));
   hooks.forEach((n) => n('freeze'));
   await settle();
   expect([a.state, closes, live()]).toEqual(['reconnecting', [1001], []]);
+  // Still its own connection's holder: isLeader is always true where tabs cannot share.
+  expect([a.isLeader, changes]).toEqual([true, []]);
   // The socket let go of finishes its closing handshake (the next attempt waits for it).
   FakeWebSocket.instances[0]!.serverClose(1000, 'page hidden');
   hooks.forEach((n) => n('restore'));
@@ -745,4 +749,57 @@ it("a leader tab that closes from a drop listener while it takes another tab's m
   live().at(-1)!.serverOpen();
   await settle();
   expect(live().at(-1)!.sent).toEqual(['b1', 'b2']);
+});
+
+it('close() of a tab already closed, or closing, does nothing more: no statechange, no second close event', async () => {
+  const { a, b } = await pair();
+  const seen = [a, b].map((s) => {
+    const got: string[] = [];
+    s.addEventListener('statechange', (e) => got.push(e.detail.state));
+    s.addEventListener('close', () => got.push('close'));
+    return got;
+  });
+  b.close();
+  b.close();
+  await settle();
+  b.close();
+  await settle();
+  // The leader's socket is still connecting: its handover waits for it (1 s at most).
+  a.close();
+  a.close();
+  await vi.advanceTimersByTimeAsync(1000);
+  a.close();
+  await settle();
+  expect(seen).toEqual([
+    ['closing', 'closed', 'close'],
+    ['closing', 'closed', 'close'],
+  ]);
+});
+
+it('close() of a tab whose connection is closed (startClosed) fires no close event: there was no connection to close', async () => {
+  const { a, b } = await pair({ startClosed: true });
+  const closes: Event[] = [];
+  for (const s of [a, b]) s.addEventListener('close', (e) => closes.push(e));
+  b.close();
+  a.close();
+  await settle();
+  expect([a.state, b.state, closes]).toEqual(['closed', 'closed', []]);
+});
+
+it("the react hook's start asked before the tab hears of a leader: it starts a closed connection, and leaves an open one alone", async () => {
+  const a = tab('a', { startClosed: true });
+  await settle();
+  // A component mounts with a socket just made: no leader answered yet.
+  const b = tab('b', { startClosed: true });
+  hook(b, 'start');
+  await settle();
+  expect(FakeWebSocket.instances).toHaveLength(1);
+  const ws = live()[0]!;
+  ws.serverOpen();
+  await settle();
+  const c = tab('c', { startClosed: true });
+  hook(c, 'start');
+  await settle();
+  expect([FakeWebSocket.instances, ws.closeCalls, c.state]).toEqual([[ws], [], 'open']);
+  void a;
 });
