@@ -756,6 +756,18 @@ describe('SharedHeartbeatSocket without Web Locks or BroadcastChannel', () => {
   }
 });
 
+describe('SharedHeartbeatSocket: a tab closed in the task it was made in', () => {
+  it('where Web Locks refuse, the refusal that comes after close() makes no connection', async () => {
+    const refuse = () => Promise.reject(new DOMException('opaque origin', 'SecurityError'));
+    Object.assign(setup.env.locks, { request: refuse, query: refuse });
+    // As a component mounted and unmounted at once (React's StrictMode): made, then closed.
+    const a = tab('a');
+    a.socket.close();
+    await settle();
+    expect([a.socket.state, a.socket.isLeader, FakeWebSocket.instances]).toEqual(['closed', false, []]);
+  });
+});
+
 /** A page's lifecycle hooks, as browserLifecycle installs them, driven by the test. */
 describe('SharedHeartbeatSocket: what a tab sends, and then does in the same task', () => {
   it("a follower's send() then close() in one task: the message goes out, once", async () => {
