@@ -803,3 +803,24 @@ it("the react hook's start asked before the tab hears of a leader: it starts a c
   expect([FakeWebSocket.instances, ws.closeCalls, c.state]).toEqual([[ws], [], 'open']);
   void a;
 });
+
+it("the react hook's start in a follower that has not heard yet that the connection opened leaves it open", async () => {
+  const a = tab('a', { startClosed: true });
+  await settle();
+  const b = tab('b', { startClosed: true });
+  const c = tab('c', { startClosed: true });
+  await settle();
+  b.reconnect();
+  await Promise.resolve(); // the leader has b's reconnect: it connects
+  const ws = live()[0]!;
+  ws.serverOpen();
+  // c has not heard of it yet: it reads the connection closed, and asks the leader to start it.
+  expect(c.state).toBe('closed');
+  hook(c, 'start');
+  await settle();
+  expect([ws.closeCalls, FakeWebSocket.instances, [a.state, b.state, c.state]]).toEqual([
+    [],
+    [ws],
+    ['open', 'open', 'open'],
+  ]);
+});

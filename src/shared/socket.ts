@@ -341,10 +341,20 @@ function tab(
     if (to === undefined || to === id) receive(message);
   };
 
-  const reconnect = (code = 1000, reason = ''): void => {
+  const reconnect = (code: number, reason: string): void => {
     if (leader) leader.socket.reconnect(code, reason);
     else if (term) bc?.post({ k: 'do', to: term, what: 'reconnect', code, reason });
     else pending = [code, reason];
+  };
+
+  /**
+   * Connects if the connection is closed, once a leader is known. The leader checks: a follower's
+   * view may be stale (another tab started the connection, and it opened, since the last word).
+   */
+  const start = (): void => {
+    if (leader) {
+      if (leader.state() === 'closed') leader.socket.reconnect();
+    } else bc?.post({ k: 'do', to: term as string, what: 'reconnect', closed: true });
   };
 
   /** Gives message `n` to the leader; true when this tab leads and wrote it now. */
@@ -365,7 +375,7 @@ function tab(
       pending = undefined;
       // A tab that rejoined with reconnect() starts the connection if it is closed.
       if (ask === 'start') {
-        if (s.state === 'closed') reconnect();
+        if (s.state === 'closed') start();
       } else if (ask) reconnect(...ask);
     }
     view = s;
@@ -422,7 +432,8 @@ function tab(
         return;
       case 'do':
         if (!leader || m.to !== term) return;
-        if (m.what === 'reconnect') return leader.socket.reconnect(m.code, m.reason);
+        // `closed`: a start, not a reconnect() (a leader of an older version reconnects).
+        if (m.what === 'reconnect') return m.closed ? start() : leader.socket.reconnect(m.code, m.reason);
         if (m.what === 'probe') return leader.socket.probe();
         if (m.what === 'discard') return leader.discard(m.from as string, m.n as number);
         return void clear(leader, m.from);
@@ -624,7 +635,7 @@ function tab(
     start() {
       if (left) t.reconnect();
       else if (!term) pending ??= 'start';
-      else if (stateOf() === 'closed') reconnect();
+      else if (stateOf() === 'closed') start();
     },
 
     clear() {
