@@ -1042,6 +1042,31 @@ describe('SharedHeartbeatSocket: a message goes out once, through a leave and a 
     expect(allFrames()).toEqual(['bye']);
   });
 
+  it("a leader tab's message its closing socket could not keep (the bound, when a failed closing handshake requeued the unconfirmed) is the tab's still: it goes out after reconnect()", async () => {
+    const o = { heartbeat: { interval: 60_000, timeout: 1000 }, replayUnconfirmed: true, maxEnqueuedMessages: 1 };
+    const a = tab('a', o);
+    await settle();
+    const b = tab('b', o);
+    await settle();
+    const first = live()[0]!;
+    first.serverOpen();
+    await settle();
+    a.socket.send('a1'); // written, not confirmed
+    a.socket.probe();
+    a.socket.send('a2'); // held in the queue until the probe's pong
+    await settle();
+    a.socket.close();
+    // The handshake fails: a1 goes back into the queue before a2, which the bound of 1 pushes out.
+    first.serverClose(1006, '');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect([a.socket.state, b.socket.isLeader, drops(a)]).toEqual(['closed', true, []]);
+    live()[0]!.serverOpen();
+    await settle();
+    a.socket.reconnect();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['a1', 'a2']);
+  });
+
   it('a follower back from the back/forward cache after the leader changed: what the old leader sent for it is not sent again', async () => {
     const a = tab('a');
     await settle();
