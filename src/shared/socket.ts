@@ -348,8 +348,8 @@ function tab(
   };
 
   /**
-   * Connects if the connection is closed, once a leader is known. The leader checks: a follower's
-   * view may be stale (another tab started the connection, and it opened, since the last word).
+   * Connects if the connection is closed, once a leader is known. The leader checks, not this tab:
+   * a follower's view may be stale (another tab started the connection, and it opened, since).
    */
   const start = (): void => {
     if (leader) {
@@ -374,9 +374,8 @@ function tab(
       const ask = pending;
       pending = undefined;
       // A tab that rejoined with reconnect() starts the connection if it is closed.
-      if (ask === 'start') {
-        if (s.state === 'closed') start();
-      } else if (ask) reconnect(...ask);
+      if (ask === 'start') start();
+      else if (ask) reconnect(...ask);
     }
     view = s;
     // A tab that joins an open connection sees it open; one whose leader vanished sees it end.
@@ -635,7 +634,7 @@ function tab(
     start() {
       if (left) t.reconnect();
       else if (!term) pending ??= 'start';
-      else if (stateOf() === 'closed') start();
+      else start();
     },
 
     clear() {
