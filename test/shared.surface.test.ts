@@ -405,6 +405,9 @@ it('with the default options, the page hooks work: bfcache hands over, and onlin
   await settle();
   expect(a.isLeader).toBe(true);
   window.dispatchEvent(new Event('online'));
+  await settle();
+  // Only a page going into the cache lets go: online (and resume) leave the tab as it is.
+  expect([a.isLeader, a.state, live()]).toEqual([true, 'open', [FakeWebSocket.instances[0]]]);
   window.dispatchEvent(Object.assign(new Event('pagehide'), { persisted: true }));
   await settle();
   // `a` lets go of everything; `b` (lifecycle: false) takes over.
@@ -823,4 +826,19 @@ it("the react hook's start in a follower that has not heard yet that the connect
     [ws],
     ['open', 'open', 'open'],
   ]);
+});
+
+it('a tab that joins an open connection gets open before any message: one the leader receives before it answered the tab is not that tab’s', async () => {
+  const { ws } = await pair();
+  ws.serverOpen();
+  await settle();
+  const c = tab('c');
+  const seen: string[] = [];
+  c.addEventListener('open', () => seen.push('open'));
+  c.addEventListener('message', (e) => seen.push(`message ${e.data}`));
+  ws.serverMessage('before its hello was answered');
+  await settle();
+  ws.serverMessage('after');
+  await settle();
+  expect(seen).toEqual(['open', 'message after']);
 });

@@ -898,6 +898,24 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
     expect(b.of('drop')).toEqual([]);
   });
 
+  it('a clear its live leader answered after the rejoin of that tab reports no drop for a message that went out before the leader read it', async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    b.socket.send('x');
+    await settle();
+    b.socket.clearQueue();
+    b.socket.close();
+    b.socket.reconnect();
+    // Before the leader reads the clear, the connection opens: 'x' goes out, and b hears of it
+    // (the open) before the answer to its clear.
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['x']);
+    expect(drops(b)).toEqual([]);
+  });
+
   it('holds through a rejoin of that tab (close() and reconnect(), as a bfcache round) before the next leader', async () => {
     const a = tab('a');
     await settle();
