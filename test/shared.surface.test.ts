@@ -345,6 +345,8 @@ function eavesdrop() {
 it('a late event of a leader that is gone is not delivered; an event of a leader not yet announced is', async () => {
   const { spy, heard } = eavesdrop();
   const { a, b, ws } = await pair();
+  const c = tab('c');
+  await settle();
   ws.serverOpen();
   await settle();
   const old = heard.find((m) => m.k === 'lead') as Extract<Relayed, { k: 'lead' }>;
@@ -352,14 +354,23 @@ it('a late event of a leader that is gone is not delivered; an event of a leader
   await settle();
   live()[0]!.serverOpen();
   await settle();
+  // b leads now; c follows it.
+  expect([b.isLeader, c.isLeader]).toEqual([true, false]);
   const got: unknown[] = [];
   b.addEventListener('message', (e) => got.push(e.data));
   const opens: Event[] = [];
   b.addEventListener('open', (e) => opens.push(e));
+  const inC: unknown[] = [];
+  c.addEventListener('message', (e) => inC.push(e.data));
   spy.postMessage({ k: 'ev', l: old.l, type: 'message', init: { data: 'stale' }, s: old.s });
   spy.postMessage({ k: 'lead', l: old.l, s: { ...old.s, state: 'closed' } });
   await settle();
   expect([got, b.state]).toEqual([[], 'open']);
+  // The follower too stays with the live leader: its messages still reach it.
+  live()[0]!.serverMessage('live');
+  await settle();
+  expect([inC, c.state]).toEqual([['live'], 'open']);
+  got.length = 0;
   // A leader b has not heard announce itself yet: followed from its first event on.
   spy.postMessage({ k: 'ev', l: 'next', type: 'open', init: {}, s: { ...old.s, state: 'open' } });
   spy.postMessage({ k: 'ev', l: 'next', type: 'message', init: { data: 'fresh' }, s: { ...old.s, state: 'open' } });
@@ -394,6 +405,9 @@ it('with the default options, the page hooks work: bfcache hands over, and onlin
   await settle();
   expect(a.isLeader).toBe(true);
   window.dispatchEvent(new Event('online'));
+  await settle();
+  // Only a page going into the cache lets go: online (and resume) leave the tab as it is.
+  expect([a.isLeader, a.state, live()]).toEqual([true, 'open', [FakeWebSocket.instances[0]]]);
   window.dispatchEvent(Object.assign(new Event('pagehide'), { persisted: true }));
   await settle();
   // `a` lets go of everything; `b` (lifecycle: false) takes over.
@@ -421,9 +435,13 @@ it('without sharing, the back/forward cache is left to the tab’s own Heartbeat
   await settle();
   const closes: number[] = [];
   a.addEventListener('close', (e) => closes.push(e.code));
+  const changes: unknown[] = [];
+  a.addEventListener('leaderchange', (e) => changes.push(e.detail));
   hooks.forEach((n) => n('freeze'));
   await settle();
   expect([a.state, closes, live()]).toEqual(['reconnecting', [1001], []]);
+  // Still its own connection's holder: isLeader is always true where tabs cannot share.
+  expect([a.isLeader, changes]).toEqual([true, []]);
   // The socket let go of finishes its closing handshake (the next attempt waits for it).
   FakeWebSocket.instances[0]!.serverClose(1000, 'page hidden');
   hooks.forEach((n) => n('restore'));
@@ -619,7 +637,8 @@ it('what the channel carries for another term or another tab changes nothing her
   a.send('a1');
   b.send('b1');
   await settle();
-  spy.postMessage({ k: 'send', to: 'another term', from: 'spy', n: 1, data: ['stray'] });
+  // From a tab the discard below does not name: only the term keeps it out.
+  spy.postMessage({ k: 'send', to: 'another term', from: 'stranger', n: 1, data: ['stray'] });
   spy.postMessage({ k: 'do', to: 'another term', what: 'reconnect', code: 4000, reason: 'no' });
   spy.postMessage({ k: 'do', to: 'another term', what: 'clear', from: 'spy' });
   // A discard of another tab's messages, to this term: only that tab's go.
@@ -656,4 +675,170 @@ it("a follower's probe() before a failover does not cost it its waiting messages
   live()[0]!.serverOpen();
   await settle();
   expect([b.drops, live()[0]!.sent]).toEqual([[], ['waiting']]);
+});
+
+it('statechange fires in every tab once per change of the state it reads, before the open or close of that change', async () => {
+  const { a, b, ws } = await pair({ minReconnectionDelay: 1000, jitter: 0 });
+  const seen = [a, b].map((s) => {
+    const got: string[] = [];
+    s.addEventListener('statechange', (e) => got.push(`${e.detail.previous} > ${e.detail.state} (${s.state})`));
+    s.addEventListener('open', () => got.push('open'));
+    s.addEventListener('close', () => got.push('close'));
+    return got;
+  });
+  ws.serverOpen();
+  await settle();
+  ws.serverClose(4000, 'later');
+  await settle();
+  await vi.advanceTimersByTimeAsync(1000);
+  for (const got of seen) {
+    expect(got).toEqual([
+      'connecting > open (open)',
+      'open',
+      'open > reconnecting (reconnecting)',
+      'close',
+      'reconnecting > connecting (connecting)',
+    ]);
+  }
+});
+
+it('a tab that joins as the connection opens gets open and the messages that follow at once', async () => {
+  const a = tab('a');
+  await settle();
+  const ws = live()[0]!;
+  const b = tab('b');
+  const got: unknown[] = [];
+  const opens: Event[] = [];
+  b.addEventListener('message', (e) => got.push(e.data));
+  b.addEventListener('open', (e) => opens.push(e));
+  // In the task b joins in, before the leader heard its hello: b hears of the term by this event first.
+  ws.serverOpen();
+  ws.serverMessage('first');
+  await settle();
+  expect([b.state, opens.length, got]).toEqual(['open', 1, ['first']]);
+  void a;
+});
+
+it('an error (or heartbeat) event in a follower does not end the connection it sees open: a tab joining later brings no second open', async () => {
+  const { b, ws } = await pair();
+  ws.serverOpen();
+  await settle();
+  const seen: string[] = [];
+  for (const type of ['open', 'close', 'error']) b.addEventListener(type, () => seen.push(type));
+  ws.dispatchEvent(new Event('error'));
+  await settle();
+  // Its hello is answered to every tab with the leader's state: open, as b saw it.
+  tab('c');
+  await settle();
+  expect([seen, b.state]).toEqual([['error'], 'open']);
+});
+
+it("a leader tab that closes from a drop listener while it takes another tab's messages: no error, and the next leader sends them", async () => {
+  const { a, b } = await pair({ maxEnqueuedMessages: 2, queueOverflow: 'drop-oldest' });
+  // The connection is down: they wait in the leader's queue, and fill it.
+  a.send('a1');
+  a.send('a2');
+  // The first of b's messages pushes a1 out; a's drop listener closes a, before b's second is taken.
+  a.addEventListener('drop', () => a.close());
+  const reported = captureReported();
+  b.send('b1');
+  b.send('b2');
+  await settle();
+  reported.restore();
+  expect(reported.errors).toEqual([]);
+  // Its attempt, let go of while connecting, holds the handover 1 s at most.
+  await vi.advanceTimersByTimeAsync(1000);
+  expect([a.drops, a.state, b.isLeader]).toEqual([[['overflow', 'a1']], 'closed', true]);
+  live().at(-1)!.serverOpen();
+  await settle();
+  expect(live().at(-1)!.sent).toEqual(['b1', 'b2']);
+});
+
+it('close() of a tab already closed, or closing, does nothing more: no statechange, no second close event', async () => {
+  const { a, b } = await pair();
+  const seen = [a, b].map((s) => {
+    const got: string[] = [];
+    s.addEventListener('statechange', (e) => got.push(e.detail.state));
+    s.addEventListener('close', () => got.push('close'));
+    return got;
+  });
+  b.close();
+  b.close();
+  await settle();
+  b.close();
+  await settle();
+  // The leader's socket is still connecting: its handover waits for it (1 s at most).
+  a.close();
+  a.close();
+  await vi.advanceTimersByTimeAsync(1000);
+  a.close();
+  await settle();
+  expect(seen).toEqual([
+    ['closing', 'closed', 'close'],
+    ['closing', 'closed', 'close'],
+  ]);
+});
+
+it('close() of a tab whose connection is closed (startClosed) fires no close event: there was no connection to close', async () => {
+  const { a, b } = await pair({ startClosed: true });
+  const closes: Event[] = [];
+  for (const s of [a, b]) s.addEventListener('close', (e) => closes.push(e));
+  b.close();
+  a.close();
+  await settle();
+  expect([a.state, b.state, closes]).toEqual(['closed', 'closed', []]);
+});
+
+it("the react hook's start asked before the tab hears of a leader: it starts a closed connection, and leaves an open one alone", async () => {
+  const a = tab('a', { startClosed: true });
+  await settle();
+  // A component mounts with a socket just made: no leader answered yet.
+  const b = tab('b', { startClosed: true });
+  hook(b, 'start');
+  await settle();
+  expect(FakeWebSocket.instances).toHaveLength(1);
+  const ws = live()[0]!;
+  ws.serverOpen();
+  await settle();
+  const c = tab('c', { startClosed: true });
+  hook(c, 'start');
+  await settle();
+  expect([FakeWebSocket.instances, ws.closeCalls, c.state]).toEqual([[ws], [], 'open']);
+  void a;
+});
+
+it("the react hook's start in a follower that has not heard yet that the connection opened leaves it open", async () => {
+  const a = tab('a', { startClosed: true });
+  await settle();
+  const b = tab('b', { startClosed: true });
+  const c = tab('c', { startClosed: true });
+  await settle();
+  b.reconnect();
+  await Promise.resolve(); // the leader has b's reconnect: it connects
+  const ws = live()[0]!;
+  ws.serverOpen();
+  // c has not heard of it yet: it reads the connection closed, and asks the leader to start it.
+  expect(c.state).toBe('closed');
+  hook(c, 'start');
+  await settle();
+  expect([ws.closeCalls, FakeWebSocket.instances, [a.state, b.state, c.state]]).toEqual([
+    [],
+    [ws],
+    ['open', 'open', 'open'],
+  ]);
+});
+
+it('a tab that joins an open connection gets open before any message: one the leader receives before it answered the tab is not that tab’s', async () => {
+  const { ws } = await pair();
+  ws.serverOpen();
+  await settle();
+  const c = tab('c');
+  const seen: string[] = [];
+  c.addEventListener('open', () => seen.push('open'));
+  c.addEventListener('message', (e) => seen.push(`message ${e.data}`));
+  ws.serverMessage('before its hello was answered');
+  await settle();
+  ws.serverMessage('after');
+  await settle();
+  expect(seen).toEqual(['open', 'message after']);
 });

@@ -553,6 +553,41 @@ describe('SharedHeartbeatSocket: a handover never makes two connections at the s
     expect(leader.socket.state).toBe('closed');
     expect(unclosed()).toHaveLength(2);
   });
+  it("a reconnect(code, reason) whose reason ends in 'timeout' is no dead link: a close() after it hands over once the old socket reported close", async () => {
+    const tabs = [tab('a'), tab('b')];
+    await settle();
+    const old = live()[0]!;
+    old.serverOpen();
+    await settle();
+    const leader = leaderOf(tabs)[0]!;
+    leader.socket.reconnect(4000, 'session timeout');
+    leader.socket.close();
+    await vi.advanceTimersByTimeAsync(500);
+    // Its closing handshake is under way: the server still counts it.
+    expect([old.closeCalls[0], unclosed()]).toEqual([{ code: 4000, reason: 'session timeout' }, [old]]);
+    expect(leaderOf(tabs)).toEqual([]);
+    old.serverClose(4000, 'session timeout');
+    await settle();
+    expect(leaderOf(tabs)).toHaveLength(1);
+  });
+
+  it('an attempt that failed with an error before it opened holds a handover until it reported close', async () => {
+    const tabs = [tab('a'), tab('b')];
+    await settle();
+    const failed = live()[0]!;
+    // An error, and no close yet (browsers send it right after; the server may still count the attempt).
+    failed.dispatchEvent(new Event('error'));
+    await settle();
+    const leader = leaderOf(tabs)[0]!;
+    expect(leader.of<CloseEvent>('close').map((e) => [e.code, e.reason])).toEqual([[1006, '']]);
+    leader.socket.close();
+    await vi.advanceTimersByTimeAsync(500);
+    expect([leaderOf(tabs), unclosed()]).toEqual([[], [failed]]);
+    failed.serverClose(1006, '');
+    await settle();
+    expect(leaderOf(tabs)).toHaveLength(1);
+  });
+
   describe('no wait on a link already judged dead (#14)', () => {
     const hb = { heartbeat: { interval: 1000, timeout: 500 }, minReconnectionDelay: 5000 };
 
@@ -721,6 +756,18 @@ describe('SharedHeartbeatSocket without Web Locks or BroadcastChannel', () => {
   }
 });
 
+describe('SharedHeartbeatSocket: a tab closed in the task it was made in', () => {
+  it('where Web Locks refuse, the refusal that comes after close() makes no connection', async () => {
+    const refuse = () => Promise.reject(new DOMException('opaque origin', 'SecurityError'));
+    Object.assign(setup.env.locks, { request: refuse, query: refuse });
+    // As a component mounted and unmounted at once (React's StrictMode): made, then closed.
+    const a = tab('a');
+    a.socket.close();
+    await settle();
+    expect([a.socket.state, a.socket.isLeader, FakeWebSocket.instances]).toEqual(['closed', false, []]);
+  });
+});
+
 /** A page's lifecycle hooks, as browserLifecycle installs them, driven by the test. */
 describe('SharedHeartbeatSocket: what a tab sends, and then does in the same task', () => {
   it("a follower's send() then close() in one task: the message goes out, once", async () => {
@@ -851,6 +898,24 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
     expect(b.of('drop')).toEqual([]);
   });
 
+  it('a clear its live leader answered after the rejoin of that tab reports no drop for a message that went out before the leader read it', async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    b.socket.send('x');
+    await settle();
+    b.socket.clearQueue();
+    b.socket.close();
+    b.socket.reconnect();
+    // Before the leader reads the clear, the connection opens: 'x' goes out, and b hears of it
+    // (the open) before the answer to its clear.
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['x']);
+    expect(drops(b)).toEqual([]);
+  });
+
   it('holds through a rejoin of that tab (close() and reconnect(), as a bfcache round) before the next leader', async () => {
     const a = tab('a');
     await settle();
@@ -890,9 +955,10 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
     await settle();
     b.socket.send('stale');
     await settle();
-    // c's probe() is answered (a `lead` to every tab) while b's clear is on its way, and the
-    // leader starts to hand over before it reads b's clear.
-    c.socket.probe();
+    // A tab joins: its hello is answered (a `lead` to every tab) while b's clear is on its way,
+    // and the leader starts to hand over before it reads b's clear. (A probe() is answered with
+    // no `lead`.)
+    tab('d');
     await Promise.resolve();
     b.socket.clearQueue();
     a.socket.close();
@@ -902,6 +968,52 @@ describe('SharedHeartbeatSocket: clearQueue() in a follower while the leader han
     await settle();
     expect(allFrames()).not.toContain('stale');
     expect(drops(b)).toEqual([{ data: 'stale', reason: 'cleared' }]);
+    void c;
+  });
+
+  it('a clear its live leader answered leaves alone what was written and not yet confirmed: with replayUnconfirmed, the next leader sends it again', async () => {
+    const hb = { heartbeat: { interval: 1000, timeout: 500 }, replayUnconfirmed: true };
+    tab('a', hb);
+    await settle();
+    const b = tab('b', hb);
+    tab('c', hb);
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    b.socket.send('x');
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['x']);
+    // Nothing waits in the queue: nothing to clear. 'x' left the socket, and no pong confirmed it.
+    expect(b.socket.clearQueue()).toBe(0);
+    await settle();
+    setup.env.kill('a');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['x']);
+    expect(drops(b)).toEqual([]);
+  });
+  it('a clear its live leader answered after a rejoin of that tab (close() and reconnect() in the task of the clear) leaves alone what was written and not yet confirmed', async () => {
+    const hb = { heartbeat: { interval: 1000, timeout: 500 }, replayUnconfirmed: true };
+    tab('a', hb);
+    await settle();
+    const b = tab('b', hb);
+    tab('c', hb);
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    b.socket.send('x');
+    await settle();
+    expect(b.socket.clearQueue()).toBe(0);
+    b.socket.close();
+    b.socket.reconnect();
+    await settle();
+    setup.env.kill('a');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['x']);
+    expect(drops(b)).toEqual([]);
   });
 });
 
@@ -946,6 +1058,31 @@ describe('SharedHeartbeatSocket: a message goes out once, through a leave and a 
     live()[0]!.serverOpen();
     await settle();
     expect(allFrames()).toEqual(['bye']);
+  });
+
+  it("a leader tab's message its closing socket could not keep (the bound, when a failed closing handshake requeued the unconfirmed) is the tab's still: it goes out after reconnect()", async () => {
+    const o = { heartbeat: { interval: 60_000, timeout: 1000 }, replayUnconfirmed: true, maxEnqueuedMessages: 1 };
+    const a = tab('a', o);
+    await settle();
+    const b = tab('b', o);
+    await settle();
+    const first = live()[0]!;
+    first.serverOpen();
+    await settle();
+    a.socket.send('a1'); // written, not confirmed
+    a.socket.probe();
+    a.socket.send('a2'); // held in the queue until the probe's pong
+    await settle();
+    a.socket.close();
+    // The handshake fails: a1 goes back into the queue before a2, which the bound of 1 pushes out.
+    first.serverClose(1006, '');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect([a.socket.state, b.socket.isLeader, drops(a)]).toEqual(['closed', true, []]);
+    live()[0]!.serverOpen();
+    await settle();
+    a.socket.reconnect();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual(['a1', 'a2']);
   });
 
   it('a follower back from the back/forward cache after the leader changed: what the old leader sent for it is not sent again', async () => {

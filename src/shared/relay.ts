@@ -33,6 +33,8 @@ export type Relayed =
       what: 'reconnect' | 'probe' | 'clear' | 'discard';
       code?: number;
       reason?: string;
+      /** A reconnect only if the connection is closed: the react hook's start. */
+      closed?: boolean;
       from?: string;
       n?: number;
     }

@@ -341,10 +341,20 @@ function tab(
     if (to === undefined || to === id) receive(message);
   };
 
-  const reconnect = (code = 1000, reason = ''): void => {
+  const reconnect = (code: number, reason: string): void => {
     if (leader) leader.socket.reconnect(code, reason);
     else if (term) bc?.post({ k: 'do', to: term, what: 'reconnect', code, reason });
     else pending = [code, reason];
+  };
+
+  /**
+   * Connects if the connection is closed, once a leader is known. The leader checks, not this tab:
+   * a follower's view may be stale (another tab started the connection, and it opened, since).
+   */
+  const start = (): void => {
+    if (leader) {
+      if (leader.state() === 'closed') leader.socket.reconnect();
+    } else bc?.post({ k: 'do', to: term as string, what: 'reconnect', closed: true });
   };
 
   /** Gives message `n` to the leader; true when this tab leads and wrote it now. */
@@ -364,9 +374,8 @@ function tab(
       const ask = pending;
       pending = undefined;
       // A tab that rejoined with reconnect() starts the connection if it is closed.
-      if (ask === 'start') {
-        if (s.state === 'closed') reconnect();
-      } else if (ask) reconnect(...ask);
+      if (ask === 'start') start();
+      else if (ask) reconnect(...ask);
     }
     view = s;
     // A tab that joins an open connection sees it open; one whose leader vanished sees it end.
@@ -405,8 +414,9 @@ function tab(
         if (leader) tell({ k: 'lead', l: term as string, s: leader.snapshot() });
         return;
       case 'lead':
-        // The leader's answer to a `do` (or a `hello`): a clear asked of it is done.
-        if (m.l === term && m.c === id) clearTo = 0;
+        // The leader's answer to a `do` (or a `hello`): a clear asked of it is done. Its term, not
+        // the one followed: a tab that rejoined since follows none until a `lead` comes.
+        if (m.l === clearOf && m.c === id) clearTo = 0;
         if (!retired.has(m.l)) follow(m.l, m.s);
         return;
       case 'ev':
@@ -421,7 +431,8 @@ function tab(
         return;
       case 'do':
         if (!leader || m.to !== term) return;
-        if (m.what === 'reconnect') return leader.socket.reconnect(m.code, m.reason);
+        // `closed`: a start, not a reconnect() (a leader of an older version reconnects).
+        if (m.what === 'reconnect') return m.closed ? start() : leader.socket.reconnect(m.code, m.reason);
         if (m.what === 'probe') return leader.socket.probe();
         if (m.what === 'discard') return leader.discard(m.from as string, m.n as number);
         return void clear(leader, m.from);
@@ -623,7 +634,7 @@ function tab(
     start() {
       if (left) t.reconnect();
       else if (!term) pending ??= 'start';
-      else if (stateOf() === 'closed') reconnect();
+      else start();
     },
 
     clear() {
