@@ -58,8 +58,10 @@ const MINIFIED = './dist/shared.umd.min.js';
  * (`adopt`, drops told to the leader tab too), and lets go of it when it hands over: +124 B,
  * 9,715 B; 9,714 B with `next!` for `next?.` in the two hooks (next is always set by then);
  * 9,717 B with the outbox's `letGo` (`release` was shortened by the minifier, so never called).
+ * 9,742 B (+25 B): the hook's start in a follower is decided by the leader (`do reconnect` with
+ * `closed`), and a clear's answer is matched against the term asked (`clearOf`): two fixes.
  */
-export const SHARED_SIZE_BUDGET = 9717;
+export const SHARED_SIZE_BUDGET = 9742;
 
 const node = consumerProject('shared');
 
