@@ -158,7 +158,7 @@ describe('useHeartbeatSocket (jsdom)', () => {
     }
   });
 
-  it('where there is a WebSocket but no page (React Native\'s kind): a provider connects, a relative url is refused naming it', async () => {
+  it("where there is a WebSocket but no page (React Native's kind): a provider connects, a relative url is refused naming it", async () => {
     const errors: unknown[] = [];
     const heard = new Set<unknown>();
     function NoPage(props: { url: UrlInput }): ReactNode {
