@@ -9,3 +9,7 @@ export const fail = (Kind: typeof TypeError, name: string, expected: string, got
     }`,
   );
 };
+
+/** `value`, when it is a function; else throws as {@link fail}, naming it `name`. */
+export const fn = <T>(name: string, value: T): T =>
+  typeof value === 'function' ? value : fail(TypeError, name, 'a function', value);

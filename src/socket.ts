@@ -1,3 +1,4 @@
+import { fn } from './fail';
 import type { Data } from './data';
 import type { HeartbeatSocketEventMap } from './events';
 import { type Machine, machine, STATES } from './machine';
@@ -149,7 +150,7 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
    * @returns as `send()`.
    */
   track(data: Data, done: Tracker): boolean {
-    return this.#m.submit(data, done);
+    return this.#m.submit(data, fn('done', done));
   }
 
   /**
@@ -158,7 +159,7 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
    * @returns false when the message is not waiting in the queue (written, or already dropped).
    */
   untrack(done: Tracker): boolean {
-    return this.#m.withdraw(done);
+    return this.#m.withdraw(fn('done', done));
   }
 
   /**
@@ -168,6 +169,6 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
    * @returns the function that removes the interceptor.
    */
   intercept(interceptor: (data: unknown) => unknown): () => unknown {
-    return this.#m.tap(interceptor);
+    return this.#m.tap(fn('interceptor', interceptor));
   }
 }

@@ -544,6 +544,24 @@ it("untrack() in a tab that knows no leader drops its message (aborted); once a 
   expect(live()[0]!.sent).toEqual(['kept', 'late']);
 });
 
+it('track(), untrack() and intercept() in a tab refuse a handle that is not a function; untrack() of nothing takes no plain message', async () => {
+  tab('a');
+  await settle();
+  setup.env.kill('a');
+  const b = tab('b');
+  b.send('plain');
+  for (const bad of [undefined, null, 'done'] as never[]) {
+    expect(() => b.untrack(bad)).toThrow(TypeError);
+    expect(() => b.track('x', bad)).toThrow(/^heartbeat-ws: done must be a function, got /);
+    expect(() => b.intercept(bad)).toThrow(/^heartbeat-ws: interceptor must be a function, got /);
+  }
+  expect(b.drops).toEqual([]);
+  await settle();
+  live()[0]!.serverOpen();
+  await settle();
+  expect(live()[0]!.sent).toEqual(['plain']);
+});
+
 it("intercept() in a follower keeps what it takes from that tab's listeners only, until removed", async () => {
   const { a, b, ws } = await pair();
   ws.serverOpen();

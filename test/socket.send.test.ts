@@ -349,6 +349,21 @@ describe('the extension points: track(), untrack(), intercept()', () => {
     expect(FakeWebSocket.last.sent).toEqual(['kept']);
   });
 
+  it('track(), untrack() and intercept() refuse a handle that is not a function, naming it; untrack() of nothing takes no plain message', () => {
+    const { socket, ofType } = makeSocket();
+    socket.send('plain');
+    for (const bad of [undefined, null, 'done', {}] as never[]) {
+      expect(() => socket.untrack(bad)).toThrow(
+        new TypeError(`heartbeat-ws: done must be a function, got ${bad === 'done' ? '"done"' : String(bad)}`),
+      );
+      expect(() => socket.track('x', bad)).toThrow(/^heartbeat-ws: done must be a function, got /);
+      expect(() => socket.intercept(bad)).toThrow(/^heartbeat-ws: interceptor must be a function, got /);
+    }
+    expect(ofType('drop')).toEqual([]);
+    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.last.sent).toEqual(['plain']);
+  });
+
   it('intercept() keeps a message its interceptor takes from the listeners, until removed', () => {
     const { socket, ofType } = makeSocket();
     FakeWebSocket.last.serverOpen();

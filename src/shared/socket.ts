@@ -4,6 +4,7 @@ import {
   type Data,
   type DropReason,
   emitter,
+  fn,
   guard,
   HeartbeatSocket,
   type HeartbeatSocketEventMap,
@@ -221,7 +222,7 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
    * leader's socket, or the reason of its `drop` event in this tab.
    */
   track(data: Data, done: Tracker): boolean {
-    return this.#t.send(data, done);
+    return this.#t.send(data, fn('done', done));
   }
 
   /**
@@ -229,12 +230,12 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
    * not been handed to the leader yet); false once the leader has it.
    */
   untrack(done: Tracker): boolean {
-    return this.#t.untrack(done);
+    return this.#t.untrack(fn('done', done));
   }
 
   /** As `HeartbeatSocket.intercept`, for the messages this tab receives. */
   intercept(interceptor: (data: unknown) => unknown): () => unknown {
-    return this.#t.intercept(interceptor);
+    return this.#t.intercept(fn('interceptor', interceptor));
   }
 }
 

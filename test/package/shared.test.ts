@@ -60,8 +60,10 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 9,717 B with the outbox's `letGo` (`release` was shortened by the minifier, so never called).
  * 9,742 B (+25 B): the hook's start in a follower is decided by the leader (`do reconnect` with
  * `closed`), and a clear's answer is matched against the term asked (`clearOf`): two fixes.
+ * 9,751 B (+9 B): the tab's `track`, `untrack` and `intercept` check their handle as the core's do
+ * (the check itself is the core's, in the same bundle).
  */
-export const SHARED_SIZE_BUDGET = 9742;
+export const SHARED_SIZE_BUDGET = 9751;
 
 const node = consumerProject('shared');
 
