@@ -672,6 +672,33 @@ describe('indexedDbOutbox', () => {
     expect(await stored()).toEqual([]);
   });
 
+  it('untrack() of a tracker given to two messages takes the oldest first, then the other, as without an outbox; neither is sent nor stays stored', async () => {
+    const { socket, ofType } = pageSocket('A');
+    (await wsOf('A')).serverError();
+    const heard: unknown[] = [];
+    const done: Tracker = (outcome) => heard.push(outcome);
+    socket.track('m1', done);
+    socket.track('m2', done);
+    await settle();
+    expect(await stored()).toEqual(['m1', 'm2']);
+    expect(socket.untrack(done)).toBe(true);
+    expect(ofType<CustomEvent>('drop').map((e) => e.detail.data)).toEqual(['m1']);
+    expect(socket.untrack(done)).toBe(true);
+    expect(socket.untrack(done)).toBe(false);
+    expect(ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason])).toEqual([
+      ['m1', 'aborted'],
+      ['m2', 'aborted'],
+    ]);
+    expect(heard).toEqual(['aborted', 'aborted']);
+    await settle();
+    expect(await stored()).toEqual([]);
+    const before = FakeWebSocket.instances.length;
+    socket.reconnect();
+    const ws = await nextWs('A', before);
+    ws.serverOpen();
+    expect(ws.sent).toEqual([]);
+  });
+
   it('without IndexedDB, warns once and keeps working in memory', async () => {
     Reflect.deleteProperty(globalThis, 'indexedDB');
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
