@@ -672,15 +672,17 @@ describe('indexedDbOutbox', () => {
     expect(await stored()).toEqual([]);
   });
 
-  it('untrack() of a tracker given to two messages takes the oldest first, then the other, as without an outbox; neither is sent nor stays stored', async () => {
+  it('untrack() of a tracker given to two messages takes the oldest of them first, then the other, as without an outbox; neither is sent nor stays stored', async () => {
     const { socket, ofType } = pageSocket('A');
     (await wsOf('A')).serverError();
     const heard: unknown[] = [];
     const done: Tracker = (outcome) => heard.push(outcome);
+    socket.send('m0');
     socket.track('m1', done);
     socket.track('m2', done);
+    socket.track('m3', () => {});
     await settle();
-    expect(await stored()).toEqual(['m1', 'm2']);
+    expect(await stored()).toEqual(['m0', 'm1', 'm2', 'm3']);
     expect(socket.untrack(done)).toBe(true);
     expect(ofType<CustomEvent>('drop').map((e) => e.detail.data)).toEqual(['m1']);
     expect(socket.untrack(done)).toBe(true);
@@ -691,12 +693,12 @@ describe('indexedDbOutbox', () => {
     ]);
     expect(heard).toEqual(['aborted', 'aborted']);
     await settle();
-    expect(await stored()).toEqual([]);
+    expect(await stored()).toEqual(['m0', 'm3']);
     const before = FakeWebSocket.instances.length;
     socket.reconnect();
     const ws = await nextWs('A', before);
     ws.serverOpen();
-    expect(ws.sent).toEqual([]);
+    expect(ws.sent).toEqual(['m0', 'm3']);
   });
 
   it('without IndexedDB, warns once and keeps working in memory', async () => {
