@@ -4,8 +4,13 @@
  * locks are released while its socket is simply never used again. Real timers: fake-indexeddb
  * answers through them. What the server gets is what the FakeWebSocket of the next page records.
  */
-import { IDBFactory, IDBTransaction as FakeTransaction } from 'fake-indexeddb';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  IDBDatabase as FakeDatabase,
+  IDBFactory,
+  IDBObjectStore as FakeObjectStore,
+  IDBTransaction as FakeTransaction,
+} from 'fake-indexeddb';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import {
   HeartbeatSocket,
   type Options,
@@ -14,7 +19,7 @@ import {
   type OutboxLink,
   type Tracker,
 } from '../src/index';
-import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
+import { deleteOutbox, indexedDbOutbox, RECOVERY_WAIT } from '../src/outbox/index';
 import { requests } from '../src/request/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
 import { makeSocket } from './helpers/socket';
@@ -644,6 +649,7 @@ describe('indexedDbOutbox', () => {
     await deleteOutbox('orders');
     expect(await stored()).toEqual([]);
     expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0])).toMatch(/outbox "orders" was deleted/);
     end('A', first.socket);
     pageSocket('B');
     const b = await wsOf('B');
@@ -664,6 +670,35 @@ describe('indexedDbOutbox', () => {
     await settle();
     expect(socket.stats.queued).toBe(0);
     expect(await stored()).toEqual([]);
+  });
+
+  it('untrack() of a tracker given to two messages takes the oldest of them first, then the other, as without an outbox; neither is sent nor stays stored', async () => {
+    const { socket, ofType } = pageSocket('A');
+    (await wsOf('A')).serverError();
+    const heard: unknown[] = [];
+    const done: Tracker = (outcome) => heard.push(outcome);
+    socket.send('m0');
+    socket.track('m1', done);
+    socket.track('m2', done);
+    socket.track('m3', () => {});
+    await settle();
+    expect(await stored()).toEqual(['m0', 'm1', 'm2', 'm3']);
+    expect(socket.untrack(done)).toBe(true);
+    expect(ofType<CustomEvent>('drop').map((e) => e.detail.data)).toEqual(['m1']);
+    expect(socket.untrack(done)).toBe(true);
+    expect(socket.untrack(done)).toBe(false);
+    expect(ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason])).toEqual([
+      ['m1', 'aborted'],
+      ['m2', 'aborted'],
+    ]);
+    expect(heard).toEqual(['aborted', 'aborted']);
+    await settle();
+    expect(await stored()).toEqual(['m0', 'm3']);
+    const before = FakeWebSocket.instances.length;
+    socket.reconnect();
+    const ws = await nextWs('A', before);
+    ws.serverOpen();
+    expect(ws.sent).toEqual(['m0', 'm3']);
   });
 
   it('without IndexedDB, warns once and keeps working in memory', async () => {
@@ -706,9 +741,226 @@ describe('indexedDbOutbox', () => {
     }
   });
 
+  /** The next attempt of page `page`'s socket after `before` FakeWebSockets were made. */
+  const nextWs = (page: string, before: number) =>
+    vi.waitFor(() => {
+      const next = FakeWebSocket.instances.slice(before).find((w) => w.url.includes(`page-${page.toLowerCase()}`));
+      expect(next).toBeDefined();
+      return next!;
+    });
+
+  it('stores nothing, not even for a moment, of a message written at once to an open socket: a page that ends as the task ends leaves nothing to send again', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    const a = await wsOf('A');
+    a.serverOpen();
+    await settle();
+    first.socket.send('m1');
+    expect(a.sent).toEqual(['m1']);
+    // The page ends with this task: IndexedDB takes no transaction from it any more.
+    const gone = vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementation(() => {
+      throw new DOMException('the page is gone', 'InvalidStateError');
+    });
+    await settle();
+    gone.mockRestore();
+    end('A', first.socket);
+    pageSocket('B');
+    const b = await wsOf('B');
+    b.serverOpen();
+    await settle();
+    expect(b.sent).toEqual([]);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  describe('where IndexedDB, the locks or a Blob fail: a warning, once, and the queue in memory', () => {
+    let warn: MockInstance<Console['warn']>;
+    beforeEach(() => {
+      warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    });
+    const warned = () => warn.mock.calls.map((call) => String(call));
+
+    it('an outbox database of a newer version (a later release of heartbeat-ws): connects at once, naming the error', async () => {
+      const newer = await new Promise<IDBDatabase>((resolve) => {
+        const request = indexedDB.open('heartbeat-ws outbox orders', 2);
+        request.onupgradeneeded = () => request.result.createObjectStore('messages');
+        request.onsuccess = () => resolve(request.result);
+      });
+      newer.close();
+      const { socket } = pageSocket('A');
+      socket.send('q');
+      // At once: not after RECOVERY_WAIT (vi.waitFor gives up after 1 s).
+      const ws = await wsOf('A');
+      ws.serverOpen();
+      expect(ws.sent).toEqual(['q']);
+      expect(warned()).toEqual([expect.stringMatching(/VersionError/)]);
+    });
+
+    it('reading what earlier pages left fails: connects at once, naming the error; a later page sends what they left', async () => {
+      const first = pageSocket('A');
+      (await wsOf('A')).serverError();
+      first.socket.send('a1');
+      await settle();
+      end('A', first.socket);
+
+      const getAllKeys = FakeObjectStore.prototype.getAllKeys;
+      vi.spyOn(FakeObjectStore.prototype, 'getAllKeys').mockImplementationOnce(function (
+        this: IDBObjectStore,
+        ...args: Parameters<IDBObjectStore['getAllKeys']>
+      ) {
+        const request = getAllKeys.apply(this, args);
+        this.transaction.abort();
+        return request;
+      });
+      const second = pageSocket('B');
+      second.socket.send('b1');
+      const b = await wsOf('B');
+      b.serverOpen();
+      expect(b.sent).toEqual(['b1']);
+      expect(warned()).toEqual([expect.stringMatching(/AbortError/)]);
+      end('B', second.socket);
+
+      pageSocket('C');
+      const c = await wsOf('C');
+      c.serverOpen();
+      expect(c.sent).toEqual(['a1']);
+    });
+
+    it('a write refused outright (the connection to IndexedDB lost): names the error, stores nothing more, sends all', async () => {
+      const first = pageSocket('A');
+      (await wsOf('A')).serverError();
+      await settle();
+      const lost = vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementation(() => {
+        throw new DOMException('Connection to Indexed Database server lost', 'UnknownError');
+      });
+      first.socket.send('a1');
+      await settle();
+      lost.mockRestore();
+      first.socket.send('a2');
+      await settle();
+      expect(await stored()).toEqual([]);
+      expect(warned()).toEqual([expect.stringMatching(/server lost/)]);
+      const before = FakeWebSocket.instances.length;
+      first.socket.reconnect();
+      const ws = await nextWs('A', before);
+      ws.serverOpen();
+      expect(ws.sent).toEqual(['a1', 'a2']);
+    });
+
+    it('a transaction that aborts (quota): names the error, stores nothing more, and still deletes what it stored once that is sent', async () => {
+      const first = pageSocket('A');
+      (await wsOf('A')).serverError();
+      first.socket.send('a1');
+      await settle();
+      expect(await stored()).toEqual(['a1']);
+      // The next transaction (a1's delete, once a1 is written) aborts, as one over quota does.
+      const transaction = FakeDatabase.prototype.transaction;
+      vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(function (
+        this: IDBDatabase,
+        ...args: Parameters<IDBDatabase['transaction']>
+      ) {
+        const tx = transaction.apply(this, args);
+        queueMicrotask(() => (tx as unknown as { _abort(name: string): void })._abort('QuotaExceededError'));
+        return tx;
+      });
+      const before = FakeWebSocket.instances.length;
+      first.socket.reconnect();
+      const ws = await nextWs('A', before);
+      ws.serverOpen();
+      expect(ws.sent).toEqual(['a1']);
+      await settle();
+      expect(warned()).toEqual([expect.stringMatching(/QuotaExceededError/)]);
+      expect(await stored()).toEqual([]);
+
+      ws.serverError(); // down again: these wait in the queue, in memory only
+      first.socket.send('a2');
+      first.socket.send(new Blob(['a3']));
+      await settle();
+      expect(await stored()).toEqual([]);
+      end('A', first.socket);
+      pageSocket('B');
+      const b = await wsOf('B');
+      b.serverOpen();
+      await settle();
+      expect(b.sent).toEqual([]);
+      expect(warned()).toHaveLength(1);
+    });
+
+    it('a Blob whose bytes cannot be read (a File removed from disk): sent from memory, with a warning naming the error', async () => {
+      const first = pageSocket('A');
+      (await wsOf('A')).serverError();
+      const blob = new Blob(['gone']);
+      vi.spyOn(blob, 'arrayBuffer').mockRejectedValue(new DOMException('the file is gone', 'NotReadableError'));
+      first.socket.send(blob);
+      first.socket.send('a2');
+      await settle();
+      expect(await stored()).toEqual(['a2']);
+      expect(warned()).toEqual([expect.stringMatching(/the file is gone/)]);
+      const before = FakeWebSocket.instances.length;
+      first.socket.reconnect();
+      const ws = await nextWs('A', before);
+      ws.serverOpen();
+      expect(ws.sent).toEqual([blob, 'a2']);
+    });
+
+    it('in a runtime without Blob: stores and sends text all the same, with no warning', async () => {
+      vi.stubGlobal('Blob', undefined);
+      try {
+        const first = pageSocket('A');
+        (await wsOf('A')).serverError();
+        first.socket.send('text');
+        await settle();
+        expect(await stored()).toEqual(['text']);
+        expect(warned()).toEqual([]);
+      } finally {
+        vi.unstubAllGlobals();
+      }
+    });
+
+    describe('RECOVERY_WAIT (setTimeout faked; IndexedDB answers through setImmediate)', () => {
+      beforeEach(() => {
+        vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      });
+      afterEach(() => {
+        vi.useRealTimers();
+      });
+
+      it('Web Locks that do not answer: the first attempt starts after RECOVERY_WAIT with the queue in memory, one warning naming the wait', async () => {
+        let refuse!: (error: Error) => void;
+        locks.request = () => new Promise((_, reject) => (refuse = reject));
+        const { socket } = pageSocket('A');
+        socket.send('q');
+        await vi.advanceTimersByTimeAsync(RECOVERY_WAIT - 1);
+        expect(FakeWebSocket.instances).toHaveLength(0);
+        await vi.advanceTimersByTimeAsync(1);
+        expect(FakeWebSocket.instances).toHaveLength(1);
+        const ws = FakeWebSocket.instances[0]!;
+        ws.serverOpen();
+        expect(ws.sent).toEqual(['q']);
+        expect(warned()).toEqual([expect.stringMatching(/no answer from IndexedDB and Web Locks within 5000 ms/)]);
+        // Their answer, late: no second warning.
+        refuse(new Error('too late'));
+        await vi.advanceTimersByTimeAsync(RECOVERY_WAIT);
+        expect(warned()).toHaveLength(1);
+      });
+
+      it('a socket let go of (letGo, a leader handing over) and closed before its first attempt warns of nothing', async () => {
+        const outbox = indexedDbOutbox('orders');
+        let link: OutboxLink | undefined;
+        const { socket } = pageSocket('A', { outbox: { attach: (s, hooks) => (link = outbox.attach(s, hooks)) } });
+        link!.letGo!();
+        socket.close();
+        await vi.advanceTimersByTimeAsync(2 * RECOVERY_WAIT);
+        expect(warned()).toEqual([]);
+      });
+    });
+  });
+
   it('rejects a bad name, a bad maxAge, and an outbox option that is not one, naming them', () => {
     expect(() => indexedDbOutbox('')).toThrow(/indexedDbOutbox\(name\) must be a non-empty string/);
     expect(() => indexedDbOutbox('x', { maxAge: 0 })).toThrow(/options\.maxAge must be a positive number/);
+    // Not numbers of ms, though `> 0` holds for them.
+    expect(() => indexedDbOutbox('x', { maxAge: '60000' as never })).toThrow(RangeError);
+    expect(() => indexedDbOutbox('x', { maxAge: true as never })).toThrow(RangeError);
     expect(() => deleteOutbox(3 as unknown as string)).toThrow(/deleteOutbox\(name\)/);
     expect(() => new HeartbeatSocket('ws://x', [], { outbox: {} as never, WebSocket: FakeWebSocket as never })).toThrow(
       /options\.outbox must be indexedDbOutbox\(name\) or another outbox/,

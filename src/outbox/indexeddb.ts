@@ -126,10 +126,11 @@ function keeper(
   let scheduled = false;
   /** Blobs of messages being read, to be stored as their bytes (WebKit stores no Blob). */
   const reading = new Set<Key>();
-  /** The trackers `keep` returned, by the tracker they tell (for `untrack`). */
-  const trackers = new Map<Tracker, Tracker>();
-  /** The trackers `keep` returned, by their messages' keys, until their outcome. */
-  const live = new Map<Key, Tracker>();
+  /**
+   * The trackers `keep` returned, by their messages' keys, until their outcome, oldest first; `d`:
+   * the tracker each tells (for `untrack`, which takes the oldest of a tracker's messages).
+   */
+  const live = new Map<Key, Tracker & { d?: Tracker }>();
   /** What lets go of each Web Lock this socket holds (its own, and those of pages it took over). */
   const held: (() => void)[] = [];
   /** `letGo()` was called: a lock taken from now on goes at once. */
@@ -206,8 +207,7 @@ function keeper(
 
   /** The tracker of a message kept under `key` (`stored`: it is, or will be, in the database). */
   const track = (key: Key, stored: boolean, done?: Tracker): Tracker => {
-    const kept: Tracker = (outcome) => {
-      if (done) trackers.delete(done);
+    const kept: Tracker & { d?: Tracker } = (outcome) => {
       live.delete(key);
       // Written before it was stored: nothing to store, nothing to delete.
       if (reading.delete(key) || pending.get(key)) pending.delete(key);
@@ -218,7 +218,7 @@ function keeper(
       }
       done?.(outcome);
     };
-    if (done) trackers.set(done, kept);
+    kept.d = done;
     live.set(key, kept);
     return kept;
   };
@@ -355,7 +355,7 @@ function keeper(
       }
       return track(key, stored, done);
     },
-    find: (done) => trackers.get(done),
+    find: (done) => [...live.values()].find((kept) => kept.d === done),
     letGo() {
       write();
       released = resumed = true;
