@@ -151,11 +151,7 @@ function keeper(
   /** Issues every pending write, in this task's transaction. */
   const write = (): void => {
     scheduled = false;
-    if (!db) {
-      if (refused) pending.clear();
-      return;
-    }
-    if (!pending.size) return;
+    if (!db || !pending.size) return;
     const batch = [...pending];
     pending.clear();
     try {
