@@ -10,6 +10,6 @@ export { toData } from './data';
 export { fn } from './fail';
 export { guard } from './guard';
 export { resolveOptions } from './options';
-export { checkClose, closeEvent, customEvent, emitter, errorEvent, Surface } from './surface';
+export { checkClose, closeEvent, customEvent, emitter, errorEvent, messageEvent, Surface } from './surface';
 export type { Emitter } from './surface';
 export { toArgs, toProtocols, toTarget } from './url';

@@ -18,6 +18,7 @@ import {
   customEvent,
   emitter,
   errorEvent,
+  messageEvent,
   OPEN,
   type ReadyState,
   type SocketState,
@@ -197,7 +198,7 @@ export function machine(
       if (hb?.receive(data)) return;
       // Without an interceptor (most sockets), no iterator is made for every message.
       if (taps?.size) for (const tap of taps) if (call(tap, data)) return;
-      emit(new MessageEvent('message', { data, origin }));
+      emit(messageEvent(data, origin));
     },
     opened: () => {
       setTimer();

@@ -229,6 +229,31 @@ describe("WebSocket's surface", () => {
     expect(seen).toEqual([['hi', 'ws://example.test', '', 0, socket, socket]]);
   });
 
+  it('gives each message the origin of the socket it came from, sockets of two origins interleaved, as MessageEvents', () => {
+    const a = makeSocket();
+    const first = FakeWebSocket.last;
+    const b = makeSocket();
+    const second = FakeWebSocket.last;
+    first.serverOpen();
+    second.serverOpen();
+    const say = (ws: FakeWebSocket, data: string, origin: string) =>
+      ws.dispatchEvent(new MessageEvent('message', { data, origin }));
+    say(first, 'a1', 'ws://a.test');
+    say(second, 'b1', 'wss://b.test:8443');
+    say(first, 'a2', 'ws://a.test');
+    say(second, 'b2', '');
+    const seen = (s: typeof a) =>
+      s.ofType<MessageEvent>('message').map((e) => [e.data, e.origin, e instanceof MessageEvent, e.type]);
+    expect(seen(a)).toEqual([
+      ['a1', 'ws://a.test', true, 'message'],
+      ['a2', 'ws://a.test', true, 'message'],
+    ]);
+    expect(seen(b)).toEqual([
+      ['b1', 'wss://b.test:8443', true, 'message'],
+      ['b2', '', true, 'message'],
+    ]);
+  });
+
   it('calls onopen, onclose and onerror with the events, with `this` the socket', () => {
     const { socket } = makeSocket({ maxRetries: 0 });
     const calls: [string, unknown][] = [];

@@ -1,4 +1,4 @@
-import { closeEvent, customEvent, errorEvent } from '../internal';
+import { closeEvent, customEvent, errorEvent, messageEvent as make } from '../internal';
 
 /** What an event of the leader's socket carries across tabs: only what survives postMessage. */
 export type Carried = Record<string, unknown>;
@@ -28,10 +28,7 @@ export function carry(event: Event): Carried {
 
 /** A message the leader's socket received, as this tab's `binaryType` wants it. */
 export const messageEvent = (data: unknown, origin: string, binaryType: BinaryType): MessageEvent =>
-  new MessageEvent('message', {
-    data: data instanceof ArrayBuffer && binaryType === 'blob' ? new Blob([data]) : data,
-    origin,
-  });
+  make(data instanceof ArrayBuffer && binaryType === 'blob' ? new Blob([data]) : data, origin);
 
 /**
  * The event a tab dispatches for one the leader's socket carried (see {@link carry}): binary
