@@ -552,6 +552,7 @@ it('track(), untrack() and intercept() in a tab refuse a handle that is not a fu
   b.send('plain');
   for (const bad of [undefined, null, 'done'] as never[]) {
     expect(() => b.untrack(bad)).toThrow(TypeError);
+    expect(() => b.untrack(bad)).toThrow(/^heartbeat-ws: done must be a function, got /);
     expect(() => b.track('x', bad)).toThrow(/^heartbeat-ws: done must be a function, got /);
     expect(() => b.intercept(bad)).toThrow(/^heartbeat-ws: interceptor must be a function, got /);
   }
