@@ -14,6 +14,7 @@ import {
   customEvent,
   emitter,
   errorEvent,
+  messageEvent,
   OPEN,
   type SocketState,
   Surface,
@@ -164,4 +165,58 @@ it('refuses a close reason over 123 UTF-8 bytes, counting bytes, not characters'
   expect(() => checkClose(1000, 'é'.repeat(62))).toThrow(
     'heartbeat-ws: close reason must be <= 123 bytes (UTF-8), got 124',
   );
+});
+
+it('makes message events that read as a MessageEvent of their origin: instanceof, constructor, for…in, and the origin of each', () => {
+  const a = messageEvent('hi', 'ws://a.test');
+  const b = messageEvent('yo', 'wss://b.test:8443');
+  const again = messageEvent('2', 'ws://a.test');
+  for (const [e, data, origin] of [
+    [a, 'hi', 'ws://a.test'],
+    [b, 'yo', 'wss://b.test:8443'],
+    [again, '2', 'ws://a.test'],
+  ] as const) {
+    expect(e).toBeInstanceOf(MessageEvent);
+    expect(e.constructor).toBe(MessageEvent);
+    expect([e.type, e.data, e.origin, e.lastEventId, e.ports.length]).toEqual(['message', data, origin, '', 0]);
+    // A copy made with for…in (lodash's toPlainObject, hand-written forwarders) keeps the origin.
+    const copied: Record<string, unknown> = {};
+    for (const key in e) copied[key] = (e as unknown as Record<string, unknown>)[key];
+    expect([copied.data, copied.origin]).toEqual([data, origin]);
+  }
+  expect(Object.getPrototypeOf(again)).toBe(Object.getPrototypeOf(a));
+  expect(messageEvent('x').origin).toBe('');
+  expect(messageEvent('x', '').origin).toBe('');
+});
+
+it("keeps the origin where the runtime's MessageEvent sets it as an own property (happy-dom), or throws on setting it", () => {
+  // happy-dom's MessageEvent declares `origin` as a class field; others assign it in the constructor.
+  class Field extends Event {
+    data: unknown;
+    origin: string;
+    constructor(type: string, init?: MessageEventInit) {
+      super(type);
+      this.data = init?.data;
+      this.origin = init?.origin ?? '';
+    }
+  }
+  function Assigning(this: Record<string, unknown>, type: string, init?: MessageEventInit) {
+    const e = Reflect.construct(Event, [type], new.target) as Record<string, unknown>;
+    e.data = init?.data;
+    e.origin = init?.origin ?? '';
+    return e;
+  }
+  Assigning.prototype = Object.create(Event.prototype);
+  vi.stubGlobal('MessageEvent', Field);
+  try {
+    expect([messageEvent('one', 'ws://field.test').origin, messageEvent('two', 'ws://field.test').origin]).toEqual([
+      'ws://field.test',
+      'ws://field.test',
+    ]);
+    vi.stubGlobal('MessageEvent', Assigning);
+    const e = messageEvent('three', 'ws://assigning.test');
+    expect([e.data, e.origin, e instanceof Assigning]).toEqual(['three', 'ws://assigning.test', true]);
+  } finally {
+    vi.unstubAllGlobals();
+  }
 });

@@ -27,6 +27,16 @@ window.make = (url, options) => {
       isErrorEvent: e instanceof ErrorEvent, message: e.message, hasError: e.error instanceof Error,
       code: e.code, delay: e.detail && e.detail.delay,
       blob: e.data instanceof Blob,
+      origin: e.origin, isMessageEvent: e instanceof MessageEvent && e.constructor === MessageEvent,
+      // Where the origin comes from: a getter of a prototype between the event and
+      // MessageEvent.prototype (the receive path's fast way, see src/surface.ts), or the init.
+      originOwn: type === 'message' && Object.getPrototypeOf(e) !== MessageEvent.prototype &&
+        Object.getOwnPropertyDescriptor(Object.getPrototypeOf(e), 'origin') !== undefined,
+      keys: type === 'message' ? (() => {
+        const listed = [];
+        for (const key in e) if (key === 'data' || key === 'origin') listed.push(key);
+        return listed;
+      })() : [],
     }));
   }
   window.sockets = window.sockets || [];
@@ -45,6 +55,10 @@ interface Entry {
   code?: number;
   delay?: number;
   blob: boolean;
+  origin?: string;
+  isMessageEvent: boolean;
+  originOwn: boolean;
+  keys: string[];
 }
 
 async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeout = 8_000): Promise<T> {
@@ -179,6 +193,24 @@ describeEngines('drop-in and one socket at a time, with the browser’s own WebS
     await call(i, 's.send(new Uint8Array([1, 2]))');
     const message = await until('echo', async () => (await log(i)).find((e) => e.type === 'message'));
     expect(message.blob).toBe(true);
+    await call(i, 's.close()');
+  });
+
+  it("message events of the minified build: MessageEvents with the socket's origin, read from the prototype made for it, listed by for…in", async () => {
+    const { s } = await counted();
+    const i = await make(s.url);
+    await until('open', async () => (await call(i, 'return s.readyState')) === 1);
+    await call(i, "s.send('one'); s.send('two')");
+    const messages = await until('two echoes', async () => {
+      const got = (await log(i)).filter((e) => e.type === 'message');
+      return got.length === 2 && got;
+    });
+    const origin = new URL(s.url).origin;
+    expect(origin).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+    for (const m of messages) {
+      expect(m).toMatchObject({ origin, isMessageEvent: true, originOwn: true });
+      expect(m.keys.sort()).toEqual(['data', 'origin']);
+    }
     await call(i, 's.close()');
   });
 
