@@ -35,10 +35,11 @@ export interface Heartbeat {
   receive(data: unknown): boolean;
   /**
    * Checks the link now: a ping at once (unless one is outstanding) and at most
-   * `probeTimeout` ms for an answer (`timeout` with `quick` false). Does nothing while not
-   * started.
+   * `probeTimeout` ms for an answer (`timeout` with `quick` false). True when an answer is
+   * awaited; false, doing nothing, while not started or only watching (`ping: false`: there is
+   * nothing to ask, and the watch's own deadline stands).
    */
-  probe(quick?: boolean): void;
+  probe(quick?: boolean): boolean;
 }
 
 /**
@@ -128,11 +129,12 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
     pings = [];
   };
 
-  const probe = (quick = true): void => {
-    if (timer === undefined) return;
+  const probe = (quick = true): boolean => {
+    if (timer === undefined || ping === false) return false;
     const limit = quick ? Math.min(timeout, o.probeTimeout) : timeout;
     if (pingAt < 0) sendPing(limit);
     else if (clock.now() + limit < due) arm(limit);
+    return true;
   };
 
   const tick = (): void => {
@@ -141,8 +143,10 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
     if (now < due) return arm(due - now);
     if (now - due > timeout) {
       pingAt = -1;
-      probe();
-      return hooks.woke();
+      // Only watching, there is nothing to ask: the silence is counted from now, a whole period
+      // and `timeout` for the server to be heard (it may ping seldom), sends not held meanwhile.
+      if (ping === false) last = now;
+      else return probe(), hooks.woke();
     }
     if (pingAt >= 0) {
       // A ping written behind a send burst leaves only once the burst has: while the buffer

@@ -404,10 +404,8 @@ export function machine(
     }),
 
     check() {
-      if (phase === OPEN && hb) {
-        holding = true;
-        hb.probe();
-      }
+      // Sends wait only for an answer that was asked for (not with `ping: false`).
+      if (phase === OPEN && hb?.probe()) holding = true;
     },
 
     withdraw: (done) => queue.remove(kept?.find(done) ?? done),

@@ -207,6 +207,39 @@ it('with ping: false, only watches: dead after interval + timeout of silence, al
   expect(calls).toEqual(['dead']);
 });
 
+it('with ping: false, probe() has nothing to ask: it answers false and leaves the watch as it was', () => {
+  const { hb, calls } = make({ ping: false });
+  vi.advanceTimersByTime(200);
+  expect(hb.probe()).toBe(false);
+  // No probeTimeout (100 ms) deadline: the silence still counts from start, interval + timeout.
+  vi.advanceTimersByTime(INTERVAL + TIMEOUT - 201);
+  expect(calls).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['dead']);
+});
+
+it('a probe with a ping to send answers true; stopped, false', () => {
+  const { hb } = make();
+  expect(hb.probe()).toBe(true);
+  // Outstanding: still awaited.
+  expect(hb.probe()).toBe(true);
+  hb.stop();
+  expect(hb.probe()).toBe(false);
+});
+
+it('with ping: false, a late timer (a suspended page) counts the silence from the wake: interval + timeout, no woke', () => {
+  const { calls } = make({ ping: false });
+  vi.advanceTimersByTime(INTERVAL - 100);
+  vi.setSystemTime(Date.now() + 60_000);
+  // The watch's timer fires a minute late.
+  vi.advanceTimersByTime(100);
+  expect(calls).toEqual([]);
+  vi.advanceTimersByTime(INTERVAL + TIMEOUT - 1);
+  expect(calls).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['dead']);
+});
+
 it("with ping: false, learns the server's faster ping cadence and judges silence by it", () => {
   const { hb, calls } = make({ ping: false, interval: 10_000, isServerPing: (d) => d === 'sping' });
   hb.receive('sping');

@@ -290,6 +290,30 @@ describe('heartbeat', () => {
     expect(ofType<CloseEvent>('close')[0]?.reason).toBe('heartbeat timeout');
   });
 
+  it('with ping: false, a page turning visible keeps a healthy link whose server pings seldom, and sends go out at once', async () => {
+    let notify: (what: 'online' | 'offline' | 'resume' | 'freeze' | 'restore') => void = () => {};
+    // The README's server that pings on its own, here every 20 s.
+    const { socket, types } = makeSocket({
+      lifecycle: (n) => ((notify = n), () => {}),
+      heartbeat: { ping: false, interval: 25_000, isServerPing: (d) => d === 'hb', serverPingReply: 'ack' },
+    });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    for (let i = 0; i < 3; i++) {
+      await vi.advanceTimersByTimeAsync(20_000);
+      ws.serverMessage('hb');
+    }
+    notify('resume');
+    expect(socket.send('x')).toBe(true);
+    socket.probe();
+    expect(socket.send('y')).toBe(true);
+    await vi.advanceTimersByTimeAsync(15_000);
+    ws.serverMessage('hb');
+    expect(types()).not.toContain('close');
+    expect(ws.sent).toEqual(['ack', 'ack', 'ack', 'x', 'y', 'ack']);
+    expect(socket.readyState).toBe(socket.OPEN);
+  });
+
   it('with ping: false, regular server traffic keeps the link alive without any reply', async () => {
     const { ofType } = makeSocket({ heartbeat: { ...hb, ping: false } });
     const ws = FakeWebSocket.last;
