@@ -5,7 +5,12 @@
 export const fail = (Kind: typeof TypeError, name: string, expected: string, got: unknown): never => {
   throw new Kind(
     `heartbeat-ws: ${name} must be ${expected}, got ${
-      typeof got === 'string' ? JSON.stringify(got) : typeof got === 'function' ? 'a function' : String(got)
+      typeof got === 'string'
+        ? JSON.stringify(got)
+        : typeof got === 'function'
+          ? 'a function'
+          : // An object without a prototype has no toString: String() of it would throw.
+            String(Object(got).toString ? got : {})
     }`,
   );
 };

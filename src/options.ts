@@ -1,4 +1,4 @@
-import { type Data, isData } from './data';
+import { type Data, isData, tag } from './data';
 import { type Clock, systemClock } from './env/clock';
 import { browserLifecycle, type Lifecycle } from './env/lifecycle';
 import { warnUnknown } from './dev';
@@ -287,10 +287,11 @@ type Rule = [expected: string, test: (value: any) => unknown];
 const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === 'function';
 
 /**
- * A function or a plain object: a RegExp, Map, Date or array has no own fields to match, so as a
- * pattern it would match every JSON message and swallow it.
+ * A function or a plain object (one without a prototype, or of another realm, too): a RegExp,
+ * Map, Date or array has no own fields to match, so as a pattern it would match every JSON
+ * message and swallow it.
  */
-const RECOGNISER: Rule = ['a function or a plain object', (v) => isFunction(v) || v?.constructor === Object];
+const RECOGNISER: Rule = ['a function or a plain object', (v) => isFunction(v) || tag(v) === '[object Object]'];
 
 const POSITIVE: Rule = ['a positive finite number', (v) => v > 0 && v < Infinity];
 

@@ -1,3 +1,4 @@
+import * as vm from 'node:vm';
 import { describe, expect, it, vi } from 'vitest';
 import { byteLength, isData, toData } from '../src/data';
 
@@ -63,6 +64,21 @@ describe('isData and toData', () => {
       '[object Object]',
       '1,2',
     ]);
+  });
+
+  it('take binary data of another realm (a same-origin iframe, a vm context) as binary, not as its String()', () => {
+    const other = vm.runInNewContext('({ buffer: new Uint8Array([1, 2, 3]).buffer, view: new Uint16Array(2) })') as {
+      buffer: ArrayBuffer;
+      view: Uint16Array;
+    };
+    expect(other.buffer instanceof ArrayBuffer).toBe(false);
+    for (const data of [other.buffer, other.view, new File(['x'], 'x.txt')]) {
+      expect(isData(data)).toBe(true);
+      expect(toData(data)).toBe(data);
+    }
+    expect(byteLength(other.buffer)).toBe(3);
+    // A Map or a Date is no data, whatever realm: sent as its String().
+    expect(isData(vm.runInNewContext('new Map()'))).toBe(false);
   });
 
   it('work where there is no Blob (React Native, old runtimes)', () => {

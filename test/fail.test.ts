@@ -23,4 +23,8 @@ it('quotes strings, names functions without their source, and prints other value
   expect(message(undefined)).toBe('undefined');
   expect(message({})).toBe('[object Object]');
   expect(message(1.5)).toBe('1.5');
+  // An object without a prototype (String() of it throws): the message is still the package's.
+  expect(message(Object.create(null))).toBe('[object Object]');
+  expect(message(null)).toBe('null');
+  expect(message(0)).toBe('0');
 });

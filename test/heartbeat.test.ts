@@ -218,6 +218,21 @@ it('with ping: false, probe() has nothing to ask: it answers false and leaves th
   expect(calls).toEqual(['dead']);
 });
 
+it('a JSON pattern without a prototype recognises pongs as a plain one does', () => {
+  const { hb, rtts } = make({ isPong: Object.assign(Object.create(null) as object, { type: 'pong' }) });
+  vi.advanceTimersByTime(INTERVAL);
+  expect(hb.receive('{"type":"pong"}')).toBe(true);
+  expect(rtts).toEqual([0]);
+});
+
+it('an interval past what setTimeout holds (2 ** 31 ms) arms one timer, not one every millisecond', () => {
+  const clock = { ...systemClock, setTimeout: vi.fn(systemClock.setTimeout) };
+  const { calls } = make({ interval: 2 ** 31 }, clock);
+  vi.advanceTimersByTime(100);
+  expect(calls).toEqual([]);
+  expect(clock.setTimeout).toHaveBeenCalledTimes(1);
+});
+
 it('a probe with a ping to send answers true; stopped, false', () => {
   const { hb } = make();
   expect(hb.probe()).toBe(true);

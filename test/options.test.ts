@@ -1,3 +1,4 @@
+import * as vm from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HeartbeatSocket } from '../src/index';
 import { DEFAULTS, resolveOptions } from '../src/options';
@@ -94,6 +95,13 @@ describe('construction-time validation', () => {
       /options\.heartbeat\.serverPingReply must be data, a plain object or a function, got null/,
     ],
     [{ WebSocket: 'ws' }, TypeError, /options\.WebSocket must be a WebSocket constructor/],
+    // Objects without a prototype: the message is still the package's (String() of one throws).
+    [
+      { WebSocket: Object.create(null) },
+      TypeError,
+      /options\.WebSocket must be a WebSocket constructor.*, got \[object Object\]/,
+    ],
+    [{ clock: Object.create(null) }, TypeError, /options\.clock must be a \{ now, setTimeout, clearTimeout \} object/],
   ])('%j throws a %o naming the option', (options, Kind, message) => {
     expect(make(options)).toThrow(Kind);
     expect(make(options)).toThrow(message);
@@ -254,6 +262,9 @@ describe('what each option accepts: the edges of its rule', () => {
       // Any object with an attach(), the shape the option takes (docs/development.md, extension points).
       { outbox: { attach: () => undefined } },
       { heartbeat: { isPong: () => true, isServerPing: { type: 'ping' } } },
+      // A pattern without a prototype, or of another realm, is a plain object too.
+      { heartbeat: { isPong: Object.assign(Object.create(null) as object, { type: 'pong' }) } },
+      { heartbeat: { isServerPing: vm.runInNewContext('({ type: "ping" })') as object } },
       { heartbeat: { ping: false } },
       { heartbeat: { ping: 'p', serverPingReply: 'r' } },
       { heartbeat: { ping: () => 'p', serverPingReply: () => 'r' } },

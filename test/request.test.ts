@@ -210,6 +210,15 @@ describe('request()', () => {
     await expect(reply).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it('a timeout past what setTimeout holds (2 ** 31 ms) does not reject at once', async () => {
+    const s = open({}, { timeout: 2 ** 31 });
+    const reply = s.api.request({ q: 1 });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await state(reply)).toBe('pending');
+    s.api.dispose();
+    await expect(reply).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
   it('rejects with DropError and the reason when the socket drops the request', async () => {
     const s = makeSocket({ maxEnqueuedMessages: 1 });
     const api = requests(s.socket);

@@ -85,6 +85,24 @@ describe('reconnection with backoff', () => {
     expect(socket.state).toBe('connecting');
   });
 
+  it('waits out delays past what setTimeout holds (2 ** 31 ms and more) instead of firing them at once', async () => {
+    // A connection timeout meant as "practically none", and a backoff that large, or uncapped.
+    const { types } = makeSocket({ connectionTimeout: 2 ** 31, minReconnectionDelay: 2 ** 31, jitter: 0 });
+    await vi.advanceTimersByTimeAsync(50);
+    expect(types()).toEqual([]);
+    FakeWebSocket.last.serverError();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(types()).toEqual(['error', 'close', 'reconnecting']);
+    makeSocket({ maxReconnectionDelay: Infinity, reconnectionDelayGrowFactor: 1e300, jitter: 0 });
+    FakeWebSocket.last.serverError();
+    await vi.advanceTimersByTimeAsync(1000);
+    FakeWebSocket.last.serverError();
+    await vi.advanceTimersByTimeAsync(50);
+    // The second delay is 1e303 ms, not 0.
+    expect(FakeWebSocket.instances).toHaveLength(3);
+  });
+
   it('grows the delay per failed attempt up to the cap', async () => {
     const { ofType } = makeSocket({ random: () => 0, maxReconnectionDelay: 5000 });
     for (let i = 0; i < 6; i++) {
