@@ -12,7 +12,7 @@ type Guarded = { name: string };
 
 /**
  * A guard for the callback options (recognisers, ping and reply functions, `shouldReconnect`,
- * `stamp`, a lifecycle's uninstaller, an extension's interceptor): a throw is logged to
+ * `stamp`, a lifecycle's uninstaller, an extension's interceptor, a message's tracker): a throw is logged to
  * `console.error`, never thrown, since one that runs on every message (`JSON.parse` of a
  * server's non-JSON chatter) must neither crash the host nor flood its log: at most one report
  * per 10 s per socket. Not an `error` event: apps read those as connection trouble. Both sockets

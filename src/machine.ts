@@ -120,7 +120,7 @@ export function machine(
   const drop = (data: Data, reason: DropReason, done?: Tracker): void => {
     dropped++;
     emit(customEvent('drop', { data, reason }), reason);
-    done?.(reason);
+    call(done, reason);
   };
 
   const queue = makeQueue(o, drop);
@@ -140,7 +140,7 @@ export function machine(
     pull: queue.remove,
   });
   /** Messages written but not yet confirmed by a pong (replayUnconfirmed). */
-  const unconfirmed = o.replayUnconfirmed ? ledger(o, drop) : undefined;
+  const unconfirmed = o.replayUnconfirmed ? ledger(o, drop, call) : undefined;
 
   /** Writes to the current socket if it is truly OPEN; false leaves the message to the queue. */
   const write = (data: Data): boolean => {
@@ -148,16 +148,27 @@ export function machine(
     return ws?.readyState === OPEN && (ws.send(data as string), true);
   };
 
-  /** Writes a user message, keeping it until confirmed when replayUnconfirmed is on. */
+  /**
+   * Writes a user message, keeping it until confirmed when replayUnconfirmed is on. A tracker
+   * runs guarded: one that throws is reported, and a flush goes on.
+   */
   const deliver = (data: Data, done?: Tracker): boolean => {
     if (!write(data)) return false;
     if (unconfirmed) unconfirmed.wrote(data, done);
-    else done?.('written');
+    else call(done, 'written');
     return true;
   };
 
+  /** A flush is under way: what is sent meanwhile (by a tracker, a `drop` listener) queues behind it. */
+  let draining = false;
+
   /** Sends every message the queue holds that the socket will take. */
-  const flush = (): number => queue.drain(deliver);
+  const flush = (): number => {
+    draining = true;
+    const sent = queue.drain(deliver);
+    draining = false;
+    return sent;
+  };
 
   const hb: Heartbeat | undefined =
     o.heartbeat &&
@@ -345,7 +356,7 @@ export function machine(
       // A throwing stamp is reported, and the message goes out as given.
       if (o.stamp) message = call(o.stamp, message, ++seq) ?? message;
       if (kept) done = kept.keep(message, done);
-      return (phase === OPEN && !holding && deliver(message, done)) || (queue.push(message, done), false);
+      return (phase === OPEN && !holding && !draining && deliver(message, done)) || (queue.push(message, done), false);
     },
 
     shut(code = 1000, reason = '') {

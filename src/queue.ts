@@ -42,11 +42,17 @@ export interface Queue {
   size(): number;
   /** Bytes waiting. */
   bytes(): number;
-  /** Adds a message, or reports the one that gives way through `onDrop` (reason `overflow`). */
-  push(data: Data, done?: Tracker): void;
+  /**
+   * Adds a message, or reports the one that gives way through `onDrop` (reason `overflow`).
+   * Truthy when it took the message; falsy when it refused it (larger than a bound allows, or
+   * `drop-newest` with the queue full).
+   */
+  push(data: Data, done?: Tracker): unknown;
   /**
    * Hands every message, oldest first, to `send` while it returns true; a message it refuses
-   * stays at the head. Returns how many were sent.
+   * stays at the head. Each is out of the queue while `send` runs, so what its outcome sets off
+   * (a tracker that clears the queue, or queues more) sees the queue without it. Returns how
+   * many were sent.
    */
   drain(send: (data: Data, done?: Tracker) => boolean): number;
   /**
@@ -97,10 +103,12 @@ export function queue(limits: QueueLimits, onDrop: OnDrop): Queue {
     return all;
   };
 
-  const report = ([data, , done]: Item, reason: DropReason): void => onDrop(data, reason, done);
+  const report = ([data, , done]: Item, reason: DropReason): void => {
+    onDrop(data, reason, done);
+  };
 
-  /** Adds an item, or reports the one that gives way. */
-  const add = (item: Item): void => {
+  /** Adds an item, or reports the one that gives way; truthy when it took the item. */
+  const add = (item: Item): unknown => {
     const size = item[1];
     const { maxEnqueuedMessages: maxCount, maxEnqueuedBytes: maxBytes } = limits;
     const full = () => q.size() >= maxCount || bytes + size > maxBytes;
@@ -108,8 +116,8 @@ export function queue(limits: QueueLimits, onDrop: OnDrop): Queue {
       return report(item, 'overflow');
     }
     while (full()) report(shift() as Item, 'overflow');
-    items.push(item);
     bytes += size;
+    return items.push(item);
   };
 
   const q: Queue = {
@@ -119,7 +127,14 @@ export function queue(limits: QueueLimits, onDrop: OnDrop): Queue {
     push: (data, done) => add([data, byteLength(data), done]),
     drain(send) {
       let sent = 0;
-      for (let item; (item = items[head]) && send(item[0], item[2]); sent++) shift();
+      for (let item; (item = shift()); sent++) {
+        if (!send(item[0], item[2])) {
+          // Refused: back at the head, where it was.
+          head ? (items[--head] = item) : items.unshift(item);
+          bytes += item[1];
+          break;
+        }
+      }
       return sent;
     },
     prepend(other) {

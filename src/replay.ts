@@ -1,4 +1,5 @@
 import type { Data } from './data';
+import type { Guard } from './guard';
 import { MAX_PINGS } from './heartbeat';
 import { type OnDrop, type Queue, queue, type QueueLimits, type Tracker } from './queue';
 
@@ -28,7 +29,7 @@ export interface Ledger {
  * was made: how many went in (`written`), how many left its head (`released`: confirmed, pushed
  * out or requeued), and the `written` count at each ping no pong has answered yet, oldest first.
  */
-export function ledger(limits: QueueLimits, drop: OnDrop): Ledger {
+export function ledger(limits: QueueLimits, drop: OnDrop, call: Guard): Ledger {
   let written = 0;
   let released = 0;
   let marks: number[] = [];
@@ -38,12 +39,14 @@ export function ledger(limits: QueueLimits, drop: OnDrop): Ledger {
   });
   /** Confirms the oldest messages while `more()` says so. */
   const confirm = (more: () => boolean): unknown =>
-    unconfirmed.drain((_, done) => more() && (released++, done?.('confirmed'), true));
+    unconfirmed.drain((_, done) => more() && (released++, call(done, 'confirmed'), true));
   return {
     size: () => unconfirmed.size(),
     wrote(data, done) {
-      written++;
-      unconfirmed.push(data, done);
+      // One larger than the whole buffer is refused at once: it never was in the ledger, and its
+      // drop, counted as the head leaving, must not confirm a message still waiting.
+      if (unconfirmed.push(data, done)) written++;
+      else released--;
     },
     ping() {
       if (marks.push(written) > MAX_PINGS) marks.shift();

@@ -34,6 +34,59 @@ describe('Queue', () => {
     expect(out).toEqual(['2', '3']);
   });
 
+  it('hands each message over out of the queue: what its send sets off sees the queue without it', () => {
+    const { q, drops } = make();
+    for (const m of ['a', 'bb', 'ccc']) q.push(m);
+    const seen: [unknown, number, number][] = [];
+    expect(
+      q.drain((d) => {
+        seen.push([d, q.size(), q.bytes()]);
+        // A tracker that clears the queue once the first message is written: the first is not
+        // reported as cleared, the others are.
+        if (d === 'a') q.clear();
+        return true;
+      }),
+    ).toBe(1);
+    expect(seen).toEqual([['a', 2, 5]]);
+    expect(drops).toEqual([
+      ['bb', 'cleared'],
+      ['ccc', 'cleared'],
+    ]);
+    // A message queued during a send goes out in the same drain, behind what was queued.
+    q.push('x');
+    q.push('y');
+    const out: unknown[] = [];
+    q.drain((d) => (d === 'x' && q.push('z'), out.push(d), true));
+    expect(out).toEqual(['x', 'y', 'z']);
+  });
+
+  it('puts a refused message back at the head with its bytes, after a compaction too', () => {
+    const { q } = make();
+    for (const m of ['1', '22', '333']) q.push(m);
+    // The first send empties half the array: the queue compacts before the refusal.
+    let n = 0;
+    expect(q.drain(() => ++n <= 1)).toBe(1);
+    expect([q.size(), q.bytes()]).toEqual([2, 5]);
+    for (const m of ['4', '5', '6', '7']) q.push(m);
+    n = 0;
+    // No compaction: the refused one goes back into its own slot.
+    expect(q.drain(() => ++n <= 1)).toBe(1);
+    expect([q.size(), q.bytes()]).toEqual([5, 7]);
+    const out: unknown[] = [];
+    q.drain((d) => (out.push(d), true));
+    expect(out).toEqual(['333', '4', '5', '6', '7']);
+  });
+
+  it('push() is truthy when it takes a message, falsy when it refuses it', () => {
+    const { q } = make(1, 3, 'drop-oldest');
+    expect(q.push('')).toBeTruthy();
+    expect(q.push('abcd')).toBeFalsy();
+    expect(q.push('ab')).toBeTruthy();
+    const { q: newest } = make(1, 3);
+    expect(newest.push('a')).toBeTruthy();
+    expect(newest.push('b')).toBeFalsy();
+  });
+
   it('drops the newest message on overflow by default, by count and by bytes', () => {
     const { q, drops } = make(2, 5);
     q.push('aa');

@@ -2,8 +2,10 @@
  * src/replay.ts: the unconfirmed ledger of `replayUnconfirmed`. What a pong confirms, what a dead
  * link gives back to the queue, and in which order.
  */
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import type { Data } from '../src/data';
+import { systemClock } from '../src/env/clock';
+import { guard } from '../src/guard';
 import { MAX_PINGS } from '../src/heartbeat';
 import { type DropReason, type Outcome, queue, type QueueLimits } from '../src/queue';
 import { ledger } from '../src/replay';
@@ -13,10 +15,14 @@ const LIMITS: QueueLimits = { maxEnqueuedMessages: 100, maxEnqueuedBytes: Infini
 function make(limits: Partial<QueueLimits> = {}) {
   const drops: [Data, DropReason][] = [];
   const outcomes: [string, Outcome][] = [];
-  const l = ledger({ ...LIMITS, ...limits }, (data, reason, done) => {
-    drops.push([data, reason]);
-    done?.(reason);
-  });
+  const l = ledger(
+    { ...LIMITS, ...limits },
+    (data, reason, done) => {
+      drops.push([data, reason]);
+      done?.(reason);
+    },
+    guard(systemClock),
+  );
   const write = (...data: string[]) => {
     for (const d of data) l.wrote(d, (outcome) => outcomes.push([d, outcome]));
   };
@@ -149,4 +155,40 @@ it('remembers at most MAX_PINGS unanswered pings, the oldest forgotten', () => {
   // The first ping (covering m0) was forgotten: the oldest pong now confirms m0 and m1.
   l.pong();
   expect(outcomes.map(([d]) => d)).toEqual(['m0', 'm1']);
+});
+
+it('a message larger than the whole buffer, refused at once, does not keep a pong from confirming what came before it', () => {
+  const { l, write, outcomes, drops } = make({ maxEnqueuedBytes: 3 });
+  write('a');
+  l.ping();
+  write('toolong');
+  expect(drops).toEqual([['toolong', 'unconfirmed']]);
+  l.pong();
+  expect(outcomes).toEqual([
+    ['toolong', 'unconfirmed'],
+    ['a', 'confirmed'],
+  ]);
+  expect(l.size()).toBe(0);
+  // And the count stays right for what follows.
+  write('b');
+  l.ping();
+  write('c');
+  l.pong();
+  expect(outcomes.slice(2)).toEqual([['b', 'confirmed']]);
+  expect(l.size()).toBe(1);
+});
+
+it('a tracker that throws on its confirmation is reported, and the confirmations go on', () => {
+  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+  const { l, write, outcomes } = make();
+  l.wrote('a', () => {
+    throw new Error('tracker bug');
+  });
+  write('b');
+  l.ping();
+  l.pong();
+  expect(outcomes).toEqual([['b', 'confirmed']]);
+  expect(l.size()).toBe(0);
+  expect(error).toHaveBeenCalledTimes(1);
+  error.mockRestore();
 });

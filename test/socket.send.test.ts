@@ -72,6 +72,48 @@ describe('send() and the outbound queue', () => {
     expect(FakeWebSocket.last.sent).toEqual(['b']);
   });
 
+  it('a tracker that runs during the flush sees its message gone from the queue, and what it sends goes behind the rest', () => {
+    const { socket, ofType } = makeSocket();
+    const outcomes: string[] = [];
+    socket.track('a', (outcome) => {
+      outcomes.push(`a ${outcome}`);
+      if (outcome === 'written') socket.send('c');
+    });
+    socket.send('b');
+    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.last.sent).toEqual(['a', 'b', 'c']);
+    expect(outcomes).toEqual(['a written']);
+    // clearQueue() from the tracker of the message just written: it is not reported cleared.
+    const second = makeSocket();
+    second.socket.track('x', (outcome) => {
+      outcomes.push(`x ${outcome}`);
+      if (outcome === 'written') second.socket.clearQueue();
+    });
+    second.socket.send('y');
+    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.last.sent).toEqual(['x']);
+    expect(outcomes).toEqual(['a written', 'x written']);
+    expect(second.ofType<CustomEvent>('drop').map((e) => e.detail)).toEqual([{ data: 'y', reason: 'cleared' }]);
+    expect(second.socket.stats.dropped).toBe(1);
+    expect(ofType('drop')).toEqual([]);
+  });
+
+  it('a tracker that throws is reported and the flush goes on: nothing queued is left behind', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { socket } = makeSocket();
+    socket.track('a', () => {
+      throw new Error('tracker bug');
+    });
+    socket.send('b');
+    FakeWebSocket.last.serverOpen();
+    expect(FakeWebSocket.last.sent).toEqual(['a', 'b']);
+    expect(socket.send('c')).toBe(true);
+    expect(FakeWebSocket.last.sent).toEqual(['a', 'b', 'c']);
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(String(error.mock.calls[0])).toContain('tracker bug');
+    error.mockRestore();
+  });
+
   it('counts queued bytes in bufferedAmount as UTF-8, Blob size and byteLength', () => {
     const { socket } = makeSocket();
     socket.send('héllo');
