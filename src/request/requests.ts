@@ -7,8 +7,11 @@ import { DropError, domError } from './errors';
  * `SharedHeartbeatSocket` both have.
  */
 export interface Trackable {
+  /** Sends `data` as `send()` does and tells `done` once what became of it. */
   track(data: Data, done: Tracker): boolean;
+  /** Takes the message tracked by `done` out of the queue before it is written. */
   untrack(done: Tracker): boolean;
+  /** Sees every inbound message first; a truthy return keeps it from the `message` listeners. Returns the remover. */
   intercept(interceptor: (data: unknown) => unknown): () => unknown;
 }
 

@@ -13,6 +13,7 @@ export type { HeartbeatSocketSnapshot };
 
 /** A store's `subscribe`, as Svelte calls it (`svelte/store`'s `Readable` has this shape). */
 export interface Subscribable<T> {
+  /** Calls `run` with the value now and on every change; returns the unsubscriber. */
   subscribe(run: (value: T) => void): () => void;
 }
 
@@ -26,7 +27,9 @@ export interface HeartbeatSocketValue extends HeartbeatSocketSnapshot {
 
 /** What {@link heartbeatSocketStore} returns: a readable store, plus the socket and `send`. */
 export interface HeartbeatSocketStore extends Subscribable<HeartbeatSocketValue> {
+  /** The store's socket: one object for the store's life, across url changes. */
   socket: HeartbeatSocket;
+  /** `socket.send`: sends now when open, else queues (true when written now). */
   send: (data: Data) => boolean;
 }
 
