@@ -70,16 +70,18 @@ export const urlOf = (target: Target, failures: number): string | Promise<string
     : (target[failures % target.length] as string);
 
 /**
- * The subprotocols as a list: a string, or an array of distinct strings, passes (WebSocket
- * throws for a repeated one); none is `[]`, never `"null"`.
+ * The subprotocols as a list: a string, or an array of them, passes; none is `[]`, never
+ * `"null"`. As WebSocket does (which reads each as a string), one that is not a token (RFC 6455:
+ * letters, digits and !#$%&'*+-.^_`|~), or one repeated, is a SyntaxError here, not an error at
+ * every attempt.
  */
 export function toProtocols(protocols: string | string[] | undefined): string[] {
   const list = protocols == null ? [] : [protocols].flat();
-  if (!list.every((p, i) => typeof p === 'string' && list.indexOf(p) === i)) {
+  if (!list.every((p, i) => /^[\w!#$%&'*+.^`|~-]+$/.test(p) && list.indexOf(p) === i)) {
     fail(
-      TypeError,
+      SyntaxError,
       'protocols',
-      'a string or an array of distinct strings (options go third, or second without protocols)',
+      'a string or an array of distinct strings, each a token (options go third, or second without protocols)',
       protocols,
     );
   }

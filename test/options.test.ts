@@ -202,11 +202,14 @@ describe('construction-time validation', () => {
     );
   });
 
-  it('throws a TypeError for protocols that are not strings', () => {
-    expect(() => new HeartbeatSocket('ws://a.test/', [1] as unknown as string[], { WebSocket })).toThrow(
+  it('throws a SyntaxError, as WebSocket does, for protocols that are not distinct tokens', () => {
+    expect(() => new HeartbeatSocket('ws://a.test/', [{}] as unknown as string[], { WebSocket })).toThrow(SyntaxError);
+    expect(() => new HeartbeatSocket('ws://a.test/', [{}] as unknown as string[], { WebSocket })).toThrow(
       /protocols must be a string or an array of distinct strings/,
     );
     expect(() => new HeartbeatSocket('ws://a.test/', ['a', 'a'], { WebSocket })).toThrow(/distinct strings.*, got a,a/);
+    // Not a token: WebSocket's SyntaxError at construction, not an error event at every attempt.
+    expect(() => new HeartbeatSocket('ws://a.test/', 'bad proto', { WebSocket })).toThrow(SyntaxError);
   });
 
   it('accepts every option at its documented default', () => {

@@ -131,8 +131,14 @@ it('takes subprotocols as a string or a list of distinct strings, none as []', (
   expect(toProtocols(undefined)).toEqual([]);
   expect(toProtocols('chat')).toEqual(['chat']);
   expect(toProtocols(['a', 'b'])).toEqual(['a', 'b']);
-  expect(() => toProtocols(['a', 'a'])).toThrow(TypeError);
-  expect(() => toProtocols([1] as never)).toThrow(/protocols must be a string or an array of distinct strings/);
+  expect(toProtocols(["v1.chat!#$%&'*+-^_`|~"])).toEqual(["v1.chat!#$%&'*+-^_`|~"]);
+  expect(() => toProtocols([{}] as never)).toThrow(/protocols must be a string or an array of distinct strings/);
+  // As WebSocket: a repeated one, or one that is not a token, is a SyntaxError, thrown here
+  // rather than failing every attempt.
+  for (const bad of [['a', 'a'], 'bad proto', '', ['chat', 'a,b'], 'é', 'a/b', [{}] as never]) {
+    expect(() => toProtocols(bad), String(bad)).toThrow(SyntaxError);
+    expect(() => toProtocols(bad), String(bad)).toThrow(/each a token/);
+  }
 });
 
 it('takes an object second, with nothing third, as the options (the `ws` package order); anything else as protocols', () => {

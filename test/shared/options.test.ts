@@ -32,7 +32,7 @@ it('requires a channel with a URL provider, and refuses an empty one, naming the
 
 it("throws the core's own errors for a bad URL, subprotocols or option", () => {
   expect(() => settle('ftp://a.test', undefined, { WebSocket })).toThrow(SyntaxError);
-  expect(() => settle('ws://a.test', ['x', 'x'], { WebSocket })).toThrow(TypeError);
+  expect(() => settle('ws://a.test', ['x', 'x'], { WebSocket })).toThrow(SyntaxError);
   expect(() => settle('ws://a.test', undefined, { WebSocket, maxRetries: -1 })).toThrow(/maxRetries/);
 });
 
