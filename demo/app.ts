@@ -147,11 +147,13 @@ function codesOf(list: string): number[] {
     .filter((n) => Number.isInteger(n));
 }
 
+/** The options in use as code to copy: it runs as shown in a page with the same scripts (tested). */
 function snippetOf(s: Settings): string {
   return [
+    `const clientId = Math.random().toString(36).slice(2, 10);`,
     s.shared
-      ? `new HeartbeatWSShared.SharedHeartbeatSocket(${JSON.stringify(s.url)}, [], {`
-      : `new HeartbeatWS.HeartbeatSocket(${JSON.stringify(s.url)}, [], {`,
+      ? `const socket = new HeartbeatWSShared.SharedHeartbeatSocket(${JSON.stringify(s.url)}, [], {`
+      : `const socket = new HeartbeatWS.HeartbeatSocket(${JSON.stringify(s.url)}, [], {`,
     `  connectionTimeout: ${s.connectionTimeout},`,
     `  minReconnectionDelay: ${s.minReconnectionDelay},`,
     `  maxReconnectionDelay: ${s.maxReconnectionDelay},`,
@@ -163,10 +165,11 @@ function snippetOf(s: Settings): string {
     `  shouldReconnect: (e) => ![${codesOf(s.stayClosedOn).join(', ')}].includes(e.code),`,
     `  replayUnconfirmed: true,`,
     `  stamp: (data, seq) => JSON.stringify({ id: \`\${clientId}:\${seq}\`, body: data }),`,
+    ...(s.shared ? [] : [`  outbox: HeartbeatWSOutbox.indexedDbOutbox('demo', { maxAge: 600000 }),`]),
     `  heartbeat: {`,
     `    interval: ${s.interval}, timeout: ${s.timeout},`,
-    `    isServerPing: (d) => JSON.parse(d).type === 'heartbeat',`,
-    `    serverPingReply: '{"type":"heartbeat_ack"}',`,
+    `    isServerPing: { type: 'heartbeat' },`,
+    `    serverPingReply: { type: 'heartbeat_ack' },`,
     `  },`,
     `});`,
   ].join('\n');

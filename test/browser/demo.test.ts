@@ -162,6 +162,31 @@ describeEngines('the demo page against the demo server', (engine) => {
     const snippet = await textOf(page, '#snippet');
     expect(snippet).toContain('interval: 500, timeout: 600');
     expect(snippet).toContain('minReconnectionDelay: 200');
+    // The snippet runs as shown in a page with the same scripts: a socket whose stamp finds its
+    // clientId (a message queued after close() is stamped, nothing logged). Its own outbox name,
+    // so that it takes nothing the page's socket keeps.
+    const ran = await page.evaluate(
+      (code) => {
+        const errors: string[] = [];
+        const log = console.error;
+        console.error = (...args: unknown[]) => void errors.push(args.map(String).join(' '));
+        try {
+          const made = new Function(`${code}\nreturn socket;`)() as {
+            close(): void;
+            send(data: string): boolean;
+            state: string;
+            stats: { queued: number };
+          };
+          made.close();
+          made.send('x');
+          return { state: made.state, queued: made.stats.queued, errors };
+        } finally {
+          console.error = log;
+        }
+      },
+      (snippet ?? '').replace("indexedDbOutbox('demo'", "indexedDbOutbox('demo-snippet'"),
+    );
+    expect(ran).toEqual({ state: 'closed', queued: 1, errors: [] });
     // The old socket is closed; one live connection remains on the server.
     await waitFor('one live connection', () => demo.status().live === 1, { timeout: 5_000 });
     // The heartbeat runs at the new pace: pongs arrive.
