@@ -712,6 +712,10 @@ describe('indexedDbOutbox', () => {
     expect(ws.sent).toEqual(['q', 'w']);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0])).toMatch(/outbox "orders" keeps its messages in memory only/);
+    // deleteOutbox() (on logout, say) rejects there, rather than throwing past its .catch().
+    let result: Promise<void> | undefined;
+    expect(() => (result = deleteOutbox('orders'))).not.toThrow();
+    await expect(result).rejects.toThrow(/indexedDB/);
   });
 
   it('without Web Locks (no way to tell a live page), warns once and keeps working in memory', async () => {

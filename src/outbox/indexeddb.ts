@@ -98,11 +98,13 @@ export function indexedDbOutbox(name: string, options: IndexedDbOutboxOptions = 
  * Deletes outbox `name` of this origin, with every message any page left in it (on logout, say,
  * before another user signs in on a shared computer). Sockets alive on it go on in memory only
  * (with a warning): call their `clearQueue()` to drop what they hold.
- * @throws TypeError for a name that is not a non-empty string.
+ * @throws TypeError for a name that is not a non-empty string; without IndexedDB the promise
+ *   rejects.
  */
 export function deleteOutbox(name: string): Promise<void> {
   checkName('deleteOutbox(name)', name);
-  return answer(indexedDB.deleteDatabase(PREFIX + name)).then(() => undefined);
+  // Where there is no IndexedDB (Node, a server render, some private modes), a rejection.
+  return new Promise((resolve) => resolve(answer(indexedDB.deleteDatabase(PREFIX + name)))).then(() => undefined);
 }
 
 /** One socket's hold on outbox `name`: see {@link indexedDbOutbox}. */
