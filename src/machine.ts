@@ -332,7 +332,7 @@ export function machine(
     setTimer();
     openedAt = -1;
     phase = CLOSED;
-    emit(event);
+    emit(event, event.code, event.reason);
   };
 
   /** Lets go of the current socket (see `Attempts.detach`); what it may have lost goes first next. */
@@ -380,7 +380,7 @@ export function machine(
         return sync();
       }
       phase = CLOSED;
-      emit(closeEvent(code, reason));
+      emit(closeEvent(code, reason), code, reason);
     },
 
     restart(code = 1000, reason = '') {
@@ -391,7 +391,7 @@ export function machine(
       openedAt = -1;
       if (detach(code, reason)) {
         phase = RECONNECTING;
-        emit(closeEvent(code, reason));
+        emit(closeEvent(code, reason), code, reason);
         if (current !== epoch) return;
       }
       connect();

@@ -35,7 +35,7 @@ export function toWebSocketUrl(input: string | URL): string {
     fail(
       SyntaxError,
       'url',
-      'a ws:, wss:, http: or https: URL with its scheme (or ./path), without #fragment',
+      'a ws:, wss:, http: or https: URL with its scheme (or ./path in a page), without #fragment',
       redact(text),
     );
   }

@@ -124,7 +124,7 @@ describe('construction-time validation', () => {
     (url) => {
       expect(make({}, url)).toThrow(SyntaxError);
       expect(make({}, url)).toThrow(
-        /url must be a ws:, wss:, http: or https: URL with its scheme \(or \.\/path\), without #fragment/,
+        /url must be a ws:, wss:, http: or https: URL with its scheme \(or \.\/path in a page\), without #fragment/,
       );
     },
   );
@@ -149,13 +149,13 @@ describe('construction-time validation', () => {
     'refuses the host without a scheme %j, though a page is there to resolve it against (issue #20, item 7)',
     (url, fix) => {
       expect(make({}, url)).toThrow(SyntaxError);
-      expect(make({}, url)).toThrow(`URL with its scheme (or ./path), without #fragment, got "${fix.slice(6)}"`);
+      expect(make({}, url)).toThrow(`URL with its scheme (or ./path in a page), without #fragment, got "${fix.slice(6)}"`);
     },
   );
 
   it('refuses a relative path whose first segment has a dot, and says ./ takes it', () => {
     for (const url of ['chat.php', 'v1.2/ws']) {
-      expect(make({}, url)).toThrow(/with its scheme \(or \.\/path\)/);
+      expect(make({}, url)).toThrow(/with its scheme \(or \.\/path in a page\)/);
       expect(make({}, `./${url}`)().url).toBe(`ws://${location.host}/${url}`);
     }
   });

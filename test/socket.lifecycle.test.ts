@@ -602,9 +602,19 @@ describe('debug', () => {
       [prefix, 'open'],
       [prefix, 'close', 1006, 'gone', 'retry'],
       [prefix, 'reconnecting', 1, expect.any(Number)],
-      [prefix, 'close'],
+      [prefix, 'close', 1000, ''],
     ]);
     expect(JSON.stringify(log.mock.calls)).not.toMatch(/token|secret/);
+    log.mockRestore();
+  });
+
+  it('logs the code and reason of a close() of an open socket, once the handshake is over', () => {
+    const log = vi.spyOn(console, 'debug').mockImplementation(() => {});
+    const { socket } = makeSocket({ debug: true });
+    FakeWebSocket.last.serverOpen();
+    socket.close(4000, 'done');
+    FakeWebSocket.last.serverClose(4000, 'done');
+    expect(log.mock.calls.filter((call) => call[1] === 'close')).toEqual([['[heartbeat-ws]', 'close', 4000, 'done']]);
     log.mockRestore();
   });
 

@@ -14,11 +14,11 @@ it('refuses a host without a scheme with the error a browser gives, naming the f
   expect(typeof (globalThis as { location?: unknown }).location).toBe('undefined');
   expect(make('127.0.0.1:8080/ws')).toThrow(
     new SyntaxError(
-      'heartbeat-ws: url must be a ws:, wss:, http: or https: URL with its scheme (or ./path), without #fragment, got "127.0.0.1:8080/ws"',
+      'heartbeat-ws: url must be a ws:, wss:, http: or https: URL with its scheme (or ./path in a page), without #fragment, got "127.0.0.1:8080/ws"',
     ),
   );
   expect(make('example.com/live')).toThrow(
-    'URL with its scheme (or ./path), without #fragment, got "example.com/live"',
+    'URL with its scheme (or ./path in a page), without #fragment, got "example.com/live"',
   );
   expect(make('wss://example.com/live')().url).toBe('wss://example.com/live');
 });

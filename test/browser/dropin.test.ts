@@ -242,8 +242,8 @@ describeEngines('drop-in and one socket at a time, with the browser’s own WebS
       });
     });
     expect(seen).toEqual([
-      'SyntaxError: heartbeat-ws: url must be a ws:, wss:, http: or https: URL with its scheme (or ./path), without #fragment, got "127.0.0.1:8080/ws"',
-      'SyntaxError: heartbeat-ws: url must be a ws:, wss:, http: or https: URL with its scheme (or ./path), without #fragment, got "example.com/live"',
+      'SyntaxError: heartbeat-ws: url must be a ws:, wss:, http: or https: URL with its scheme (or ./path in a page), without #fragment, got "127.0.0.1:8080/ws"',
+      'SyntaxError: heartbeat-ws: url must be a ws:, wss:, http: or https: URL with its scheme (or ./path in a page), without #fragment, got "example.com/live"',
       `${http.url.replace(/^http/, 'ws')}/socket/v1`,
     ]);
   });
