@@ -34,6 +34,16 @@ describe('README', () => {
     for (const name of ['WebSocket', 'shouldReconnect', 'clock', 'random']) expect(rows.has(name), name).toBe(true);
   });
 
+  it("names in its API section every addition the reference marks, and every addition's event", () => {
+    const api = readme.slice(readme.indexOf('\n## API\n'), readme.indexOf('\n## Documentation\n'));
+    expect(api.length).toBeGreaterThan(100);
+    const added = [...reference.matchAll(/^\| `([\w.]+)(?:\([^)]*\))?` \| \*\(addition/gm)].map((m) => m[1] as string);
+    expect(added).toEqual(expect.arrayContaining(['state', 'clearQueue', 'probe', 'track', 'stats']));
+    for (const name of added) expect(api, name).toContain(`\`${name}`);
+    for (const event of ['reconnecting', 'heartbeat', 'drop', 'giveup', 'statechange'])
+      expect(api).toContain(`\`${event}\``);
+  });
+
   it('states the two commands', () => {
     expect(readme).toContain('npm ci && npm test');
     expect(readme).toContain('npm ci && npm run demo');
