@@ -149,25 +149,26 @@ export function machine(
   };
 
   /**
-   * Writes a user message, keeping it until confirmed when replayUnconfirmed is on. A tracker
-   * runs guarded: one that throws is reported, and a flush goes on.
+   * A user message was written: kept until confirmed with replayUnconfirmed, else told written.
+   * A tracker runs guarded: one that throws is reported, and a flush goes on.
    */
-  const deliver = (data: Data, done?: Tracker): boolean => {
-    if (!write(data)) return false;
-    if (unconfirmed) unconfirmed.wrote(data, done);
-    else call(done, 'written');
-    return true;
-  };
+  const wrote = (data: Data, done?: Tracker): void =>
+    unconfirmed ? unconfirmed.wrote(data, done) : call(done, 'written');
 
   /** A flush is under way: what is sent meanwhile (by a tracker, a `drop` listener) queues behind it. */
   let draining = false;
 
-  /** Sends every message the queue holds that the socket will take. */
+  /**
+   * Sends every message the queue holds that the socket will take. A write that throws (data
+   * the socket refuses) leaves its message at the head and ends the flush, never the sends after it.
+   */
   const flush = (): number => {
     draining = true;
-    const sent = queue.drain(deliver);
-    draining = false;
-    return sent;
+    try {
+      return queue.drain(write, wrote);
+    } finally {
+      draining = false;
+    }
   };
 
   const hb: Heartbeat | undefined =
@@ -356,7 +357,9 @@ export function machine(
       // A throwing stamp is reported, and the message goes out as given.
       if (o.stamp) message = call(o.stamp, message, ++seq) ?? message;
       if (kept) done = kept.keep(message, done);
-      return (phase === OPEN && !holding && !draining && deliver(message, done)) || (queue.push(message, done), false);
+      if (phase === OPEN && !holding && !draining && write(message)) return (wrote(message, done), true);
+      queue.push(message, done);
+      return false;
     },
 
     shut(code = 1000, reason = '') {

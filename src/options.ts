@@ -1,4 +1,4 @@
-import { type Data, isData, tag } from './data';
+import { type Data, isData } from './data';
 import { type Clock, systemClock } from './env/clock';
 import { browserLifecycle, type Lifecycle } from './env/lifecycle';
 import { warnUnknown } from './dev';
@@ -288,10 +288,17 @@ const isFunction = (value: unknown): value is (...args: never[]) => unknown => t
 
 /**
  * A function or a plain object (one without a prototype, or of another realm, too): a RegExp,
- * Map, Date or array has no own fields to match, so as a pattern it would match every JSON
- * message and swallow it.
+ * Map, Date, array or class instance may have no own fields to match, so as a pattern it would
+ * match every JSON message and swallow it.
  */
-const RECOGNISER: Rule = ['a function or a plain object', (v) => isFunction(v) || tag(v) === '[object Object]'];
+const RECOGNISER: Rule = [
+  'a function or a plain object',
+  (v) => {
+    // A plain object's prototype is null, or some realm's Object.prototype (whose own is null).
+    const proto = Object(v) === v && Object.getPrototypeOf(v);
+    return isFunction(v) || proto === null || (proto && !Object.getPrototypeOf(proto));
+  },
+];
 
 const POSITIVE: Rule = ['a positive finite number', (v) => v > 0 && v < Infinity];
 

@@ -49,12 +49,12 @@ export interface Queue {
    */
   push(data: Data, done?: Tracker): unknown;
   /**
-   * Hands every message, oldest first, to `send` while it returns true; a message it refuses
-   * stays at the head. Each is out of the queue while `send` runs, so what its outcome sets off
-   * (a tracker that clears the queue, or queues more) sees the queue without it. Returns how
-   * many were sent.
+   * Hands every message, oldest first, to `send` while it returns true; a message it refuses,
+   * or throws on, stays at the head. Each one sent leaves the queue, then `sent` hears it with its
+   * tracker: what that sets off (a tracker that clears the queue, or queues more) sees the queue
+   * without it. Returns how many were sent.
    */
-  drain(send: (data: Data, done?: Tracker) => boolean): number;
+  drain(send: (data: Data) => unknown, sent?: (data: Data, done?: Tracker) => void): number;
   /**
    * Puts the messages of `items` in front of what is queued, in their order, emptying `items`.
    * The bounds apply to the whole, as if everything had been pushed anew: what gives way is
@@ -125,17 +125,13 @@ export function queue(limits: QueueLimits, onDrop: OnDrop): Queue {
     size: () => items.length - head,
     bytes: () => bytes,
     push: (data, done) => add([data, byteLength(data), done]),
-    drain(send) {
-      let sent = 0;
-      for (let item; (item = shift()); sent++) {
-        if (!send(item[0], item[2])) {
-          // Refused: back at the head, where it was.
-          head ? (items[--head] = item) : items.unshift(item);
-          bytes += item[1];
-          break;
-        }
+    drain(send, sent) {
+      let n = 0;
+      for (let item; (item = items[head]) && send(item[0]); n++) {
+        shift();
+        sent?.(item[0], item[2]);
       }
-      return sent;
+      return n;
     },
     prepend(other) {
       for (const item of [...other.take(), ...take()]) add(item);

@@ -39,7 +39,10 @@ export function ledger(limits: QueueLimits, drop: OnDrop, call: Guard): Ledger {
   });
   /** Confirms the oldest messages while `more()` says so. */
   const confirm = (more: () => boolean): unknown =>
-    unconfirmed.drain((_, done) => more() && (released++, call(done, 'confirmed'), true));
+    unconfirmed.drain(more, (_, done) => {
+      released++;
+      call(done, 'confirmed');
+    });
   return {
     size: () => unconfirmed.size(),
     wrote(data, done) {

@@ -70,14 +70,14 @@ export const urlOf = (target: Target, failures: number): string | Promise<string
     : (target[failures % target.length] as string);
 
 /**
- * The subprotocols as a list: a string, or an array of them, passes; none is `[]`, never
- * `"null"`. As WebSocket does (which reads each as a string), one that is not a token (RFC 6455:
- * letters, digits and !#$%&'*+-.^_`|~), or one repeated, is a SyntaxError here, not an error at
- * every attempt.
+ * The subprotocols as a list: a string, or an array of strings, passes; none is `[]`, never
+ * `"null"`. As WebSocket does, one that is not a token (RFC 6455: letters, digits and
+ * !#$%&'*+-.^_`|~), or one repeated, is a SyntaxError here, not an error at every attempt; so
+ * is one that is not a string (the `ws` package refuses those; a browser would read `1` as "1").
  */
 export function toProtocols(protocols: string | string[] | undefined): string[] {
   const list = protocols == null ? [] : [protocols].flat();
-  if (!list.every((p, i) => /^[\w!#$%&'*+.^`|~-]+$/.test(p) && list.indexOf(p) === i)) {
+  if (!list.every((p, i) => typeof p === 'string' && /^[\w!#$%&'*+.^`|~-]+$/.test(p) && list.indexOf(p) === i)) {
     fail(
       SyntaxError,
       'protocols',

@@ -218,7 +218,7 @@ it('with ping: false, probe() has nothing to ask: it answers false and leaves th
   expect(calls).toEqual(['dead']);
 });
 
-it('a JSON pattern without a prototype recognises pongs as a plain one does', () => {
+it('a JSON pattern without a prototype (which options.ts takes) recognises pongs as a plain one does', () => {
   const { hb, rtts } = make({ isPong: Object.assign(Object.create(null) as object, { type: 'pong' }) });
   vi.advanceTimersByTime(INTERVAL);
   expect(hb.receive('{"type":"pong"}')).toBe(true);

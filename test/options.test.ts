@@ -73,6 +73,12 @@ describe('construction-time validation', () => {
     ],
     // Objects with no own fields to match would match every JSON message and swallow it.
     [{ heartbeat: { isPong: /pong/ } }, TypeError, /options\.heartbeat\.isPong must be a function or a plain object/],
+    // A class instance too: one whose fields are getters has no own field to match.
+    [
+      { heartbeat: { isPong: new (class Pong {})() } },
+      TypeError,
+      /options\.heartbeat\.isPong must be a function or a plain object/,
+    ],
     [{ heartbeat: { isPong: ['pong'] } }, TypeError, /options\.heartbeat\.isPong must be a function or a plain object/],
     [
       { heartbeat: { isServerPing: new Map() } },
@@ -149,7 +155,9 @@ describe('construction-time validation', () => {
     'refuses the host without a scheme %j, though a page is there to resolve it against (issue #20, item 7)',
     (url, fix) => {
       expect(make({}, url)).toThrow(SyntaxError);
-      expect(make({}, url)).toThrow(`URL with its scheme (or ./path in a page), without #fragment, got "${fix.slice(6)}"`);
+      expect(make({}, url)).toThrow(
+        `URL with its scheme (or ./path in a page), without #fragment, got "${fix.slice(6)}"`,
+      );
     },
   );
 

@@ -34,30 +34,51 @@ describe('Queue', () => {
     expect(out).toEqual(['2', '3']);
   });
 
-  it('hands each message over out of the queue: what its send sets off sees the queue without it', () => {
+  it('tells `sent` of each message once it is out of the queue: what that sets off sees the queue without it', () => {
     const { q, drops } = make();
     for (const m of ['a', 'bb', 'ccc']) q.push(m);
     const seen: [unknown, number, number][] = [];
-    expect(
-      q.drain((d) => {
+    const sent = q.drain(
+      () => true,
+      (d) => {
         seen.push([d, q.size(), q.bytes()]);
         // A tracker that clears the queue once the first message is written: the first is not
         // reported as cleared, the others are.
         if (d === 'a') q.clear();
-        return true;
-      }),
-    ).toBe(1);
+      },
+    );
+    expect(sent).toBe(1);
     expect(seen).toEqual([['a', 2, 5]]);
     expect(drops).toEqual([
       ['bb', 'cleared'],
       ['ccc', 'cleared'],
     ]);
-    // A message queued during a send goes out in the same drain, behind what was queued.
+    // A message queued by `sent` goes out in the same drain, behind what was queued.
     q.push('x');
     q.push('y');
     const out: unknown[] = [];
-    q.drain((d) => (d === 'x' && q.push('z'), out.push(d), true));
+    q.drain(
+      (d) => out.push(d),
+      (d) => d === 'x' && q.push('z'),
+    );
     expect(out).toEqual(['x', 'y', 'z']);
+  });
+
+  it('leaves a message whose send throws at the head, with its bytes, and tells `sent` nothing of it', () => {
+    const { q } = make();
+    for (const m of ['1', '22']) q.push(m);
+    const told: unknown[] = [];
+    expect(() =>
+      q.drain(
+        (d) => {
+          if (d === '22') throw new TypeError('refused');
+          return true;
+        },
+        (d) => told.push(d),
+      ),
+    ).toThrow('refused');
+    expect(told).toEqual(['1']);
+    expect([q.size(), q.bytes()]).toEqual([1, 2]);
   });
 
   it('puts a refused message back at the head with its bytes, after a compaction too', () => {

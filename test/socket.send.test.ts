@@ -98,6 +98,30 @@ describe('send() and the outbound queue', () => {
     expect(ofType('drop')).toEqual([]);
   });
 
+  it('a message the socket refuses to write (it throws) stays queued, and sends on the open link go on', () => {
+    const { socket, ofType } = makeSocket();
+    const poison = new Uint8Array(new SharedArrayBuffer(4));
+    socket.send(poison);
+    const ws = FakeWebSocket.last;
+    const write = ws.send.bind(ws);
+    // As a browser's WebSocket.send throws for a view on a SharedArrayBuffer.
+    ws.send = (data: unknown) => {
+      if (data === poison) throw new TypeError('SharedArrayBuffer not allowed');
+      write(data as string);
+    };
+    // The throw leaves the socket's open listener, which the runtime reports.
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      ws.serverOpen();
+    } catch {
+      // Thrown where the fake dispatches synchronously; reported where it does not.
+    }
+    error.mockRestore();
+    expect([socket.bufferedAmount, ofType('drop').length]).toEqual([4, 0]);
+    expect(socket.send('c')).toBe(true);
+    expect(ws.sent).toEqual(['c']);
+  });
+
   it('a tracker that throws is reported and the flush goes on: nothing queued is left behind', () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     const { socket } = makeSocket();

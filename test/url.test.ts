@@ -135,7 +135,18 @@ it('takes subprotocols as a string or a list of distinct strings, none as []', (
   expect(() => toProtocols([{}] as never)).toThrow(/protocols must be a string or an array of distinct strings/);
   // As WebSocket: a repeated one, or one that is not a token, is a SyntaxError, thrown here
   // rather than failing every attempt.
-  for (const bad of [['a', 'a'], 'bad proto', '', ['chat', 'a,b'], 'é', 'a/b', [{}] as never]) {
+  for (const bad of [
+    ['a', 'a'],
+    'bad proto',
+    '',
+    ['chat', 'a,b'],
+    'é',
+    'a/b',
+    [{}],
+    [1],
+    ['1', 1],
+    [undefined],
+  ] as never[]) {
     expect(() => toProtocols(bad), String(bad)).toThrow(SyntaxError);
     expect(() => toProtocols(bad), String(bad)).toThrow(/each a token/);
   }

@@ -176,7 +176,7 @@ export function requests(socket: Trackable, options: RequestsOptions = {}): Requ
       pending.add(stop);
       if (id !== undefined) waiting.set(id, (reply) => finish(undefined, reply));
       // None past what setTimeout holds (2^31 - 1 ms, 24.8 days): it would fire at once.
-      if (ms < 2 ** 31) timer = setTimeout(() => stop(domError(`no reply within ${ms} ms`, 'TimeoutError')), ms);
+      if (ms <= 2 ** 31 - 1) timer = setTimeout(() => stop(domError(`no reply within ${ms} ms`, 'TimeoutError')), ms);
       signal?.addEventListener('abort', aborted);
       socket.track(data, done);
     });
