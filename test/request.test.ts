@@ -217,6 +217,12 @@ describe('request()', () => {
     await vi.advanceTimersByTimeAsync(10);
     expect(await state(reply)).toBe('pending');
     expect(await state(just)).toBe('pending');
+    // The longest delay setTimeout holds is still a timeout: its timer is set.
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    const longest = s.api.request({ q: 3 }, { timeout: 2 ** 31 - 1 });
+    expect(timers.mock.calls.map((call) => call[1])).toContain(2 ** 31 - 1);
+    timers.mockRestore();
+    longest.catch(() => {});
     s.api.dispose();
     await expect(reply).rejects.toMatchObject({ name: 'AbortError' });
   });
