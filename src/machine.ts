@@ -153,7 +153,7 @@ export function machine(
    * A tracker runs guarded: one that throws is reported, and a flush goes on.
    */
   const wrote = (data: Data, done?: Tracker): void =>
-    unconfirmed ? unconfirmed.wrote(data, done) : call(done, 'written');
+    unconfirmed ? unconfirmed.wrote(data, done) : done && call(done, 'written');
 
   /** A flush is under way: what is sent meanwhile (by a tracker, a `drop` listener) queues behind it. */
   let draining = false;

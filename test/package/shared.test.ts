@@ -71,8 +71,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,035 B (+33 B): the core's subprotocol check.
  * 10,046 B (+11 B): the core's url message and close log.
  * 10,031 B (-15 B): the core's second-review fixes (the drain's two phases are smaller in this bundle).
+ * 10,033 B (+2 B): the same.
  */
-export const SHARED_SIZE_BUDGET = 10031;
+export const SHARED_SIZE_BUDGET = 10033;
 
 const node = consumerProject('shared');
 
