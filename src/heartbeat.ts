@@ -146,7 +146,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       // Only watching, there is nothing to ask: the silence is counted from now, a whole period
       // and `timeout` for the server to be heard (it may ping seldom), sends not held meanwhile.
       if (ping === false) last = now;
-      else return probe(), hooks.woke();
+      else return (probe(), hooks.woke());
     }
     if (pingAt >= 0) {
       // A ping written behind a send burst leaves only once the burst has: while the buffer
