@@ -81,7 +81,7 @@ describe('Queue', () => {
     expect([q.size(), q.bytes()]).toEqual([1, 2]);
   });
 
-  it('puts a refused message back at the head with its bytes, after a compaction too', () => {
+  it('keeps a refused message at the head with its bytes, after a compaction too', () => {
     const { q } = make();
     for (const m of ['1', '22', '333']) q.push(m);
     // The first send empties half the array: the queue compacts before the refusal.
@@ -90,7 +90,7 @@ describe('Queue', () => {
     expect([q.size(), q.bytes()]).toEqual([2, 5]);
     for (const m of ['4', '5', '6', '7']) q.push(m);
     n = 0;
-    // No compaction: the refused one goes back into its own slot.
+    // No compaction this time: the refused one stays in its own slot.
     expect(q.drain(() => ++n <= 1)).toBe(1);
     expect([q.size(), q.bytes()]).toEqual([5, 7]);
     const out: unknown[] = [];
