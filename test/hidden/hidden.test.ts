@@ -25,7 +25,7 @@
  * false` in the page (no probe on return to visible) fails it everywhere: the half-open link was
  * found 8.2 s after the page turned visible instead of 3 s.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serveStatic, waitFor, type StaticServer } from '../helpers/browser';
@@ -206,8 +206,9 @@ beforeAll(async () => {
     '/hb.html': HB_PAGE,
     '/shared.html': SHARED_PAGE,
     '/control.html': CONTROL_PAGE,
-    '/dist/heartbeat-ws.umd.min.js': { file: path.join(DIST, 'heartbeat-ws.umd.min.js') },
-    '/dist/shared.umd.min.js': { file: path.join(DIST, 'shared.umd.min.js') },
+    // Read once, here: .ci/run starts these runs beside `npm test`, whose build rewrites dist/.
+    '/dist/heartbeat-ws.umd.min.js': readFileSync(path.join(DIST, 'heartbeat-ws.umd.min.js'), 'utf8'),
+    '/dist/shared.umd.min.js': readFileSync(path.join(DIST, 'shared.umd.min.js'), 'utf8'),
   });
 });
 
