@@ -307,7 +307,18 @@ const POSITIVE: Rule = ['a positive finite number', (v) => v > 0 && v < Infinity
  * type: a number ≥ 0, true or false, or a function.
  */
 const RULES: Record<string, Rule> = {
-  WebSocket: ["a WebSocket constructor (Node < 22: the `ws` package's)", isFunction],
+  // A constructor, tried as the `new.target` of Object's (nothing of it runs): a factory such as
+  // `() => new WebSocket(url)` would otherwise fail every attempt with "is not a constructor".
+  WebSocket: [
+    "a WebSocket constructor, not a factory (Node < 22: the `ws` package's)",
+    (v) => {
+      try {
+        return !!Reflect.construct(Object, [], v);
+      } catch {
+        return false;
+      }
+    },
+  ],
   clock: [
     'a { now, setTimeout, clearTimeout } object',
     (v) => isFunction(v?.now) && isFunction(v.setTimeout) && isFunction(v.clearTimeout),

@@ -101,6 +101,10 @@ describe('construction-time validation', () => {
       /options\.heartbeat\.serverPingReply must be data, a plain object or a function, got null/,
     ],
     [{ WebSocket: 'ws' }, TypeError, /options\.WebSocket must be a WebSocket constructor/],
+    // Functions that `new` refuses: every attempt would fail with "… is not a constructor".
+    [{ WebSocket: () => ({}) }, TypeError, /options\.WebSocket must be a WebSocket constructor, not a factory/],
+    [{ WebSocket: { make() {} }.make }, TypeError, /options\.WebSocket must be a WebSocket constructor/],
+    [{ WebSocket: async function () {} }, TypeError, /options\.WebSocket must be a WebSocket constructor/],
     // Objects without a prototype: the message is still the package's (String() of one throws).
     [
       { WebSocket: Object.create(null) },
@@ -283,6 +287,18 @@ describe('what each option accepts: the edges of its rule', () => {
       { heartbeat: true, replayUnconfirmed: true },
     ]) {
       expect(resolve(options), JSON.stringify(options)).not.toThrow();
+    }
+  });
+
+  it('accepts any constructor as WebSocket, and connects with it: a function, a bound class, a Proxy of one', () => {
+    function Plain(this: object, url: string) {
+      return new FakeWebSocket(url);
+    }
+    for (const Kind of [Plain, FakeWebSocket.bind(null), new Proxy(FakeWebSocket, {})]) {
+      FakeWebSocket.instances = [];
+      const socket = new HeartbeatSocket('ws://a.test/', undefined, { WebSocket: Kind as unknown as typeof WebSocket });
+      expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual(['ws://a.test/']);
+      socket.close();
     }
   });
 

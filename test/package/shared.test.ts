@@ -72,8 +72,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,046 B (+11 B): the core's url message and close log.
  * 10,031 B (-15 B): the core's second-review fixes (the drain's two phases are smaller in this bundle).
  * 10,033 B (+2 B): the same.
+ * 10,058 B (+25 B): the core's WebSocket constructor check.
  */
-export const SHARED_SIZE_BUDGET = 10033;
+export const SHARED_SIZE_BUDGET = 10058;
 
 const node = consumerProject('shared');
 
