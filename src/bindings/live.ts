@@ -159,8 +159,7 @@ export function live(
       const before = keyOf(target);
       target = check(url);
       // Not a closed socket (startClosed, or closed by the app): it waits for reconnect().
-      if (active && !resume && socket.readyState !== HeartbeatSocket.CLOSED && keyOf(url) !== before)
-        socket.reconnect();
+      if (active && !resume && socket.readyState < HeartbeatSocket.CLOSING && keyOf(url) !== before) socket.reconnect();
     },
     start() {
       if (active) return;
@@ -180,7 +179,8 @@ export function live(
       if (!active) return;
       active = false;
       if (resume) return;
-      resume = socket.readyState !== HeartbeatSocket.CLOSED;
+      // CLOSING too is the app's close() (only close() makes it): a socket it closed stays closed.
+      resume = socket.readyState < HeartbeatSocket.CLOSING;
       if (resume) end();
     },
   };
