@@ -311,6 +311,19 @@ describe('useHeartbeatSocket (jsdom)', () => {
     await act(async () => vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2)));
   });
 
+  it('a socket the app closed stays closed when an <Activity> hides during its closing handshake and shows again', async () => {
+    await view('visible');
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    await act(async () => renders.at(-1)!.socket.close()); // the app closes it (a logout, say)
+    await view('hidden'); // before the server answered the close: the socket reads CLOSING
+    await act(async () => first.serverClose(1000, ''));
+    await view('visible');
+    await act(async () => new Promise((resolve) => setTimeout(resolve, 20)));
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(text()).toBe('closed|3|');
+  });
+
   it('a url changed twice, the second time once the first new socket has started, connects the third', async () => {
     await render(createElement(Probe, { url: URL_A }));
     const first = FakeWebSocket.last;
@@ -559,6 +572,21 @@ describe('useHeartbeatSocket (jsdom)', () => {
       // And again a second later, the url that stayed is taken.
       await act(async () => vi.advanceTimersByTimeAsync(1000));
       expect(new URL(last().socket.url || FakeWebSocket.last.url).searchParams.get('room')).toBe('12');
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('leaves no timer behind when unmounted while it holds a churning url (its one-second check goes too)', async () => {
+    vi.useFakeTimers();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const n of [1, 2, 3, 4, 5, 6]) await render(createElement(Probe, { url: `${URL_A}?room=${n}` }));
+      expect(new Set(renders.map((r) => r.socket)).size).toBe(4); // held: the check is armed
+      await unmount();
+      for (const ws of FakeWebSocket.instances) if (ws.readyState < 3) ws.serverClose(1000, '');
+      await act(async () => vi.advanceTimersByTimeAsync(0));
+      expect(vi.getTimerCount()).toBe(0);
     } finally {
       warn.mockRestore();
     }

@@ -210,7 +210,8 @@ function createStore(
   const leave = (): void => {
     if (!leaving) return;
     leaving = false;
-    resume = socket.readyState !== 3;
+    // CLOSING (2) too is the app's close(), under way: a socket it closed stays closed.
+    resume = socket.readyState < 2;
     socket.close();
   };
 
@@ -358,6 +359,15 @@ export function useHeartbeatSocket(
     }
   });
 
+  // That check's timer goes with the component.
+  useEffect(
+    () => () => {
+      clearTimeout(h.timer);
+      h.timer = undefined;
+    },
+    [],
+  );
+
   useEffect(() => {
     const before = previous.current === store ? undefined : previous.current;
     previous.current = store;
@@ -385,10 +395,7 @@ interface Hold {
   held?: boolean;
   /** The key of the last committed render. */
   key: string;
-  /**
-   * The re-render that checks, a second after a held url, whether it has settled (after an
-   * unmount React ignores it).
-   */
+  /** The re-render that checks, a second after a held url, whether it has settled. */
   timer?: ReturnType<typeof setTimeout>;
   /** The commit is that check's. */
   probed?: boolean;
