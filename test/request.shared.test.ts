@@ -71,6 +71,57 @@ describe('requests() over SharedHeartbeatSocket', () => {
     expect(userFrames(live()[0]!)).toEqual([]);
   });
 
+  // The tab that leads holds its own messages in its socket's queue: as over HeartbeatSocket, an
+  // aborted or timed-out request not yet written is taken out of it, with a drop 'aborted'.
+  it('the only tab, leading: an aborted request still queued never reaches the server, and is dropped once', async () => {
+    const a = tab('a');
+    const drops: unknown[] = [];
+    a.socket.addEventListener('drop', (e) => drops.push(e.detail.reason));
+    await settle();
+    expect(a.socket.isLeader).toBe(true);
+    const controller = new AbortController();
+    const reply = a.api.request({ from: 'a' }, { signal: controller.signal });
+    controller.abort();
+    await expect(reply).rejects.toMatchObject({ name: 'AbortError' });
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual([]);
+    expect(drops).toEqual(['aborted']);
+  });
+
+  it('without Web Locks (every tab its own connection): a request timed out while queued is taken out', async () => {
+    delete (navigator as { locks?: unknown }).locks;
+    const a = tab('a');
+    const drops: unknown[] = [];
+    a.socket.addEventListener('drop', (e) => drops.push(e.detail.reason));
+    await settle();
+    const reply = a.api.request({ from: 'a' }, { timeout: 1000 });
+    const rejected = expect(reply).rejects.toMatchObject({ name: 'TimeoutError' });
+    await vi.advanceTimersByTimeAsync(1000);
+    await rejected;
+    live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(live()[0]!)).toEqual([]);
+    expect(drops).toEqual(['aborted']);
+  });
+
+  it('a message the leading tab already wrote is not taken back: its abort rejects, and nothing is dropped', async () => {
+    const a = tab('a');
+    const drops: unknown[] = [];
+    a.socket.addEventListener('drop', (e) => drops.push(e.detail.reason));
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    const controller = new AbortController();
+    const reply = a.api.request({ from: 'a' }, { signal: controller.signal });
+    await settle();
+    controller.abort();
+    await expect(reply).rejects.toMatchObject({ name: 'AbortError' });
+    await settle();
+    expect(userFrames(live()[0]!)).toHaveLength(1);
+    expect(drops).toEqual([]);
+  });
+
   it("a follower's deliver() resolves when the leader wrote its message", async () => {
     const tabs = ['a', 'b'].map((name) => tab(name));
     await settle();

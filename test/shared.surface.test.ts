@@ -523,7 +523,7 @@ it.each([false, true])(
   },
 );
 
-it("untrack() in a tab that knows no leader drops its message (aborted); once a leader took it, it is the leader's", async () => {
+it("untrack() in a tab that knows no leader drops its message (aborted); in the leading tab, from its socket's queue; once another tab's leader took it, it is that leader's", async () => {
   tab('a');
   await settle();
   setup.env.kill('a');
@@ -536,12 +536,30 @@ it("untrack() in a tab that knows no leader drops its message (aborted); once a 
   expect(b.untrack(done)).toBe(false);
   expect([b.drops, heard]).toEqual([[['aborted', 'gone']], ['aborted']]);
   await settle();
-  const late = () => heard.push('late');
+  // b leads now: its message is in its own socket's queue, and comes out of it.
+  expect(b.isLeader).toBe(true);
+  const late = (r: string) => heard.push(`late ${r}`);
   b.track('late', late);
-  expect(b.untrack(late)).toBe(false);
+  expect(b.untrack(late)).toBe(true);
+  await settle();
+  expect([b.drops, heard]).toEqual([
+    [
+      ['aborted', 'gone'],
+      ['aborted', 'late'],
+    ],
+    ['aborted', 'late aborted'],
+  ]);
+  // c follows b: what c handed over is b's to send.
+  const c = tab('c');
+  await settle();
+  const handed = (r: string) => heard.push(`handed ${r}`);
+  c.track('handed', handed);
+  await settle();
+  expect(c.untrack(handed)).toBe(false);
   live()[0]!.serverOpen();
   await settle();
-  expect(live()[0]!.sent).toEqual(['kept', 'late']);
+  expect(live()[0]!.sent).toEqual(['kept', 'handed']);
+  expect(c.drops).toEqual([]);
 });
 
 it('track(), untrack() and intercept() in a tab refuse a handle that is not a function; untrack() of nothing takes no plain message', async () => {

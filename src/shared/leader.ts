@@ -20,6 +20,11 @@ export interface Leader {
    * the back/forward cache, which a held lock would keep out of it).
    */
   leave(code: number, reason: string, wait: boolean, done: () => void): void;
+  /**
+   * Takes message `n` of tab `from` out of the socket's queue before it is written; true when it
+   * was there. Its drop ('aborted') is told to the tab as any drop.
+   */
+  withdraw(from: string, n: number): boolean;
   /** Lets go of tab `from`'s messages up to `n` (its tab dropped them), and takes none of them again. */
   discard(from: string, n: number): void;
   /** The tab and number of the message `done` tracks, while the socket has it (see `OutboxHooks.label`). */
@@ -169,6 +174,10 @@ export function lead(
       taken[from] = n;
       settled(from, n, 'expired');
       orphan(data, 'expired', from);
+    },
+    withdraw(from, n) {
+      for (const [done, [tab, m]] of tracked) if (tab === from && m === n) return socket.untrack(done);
+      return false;
     },
     discard(from, n) {
       taken[from] = Math.max(taken[from] ?? 0, n);

@@ -587,7 +587,12 @@ function tab(
     },
 
     untrack(done) {
-      // Only while no leader has it: a message handed over is the leader's to send.
+      // This tab leads: the message is in its own socket's queue, taken out there if still in it.
+      if (leader) {
+        const item = kept.all().find((i) => i.done === done);
+        return !!item && leader.withdraw(id, item.n);
+      }
+      // Otherwise only while no leader has it: a message handed over is the leader's to send.
       if (term) return false;
       const item = kept.take(done);
       if (item) drop(item.data, 'aborted', done);

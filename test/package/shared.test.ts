@@ -73,8 +73,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,031 B (-15 B): the core's second-review fixes (the drain's two phases are smaller in this bundle).
  * 10,033 B (+2 B): the same.
  * 10,058 B (+25 B): the core's WebSocket constructor check.
+ * 10,106 B (+48 B): untrack() in the leading tab takes the message out of its own socket's queue (Leader.withdraw), as HeartbeatSocket does; an aborted request there was sent all the same.
  */
-export const SHARED_SIZE_BUDGET = 10058;
+export const SHARED_SIZE_BUDGET = 10106;
 
 const node = consumerProject('shared');
 
