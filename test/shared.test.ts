@@ -432,6 +432,45 @@ describe('SharedHeartbeatSocket: lifecycle', () => {
     expect(live()[0]).not.toBe(first);
   });
 
+  // Asked of a leader tab that ended before it read the ask: the next leader is asked again.
+  it("a follower's reconnect() or start reaches the next leader when its leader tab has just died", async () => {
+    const a = tab('a', { startClosed: true });
+    await settle();
+    const b = tab('b', { startClosed: true });
+    await settle();
+    expect([a.socket.isLeader, b.socket.isLeader, FakeWebSocket.instances.length]).toEqual([true, false, 0]);
+    setup.env.kill('a'); // closed, crashed or navigated away
+    b.socket.reconnect(); // a "Retry" button before the next leader is elected
+    await settle();
+    expect(b.socket.isLeader).toBe(true);
+    expect(b.socket.state).toBe('connecting');
+    expect(live()).toHaveLength(1);
+  });
+
+  it("a follower's reconnect() its live leader answered is not asked again of the next leader", async () => {
+    const a = tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    const first = live()[0]!;
+    first.serverOpen();
+    await settle();
+    b.socket.reconnect();
+    await settle();
+    first.serverClose(1000, '');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    const second = live()[0]!;
+    setup.env.kill('a');
+    await settle();
+    expect(b.socket.isLeader).toBe(true);
+    // b's own connection, made once: no second reconnect of the answered ask.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(FakeWebSocket.instances.filter((ws) => ws !== first && ws !== second)).toHaveLength(1);
+    expect(live()).toHaveLength(1);
+  });
+
   it('a leader page going into the back/forward cache lets go of its lock; back, it follows', async () => {
     // The page's hooks: for the tab and for its real socket.
     const { lifecycle, notify } = pageHooks();

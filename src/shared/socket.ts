@@ -287,6 +287,11 @@ function tab(
   const retired = new Set<string>();
   /** A reconnect() asked for while no leader was known; `start` after a rejoin: only if closed. */
   let pending: [code: number, reason: string] | 'start' | undefined;
+  /**
+   * A reconnect() or start this tab asked of term `[0]`, not answered yet: a leader tab that
+   * ends (closed, crashed) before it acts on it would lose it, so the next term is asked again.
+   */
+  let asked: [term: string, ask: [code: number, reason: string] | 'start'] | undefined;
   /** After close(): the tab is detached. */
   let left = false;
   let closing = false;
@@ -344,8 +349,10 @@ function tab(
 
   const reconnect = (code: number, reason: string): void => {
     if (leader) leader.socket.reconnect(code, reason);
-    else if (term) bc?.post({ k: 'do', to: term, what: 'reconnect', code, reason });
-    else pending = [code, reason];
+    else if (term) {
+      asked = [term, [code, reason]];
+      bc?.post({ k: 'do', to: term, what: 'reconnect', code, reason, from: id });
+    } else pending = [code, reason];
   };
 
   /**
@@ -355,7 +362,10 @@ function tab(
   const start = (): void => {
     if (leader) {
       if (leader.state() === 'closed') leader.socket.reconnect();
-    } else bc?.post({ k: 'do', to: term as string, what: 'reconnect', closed: true });
+    } else {
+      asked = [term as string, 'start'];
+      bc?.post({ k: 'do', to: term as string, what: 'reconnect', closed: true, from: id });
+    }
   };
 
   /** Gives message `n` to the leader; true when this tab leads and wrote it now. */
@@ -372,8 +382,9 @@ function tab(
       if (l !== clearOf) clearTo = (cleared(clearTo), 0);
       term = l;
       for (const { n, data } of kept.all()) hand(n, data);
-      const ask = pending;
-      pending = undefined;
+      // Asked of the term before, unanswered: its leader may have gone before acting on it.
+      const ask = pending ?? asked?.[1];
+      pending = asked = undefined;
       // A tab that rejoined with reconnect() starts the connection if it is closed.
       if (ask === 'start') start();
       else if (ask) reconnect(...ask);
@@ -417,7 +428,11 @@ function tab(
       case 'lead':
         // The leader's answer to a `do` (or a `hello`): a clear asked of it is done. Its term, not
         // the one followed: a tab that rejoined since follows none until a `lead` comes.
-        if (m.l === clearOf && m.c === id) clearTo = 0;
+        // Any answer: the term acted on what this tab asked of it before (posts keep their order).
+        if (m.c === id) {
+          if (m.l === clearOf) clearTo = 0;
+          if (m.l === asked?.[0]) asked = undefined;
+        }
         if (!retired.has(m.l)) follow(m.l, m.s);
         return;
       case 'ev':
@@ -433,7 +448,12 @@ function tab(
       case 'do':
         if (!leader || m.to !== term) return;
         // `closed`: a start, not a reconnect() (a leader of an older version reconnects).
-        if (m.what === 'reconnect') return m.closed ? start() : leader.socket.reconnect(m.code, m.reason);
+        if (m.what === 'reconnect') {
+          if (m.closed) start();
+          else leader.socket.reconnect(m.code, m.reason);
+          // Answered, so the tab does not ask the next term again.
+          return tell({ k: 'lead', l: term, s: leader.snapshot(), c: m.from }, m.from);
+        }
         if (m.what === 'probe') return leader.socket.probe();
         if (m.what === 'discard') return leader.discard(m.from as string, m.n as number);
         return void clear(leader, m.from);
