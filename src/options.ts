@@ -313,9 +313,9 @@ const RULES: Record<string, Rule> = {
     "a WebSocket constructor, not a factory (Node < 22: the `ws` package's)",
     (v) => {
       try {
-        return !!Reflect.construct(Object, [], v);
+        return Reflect.construct(Object, [], v);
       } catch {
-        return false;
+        // Not a constructor: undefined.
       }
     },
   ],

@@ -198,37 +198,6 @@ describe('heartbeatSocketStore, the store contract', () => {
     expect(store.socket.readyState).toBe(HeartbeatSocket.CLOSED);
   });
 
-  // The app's close() is under way (CLOSING) when the binding looks: still the app's close.
-  it('a socket the app closed stays closed when the last subscriber left during its closing handshake', async () => {
-    const store = heartbeatSocketStore(URL_A, undefined, fake);
-    const leave = store.subscribe(() => {});
-    await settle();
-    FakeWebSocket.last.serverOpen();
-    store.socket.close();
-    leave(); // the component goes away before the server answered the close
-    FakeWebSocket.last.serverClose(1000, '');
-    const again = store.subscribe(() => {});
-    await settle();
-    expect(FakeWebSocket.instances).toHaveLength(1);
-    expect(store.socket.readyState).toBe(HeartbeatSocket.CLOSED);
-    again();
-  });
-
-  it('a socket the app closed stays closed when its url changes during its closing handshake', async () => {
-    const url = writable<UrlInput>(URL_A);
-    const store = heartbeatSocketStore(url, undefined, fake);
-    const leave = store.subscribe(() => {});
-    await settle();
-    FakeWebSocket.last.serverOpen();
-    store.socket.close();
-    url.set(URL_B); // before the server answered the close
-    FakeWebSocket.instances[0]!.serverClose(1000, '');
-    await settle();
-    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_A]);
-    expect(store.socket.readyState).toBe(HeartbeatSocket.CLOSED);
-    leave();
-  });
-
   it('a url provider is called before each attempt; a bad url or option throws at once', async () => {
     let calls = 0;
     const store = heartbeatSocketStore(() => (calls++, URL_A), undefined, fake);

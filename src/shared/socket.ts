@@ -288,10 +288,11 @@ function tab(
   /** A reconnect() asked for while no leader was known; `start` after a rejoin: only if closed. */
   let pending: [code: number, reason: string] | 'start' | undefined;
   /**
-   * A reconnect() or start this tab asked of term `[0]`, not answered yet: a leader tab that
-   * ends (closed, crashed) before it acts on it would lose it, so the next term is asked again.
+   * The term this tab asked for a reconnect() or start, not answered yet: a leader tab that ends
+   * (closed, crashed) before it acts on it would lose it, so the next term is asked to start (a
+   * new leader's connection is a new one: only a closed one needs the ask).
    */
-  let asked: [term: string, ask: [code: number, reason: string] | 'start'] | undefined;
+  let asked: string | undefined;
   /** After close(): the tab is detached. */
   let left = false;
   let closing = false;
@@ -350,7 +351,7 @@ function tab(
   const reconnect = (code: number, reason: string): void => {
     if (leader) leader.socket.reconnect(code, reason);
     else if (term) {
-      asked = [term, [code, reason]];
+      asked = term;
       bc?.post({ k: 'do', to: term, what: 'reconnect', code, reason, from: id });
     } else pending = [code, reason];
   };
@@ -363,7 +364,7 @@ function tab(
     if (leader) {
       if (leader.state() === 'closed') leader.socket.reconnect();
     } else {
-      asked = [term as string, 'start'];
+      asked = term;
       bc?.post({ k: 'do', to: term as string, what: 'reconnect', closed: true, from: id });
     }
   };
@@ -383,7 +384,7 @@ function tab(
       term = l;
       for (const { n, data } of kept.all()) hand(n, data);
       // Asked of the term before, unanswered: its leader may have gone before acting on it.
-      const ask = pending ?? asked?.[1];
+      const ask = pending ?? (asked && 'start');
       pending = asked = undefined;
       // A tab that rejoined with reconnect() starts the connection if it is closed.
       if (ask === 'start') start();
@@ -431,7 +432,7 @@ function tab(
         // Any answer: the term acted on what this tab asked of it before (posts keep their order).
         if (m.c === id) {
           if (m.l === clearOf) clearTo = 0;
-          if (m.l === asked?.[0]) asked = undefined;
+          if (m.l === asked) asked = undefined;
         }
         if (!retired.has(m.l)) follow(m.l, m.s);
         return;

@@ -236,6 +236,22 @@ it("discard(from, n) takes that tab's messages up to n out of the queue, and tak
   expect(FakeWebSocket.last.sent).toEqual(['a3', 'b1', 'c6']);
 });
 
+it("withdraw(from, n) takes that one message out of the queue ('aborted', told to its tab); not one written, nor another tab's", async () => {
+  const { leader, of } = make();
+  leader.accept('a', 1, 'a1');
+  leader.accept('a', 2, 'a2');
+  leader.accept('b', 2, 'b2');
+  expect(leader.withdraw('a', 2)).toBe(true);
+  expect(leader.withdraw('a', 2)).toBe(false);
+  expect(leader.withdraw('c', 1)).toBe(false);
+  expect(of('drop').map(([m, to]) => [m.n, m.reason, to])).toEqual([[2, 'aborted', 'a']]);
+  FakeWebSocket.last.serverOpen();
+  expect(FakeWebSocket.last.sent).toEqual(['a1', 'b2']);
+  // Written: nothing left to take out, nothing dropped.
+  expect(leader.withdraw('a', 1)).toBe(false);
+  expect(of('drop')).toHaveLength(1);
+});
+
 it('waits for the close of its socket before draining, and drains at once a socket already closed', async () => {
   const { leader, drain } = make();
   FakeWebSocket.last.serverOpen();
