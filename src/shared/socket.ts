@@ -1,6 +1,8 @@
 import {
   byteLength,
   checkClose,
+  closeEvent,
+  customEvent,
   type Data,
   type DropReason,
   emitter,
@@ -323,7 +325,7 @@ function tab(
     left ? 'closed' : closing ? 'closing' : state;
   const { emit, sync } = emitter(target, () => stateOf());
   const drop = (data: Data, reason: DropReason, done?: Tracker): void => {
-    emit(new CustomEvent('drop', { detail: { data, reason } }));
+    emit(customEvent('drop', { data, reason }));
     done?.(reason);
   };
   /** Forgets this tab's messages up to number `n`, each with a `drop` event. */
@@ -393,7 +395,7 @@ function tab(
     view = s;
     // A tab that joins an open connection sees it open; one whose leader vanished sees it end.
     if (stateOf() === 'open') open();
-    else if (opened) close(uncarry('close', { code: 1006, reason: 'leader lost', wasClean: false }, 'blob'));
+    else if (opened) close(closeEvent(1006, 'leader lost', false));
     else sync();
   };
 
@@ -481,7 +483,7 @@ function tab(
 
   const setLeader = (next: Leader | undefined): void => {
     leader = next;
-    emit(new CustomEvent('leaderchange', { detail: { isLeader: !!next } }));
+    emit(customEvent('leaderchange', { isLeader: !!next }));
   };
 
   const elected = (): void => {
@@ -568,7 +570,7 @@ function tab(
             frozen = true;
             view = { ...view, state: 'reconnecting' };
             leave(1000, 'page hidden', false, () => {});
-            if (opened) close(uncarry('close', { code: 1001, reason: 'page hidden', wasClean: true }, 'blob'));
+            if (opened) close(closeEvent(1001, 'page hidden'));
             else sync();
           } else if (s === 'restore' && frozen) join();
         })
@@ -640,7 +642,7 @@ function tab(
       leave(code, reason, true, () => {
         closing = false;
         left = true;
-        if (was !== 'closed') close(uncarry('close', { code, reason, wasClean: true }, 'blob'));
+        if (was !== 'closed') close(closeEvent(code, reason));
         else sync();
         if (pending) t.reconnect();
       });
