@@ -45,7 +45,7 @@ export interface Attempts {
    * Lets go of the current socket (and of any attempt under way) at once: closes it, or with
    * `dead` ends it without a handshake a dead link would never answer, and returns it.
    */
-  detach(code?: number, reason?: string, dead?: boolean): WebSocket | undefined;
+  detach(dead?: boolean, code?: number, reason?: string): WebSocket | undefined;
   /** Ends every socket let go of for good, without waiting for their closing handshake. */
   release(): void;
   /** Attempts started (each underlying WebSocket, or URL provider call). */
@@ -163,7 +163,7 @@ export function attempts(
     else fail(token, (event as ErrorEvent).error, '');
   };
 
-  const detach = (code?: number, reason?: string, dead?: boolean): WebSocket | undefined => {
+  const detach = (dead?: boolean, code?: number, reason?: string): WebSocket | undefined => {
     const old = ws;
     token++;
     waiting = undefined;

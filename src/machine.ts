@@ -178,7 +178,7 @@ export function machine(
         if (ping) unconfirmed?.ping();
         write(data);
       },
-      dead: () => lost(detach(4000, 'heartbeat timeout', true), abnormal('heartbeat timeout')),
+      dead: () => lost(detach(true, 4000, 'heartbeat timeout'), abnormal('heartbeat timeout')),
       alive: () => {
         // A probe was answered: what waited for it goes out.
         if (holding) {
@@ -242,7 +242,7 @@ export function machine(
       // close() or reconnect(), which decided what comes next. Timed out: nothing to wait for.
       const current = epoch;
       emit(errorEvent(error), why);
-      if (current === epoch) lost(detach(undefined, undefined, true), abnormal(why));
+      if (current === epoch) lost(detach(true), abnormal(why));
     },
   });
 
@@ -302,7 +302,7 @@ export function machine(
       setTimer();
       openedAt = -1;
       phase = RECONNECTING;
-      if (detach(1000, 'page hidden')) emit(closeEvent(1001, 'page hidden'));
+      if (detach(false, 1000, 'page hidden')) emit(closeEvent(1001, 'page hidden'));
       return sync();
     }
     if (what === 'offline') offline = true;
@@ -337,8 +337,8 @@ export function machine(
   };
 
   /** Lets go of the current socket (see `Attempts.detach`); what it may have lost goes first next. */
-  const detach = (code?: number, reason?: string, dead?: boolean): WebSocket | undefined => {
-    const old = link.detach(code, reason, dead);
+  const detach = (dead?: boolean, code?: number, reason?: string): WebSocket | undefined => {
+    const old = link.detach(dead, code, reason);
     if (old) {
       hb?.stop();
       unconfirmed?.requeue(queue);
@@ -371,13 +371,13 @@ export function machine(
       hb?.stop();
       const open = was === OPEN && link.ws();
       // An attempt under way is let go of first, to be ended for good with the others.
-      if (!open) detach(code, reason);
+      if (!open) detach(false, code, reason);
       uninstallHooks();
       if (open) {
         phase = CLOSING;
         open.close(code, reason);
         setTimer(() => {
-          detach(undefined, undefined, true);
+          detach(true);
           finish(abnormal('close timeout'));
         }, o.connectionTimeout);
         return sync();
@@ -392,7 +392,7 @@ export function machine(
       const current = ++epoch;
       setTimer();
       openedAt = -1;
-      if (detach(code, reason)) {
+      if (detach(false, code, reason)) {
         phase = RECONNECTING;
         emit(closeEvent(code, reason), code, reason);
         if (current !== epoch) return;

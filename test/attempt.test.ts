@@ -59,7 +59,7 @@ it("opens at the endpoint for the number of failures, with the subprotocols and 
     'arraybuffer',
   ]);
   expect(a.address()).toBe('ws://a.test/');
-  a.detach(undefined, undefined, true);
+  a.detach(true);
   a.start(3);
   expect(FakeWebSocket.last.url).toBe('ws://b.test/');
   expect(a.address()).toBe('ws://b.test/');
@@ -100,7 +100,7 @@ it('an error before open fails the attempt; after open it is only reported', () 
   a.start(0);
   FakeWebSocket.last.dispatchEvent(new Event('error'));
   expect(told).toEqual(['failed ']);
-  a.detach(undefined, undefined, true);
+  a.detach(true);
   a.start(0);
   FakeWebSocket.last.serverOpen();
   FakeWebSocket.last.dispatchEvent(new Event('error'));
@@ -112,7 +112,7 @@ it('closes the socket it lets go of, and reports nothing more of it', () => {
   a.start(0);
   const ws = FakeWebSocket.last;
   ws.serverOpen();
-  expect(a.detach(4000, 'bye')).toBe(ws as unknown as WebSocket);
+  expect(a.detach(false, 4000, 'bye')).toBe(ws as unknown as WebSocket);
   expect(ws.closeCalls).toEqual([{ code: 4000, reason: 'bye' }]);
   expect(a.ws()).toBeUndefined();
   ws.serverMessage('late');
@@ -124,7 +124,7 @@ it('starts the next attempt only once the socket let go of has closed', () => {
   const { a } = make();
   a.start(0);
   sockets()[0]!.serverOpen();
-  a.detach(1000, '');
+  a.detach(false, 1000, '');
   a.start(0);
   // The server still counts the first socket: no second one yet.
   expect(sockets()).toHaveLength(1);
@@ -137,7 +137,7 @@ it('waits at most LINGER for a socket let go of, then ends it and starts', () =>
   a.start(0);
   const old = sockets()[0]!;
   old.serverOpen();
-  a.detach(1000, '');
+  a.detach(false, 1000, '');
   a.start(0);
   vi.advanceTimersByTime(LINGER - 1);
   expect(sockets()).toHaveLength(1);
@@ -159,7 +159,7 @@ it('does not wait for a socket given up on as dead, and terminates it where it c
   a.start(0);
   const old = sockets()[0]!;
   old.serverOpen();
-  a.detach(undefined, undefined, true);
+  a.detach(true);
   expect(terminated).toEqual([old]);
   a.start(0);
   expect(sockets()).toHaveLength(2);
@@ -184,7 +184,7 @@ it('release() ends every socket let go of at once', () => {
   a.start(0);
   const old = sockets()[0]!;
   old.serverOpen();
-  a.detach(1000, '');
+  a.detach(false, 1000, '');
   a.release();
   expect(old.closeCalls).toHaveLength(2);
 });
@@ -213,7 +213,7 @@ it("asks a URL provider before each attempt, and reports its failure as the atte
   await settle();
   expect(FakeWebSocket.last.url).toBe('ws://p.test/1');
   expect(a.address()).toBe('ws://p.test/1');
-  a.detach(undefined, undefined, true);
+  a.detach(true);
   a.start(1);
   await settle();
   expect(told).toEqual(['failed url provider failed']);
@@ -278,7 +278,7 @@ it('the waiting attempt starts on the close of the socket let go of, not on its 
   a.start(0);
   const old = sockets()[0]!;
   old.serverOpen();
-  a.detach(1000, '');
+  a.detach(false, 1000, '');
   a.start(0);
   old.serverMessage('late');
   old.dispatchEvent(new Event('error'));
@@ -291,7 +291,7 @@ it('does not wait for a socket given up on as dead, even one that cannot be term
   const { a } = make(['ws://a.test/']);
   a.start(0);
   sockets()[0]!.serverOpen();
-  a.detach(undefined, undefined, true);
+  a.detach(true);
   a.start(0);
   expect(sockets()).toHaveLength(2);
 });
