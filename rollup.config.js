@@ -20,7 +20,7 @@ const ts = () =>
  * the UMD must read each other's messages.
  */
 export const MANGLED =
-  /^(receive|woke|alive|dead|pong|drain|prepend|take|phase|ws|queue|count|detach|release|wrote|confirmAll|requeue|opened|emit|sync|start|stop|bytes|received|ended|errored|failed|address|binary|submit|shut|restart|retries|measure|check|tap|withdraw|link|guard|log|remove|view|leader|ask|accept|snapshot|leave|settle|all|forget|drained|raw|leaderOptions|first|shared|post|flush|done|backlog)$/;
+  /^(receive|woke|alive|dead|pong|drain|prepend|take|phase|ws|queue|count|detach|release|wrote|confirmAll|requeue|opened|emit|sync|start|stop|bytes|received|ended|errored|failed|address|binary|submit|shut|restart|retries|measure|check|tap|withdraw|link|guard|log|remove|view|leader|ask|accept|snapshot|leave|settle|all|forget|drained|raw|leaderOptions|first|shared|post|flush|done|backlog|discard)$/;
 
 const umd = { format: 'umd', name: 'HeartbeatWS', exports: 'named' };
 // The entry points' minified UMDs (the core adds property mangling of its internals). They are
