@@ -6,16 +6,16 @@
 /** What `send()` accepts, as for `WebSocket.send`. */
 export type Data = string | ArrayBufferLike | Blob | ArrayBufferView;
 
-/** `[object ArrayBuffer]`, `[object Object]`…: what an object is, whatever realm made it. */
-export const tag = (value: unknown): string => Object.prototype.toString.call(value);
-
 /**
  * What `send()` passes through untouched; anything else is sent as `String(value)`. Told by its
- * tag, not `instanceof`: an ArrayBuffer or Blob made in another realm (a same-origin iframe, a
- * `vm` context) is binary data all the same, which `WebSocket.send` takes.
+ * tag (`[object ArrayBuffer]`…: what an object is, whatever realm made it), not `instanceof`: an
+ * ArrayBuffer or Blob made in another realm (a same-origin iframe, a `vm` context) is binary data
+ * all the same, which `WebSocket.send` takes.
  */
 export const isData = (value: unknown): value is Data =>
-  typeof value === 'string' || ArrayBuffer.isView(value) || /^\[object (ArrayBuffer|Blob|File)]$/.test(tag(value));
+  typeof value === 'string' ||
+  ArrayBuffer.isView(value) ||
+  /^\[object (ArrayBuffer|Blob|File)]$/.test(Object.prototype.toString.call(value));
 
 /** The message `send(value)` writes: data as given, anything else as `String(value)`. */
 export const toData = (value: unknown): Data => (isData(value) ? value : String(value));
