@@ -58,10 +58,10 @@ const READY: SocketState[] = ['open', 'closing', 'closed'];
 
 /** What the class reads and calls of one tab's state; see {@link tab}. */
 interface Tab {
-  readonly view: Snapshot;
-  readonly state: SocketState;
-  readonly leader: Leader | undefined;
-  readonly bufferedAmount: number;
+  view(): Snapshot;
+  state(): SocketState;
+  leader(): Leader | undefined;
+  bufferedAmount(): number;
   binaryType: BinaryType;
   send(data: Data, done?: Tracker): boolean;
   untrack(done: Tracker): boolean;
@@ -107,32 +107,32 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
 
   /** Whether this tab holds the real connection (always true where tabs cannot share). */
   get isLeader(): boolean {
-    return !!this.#t.leader;
+    return !!this.#t.leader();
   }
 
   /** The URL of the shared connection's current or last attempt. */
   get url(): string {
-    return this.#t.view.url;
+    return this.#t.view().url;
   }
 
   /** The shared connection's, as this tab sees it; CLOSED once this tab called `close()`. */
   get readyState(): ReadyState {
-    return (READY.indexOf(this.#t.state) + 1) as ReadyState;
+    return (READY.indexOf(this.#t.state()) + 1) as ReadyState;
   }
 
   /** Like `readyState`, with the wait for a retry told apart: `reconnecting`. */
   get state(): SocketState {
-    return this.#t.state;
+    return this.#t.state();
   }
 
   /** The subprotocol the server chose. */
   get protocol(): string {
-    return this.#t.view.protocol;
+    return this.#t.view().protocol;
   }
 
   /** The extensions the server chose. */
   get extensions(): string {
-    return this.#t.view.extensions;
+    return this.#t.view().extensions;
   }
 
   /** This tab's: binary messages reach it as Blobs or ArrayBuffers. */
@@ -151,17 +151,17 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
    * seen leave the leader's socket.
    */
   get bufferedAmount(): number {
-    return this.#t.bufferedAmount;
+    return this.#t.bufferedAmount();
   }
 
   /** Retries of the shared connection since it was last stable. */
   get retryCount(): number {
-    return this.#t.view.retryCount;
+    return this.#t.view().retryCount;
   }
 
   /** The shared connection's counters, as of its last event. */
   get stats(): SocketStats {
-    return { ...this.#t.view.stats };
+    return { ...this.#t.view().stats };
   }
 
   /**
@@ -578,21 +578,14 @@ function tab(
   };
 
   const t: Tab = {
-    // The leader tab reads its socket as it is now; the others, as of the leader's last word.
-    get view() {
-      return leader ? leader.snapshot() : view;
-    },
-    get state() {
-      return stateOf();
-    },
-    get leader() {
-      return leader;
-    },
-    get bufferedAmount() {
-      // A follower's own messages count until they left the leader's socket: its last word may
-      // predate them (or count them too: an upper bound, as a backpressure check wants).
-      return leader ? leader.socket.bufferedAmount : view.bufferedAmount + kept.bytes;
-    },
+    // Methods, not getters, as the core's parts (see its attempts()). The leader tab reads its
+    // socket as it is now; the others, as of the leader's last word.
+    view: () => (leader ? leader.snapshot() : view),
+    state: () => stateOf(),
+    leader: () => leader,
+    // A follower's own messages count until they left the leader's socket: its last word may
+    // predate them (or count them too: an upper bound, as a backpressure check wants).
+    bufferedAmount: () => (leader ? leader.socket.bufferedAmount : view.bufferedAmount + kept.bytes),
     binaryType: 'blob',
 
     send(data, done) {
