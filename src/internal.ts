@@ -7,7 +7,7 @@
  */
 export * from './index';
 export { toData } from './data';
-export { fn } from './fail';
+export { fail, fn } from './fail';
 export { guard } from './guard';
 export { resolveOptions } from './options';
 export { checkClose, closeEvent, customEvent, emitter, errorEvent, messageEvent, Surface } from './surface';

@@ -1,4 +1,5 @@
 import {
+  fail,
   type Lifecycle,
   type Options,
   resolveOptions,
@@ -50,11 +51,8 @@ export function settle(url: UrlInput, protocols: string | string[] | undefined, 
   const o = resolveOptions(typeof options === 'object' ? given : options);
   const channel = named ?? (typeof url === 'function' ? undefined : [url].flat().map(toWebSocketUrl).join(' '));
   if (typeof channel !== 'string' || !channel) {
-    throw new TypeError(
-      `heartbeat-ws: options.channel must be a non-empty string${
-        typeof url === 'function' ? ' (required with a URL provider)' : ''
-      }, got ${typeof channel === 'string' ? '""' : String(channel)}`,
-    );
+    const why = typeof url === 'function' ? ' (required with a URL provider)' : '';
+    fail(TypeError, 'options.channel', 'a non-empty string' + why, channel);
   }
   const shared = canShare();
   const lifecycle: Lifecycle | false = o.lifecycle;
