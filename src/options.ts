@@ -307,13 +307,16 @@ const POSITIVE: Rule = ['a positive finite number', (v) => v > 0 && v < Infinity
  * type: a number ≥ 0, true or false, or a function.
  */
 const RULES: Record<string, Rule> = {
-  // A constructor, tried as the `new.target` of Object's (nothing of it runs): a factory such as
-  // `() => new WebSocket(url)` would otherwise fail every attempt with "is not a constructor".
+  // A constructor: `new` of a Proxy of it, whose trap answers (nothing of it runs), else
+  // a factory such as `() => new WebSocket(url)` would fail every attempt with "is not a
+  // constructor". Not Reflect.construct(Object, [], v): V8 then caches a map for `v`'s instances
+  // made by Object, and every WebSocket of the `ws` package took 3 kB more (8.2 -> 11.2 kB a
+  // client, test/bench/heap-probe.mts).
   WebSocket: [
     "a WebSocket constructor, not a factory (Node < 22: the `ws` package's)",
     (v) => {
       try {
-        return Reflect.construct(Object, [], v);
+        return new new Proxy(v, { construct: () => v })();
       } catch {
         // Not a constructor: undefined.
       }
