@@ -448,7 +448,7 @@ describe('SharedHeartbeatSocket: lifecycle', () => {
   });
 
   it("a follower's reconnect() its live leader answered is not asked again of the next leader", async () => {
-    const a = tab('a');
+    tab('a');
     await settle();
     const b = tab('b');
     await settle();
