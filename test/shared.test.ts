@@ -447,7 +447,7 @@ describe('SharedHeartbeatSocket: lifecycle', () => {
     expect(live()).toHaveLength(1);
   });
 
-  it("a follower's reconnect() its live leader answered is not asked again of the next leader", async () => {
+  it("a follower's reconnect() its live leader answered makes no second connection at the next leader", async () => {
     tab('a');
     await settle();
     const b = tab('b');
