@@ -23,6 +23,7 @@ import {
 import { countHeld, hold } from './election';
 import { messageEvent, uncarry } from './inbox';
 import { type Leader, lead } from './leader';
+import { marks } from './marks';
 import { type SharedOptions, settle } from './options';
 import { outbox } from './outbox';
 import { type Relay, relay, type Relayed, type Snapshot } from './relay';
@@ -307,7 +308,9 @@ function tab(
   const taps = new Set<(data: unknown) => unknown>();
   /**
    * Every tab's last settled mark heard: a new leader takes none of those messages again, from a
-   * tab that was away (back/forward cache) when the old leader told it they left.
+   * tab that was away (back/forward cache) when the old leader told it they left. A leader that
+   * hands over leaves them in storage, and a new one reads them there (see marks.ts): the tab
+   * that was away may be the new leader.
    */
   const heard: Record<string, number> = {};
   /**
@@ -511,6 +514,7 @@ function tab(
     // A link the core judged dead (heartbeat, connection or close timeout: a 1006 no server
     // sends) is waited for no more, by the core nor by a handover (#14).
     socket.addEventListener('close', (e) => raw && e.code === 1006 && e.reason.endsWith('timeout') && raw.forget());
+    marks(name, heard);
     setLeader(
       (next = lead(socket, l, tell, raw ? raw.drained : (then) => then(), heard, (data, reason, from) => {
         if (from !== id) drop(data, reason);
@@ -556,6 +560,8 @@ function tab(
       setLeader(undefined);
       // Posting goes on until the socket has closed: the others hear of the handover.
       was.leave(code, reason, wait, finish);
+      // Its last report is heard here: what left its socket, for the next leader.
+      marks(name, heard, true);
     } else finish();
   };
 

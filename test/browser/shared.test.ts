@@ -620,6 +620,40 @@ function sharedBfcacheTests(d: TabsOfOneProfile): void {
     expect(ws.connections).toHaveLength(1);
     expect(ws.maxLive()).toBe(1);
   });
+
+  it(`a follower's message goes out once: the leader writes it while the follower page is away, then closes; back, ${cameBack(
+    BFCACHE[d.engine].follower,
+  )}, the follower leads and does not send it again`, async () => {
+    const ws = await env.server();
+    const profile = await env.profile();
+    const [a] = await env.tabs(ws, 1, {}, profile);
+    await waitFor('a leads', async () => (await view(a!)).isLeader);
+    const [b] = await env.tabs(ws, 1, {}, profile);
+    // The server goes down: the message waits in the leader's queue while b leaves.
+    await ws.stop();
+    await waitFor('down', async () => (await view(a!)).state !== 'open');
+    await call(b!, 'send', 'once');
+    await b!.goto(`${env.origin()}/other.html`);
+    await ws.start();
+    await waitFor('written by the leader', () => ws.texts().includes('once'), { timeout: 10_000 });
+    await call(a!, 'close');
+    await waitFor('no connection left', () => ws.live().length === 0, { timeout: 5_000 });
+    await b!.goBack();
+    const seen = await waitFor(
+      'back, leading, open',
+      async () => {
+        const v = await viewOrNothing(b!);
+        return v?.state === 'open' && v.isLeader ? v : undefined;
+      },
+      { timeout: 10_000 },
+    );
+    // Reloaded (Firefox), the page holds nothing of before; restored, it held the message.
+    expect(seen.pageshow).toEqual(BFCACHE[d.engine].follower === 'restored' ? [false, true] : [false]);
+    await call(b!, 'send', 'after');
+    await waitFor('sent after coming back', () => ws.texts().includes('after'));
+    expect(ws.texts().filter((t) => t === 'once')).toEqual(['once']);
+    expect(ws.maxLive()).toBe(1);
+  });
 }
 
 // ---------------------------------------------------------------- Chromium: pages of one context

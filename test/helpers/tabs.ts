@@ -135,6 +135,8 @@ export function installTabs() {
   const hadChannel = globalThis.BroadcastChannel;
   globalThis.BroadcastChannel = FakeChannel as unknown as typeof BroadcastChannel;
   dead.clear();
+  // The origin's storage, where a leader leaves what left its socket: each test a new origin.
+  localStorage.clear();
   return {
     locks,
     /** Runs `fn` as tab `tab`: the locks it asks for and the channels it opens are that tab's. */
