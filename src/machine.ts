@@ -285,7 +285,7 @@ export function machine(
   // `online` will connect at once, and the capped retries only cover a wrong offline hint.
   const schedule = (): void => {
     const attempt = offline ? 0 : ++retries;
-    const delay = backoffDelay(offline ? 1e9 : attempt, o, o.random);
+    const delay = backoffDelay(offline ? Infinity : attempt, o, o.random);
     setTimer(connect, delay);
     emit(customEvent('reconnecting', { attempt, delay }), attempt, delay);
   };

@@ -15,6 +15,22 @@ describe('backoffDelay', () => {
     expect(backoffDelay(5000, o, () => 0)).toBe(30000);
   });
 
+  it('attempt Infinity is the cap (the wait while offline), whatever the min and the growth', () => {
+    for (const options of [
+      o,
+      { ...o, reconnectionDelayGrowFactor: 1 },
+      { ...o, minReconnectionDelay: 0 },
+      { ...o, minReconnectionDelay: 0, reconnectionDelayGrowFactor: 1 },
+    ])
+      expect(backoffDelay(Infinity, options, () => 0)).toBe(30000);
+    expect(backoffDelay(Infinity, { ...o, jitter: 1 }, () => 0.5)).toBe(15000);
+  });
+
+  it('a min of 0 retries at once however many attempts failed (never NaN)', () => {
+    for (const attempt of [1, 2, 1100, 1e9])
+      expect(backoffDelay(attempt, { ...o, minReconnectionDelay: 0 }, () => 0)).toBe(0);
+  });
+
   it('takes the jittered share off the base: delay = base × (1 − jitter × random)', () => {
     expect(backoffDelay(1, { ...o, jitter: 1 }, () => 0.25)).toBe(750);
     expect(backoffDelay(1, { ...o, jitter: 0.5 }, () => 0.5)).toBe(750);

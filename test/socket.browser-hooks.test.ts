@@ -190,6 +190,21 @@ describe('online and offline', () => {
     expect(socket.readyState).toBe(HeartbeatSocket.OPEN);
   });
 
+  it.each([
+    ['minReconnectionDelay: 0 (retry at once)', { minReconnectionDelay: 0 }],
+    ['reconnectionDelayGrowFactor: 1 (a constant backoff)', { reconnectionDelayGrowFactor: 1 }],
+  ])('offline with %s, waits maxReconnectionDelay between attempts, not less', async (_, options) => {
+    const { ofType } = makeSocket({ ...options, random: () => 0 });
+    fire(window, 'offline');
+    FakeWebSocket.last.serverError();
+    // No new attempt before the cap, however often one would fail.
+    await vi.advanceTimersByTimeAsync(30_000 - 1);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    expect(ofType<CustomEvent>('reconnecting').map((e) => e.detail)).toEqual([{ attempt: 0, delay: 30_000 }]);
+  });
+
   it('starts offline when navigator.onLine is false', async () => {
     vi.spyOn(Navigator.prototype, 'onLine', 'get').mockReturnValue(false);
     const { socket, ofType } = makeSocket({ random: () => 0 });
