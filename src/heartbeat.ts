@@ -78,14 +78,20 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   let due = 0;
   /** When the last inbound message arrived (or the connection opened). */
   let last = 0;
-  /** When the last recognised server ping arrived; -1 before the first. */
-  let heard = -1;
-  /** The gap between the last two server pings; 0 until the server has pinged twice. */
+  /** When the last recognised server ping arrived, or the connection opened. */
+  let heard = 0;
+  /**
+   * The longest gap between server pings on this connection (the first counted from the open),
+   * and how many gaps were counted.
+   */
   let gap = 0;
+  let gaps = 0;
   /**
    * How long silence may last before it is suspect: `interval`, or with `ping: false` the
-   * server's own cadence once learnt (the larger of its last two gaps, so one early ping does
-   * not shrink it), never more than `interval`.
+   * server's own cadence once learnt, never more than `interval`. Learnt from two gaps on (the
+   * first, from the open, is shorter than the cadence), as the longest: pings held up by a
+   * stalled link arrive back to back, and their gaps of 0 ms must not call the link dead
+   * `timeout` ms later, while the server still pings at its cadence.
    */
   let period = interval;
   /** When each ping that no pong has answered yet went out, oldest first: pongs come in order. */
@@ -123,8 +129,8 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   const stop = (): void => {
     clock.clearTimeout(timer);
     timer = undefined;
-    pingAt = heard = -1;
-    gap = 0;
+    pingAt = -1;
+    gap = gaps = 0;
     period = interval;
     pings = [];
   };
@@ -170,7 +176,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   return {
     start() {
       stop();
-      last = clock.now();
+      heard = last = clock.now();
       arm(interval);
     },
     stop,
@@ -196,8 +202,9 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       const now = clock.now();
       // Only a recognised server ping tells the server's cadence: other traffic comes in bursts,
       // and a gap learnt from a burst would call a quiet, healthy link dead.
-      if (heard >= 0) {
-        period = Math.min(interval, Math.max(gap, (gap = now - heard)));
+      gap = Math.max(gap, now - heard);
+      if (++gaps > 1) {
+        period = Math.min(interval, gap);
         // The next check moves up to the learnt cadence (never after stop()).
         if (ping === false && timer !== undefined) arm(period);
       }

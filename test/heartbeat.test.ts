@@ -380,6 +380,40 @@ it('with ping: false, one early server ping does not shrink the learnt cadence',
   expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
 });
 
+it.each([2, 3])(
+  'with ping: false, %i server pings that arrive back to back (held up by a stalled link) do not make a cadence of 0 ms',
+  (burst) => {
+    // The server pings every 2 s; its first pings, held up, arrive together (the last of them
+    // on time, half a second after it was due).
+    const { hb, calls } = make({ ping: false, interval: 10_000, isServerPing: (d) => d === 'sping' });
+    const held = (burst - 1) * 2000 + 500;
+    vi.advanceTimersByTime(held);
+    for (let i = 0; i < burst; i++) hb.receive('sping');
+    // It goes on pinging every 2 s, each gap longer than `timeout`: the link is alive.
+    for (let i = 0; i < 5; i++) {
+      vi.advanceTimersByTime(2000);
+      hb.receive('sping');
+    }
+    expect(calls.filter((c) => c === 'dead')).toEqual([]);
+    // Silent: dead after the longest gap seen (the wait for the held-up pings) + timeout.
+    vi.advanceTimersByTime(held + TIMEOUT - 1);
+    expect(calls.filter((c) => c === 'dead')).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
+  },
+);
+
+it('with ping: false, the first gap counts from the open: one ping soon after it is not a cadence', () => {
+  const { hb, calls } = make({ ping: false, interval: 10_000, isServerPing: (d) => d === 'sping' });
+  vi.advanceTimersByTime(100);
+  hb.receive('sping');
+  // One gap (100 ms, from the open): not yet a cadence; silence is judged by `interval`.
+  vi.advanceTimersByTime(10_000 + TIMEOUT - 1);
+  expect(calls.filter((c) => c === 'dead')).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
+});
+
 it('with ping: false, a server ping heard after stop() arms no timer, and a restart forgets the cadence', () => {
   const { hb, calls } = make({ ping: false, interval: 10_000, isServerPing: (d) => d === 'sping' });
   hb.stop();
