@@ -469,6 +469,13 @@ describe('mistakes throw at once, naming what is wrong', () => {
     [() => requests(socket).request('text'), TypeError, /request\(payload\) must be a plain object/],
     [() => requests(socket).request([1]), TypeError, /request\(payload\)/],
     [() => requests(socket).request(null), TypeError, /request\(payload\)/],
+    // The id would overwrite the caller's own field, unseen: the server would get the wrong thing.
+    [
+      () => requests(socket).request({ type: 'user.get', id: 7 }),
+      TypeError,
+      /request\(payload\)\.id must be absent \(the id goes there\), got 7/,
+    ],
+    [() => requests(socket, { id: 'rid' }).request({ rid: undefined }), TypeError, /request\(payload\)\.rid/],
     [() => requests(socket).request({}, { timeout: -1 }), RangeError, /options\.timeout/],
     [() => requests(socket).request({}, { signal: {} as never }), TypeError, /options\.signal must be an AbortSignal/],
     [() => requests(socket).deliver('x', { signal: 'no' as never }), TypeError, /options\.signal/],
@@ -476,6 +483,15 @@ describe('mistakes throw at once, naming what is wrong', () => {
     expect(call).toThrow(Kind);
     expect(call).toThrow(message);
   });
+});
+
+it("with options.tag, a payload's own id field is the app's: nothing is refused", () => {
+  const { socket } = makeSocket({ startClosed: true });
+  const sent: unknown[] = [];
+  const spy = vi.spyOn(socket, 'track').mockImplementation((data) => (sent.push(data), false));
+  void requests(socket, { tag: (p, id) => JSON.stringify([id, p]) }).request({ id: 7 });
+  expect(JSON.parse(sent[0] as string)[1]).toEqual({ id: 7 });
+  spy.mockRestore();
 });
 
 describe('types', () => {

@@ -186,8 +186,18 @@ export function requests(socket: Trackable, options: RequestsOptions = {}): Requ
     request(payload, { timeout: ms = timeout, signal } = {}) {
       checkTimeout('options.timeout', ms);
       const id = prefix + ++count;
-      if (!tag && (!payload || typeof payload !== 'object' || Array.isArray(payload)))
-        fail(TypeError, 'request(payload)', 'a plain object (or give options.tag)', payload);
+      if (!tag) {
+        if (!payload || typeof payload !== 'object' || Array.isArray(payload))
+          fail(TypeError, 'request(payload)', 'a plain object (or give options.tag)', payload);
+        // The request's id goes in that field: the caller's own value there would be lost unseen.
+        if (field in (payload as object))
+          fail(
+            TypeError,
+            'request(payload).' + field,
+            'absent (the id goes there)',
+            (payload as Record<string, unknown>)[field],
+          );
+      }
       const data = tag ? tag(payload, id) : JSON.stringify({ ...(payload as object), [field]: id });
       return send(data, id, ms, checkSignal(signal));
     },
