@@ -313,7 +313,7 @@ const RULES: Record<string, Rule> = {
   // made by Object, and every WebSocket of the `ws` package took 3 kB more (8.2 -> 11.2 kB a
   // client, test/bench/heap-probe.mts).
   WebSocket: [
-    "a WebSocket constructor, not a factory (Node < 22: the `ws` package's)",
+    "a WebSocket constructor (none in Node < 22: pass the ws package's), not a factory",
     (v) => {
       try {
         return new new Proxy(v, { construct: () => v })();

@@ -23,12 +23,17 @@ it('renders on a server as connecting, and never connects there', async () => {
     expect(renderToString(createElement(App))).toBe('connecting 0');
     expect(socket!.readyState).toBe(socket!.CLOSED);
 
-    // Were it started anyway, the stand-in says why it cannot connect, as an error event.
+    // Were it started anyway (Node 20, no options.WebSocket), the stand-in says why it cannot
+    // connect, as an error event, and the socket gives up: no retry would do better.
+    const gaveUp = new Promise<unknown>((resolve) => socket!.addEventListener('giveup', resolve));
     const error = new Promise<unknown>((resolve) =>
       socket!.addEventListener('error', (event) => resolve((event as Event & { error?: unknown }).error)),
     );
     socket!.reconnect();
-    expect(String(await error)).toMatch(/no WebSocket here \(server rendering never connects\)/);
+    expect(String(await error)).toMatch(/no WebSocket here \(Node < 22: pass options\.WebSocket, the ws package's\)/);
+    expect(((await gaveUp) as CustomEvent).detail.reason).toBe('maxRetries');
+    expect(socket!.state).toBe('closed');
+    expect(socket!.stats.attempts).toBe(1);
     socket!.close();
   } finally {
     if (saved !== undefined) g.WebSocket = saved;

@@ -39,7 +39,7 @@ export interface Live {
 /** Stands in for a missing WebSocket while rendering on a server, where no socket ever connects. */
 class ServerWebSocket {
   constructor() {
-    throw new TypeError('heartbeat-ws: no WebSocket here (server rendering never connects)');
+    throw new TypeError("heartbeat-ws: no WebSocket here (Node < 22: pass options.WebSocket, the ws package's)");
   }
 }
 
@@ -96,9 +96,12 @@ export function live(
     {
       ...options,
       startClosed: true,
-      WebSocket:
-        options.WebSocket ??
-        (g.WebSocket || g.window !== undefined ? undefined : (ServerWebSocket as unknown as Options['WebSocket'])),
+      // Nothing to connect with: a server render makes no attempt; one made anyway (Node < 22
+      // without options.WebSocket) fails with the stand-in's error and gives up, not retrying.
+      ...(!(options.WebSocket || g.WebSocket || g.window !== undefined) && {
+        WebSocket: ServerWebSocket as unknown as Options['WebSocket'],
+        maxRetries: 0,
+      }),
     },
   );
   let lastMessage: MessageEvent | null = null;

@@ -87,7 +87,7 @@ const drive = (socket: HookSocket, what: string): unknown => {
 /** Stands in for a missing WebSocket while rendering on a server, where no socket ever connects. */
 class ServerWebSocket {
   constructor() {
-    throw new TypeError('heartbeat-ws/react: no WebSocket here (server rendering never connects)');
+    throw new TypeError("heartbeat-ws/react: no WebSocket here (Node < 22: pass options.WebSocket, the ws package's)");
   }
 }
 
@@ -172,9 +172,12 @@ function createStore(
           } as typeof hb)
         : hb,
     lifecycle: fresh(options.lifecycle ?? browserLifecycle, (o) => o.lifecycle) as Lifecycle | false,
-    WebSocket:
-      options.WebSocket ??
-      (g.WebSocket || g.window !== undefined ? undefined : (ServerWebSocket as unknown as Options['WebSocket'])),
+    // Nothing to connect with: a server render makes no attempt; one made anyway (Node < 22
+    // without options.WebSocket) fails with the stand-in's error and gives up, not retrying.
+    ...(!(options.WebSocket || g.WebSocket || g.window !== undefined) && {
+      WebSocket: ServerWebSocket as unknown as Options['WebSocket'],
+      maxRetries: 0,
+    }),
   } as never);
   let lastMessage: MessageEvent | null = null;
   /** The next mount starts the socket: at first unless `startClosed`, and after an unmount closed it. */
