@@ -267,9 +267,11 @@ export function machine(
     if (openedAt >= 0 && stable()) retries = 0;
     else endpoint++;
     openedAt = -1;
-    // A throwing shouldReconnect is reported and counts as "yes".
+    // A throwing shouldReconnect is reported and counts as "yes". Asked on every unplanned close
+    // of a socket, the one that spends maxRetries too (an app may log or count there).
+    const no = hadSocket && call(o.shouldReconnect, event) === false;
     const spent = retries >= o.maxRetries;
-    const retry = !spent && (!hadSocket || call(o.shouldReconnect, event) !== false);
+    const retry = !spent && !no;
     phase = retry ? RECONNECTING : CLOSED;
     if (!retry) uninstallHooks();
     const current = ++epoch;

@@ -211,6 +211,17 @@ describe('reconnection with backoff', () => {
     expect(FakeWebSocket.instances).toHaveLength(2);
   });
 
+  it('is asked on the close that spends maxRetries too; the giveup names maxRetries', async () => {
+    const shouldReconnect = vi.fn(() => true);
+    const { ofType } = makeSocket({ shouldReconnect, maxRetries: 1, random: () => 0 });
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverClose(4000, 'first');
+    await vi.advanceTimersByTimeAsync(1000);
+    FakeWebSocket.last.serverClose(4000, 'second');
+    expect(shouldReconnect).toHaveBeenCalledTimes(2);
+    expect(ofType<CustomEvent>('giveup').map((e) => e.detail.reason)).toEqual(['maxRetries']);
+  });
+
   it('is not asked when close() ended the connection', () => {
     const shouldReconnect = vi.fn(() => true);
     const { socket } = makeSocket({ shouldReconnect });
