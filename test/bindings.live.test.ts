@@ -90,3 +90,14 @@ describe('the url changes', () => {
     expect(urls()).toEqual([URL_A, URL_B]);
   });
 });
+
+it('in a page without WebSocket, no stand-in: the core says at once that one is missing', () => {
+  const saved = globalThis.WebSocket;
+  // A page (window) whose runtime has none: a stand-in there would hide the mistake until the first attempt.
+  (globalThis as { WebSocket?: unknown }).WebSocket = undefined;
+  try {
+    expect(() => live(URL_A, undefined, {}, () => {})).toThrow(/options\.WebSocket must be a WebSocket constructor/);
+  } finally {
+    globalThis.WebSocket = saved;
+  }
+});
