@@ -81,17 +81,18 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
   /** When the last recognised server ping arrived, or the connection opened. */
   let heard = 0;
   /**
-   * The longest gap between server pings on this connection (the first counted from the open),
-   * and how many gaps were counted.
+   * The longest recent gap between server pings (the first counted from the open), each gap
+   * counting a tenth less with every ping after it; and how many gaps were counted.
    */
   let gap = 0;
   let gaps = 0;
   /**
    * How long silence may last before it is suspect: `interval`, or with `ping: false` the
    * server's own cadence once learnt, never more than `interval`. Learnt from two gaps on (the
-   * first, from the open, is shorter than the cadence), as the longest: pings held up by a
-   * stalled link arrive back to back, and their gaps of 0 ms must not call the link dead
-   * `timeout` ms later, while the server still pings at its cadence.
+   * first, from the open, is shorter than the cadence), as the longest recent one: pings held up
+   * by a stalled link arrive back to back, and their gaps of 0 ms must not call the link dead
+   * `timeout` ms later while the server still pings at its cadence. The stall's own gap fades
+   * with the pings after it (an 8 s stall of a server pinging every second, in about 20).
    */
   let period = interval;
   /** When each ping that no pong has answered yet went out, oldest first: pongs come in order. */
@@ -202,7 +203,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       const now = clock.now();
       // Only a recognised server ping tells the server's cadence: other traffic comes in bursts,
       // and a gap learnt from a burst would call a quiet, healthy link dead.
-      gap = Math.max(gap, now - heard);
+      gap = Math.max(gap * 0.9, now - heard);
       if (++gaps > 1) {
         period = Math.min(interval, gap);
         // The next check moves up to the learnt cadence (never after stop()).

@@ -373,8 +373,8 @@ it('with ping: false, one early server ping does not shrink the learnt cadence',
   hb.receive('sping');
   vi.advanceTimersByTime(500);
   hb.receive('sping');
-  // Gaps 2000 then 500: the cadence stays 2000, so 2000 + timeout of silence is not yet death.
-  vi.advanceTimersByTime(2000 + TIMEOUT - 1);
+  // Gaps 2000 then 500: the cadence stays 2000 less a tenth (a gap fades a tenth a ping), not 500.
+  vi.advanceTimersByTime(1800 + TIMEOUT - 1);
   expect(calls.filter((c) => c === 'dead')).toEqual([]);
   vi.advanceTimersByTime(1);
   expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
@@ -395,10 +395,11 @@ it.each([2, 3])(
       hb.receive('sping');
     }
     expect(calls.filter((c) => c === 'dead')).toEqual([]);
-    // Silent: dead after the longest gap seen (the wait for the held-up pings) + timeout.
-    vi.advanceTimersByTime(held + TIMEOUT - 1);
+    // Silent: dead after the cadence + timeout, or a little more while the stall's gap fades;
+    // never later than the stall's own gap + timeout.
+    vi.advanceTimersByTime(2000 + TIMEOUT - 1);
     expect(calls.filter((c) => c === 'dead')).toEqual([]);
-    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(held - 2000 + 1);
     expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
   },
 );

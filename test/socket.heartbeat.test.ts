@@ -379,8 +379,8 @@ describe('heartbeat', () => {
       const { ofType } = makeSocket({ heartbeat: { ...watching, timeout: 300 } });
       const ws = FakeWebSocket.last;
       ws.serverOpen();
-      // Gaps of 800 and 1200 ms: the learnt cadence is the larger of the last two gaps (the last
-      // alone, 800 ms, would give up at 800 + 300 < 1200).
+      // Gaps of 800 and 1200 ms: the learnt cadence is the longest recent gap (the last alone,
+      // 800 ms, would give up at 800 + 300 < 1200).
       for (let i = 0; i < 40; i++) {
         await vi.advanceTimersByTimeAsync(i % 2 ? 1200 : 800);
         ws.serverMessage(PING);
@@ -388,6 +388,29 @@ describe('heartbeat', () => {
       }
       expect(ofType('close')).toHaveLength(0);
       await vi.advanceTimersByTimeAsync(1200 + 300);
+      expect(ofType<CloseEvent>('close').map((e) => e.reason)).toEqual(['heartbeat timeout']);
+    });
+
+    it('a stall, its held-up pings arriving together, neither ends the link nor slows detection for long', async () => {
+      const { ofType } = makeSocket({ heartbeat: watching });
+      const ws = FakeWebSocket.last;
+      ws.serverOpen();
+      for (let i = 0; i < 10; i++) {
+        await vi.advanceTimersByTimeAsync(1000);
+        ws.serverMessage(PING);
+      }
+      // 8 s without a ping, then the 8 held up arrive together (gaps of 0 ms); then every second.
+      await vi.advanceTimersByTimeAsync(8000);
+      for (let i = 0; i < 8; i++) ws.serverMessage(PING);
+      for (let i = 0; i < 60; i++) {
+        await vi.advanceTimersByTimeAsync(1000);
+        ws.serverMessage(PING);
+      }
+      expect(ofType('close')).toHaveLength(0);
+      // The stall's gap has aged out (after one to two intervals): silent, dead 1 s + timeout on.
+      await vi.advanceTimersByTimeAsync(10_999);
+      expect(ofType('close')).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
       expect(ofType<CloseEvent>('close').map((e) => e.reason)).toEqual(['heartbeat timeout']);
     });
 

@@ -81,8 +81,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,151 B (+73 B): a leader leaves its settled marks in localStorage as it hands over, and a new leader reads them (marks.ts): a tab that was away (close(), the back/forward cache) and comes back as the next leader no longer sends again what the last leader wrote.
  * 10,177 B (+26 B): the core's, the same.
  * 10,183 B (+6 B): the core's, the same.
+ * 10,186 B (+3 B): the core's, the same.
  */
-export const SHARED_SIZE_BUDGET = 10183;
+export const SHARED_SIZE_BUDGET = 10186;
 
 const node = consumerProject('shared');
 
