@@ -37,8 +37,11 @@ export interface Leader {
   adopt(label: OutboxLabel, data: Data, expired: boolean): void;
 }
 
-/** How many drops a leader remembers, for tabs that were away when it told them. */
-const DROPS_KEPT = 1000;
+/** How many drops a tab remembers, for tabs that were away when they were told. */
+export const DROPS_KEPT = 1000;
+
+/** A drop told to tab `to` (see `Relayed`). */
+export type Told = Extract<Relayed, { k: 'drop' }>;
 
 /** What tabs are told of `socket`, in state `state`. */
 export const snap = (socket: HeartbeatSocket, state: SocketState): Snapshot => ({
@@ -64,7 +67,10 @@ const RELAYED = ['open', 'close', 'error', 'reconnecting', 'heartbeat', 'giveup'
  *
  * Each tab keeps its messages until the leader says they have left its socket: the socket tells
  * each message's outcome (`track`): written, or with replayUnconfirmed confirmed by a pong, or
- * dropped, which is told to its tab alone.
+ * dropped, which is told to its tab alone, and kept in `dropped` (the last drops told, oldest
+ * first, also those an earlier leader told): told again to a tab that hands such a message over
+ * again (it was away, in the back/forward cache, when it was told), before the mark that
+ * settles the rest as written.
  */
 export function lead(
   socket: HeartbeatSocket,
@@ -73,6 +79,7 @@ export function lead(
   drained: (then: () => void) => void,
   heard: Record<string, number>,
   orphan: (data: Data, reason: DropReason, from: string) => void = () => {},
+  dropped: Told[] = [],
 ): Leader {
   // Binary messages travel to the other tabs as ArrayBuffers; each tab converts to its binaryType.
   socket.binaryType = 'arraybuffer';
@@ -80,11 +87,6 @@ export function lead(
   const taken = { ...heard };
   /** The numbers of each tab's messages handed to the socket and not yet settled, oldest first. */
   const pending: Record<string, number[]> = {};
-  /**
-   * The last drops told, oldest first: told again to a tab that hands such a message over again
-   * (it was away, in the back/forward cache, when it was told).
-   */
-  const dropped: Extract<Relayed, { k: 'drop' }>[] = [];
   /** What tracks each message in the socket's queue: its tab and number. */
   const tracked = new Map<Tracker, [string, number]>();
   let leaving = false;

@@ -1,24 +1,43 @@
+import { DROPS_KEPT, type Told } from './leader';
+
+/** The storage key: tab ids only (random, one per tab's life), no channel or URL (a token). */
+const KEY = 'heartbeat-ws sent';
+
 /** How many tabs' marks are kept (those heard of last): one entry is about 25 bytes. */
 const KEPT = 1000;
 
 /**
  * Where tabs share, what left the leader's socket outlives its term. A tab learns it only while
  * it listens: one that was away when the leader said so (`close()`, the back/forward cache), and
- * comes back as the next leader, would send those messages again. So a leader leaves its settled
- * marks (for each tab, the number up to which its messages left the socket) as it hands over (a
- * crash leaves nothing), in localStorage under the channel's name, the one storage every tab of
- * the origin reads at once; a new leader adds them to its own (`write` false).
+ * comes back as the next leader, would send those messages again, or take a message the leader
+ * dropped meanwhile for written. So a leader leaves, as it hands over (a crash leaves nothing),
+ * its settled marks (for each tab, the number up to which its messages left the socket or were
+ * dropped) and the drops it told, in localStorage, the one storage every tab of the origin reads
+ * at once; a new leader adds them to its own. One key for every channel (tab ids are unique),
+ * the tabs heard of last the last to go.
  *
- * Where storage is missing (a worker), refused (blocked cookies, a sandboxed iframe) or full,
- * nothing is kept: a returning tab may then send again what it missed.
+ * Merges what is stored into `heard` and `drops` (the stored ones older, each drop once), then,
+ * with `write`, stores the result. Where storage is missing (a worker), refused (blocked site
+ * data, a sandboxed iframe) or full, nothing is kept: a returning tab may then send again what
+ * it missed.
  */
-export function marks(name: string, heard: Record<string, number>, write?: boolean): void {
+export function marks(heard: Record<string, number>, drops: Told[], write?: boolean): void {
   try {
-    if (write) localStorage.setItem(name, JSON.stringify(Object.entries(heard).slice(-KEPT)));
-    else
-      for (const [tab, n] of JSON.parse(localStorage.getItem(name) ?? '[]') as [string, number][])
-        heard[tab] = Math.max(heard[tab] ?? 0, n);
+    const [m, d] = JSON.parse(localStorage.getItem(KEY) ?? '[[],[]]') as [[string, number][], Told[]];
+    // Built apart first: a stored value not ours throws before anything here changed.
+    const merged: Record<string, number> = {};
+    for (const [tab, n] of [...m, ...Object.entries(heard)]) {
+      const most = Math.max(merged[tab] ?? 0, n);
+      // Moved to the end: the tabs heard of last are the last to go.
+      delete merged[tab];
+      merged[tab] = most;
+    }
+    drops.unshift(...d.filter((x) => !drops.some((y) => y.to === x.to && y.n === x.n)));
+    drops.splice(0, drops.length - DROPS_KEPT);
+    for (const tab in heard) delete heard[tab];
+    Object.assign(heard, merged);
+    if (write) localStorage.setItem(KEY, JSON.stringify([Object.entries(heard).slice(-KEPT), drops]));
   } catch {
-    // Nothing is known, or nothing kept; what was not ours under the name is left as it was.
+    // Nothing is known, or nothing kept.
   }
 }

@@ -22,7 +22,7 @@ import {
 } from '../internal';
 import { countHeld, hold } from './election';
 import { messageEvent, uncarry } from './inbox';
-import { type Leader, lead } from './leader';
+import { DROPS_KEPT, type Leader, lead, type Told } from './leader';
 import { marks } from './marks';
 import { type SharedOptions, settle } from './options';
 import { outbox } from './outbox';
@@ -314,6 +314,12 @@ function tab(
    */
   const heard: Record<string, number> = {};
   /**
+   * The drops told to tabs, oldest first, the last DROPS_KEPT: this tab's leader's own, those it
+   * overheard, those stored. A mark settles a tab's messages up to it: a new leader tells a tab
+   * that was away which of them were dropped first (see lead()).
+   */
+  const drops: Told[] = [];
+  /**
    * This tab's messages up to this number were asked cleared of term `clearOf`, which has not
    * answered yet: one that is handing over takes nothing, so the next term's start clears them
    * here (not the same term's, after a rejoin: it took the request, and may have sent some).
@@ -464,6 +470,8 @@ function tab(
         if (m.what === 'discard') return leader.discard(m.from as string, m.n as number);
         return void clear(leader, m.from);
       case 'settled':
+        // Moved to the end: the tabs heard of last are the last to leave storage (marks.ts).
+        for (const tab in m.marks) delete heard[tab];
         Object.assign(heard, m.marks);
         kept.settle(m.marks[id] ?? 0, o.replayUnconfirmed ? 'confirmed' : 'written');
         // What left the leader's socket no longer counts there either (the queue goes out after
@@ -471,6 +479,8 @@ function tab(
         if (m.l === term) view.bufferedAmount = m.b;
         return;
       case 'drop': {
+        // The leader keeps its own (lead()), this same list.
+        if (!leader && drops.push(m) > DROPS_KEPT) drops.shift();
         const item = m.to === id ? kept.take(m.n) : undefined;
         if (item) drop(item.data, m.reason, item.done);
       }
@@ -514,11 +524,19 @@ function tab(
     // A link the core judged dead (heartbeat, connection or close timeout: a 1006 no server
     // sends) is waited for no more, by the core nor by a handover (#14).
     socket.addEventListener('close', (e) => raw && e.code === 1006 && e.reason.endsWith('timeout') && raw.forget());
-    marks(name, heard);
+    marks(heard, drops);
     setLeader(
-      (next = lead(socket, l, tell, raw ? raw.drained : (then) => then(), heard, (data, reason, from) => {
-        if (from !== id) drop(data, reason);
-      })),
+      (next = lead(
+        socket,
+        l,
+        tell,
+        raw ? raw.drained : (then) => then(),
+        heard,
+        (data, reason, from) => {
+          if (from !== id) drop(data, reason);
+        },
+        drops,
+      )),
     );
     tell({ k: 'lead', l, s: (leader as Leader).snapshot() });
   };
@@ -558,10 +576,10 @@ function tab(
     term = undefined;
     if (was) {
       setLeader(undefined);
-      // Posting goes on until the socket has closed: the others hear of the handover.
-      was.leave(code, reason, wait, finish);
-      // Its last report is heard here: what left its socket, for the next leader.
-      marks(name, heard, true);
+      // Posting goes on until the socket has closed: the others hear of the handover. What left
+      // its socket (its closing handshake confirms the rest, with replayUnconfirmed) is stored
+      // for the next leader once it closed, before the lock goes.
+      was.leave(code, reason, wait, () => (marks(heard, drops, true), finish()));
     } else finish();
   };
 

@@ -1,0 +1,196 @@
+/**
+ * SharedHeartbeatSocket: what a leader leaves in localStorage as it hands over (src/shared/marks.ts),
+ * through the cases a review found: a drop told while its tab was away, 1,000 older tabs in
+ * storage, a closing handshake that confirms (replayUnconfirmed), and a URL with a token.
+ */
+import { afterEach, expect, it, vi } from 'vitest';
+import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
+import { FakeWebSocket } from './helpers/fake-websocket';
+import { tabWebSocket, useTabs } from './helpers/tabs';
+
+const setup = useTabs();
+afterEach(() => vi.restoreAllMocks());
+const settle = () => vi.advanceTimersByTimeAsync(0);
+const live = () => FakeWebSocket.live();
+const last = () => FakeWebSocket.instances[FakeWebSocket.instances.length - 1]!;
+const allFrames = () => FakeWebSocket.instances.flatMap((ws) => ws.sent.filter((d) => d !== 'ping'));
+
+/** A queue of two, the oldest giving way. */
+const SMALL_QUEUE: SharedOptions = { maxEnqueuedMessages: 2, queueOverflow: 'drop-oldest' };
+/** Messages settled by a pong, or by the closing handshake of close(). */
+const REPLAY: SharedOptions = { heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true };
+
+function tab(name: string, options: SharedOptions = {}) {
+  const socket = setup.env.as(
+    name,
+    () =>
+      new SharedHeartbeatSocket('ws://example.test/live', [], {
+        WebSocket: tabWebSocket(name),
+        lifecycle: false,
+        ...options,
+      }),
+  );
+  setup.made.push(socket);
+  return socket;
+}
+
+it('a message the old leader dropped while its tab was away is not reported written when that tab leads next', async () => {
+  const a = tab('a', SMALL_QUEUE);
+  await settle();
+  const b = tab('b', SMALL_QUEUE);
+  await settle();
+  // Not open yet: b's messages wait in the leader's queue (2 at most, the oldest gives way).
+  const outcome = vi.fn();
+  const drops: string[] = [];
+  b.addEventListener('drop', (e) => drops.push(String(e.detail.data)));
+  b.track('x', outcome);
+  b.send('y');
+  await settle();
+  b.close(); // b leaves before the leader says anything of x and y
+  await settle();
+  a.send('z'); // the leader's queue is full: b's 'x' gives way ('overflow'), told to b, who is away
+  await settle();
+  live()[0]!.serverOpen(); // 'y' and 'z' are written
+  await settle();
+  expect(allFrames()).toEqual(['y', 'z']);
+  a.close(); // the leader hands over, leaving its marks (b: 2) in localStorage
+  FakeWebSocket.instances[0]!.serverClose(1000, '');
+  await settle();
+  b.reconnect(); // b comes back and leads
+  await settle();
+  expect(b.isLeader).toBe(true);
+  live()[0]!.serverOpen();
+  await settle();
+  // 'x' never reached the server: b hears it was dropped, as it would have, listening.
+  expect(allFrames()).toEqual(['y', 'z']);
+  expect(outcome.mock.calls).toEqual([['overflow']]);
+  expect(drops).toEqual(['x']);
+});
+
+it('without storage too, a tab that listened and leads next tells the returning tab of its drop', async () => {
+  vi.spyOn(globalThis, 'localStorage', 'get').mockReturnValue(undefined as never);
+  const a = tab('a', SMALL_QUEUE);
+  await settle();
+  const c = tab('c', SMALL_QUEUE);
+  await settle();
+  const b = tab('b', SMALL_QUEUE);
+  await settle();
+  const drops: string[] = [];
+  b.addEventListener('drop', (e) => drops.push(String(e.detail.data)));
+  b.send('x');
+  b.send('y');
+  await settle();
+  b.close();
+  await settle();
+  a.send('z'); // b's 'x' gives way, told to b (away); c overhears it
+  await settle();
+  live()[0]!.serverOpen(); // 'y' and 'z' are written: b's mark is 2, c hears it
+  await settle();
+  expect(allFrames()).toEqual(['y', 'z']);
+  a.close(); // c leads
+  FakeWebSocket.instances[0]!.serverClose(1000, '');
+  await settle();
+  expect(c.isLeader).toBe(true);
+  live()[0]!.serverOpen();
+  await settle();
+  b.reconnect(); // b follows c, and hands it 'x' and 'y' again
+  await settle();
+  expect(allFrames()).toEqual(['y', 'z']);
+  expect(drops).toEqual(['x']);
+});
+
+it('a tab heard of after 1,000 older ones keeps its mark through two handovers: its message goes out once', async () => {
+  // Earlier in the origin's life: 1,000 pages, each sent a message through the shared connection.
+  const p = tab('p');
+  await settle();
+  live()[0]!.serverOpen();
+  await settle();
+  for (let i = 0; i < 1000; i++) {
+    const old = tab(`old${i}`);
+    await settle();
+    old.send(`old${i}`);
+    await settle();
+    old.close();
+    await settle();
+  }
+  p.close();
+  last().serverClose(1000, '');
+  await settle();
+
+  // Now: a leads, c follows; b sends and leaves before the leader's word.
+  const a = tab('a');
+  await settle();
+  const c = tab('c');
+  await settle();
+  live()[0]!.serverOpen();
+  await settle();
+  const b = tab('b');
+  await settle();
+  b.send('x');
+  b.close();
+  await settle();
+  a.close(); // hands over to c
+  last().serverClose(1000, '');
+  await settle();
+  expect(c.isLeader).toBe(true);
+  live()[0]!.serverOpen();
+  await settle();
+  c.send('w'); // c's own message: one more tab heard of
+  await settle();
+  c.close(); // the last tab: the connection closes
+  last().serverClose(1000, '');
+  await settle();
+  b.reconnect(); // b comes back, and leads
+  await settle();
+  expect(b.isLeader).toBe(true);
+  live()[0]!.serverOpen();
+  await settle();
+  expect(allFrames().filter((f) => f === 'x')).toEqual(['x']);
+});
+
+it("replayUnconfirmed: a message the leaving leader's closing handshake confirmed goes out once when its tab, away then, leads next", async () => {
+  const a = tab('a', REPLAY);
+  await settle();
+  const b = tab('b', REPLAY);
+  await settle();
+  live()[0]!.serverOpen();
+  await settle();
+  const outcome = vi.fn();
+  b.track('x', outcome);
+  b.close(); // b leaves before the leader's word
+  await settle();
+  expect(allFrames()).toEqual(['x']); // written, not yet confirmed (no pong yet)
+  a.close(); // the leader tab closes its socket; the server finishes the closing handshake
+  FakeWebSocket.instances[0]!.serverClose(1000, '');
+  await settle();
+  b.reconnect(); // b comes back, and leads
+  await settle();
+  expect(b.isLeader).toBe(true);
+  live()[0]!.serverOpen();
+  await settle();
+  expect(allFrames()).toEqual(['x']);
+  expect(outcome).toHaveBeenCalledWith('confirmed');
+});
+
+it('a token in the URL is not written to persistent storage, and sessions with new tokens leave no key each', async () => {
+  for (const token of ['s3cret-1', 's3cret-2', 's3cret-3']) {
+    const a = setup.env.as(
+      'a',
+      () =>
+        new SharedHeartbeatSocket(`wss://example.test/live?token=${token}`, [], {
+          WebSocket: tabWebSocket('a'),
+          lifecycle: false,
+        }),
+    );
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    a.send('hello');
+    await settle();
+    a.close();
+    FakeWebSocket.instances.at(-1)!.serverClose(1000, '');
+    await settle();
+  }
+  const stored = Object.keys(localStorage).map((k) => `${k}=${localStorage.getItem(k)}`);
+  expect(stored.filter((s) => s.includes('s3cret'))).toEqual([]);
+});
