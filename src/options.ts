@@ -287,16 +287,16 @@ type Rule = [expected: string, test: (value: any) => unknown];
 const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === 'function';
 
 /**
- * A function or a plain object (one without a prototype, or of another realm, too): a RegExp,
- * Map, Date, array or class instance may have no own fields to match, so as a pattern it would
- * match every JSON message and swallow it.
+ * A function or a plain object with a field (one without a prototype, or of another realm, too):
+ * a RegExp, Map, Date, array or class instance may have no own fields to match, and `{}` has
+ * none, so as a pattern it would match every JSON message and swallow it.
  */
 const RECOGNISER: Rule = [
-  'a function or a plain object',
+  'a function or a plain object with a field',
   (v) => {
     // A plain object's prototype is null, or some realm's Object.prototype (whose own is null).
     const proto = Object(v) === v && Object.getPrototypeOf(v);
-    return isFunction(v) || proto === null || (proto && !Object.getPrototypeOf(proto));
+    return isFunction(v) || ((proto === null || (proto && !Object.getPrototypeOf(proto))) && Object.keys(v).length);
   },
 ];
 

@@ -69,7 +69,7 @@ describe('construction-time validation', () => {
     [
       { heartbeat: { isPong: 'pong' } },
       TypeError,
-      /options\.heartbeat\.isPong must be a function or a plain object, got "pong"/,
+      /options\.heartbeat\.isPong must be a function or a plain object with a field, got "pong"/,
     ],
     // Objects with no own fields to match would match every JSON message and swallow it.
     [{ heartbeat: { isPong: /pong/ } }, TypeError, /options\.heartbeat\.isPong must be a function or a plain object/],
@@ -80,6 +80,13 @@ describe('construction-time validation', () => {
       /options\.heartbeat\.isPong must be a function or a plain object/,
     ],
     [{ heartbeat: { isPong: ['pong'] } }, TypeError, /options\.heartbeat\.isPong must be a function or a plain object/],
+    // No field to match: every JSON message would be taken for a pong, and swallowed.
+    [
+      { heartbeat: { isPong: {} } },
+      TypeError,
+      /options\.heartbeat\.isPong must be a function or a plain object with a field, got \[object Object\]/,
+    ],
+    [{ heartbeat: { isServerPing: Object.create(null) } }, TypeError, /options\.heartbeat\.isServerPing must be/],
     [
       { heartbeat: { isServerPing: new Map() } },
       TypeError,

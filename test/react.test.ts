@@ -441,7 +441,7 @@ describe('useHeartbeatSocket (jsdom)', () => {
     try {
       const options = { ...fake, heartbeat: { isPong: 'pong' } } as unknown as Options;
       await expect(render(createElement(Probe, { url: URL_A, options }))).rejects.toThrow(
-        'heartbeat-ws: options.heartbeat.isPong must be a function or a plain object, got "pong"',
+        'heartbeat-ws: options.heartbeat.isPong must be a function or a plain object with a field, got "pong"',
       );
       expect(FakeWebSocket.instances).toHaveLength(0);
     } finally {
