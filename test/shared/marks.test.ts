@@ -32,6 +32,20 @@ it('reading keeps the higher of what the tab heard itself and what was left, and
   expect(next.drops).toEqual([drop('a', 1), drop('b', 5), drop('c', 1)]);
 });
 
+it('a drop is one message: another of the same tab is another drop', () => {
+  record({}, [drop('b', 4)]).remember();
+  const next = record({}, [drop('b', 5)]);
+  next.recall();
+  expect(next.drops).toEqual([drop('b', 4), drop('b', 5)]);
+});
+
+it('reading writes nothing: only a leader that hands over stores', () => {
+  record({ a: 1 }).remember();
+  const before = localStorage.getItem('heartbeat-ws sent');
+  record({ b: 2 }, [drop('b', 1)]).recall();
+  expect(localStorage.getItem('heartbeat-ws sent')).toBe(before);
+});
+
 it('one key for every channel, holding tab ids and numbers only: no URL (a token) reaches storage', () => {
   record({ a: 1 }).remember();
   expect(Object.keys(localStorage)).toEqual(['heartbeat-ws sent']);
