@@ -194,3 +194,46 @@ it('a token in the URL is not written to persistent storage, and sessions with n
   const stored = Object.keys(localStorage).map((k) => `${k}=${localStorage.getItem(k)}`);
   expect(stored.filter((s) => s.includes('s3cret'))).toEqual([]);
 });
+
+it("a follower's message goes out once when the leader's page then unloads (no back/forward cache) and the follower leads next", async () => {
+  const a = tab('a', { lifecycle: undefined }); // the browser's lifecycle hooks (pagehide)
+  await settle();
+  expect(a.isLeader).toBe(true);
+  const b = tab('b');
+  await settle();
+  b.send('once'); // waits in the leader's queue: the connection is not open yet
+  await settle();
+  b.close(); // b leaves (or goes into the back/forward cache) before the leader's word
+  await settle();
+  live()[0]!.serverOpen(); // the leader writes it
+  await settle();
+  expect(allFrames()).toEqual(['once']);
+  // a's page is closed, or navigates to a page that is not cached: pagehide, not persisted; then
+  // the page is gone (its locks released, its socket closed).
+  window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+  setup.env.kill('a');
+  await settle();
+  b.reconnect(); // back, b leads
+  await settle();
+  expect(b.isLeader).toBe(true);
+  live()[0]!.serverOpen();
+  await settle();
+  expect(allFrames()).toEqual(['once']);
+});
+
+it('close() leaves no pagehide listener behind, in the leader or a follower', async () => {
+  const added = vi.spyOn(window, 'addEventListener');
+  const removed = vi.spyOn(window, 'removeEventListener');
+  const a = tab('a');
+  await settle();
+  const b = tab('b');
+  await settle();
+  const pagehide = (spy: typeof added) => spy.mock.calls.filter(([type]) => type === 'pagehide').map(([, fn]) => fn);
+  expect(pagehide(added)).toHaveLength(2);
+  b.close();
+  a.close();
+  FakeWebSocket.instances[0]!.serverClose(1000, '');
+  await vi.advanceTimersByTimeAsync(2000);
+  expect(new Set(pagehide(removed))).toEqual(new Set(pagehide(added)));
+  expect(pagehide(removed)).toHaveLength(2);
+});

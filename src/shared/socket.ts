@@ -555,6 +555,13 @@ function tab(
       }
     };
     release = [hold(`${name} tab ${id}`, () => {}, refused), hold(name, elected, refused)];
+    // A leader whose page ends (closed, or left for a page without the back/forward cache) stores
+    // what left its socket first: its locks go with the page, and no handover runs (marks.ts).
+    if (typeof addEventListener == 'function') {
+      const unload = (): unknown => leader && marks(heard, drops, true);
+      addEventListener('pagehide', unload);
+      release.push(() => removeEventListener('pagehide', unload));
+    }
     bc.post({ k: 'hello' });
   };
 
