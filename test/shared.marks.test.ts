@@ -20,11 +20,11 @@ const SMALL_QUEUE: SharedOptions = { maxEnqueuedMessages: 2, queueOverflow: 'dro
 /** Messages settled by a pong, or by the closing handshake of close(). */
 const REPLAY: SharedOptions = { heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true };
 
-function tab(name: string, options: SharedOptions = {}) {
+function tab(name: string, options: SharedOptions = {}, url = 'ws://example.test/live') {
   const socket = setup.env.as(
     name,
     () =>
-      new SharedHeartbeatSocket('ws://example.test/live', [], {
+      new SharedHeartbeatSocket(url, [], {
         WebSocket: tabWebSocket(name),
         lifecycle: false,
         ...options,
@@ -236,4 +236,49 @@ it('close() leaves no pagehide listener behind, in the leader or a follower', as
   await vi.advanceTimersByTimeAsync(2000);
   expect(new Set(pagehide(removed))).toEqual(new Set(pagehide(added)));
   expect(pagehide(removed)).toHaveLength(2);
+});
+
+it("drops of another channel push a stored drop out: its tab's mark goes too, so the message is sent, not taken for written", async () => {
+  // Channel one: as test/shared.marks.test.ts's first case, up to a's handover.
+  const a = tab('a', SMALL_QUEUE, 'ws://example.test/one');
+  await settle();
+  const b = tab('b', SMALL_QUEUE, 'ws://example.test/one');
+  await settle();
+  const outcome = vi.fn();
+  const drops: string[] = [];
+  b.addEventListener('drop', (e) => drops.push(String(e.detail.data)));
+  b.track('x', outcome);
+  b.send('y');
+  await settle();
+  b.close();
+  await settle();
+  a.send('z'); // b's 'x' gives way, told to b, away
+  await settle();
+  live()[0]!.serverOpen(); // 'y' and 'z' are written: b's mark is 2
+  await settle();
+  a.close(); // stores b: 2 and the drop of b's message 1
+  FakeWebSocket.instances[0]!.serverClose(1000, '');
+  await settle();
+
+  // Meanwhile, another channel of the same app, offline, clears a backlog of 1,000 messages.
+  const p = tab('p', {}, 'ws://example.test/two');
+  await settle();
+  for (let i = 0; i < 1000; i++) p.send(`p${i}`);
+  await settle();
+  expect(p.clearQueue()).toBe(1000);
+  await settle();
+  p.close(); // stores its own drops under the same key
+  FakeWebSocket.instances.at(-1)!.serverClose(1000, '');
+  await settle();
+
+  b.reconnect(); // back on channel one, b leads
+  await settle();
+  expect(b.isLeader).toBe(true);
+  live()[0]!.serverOpen();
+  await settle();
+  // Its drop is no longer stored, and neither is b's mark: b sends what it holds again ('y' a
+  // second time) rather than take 'x', never sent, for written.
+  expect(allFrames().filter((f) => f === 'x' || f === 'y')).toEqual(['y', 'x', 'y']);
+  expect(outcome.mock.calls).toEqual([['written']]);
+  expect(drops).toEqual([]);
 });

@@ -33,7 +33,9 @@ export function marks(heard: Record<string, number>, drops: Told[], write?: bool
       merged[tab] = most;
     }
     drops.unshift(...d.filter((x) => !drops.some((y) => y.to === x.to && y.n === x.n)));
-    drops.splice(0, drops.length - DROPS_KEPT);
+    // A tab whose drop goes loses its mark too: it sends again what it still holds (a duplicate
+    // at worst), rather than take the dropped message for written.
+    for (const x of drops.splice(0, drops.length - DROPS_KEPT)) delete merged[x.to];
     for (const tab in heard) delete heard[tab];
     Object.assign(heard, merged);
     if (write) localStorage.setItem(KEY, JSON.stringify([Object.entries(heard).slice(-KEPT), drops]));

@@ -85,8 +85,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,323 B (+137 B): the stored marks under one key with no URL, the 1,000 tabs heard of last kept, written once the leaving leader's socket closed (replayUnconfirmed's handshake confirms), and the drops told kept by every tab and stored: a message dropped while its tab was away is told as dropped, not taken for written.
  * 10,335 B (+12 B): the core's, the same.
  * 10,374 B (+39 B): a leader whose page ends without a handover (closed, or left without the back/forward cache) stores its marks on pagehide.
+ * 10,382 B (+8 B): a tab whose stored drop is pushed out (the last 1,000 drops, every channel's) loses its stored mark too: it sends again rather than take the dropped message for written.
  */
-export const SHARED_SIZE_BUDGET = 10374;
+export const SHARED_SIZE_BUDGET = 10382;
 
 const node = consumerProject('shared');
 

@@ -116,3 +116,11 @@ it('no storage at all (a worker): nothing is kept, and nothing throws', () => {
   tab.recall();
   expect(tab.heard).toEqual({});
 });
+
+it('a tab whose stored drop is pushed out loses its mark too: it sends again rather than lose a message', () => {
+  record({ a: 2, b: 3 }, [drop('a', 1), ...Array.from({ length: 1000 }, (_, i) => drop('c', i + 1))]).remember();
+  const next = record();
+  next.recall();
+  expect(next.drops).toHaveLength(1000);
+  expect(next.heard).toEqual({ b: 3 });
+});
