@@ -1,9 +1,13 @@
 /**
- * SharedHeartbeatSocket: what a leader leaves in localStorage as it hands over (src/shared/marks.ts),
- * through the cases a review found: a drop told while its tab was away, 1,000 older tabs in
- * storage, a closing handshake that confirms (replayUnconfirmed), and a URL with a token.
+ * SharedHeartbeatSocket: a message goes out once through a leave and a join (docs/sharing.md),
+ * also when the leader that wrote it hands over while its tab is away, and the tab that comes
+ * back, or a tab that opens later, is the next leader: no tab that listened is left to say it
+ * went. The leader leaves what left its socket in localStorage as it hands over, or as its page
+ * ends (src/shared/marks.ts); then the cases the reviews of that found: a drop told while its tab
+ * was away, 1,000 older tabs in storage, a closing handshake that confirms (replayUnconfirmed),
+ * a URL with a token, a page that unloads, another channel's drops.
  */
-import { afterEach, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
 import { tabWebSocket, useTabs } from './helpers/tabs';
@@ -33,6 +37,104 @@ function tab(name: string, options: SharedOptions = {}, url = 'ws://example.test
   setup.made.push(socket);
   return socket;
 }
+
+/** Tab a leads and b follows, on a connection that opened. */
+async function twoTabsOpen(options: SharedOptions = {}) {
+  const a = tab('a', options);
+  await settle();
+  const b = tab('b', options);
+  await settle();
+  live()[0]!.serverOpen();
+  await settle();
+  return { a, b };
+}
+
+function pageHooks() {
+  const hooks = new Set<(s: 'freeze' | 'restore') => void>();
+  return {
+    lifecycle: (n: (s: 'freeze' | 'restore') => void) => (hooks.add(n), () => void hooks.delete(n)),
+    notify: (s: 'freeze' | 'restore') => [...hooks].forEach((n) => n(s)),
+  };
+}
+
+describe('a message goes out once through a leave and a join, whoever leads next', () => {
+  it("a follower's send() then close(); the leader hands over; the follower's reconnect() makes it the leader", async () => {
+    const { a, b } = await twoTabsOpen();
+    b.send('x');
+    b.close(); // docs/sharing.md: the message goes out, once
+    await settle();
+    expect(allFrames()).toEqual(['x']);
+    a.close(); // the leader tab closes its socket (its page lives on)
+    FakeWebSocket.instances[0]!.serverClose(1000, '');
+    await settle();
+    b.reconnect(); // b joins again, and leads
+    await settle();
+    expect(b.isLeader).toBe(true);
+    live()[0]!.serverOpen();
+    await settle();
+    expect(allFrames()).toEqual(['x']);
+  });
+
+  it('a follower sends as its page goes into the back/forward cache; back, it is the next leader', async () => {
+    const a = tab('a');
+    await settle();
+    const page = pageHooks();
+    const b = tab('b', { lifecycle: page.lifecycle as never });
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    b.send('x');
+    page.notify('freeze'); // a pagehide listener sent it (test/shared.test.ts: it goes out once)
+    await settle();
+    expect(allFrames()).toEqual(['x']);
+    a.close(); // while b is away, the leader tab closes its socket
+    FakeWebSocket.instances[0]!.serverClose(1000, '');
+    await settle();
+    page.notify('restore'); // a new leader elected while the tab was away: the tab itself
+    await settle();
+    expect(b.isLeader).toBe(true);
+    live()[0]!.serverOpen();
+    await settle();
+    expect(allFrames()).toEqual(['x']);
+  });
+
+  it('a follower sends and closes; the leader writes it and hands over to no one; a tab opened later leads, and the follower joins it', async () => {
+    const { a, b } = await twoTabsOpen();
+    b.send('x');
+    b.close();
+    await settle();
+    a.close(); // the last tab: the connection closes
+    FakeWebSocket.instances[0]!.serverClose(1000, '');
+    await settle();
+    const c = tab('c');
+    await settle();
+    expect(c.isLeader).toBe(true);
+    b.reconnect(); // b follows c, and hands it what it still keeps
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(allFrames()).toEqual(['x']);
+    // b is told it went, as if it had listened.
+    expect(b.bufferedAmount).toBe(0);
+  });
+
+  it('what a leader leaves is told to the tab as its outcome: a deliver() pending since it left resolves', async () => {
+    const { a, b } = await twoTabsOpen();
+    const outcome = vi.fn();
+    b.track('x', outcome);
+    b.close();
+    await settle();
+    expect(outcome).not.toHaveBeenCalled(); // b left before the leader's word came
+    a.close();
+    FakeWebSocket.instances[0]!.serverClose(1000, '');
+    await settle();
+    b.reconnect();
+    await settle();
+    expect(b.isLeader).toBe(true);
+    expect(outcome).toHaveBeenCalledWith('written');
+    expect(allFrames()).toEqual(['x']);
+  });
+});
 
 it('a message the old leader dropped while its tab was away is not reported written when that tab leads next', async () => {
   const a = tab('a', SMALL_QUEUE);
@@ -149,12 +251,7 @@ it('a tab heard of after 1,000 older ones keeps its mark through two handovers: 
 });
 
 it("replayUnconfirmed: a message the leaving leader's closing handshake confirmed goes out once when its tab, away then, leads next", async () => {
-  const a = tab('a', REPLAY);
-  await settle();
-  const b = tab('b', REPLAY);
-  await settle();
-  live()[0]!.serverOpen();
-  await settle();
+  const { a, b } = await twoTabsOpen(REPLAY);
   const outcome = vi.fn();
   b.track('x', outcome);
   b.close(); // b leaves before the leader's word
