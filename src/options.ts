@@ -59,14 +59,14 @@ export interface HeartbeatOptions {
   timeout?: number;
   /**
    * What to send as a ping: a string or binary value, a plain object (sent as its JSON), or a
-   * function returning a string or binary value. `false` sends
+   * function returning one of those. `false` sends
    * nothing and only watches the line, for servers that ping the client themselves: every
    * `interval` ms it checks for traffic since the last check, and without any it waits
    * `timeout` ms more for a message; so the link is declared dead after between
    * `interval + timeout` and `2 × interval + timeout` ms of silence.
    * @default 'ping'
    */
-  ping?: Data | JsonPattern | (() => Data) | false;
+  ping?: Data | JsonPattern | (() => Data | JsonPattern) | false;
   /**
    * Milliseconds a probe waits for an answer: the ping sent at once after a wake from sleep, on
    * return to a visible page, or when the network comes back (capped by `timeout`).
@@ -88,10 +88,10 @@ export interface HeartbeatOptions {
   isServerPing?: Recogniser;
   /**
    * The answer to a server ping: a value, a plain object (sent as its JSON), or a function of
-   * the ping returning a string or binary value.
+   * the ping returning one of those.
    * @default 'pong'
    */
-  serverPingReply?: Data | JsonPattern | ((data: unknown) => Data);
+  serverPingReply?: Data | JsonPattern | ((data: unknown) => Data | JsonPattern);
 }
 
 /** Options of {@link HeartbeatSocket}; every one is optional. */

@@ -242,6 +242,23 @@ describe('heartbeat', () => {
     expect(FakeWebSocket.last.sent).toEqual([bytes]);
   });
 
+  it('sends a plain object that ping or serverPingReply returns as its JSON, as it does one given as the option', async () => {
+    let n = 0;
+    makeSocket({
+      heartbeat: {
+        ...hb,
+        ping: () => ({ type: 'ping', n: ++n }),
+        isServerPing: { type: 'heartbeat' },
+        serverPingReply: (d) => ({ type: 'heartbeat_ack', to: JSON.parse(String(d)).id }),
+      },
+    });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    ws.serverMessage('{"type":"heartbeat","id":4}');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(ws.sent).toEqual(['{"type":"heartbeat_ack","to":4}', '{"type":"ping","n":1}']);
+  });
+
   it('recognises pongs with isPong', async () => {
     const { ofType } = makeSocket({
       heartbeat: { ...hb, isPong: (d) => typeof d === 'string' && d.startsWith('{"type":"pong"') },

@@ -86,8 +86,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,335 B (+12 B): the core's, the same.
  * 10,374 B (+39 B): a leader whose page ends without a handover (closed, or left without the back/forward cache) stores its marks on pagehide.
  * 10,382 B (+8 B): a tab whose stored drop is pushed out (the last 1,000 drops, every channel's) loses its stored mark too: it sends again rather than take the dropped message for written.
+ * 10,401 B (+19 B): the core's +7 B (a ping function's plain object sent as JSON), and +12 B from the minifier's choices around it.
  */
-export const SHARED_SIZE_BUDGET = 10382;
+export const SHARED_SIZE_BUDGET = 10401;
 
 const node = consumerProject('shared');
 
