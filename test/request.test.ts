@@ -502,3 +502,47 @@ describe('types', () => {
     expect(new DropError('overflow', 'x')).toBeInstanceOf(Error);
   });
 });
+
+describe('replayUnconfirmed and a request given up on', () => {
+  // The caller was told the request failed; the server must not get it again on the next
+  // connection, a backoff later: the app may have retried it meanwhile (under a new id), or told
+  // its user it did not happen.
+  /** A request written into a link that then dies unconfirmed; `giveUp` ends it for the caller first. */
+  async function replayedAfter(
+    giveUp: (s: ReturnType<typeof open>, controller: AbortController) => void,
+    timeout = 10_000,
+  ) {
+    const s = open({ heartbeat: hb, replayUnconfirmed: true });
+    const controller = new AbortController();
+    const error = failure(s.api.request({ op: 'charge' }, { signal: controller.signal, timeout }));
+    expect(parsed(s.server).map((m) => m.op)).toEqual(['charge']);
+    giveUp(s, controller);
+    await vi.advanceTimersByTimeAsync(200);
+    const name = (await error).name;
+    await vi.advanceTimersByTimeAsync(1300); // the ping at 1 s is not answered by 1.5 s: dead link
+    expect(s.socket.state).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(1000);
+    const next = FakeWebSocket.last;
+    expect(next).not.toBe(s.server);
+    next.serverOpen();
+    return { name, replayed: parsed(next) };
+  }
+
+  it('a request written, then aborted, is not sent again on the next connection', async () => {
+    const { name, replayed } = await replayedAfter((_, controller) => controller.abort());
+    expect(name).toBe('AbortError');
+    expect(replayed).toEqual([]);
+  });
+
+  it('a request written, then timed out, is not sent again on the next connection', async () => {
+    const { name, replayed } = await replayedAfter(() => {}, 100);
+    expect(name).toBe('TimeoutError');
+    expect(replayed).toEqual([]);
+  });
+
+  it('a request written, then disposed of, is not sent again on the next connection', async () => {
+    const { name, replayed } = await replayedAfter((s) => s.api.dispose());
+    expect(name).toBe('AbortError');
+    expect(replayed).toEqual([]);
+  });
+});
