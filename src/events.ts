@@ -23,7 +23,8 @@ export interface DropDetail {
   data: Data;
   /**
    * `overflow` (queue bound), `cleared` (`clearQueue()`), `unconfirmed` (replay buffer bound),
-   * `aborted` (an extension took it back before it was written: a request's AbortSignal).
+   * `aborted` (an extension took it back before it was written, or with `replayUnconfirmed`
+   * before it was confirmed: a request's AbortSignal).
    */
   reason: DropReason;
 }

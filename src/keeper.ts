@@ -26,10 +26,10 @@ export interface OutboxHooks {
    */
   pause(): void;
   /**
-   * Takes the message `done` tracks out of the queue, with a `drop` event (`reason`); false if
+   * Takes the message `done` tracks out of the queue, with a `drop` event (`reason`); falsy if
    * none. (Not `take`: the core's UMD shortens that name, and an outbox is built apart.)
    */
-  pull(done: Tracker, reason: DropReason): boolean;
+  pull(done: Tracker, reason: DropReason): unknown;
   /**
    * Set by `SharedHeartbeatSocket` for its leader's socket: the tab and number of the message
    * `done` tracks, stored with it, so that a later leader tells it from the same message handed

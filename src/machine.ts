@@ -56,7 +56,7 @@ export interface Machine {
   check(): void;
   /** Adds an interceptor of inbound messages; returns its remover. */
   tap(fn: (data: unknown) => unknown): () => unknown;
-  /** Takes the message tracked by `done` out of the queue; false if it is not there. */
+  /** Takes the message tracked by `done` out of the queue, or out of the unconfirmed (never sent again); false if in neither. */
   withdraw(done: Tracker): boolean;
 }
 
@@ -425,7 +425,8 @@ export function machine(
       if (phase === OPEN && hb?.probe()) holding = true;
     },
 
-    withdraw: (done) => queue.remove(kept?.find(done) ?? done),
+    // Written but unconfirmed (replayUnconfirmed), it is not sent again either.
+    withdraw: (done, tracker = kept?.find(done) ?? done) => !!(queue.remove(tracker) || unconfirmed?.remove(tracker)),
 
     tap(fn) {
       const all = (taps ??= new Set());

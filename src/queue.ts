@@ -3,7 +3,7 @@ import { byteLength, type Data } from './data';
 /**
  * Why a message will not be sent: the queue's bound (`overflow`), `clearQueue()` (`cleared`),
  * the replay buffer's bound (`unconfirmed`), or an extension took it back before it was written
- * (`aborted`: a request's AbortSignal), or an outbox recovered it too old to be worth sending
+ * or confirmed (`aborted`: a request's AbortSignal), or an outbox recovered it too old to be worth sending
  * (`expired`: `indexedDbOutbox`'s `maxAge`), or another page took it over from the outbox and
  * sends it (`adopted`: a page back from the back/forward cache whose Web Locks the browser had
  * let go of).
@@ -61,8 +61,11 @@ export interface Queue {
    * reported through `onDrop`.
    */
   prepend(items: Queue): void;
-  /** Takes out the message tracked by `done`, reporting it (`reason`, `aborted` by default); false if none. */
-  remove(done: Tracker, reason?: DropReason): boolean;
+  /**
+   * Takes out the message tracked by `done`, reporting it (`reason`, `aborted` by default).
+   * Returns where it was, 1 for the head; 0 if it was not there.
+   */
+  remove(done: Tracker, reason?: DropReason): number;
   /** Empties the queue, reporting each message through `onDrop` (reason `cleared`). */
   clear(): number;
   /** Empties the queue and returns what it held, oldest first, reporting nothing. */
@@ -143,7 +146,7 @@ export function queue(limits: QueueLimits, onDrop: OnDrop): Queue {
         bytes -= item[1];
         report(item, reason);
       }
-      return !!item;
+      return item ? i - head + 1 : 0;
     },
     clear() {
       const all = take();

@@ -21,6 +21,8 @@ export interface Ledger {
   confirmAll(): void;
   /** The link died: what it may have lost goes back to the front of `queue`, in order. */
   requeue(into: Queue): void;
+  /** Takes back the message tracked by `done` (reason `aborted`): it is not sent again. */
+  remove(done: Tracker): number;
 }
 
 /**
@@ -33,7 +35,9 @@ export function ledger(limits: QueueLimits, drop: OnDrop, call: Guard): Ledger {
   let written = 0;
   let released = 0;
   let marks: number[] = [];
-  const unconfirmed = queue({ ...limits, queueOverflow: 'drop-oldest' }, (data, _, done) => {
+  const unconfirmed = queue({ ...limits, queueOverflow: 'drop-oldest' }, (data, reason, done) => {
+    // One taken back leaves from its place, not the head: remove() counts it.
+    if (reason == 'aborted') return drop(data, reason, done);
     released++;
     drop(data, 'unconfirmed', done);
   });
@@ -59,6 +63,15 @@ export function ledger(limits: QueueLimits, drop: OnDrop, call: Guard): Ledger {
       confirm(() => released < mark);
     },
     confirmAll: () => confirm(() => true),
+    remove(done) {
+      const at = unconfirmed.remove(done);
+      // Those after it move up one place: a ping sent after it waits for one message less.
+      if (at) {
+        written--;
+        marks = marks.map((mark) => (mark < released + at ? mark : mark - 1));
+      }
+      return at;
+    },
     requeue(into) {
       into.prepend(unconfirmed);
       released = written;

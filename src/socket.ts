@@ -154,9 +154,11 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
   }
 
   /**
-   * Takes the message tracked by `done` out of the queue before it is written: a `drop` event
-   * (reason `'aborted'`) reports it, and `done` hears `'aborted'`.
-   * @returns false when the message is not waiting in the queue (written, or already dropped).
+   * Takes the message tracked by `done` out of the queue before it is written, or with
+   * `replayUnconfirmed` out of the replay buffer before a pong confirmed it (the server may have
+   * it, but it is not sent again): a `drop` event (reason `'aborted'`) reports it, and `done`
+   * hears `'aborted'`.
+   * @returns false when the message is in neither (written, confirmed, or already dropped).
    */
   untrack(done: Tracker): boolean {
     return this.#m.withdraw(fn('done', done));

@@ -187,11 +187,12 @@ describe('Queue bounds and withdrawal (killing mutants Stryker found alive)', ()
     q.push('a');
     q.push('bb', done);
     q.push('c');
-    expect(q.remove(done)).toBe(true);
+    // Where it was, 1 for the head: the replay ledger counts by it.
+    expect(q.remove(done)).toBe(2);
     expect(drops).toEqual([['bb', 'aborted']]);
     expect([q.size(), q.bytes()]).toEqual([2, 2]);
-    expect(q.remove(done)).toBe(false);
-    expect(q.remove(() => {})).toBe(false);
+    expect(q.remove(done)).toBe(0);
+    expect(q.remove(() => {})).toBe(0);
     const out: unknown[] = [];
     q.drain((d) => (out.push(d), true));
     expect(out).toEqual(['a', 'c']);
@@ -202,7 +203,7 @@ describe('Queue bounds and withdrawal (killing mutants Stryker found alive)', ()
     const done = () => {};
     q.push('a', done);
     q.push('b');
-    expect(q.remove(done)).toBe(true);
+    expect(q.remove(done)).toBe(1);
     expect(drops).toEqual([['a', 'aborted']]);
     expect(q.take().map(([d]) => d)).toEqual(['b']);
   });
@@ -215,8 +216,18 @@ describe('Queue bounds and withdrawal (killing mutants Stryker found alive)', ()
     q.push('c');
     q.push('d');
     q.drain((d) => d === 'a');
-    expect(q.remove(done)).toBe(false);
+    expect(q.remove(done)).toBe(0);
     expect(q.size()).toBe(3);
+  });
+
+  it('remove() tells where the message was counted from the head, after drains too', () => {
+    const { q } = make();
+    const done = () => {};
+    for (const d of ['a', 'b', 'c']) q.push(d);
+    q.push('d', done);
+    q.drain((d) => d !== 'c');
+    expect(q.remove(done)).toBe(2);
+    expect(q.take().map(([d]) => d)).toEqual(['c']);
   });
 
   it('counts its length right through partial drains', () => {

@@ -192,3 +192,33 @@ it('a tracker that throws on its confirmation is reported, and the confirmations
   expect(error).toHaveBeenCalledTimes(1);
   error.mockRestore();
 });
+
+it('remove() takes a message back from any place: it is never replayed, and pongs still confirm the rest', () => {
+  const { l, drops, outcomes, contents } = make();
+  const tracked: Record<string, (o: Outcome) => void> = {};
+  const write = (...data: string[]) => {
+    for (const d of data) l.wrote(d, (tracked[d] = (outcome) => outcomes.push([d, outcome])));
+  };
+  write('a', 'b', 'c');
+  l.ping(); // confirms a, b, c
+  write('d', 'e');
+  l.ping(); // confirms up to e
+  write('f');
+  expect(l.remove(tracked.b!)).toBe(2);
+  expect(l.remove(tracked.f!)).toBe(5);
+  expect(l.remove(tracked.b!)).toBe(0);
+  expect(drops).toEqual([
+    ['b', 'aborted'],
+    ['f', 'aborted'],
+  ]);
+  l.pong();
+  // Every message written before the first ping that is still here, and none after.
+  expect(outcomes.filter(([, o]) => o === 'confirmed').map(([d]) => d)).toEqual(['a', 'c']);
+  expect(l.remove(tracked.d!)).toBe(1);
+  l.pong();
+  expect(outcomes.filter(([, o]) => o === 'confirmed').map(([d]) => d)).toEqual(['a', 'c', 'e']);
+  write('g');
+  const q = queue(LIMITS, () => {});
+  l.requeue(q);
+  expect(contents(q)).toEqual(['g']);
+});

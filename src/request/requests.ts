@@ -9,7 +9,7 @@ import { DropError, domError } from './errors';
 export interface Trackable {
   /** Sends `data` as `send()` does and tells `done` once what became of it. */
   track(data: Data, done: Tracker): boolean;
-  /** Takes the message tracked by `done` out of the queue before it is written. */
+  /** Takes the message tracked by `done` back before it is written (or confirmed, with replayUnconfirmed). */
   untrack(done: Tracker): boolean;
   /** Sees every inbound message first; a truthy return keeps it from the `message` listeners. Returns the remover. */
   intercept(interceptor: (data: unknown) => unknown): () => unknown;
@@ -45,13 +45,13 @@ export interface RequestsOptions {
 export interface RequestOptions {
   /** ms to wait for the reply, counted from this call; overrides {@link RequestsOptions.timeout}. */
   timeout?: number;
-  /** Aborts the request: an `'AbortError'`, and a request not yet written is never sent. */
+  /** Aborts the request: an `'AbortError'`; a request not yet written is never sent, nor replayed. */
   signal?: AbortSignal;
 }
 
 /** Options of one {@link Requests.deliver}. */
 export interface DeliverOptions {
-  /** Aborts the wait: an `'AbortError'`, and a message not yet written is never sent. */
+  /** Aborts the wait: an `'AbortError'`; a message not yet written is never sent, nor replayed. */
   signal?: AbortSignal;
 }
 

@@ -87,8 +87,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,374 B (+39 B): a leader whose page ends without a handover (closed, or left without the back/forward cache) stores its marks on pagehide.
  * 10,382 B (+8 B): a tab whose stored drop is pushed out (the last 1,000 drops, every channel's) loses its stored mark too: it sends again rather than take the dropped message for written.
  * 10,401 B (+19 B): the core's +7 B (a ping function's plain object sent as JSON), and +12 B from the minifier's choices around it.
+ * 10,460 B (+59 B): the core's +57 B (untrack from the replay buffer).
  */
-export const SHARED_SIZE_BUDGET = 10401;
+export const SHARED_SIZE_BUDGET = 10460;
 
 const node = consumerProject('shared');
 
