@@ -546,3 +546,23 @@ describe('replayUnconfirmed and a request given up on', () => {
     expect(replayed).toEqual([]);
   });
 });
+
+describe('a request the replay buffer lets go of', () => {
+  // 'unconfirmed' means "written, and will not be sent again": the server has the request and
+  // may answer it. The caller must get that answer, not a DropError that says it was not sent.
+  it('still resolves with its reply when the replay buffer pushed it out (it was written)', async () => {
+    const s = open({ heartbeat: hb, replayUnconfirmed: true, maxEnqueuedMessages: 2 });
+    const replies = [1, 2, 3].map((n) => s.api.request<{ n: number }>({ n }));
+    const settled = replies.map((reply) =>
+      reply.then(
+        (r) => r.n,
+        (error: Error) => error.name,
+      ),
+    );
+    const sent = parsed(s.server);
+    expect(sent.map((m) => m.n)).toEqual([1, 2, 3]);
+    for (const { id, n } of sent) s.server.serverMessage(JSON.stringify({ id, n }));
+    expect(await Promise.all(settled)).toEqual([1, 2, 3]);
+    expect(messages(s)).toEqual([]);
+  });
+});
