@@ -566,3 +566,21 @@ describe('a request the replay buffer lets go of', () => {
     expect(messages(s)).toEqual([]);
   });
 });
+
+describe('request(payload) refuses what it cannot send as the payload', () => {
+  // Spread into a JSON object, these lose their contents unseen: a Map or a Set becomes
+  // {"id":…}, binary data a list of numbered bytes. The docs promise a TypeError for anything
+  // but a plain object (without options.tag).
+  const { socket } = makeSocket({ startClosed: true });
+  it.each([
+    ['a Map', new Map([['type', 'user.get']])],
+    ['a Set', new Set(['user.get'])],
+    ['a Uint8Array', new Uint8Array([1, 2, 3])],
+    ['an ArrayBuffer', new ArrayBuffer(3)],
+    ['a Date', new Date(0)],
+  ])('throws a TypeError for %s, naming request(payload)', (_, payload) => {
+    const api = requests(socket);
+    expect(() => void api.request(payload).catch(() => {})).toThrow(/request\(payload\) must be a plain object/);
+    api.dispose();
+  });
+});
