@@ -584,3 +584,16 @@ describe('request(payload) refuses what it cannot send as the payload', () => {
     api.dispose();
   });
 });
+
+describe("the app's own messages", () => {
+  // Over a HeartbeatSocket there is no other tab whose replies could arrive: a message whose id
+  // merely looks like one of requests()' ids ("<letters/digits>~<n>") is the app's, and the docs
+  // promise that every message but the replies reaches the listeners as before.
+  it('over a HeartbeatSocket, reach the listeners even when their id looks like a request id (order~17)', async () => {
+    const s = open();
+    const push = JSON.stringify({ id: 'order~17', status: 'shipped' });
+    s.server.serverMessage(push);
+    expect(messages(s)).toEqual([push]);
+    s.api.dispose();
+  });
+});
