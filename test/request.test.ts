@@ -122,9 +122,19 @@ describe('request()', () => {
   it("keeps only ids of a reply's shape from the listeners (another tab's reply); the app's other ids reach them", async () => {
     const s = open();
     const reply = s.api.request({ q: 1 });
-    // Lower-case letters and digits, `~`, a count: a reply to a request of another requests().
-    for (const id of ['other~12', 'a0~7']) s.server.serverMessage(JSON.stringify({ id }));
-    const app = ['Other~1', 'x-y~1', 'other~1x', 'other~', '~1', 'other~1 '].map((id) => JSON.stringify({ id }));
+    // Ten lower-case letters or digits, `~`, a count: a reply to a request of another requests().
+    for (const id of ['othertab00~12', 'a0b1c2d3e4~7']) s.server.serverMessage(JSON.stringify({ id }));
+    const app = [
+      'order~17',
+      'othertab0~1',
+      'othertab000~1',
+      'Othertab00~1',
+      'other-tab0~1',
+      'othertab00~1x',
+      'othertab00~',
+      '~1',
+      'othertab00~1 ',
+    ].map((id) => JSON.stringify({ id }));
     for (const data of app) s.server.serverMessage(data);
     expect(messages(s)).toEqual(app);
     expect(await state(reply)).toBe('pending');
@@ -586,6 +596,21 @@ describe('request(payload) refuses what it cannot send as the payload', () => {
 });
 
 describe("the app's own messages", () => {
+  it('are told from replies by a prefix of ten characters, even where Math.random() gives few digits', async () => {
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      const s = open();
+      const reply = s.api.request({ q: 1 });
+      const [{ id }] = parsed(s.server) as [{ id: string }];
+      expect(id).toBe('i000000000~1');
+      s.server.serverMessage(JSON.stringify({ id, ok: true }));
+      await expect(reply).resolves.toEqual({ id, ok: true });
+      s.api.dispose();
+    } finally {
+      random.mockRestore();
+    }
+  });
+
   // Over a HeartbeatSocket there is no other tab whose replies could arrive: a message whose id
   // merely looks like one of requests()' ids ("<letters/digits>~<n>") is the app's, and the docs
   // promise that every message but the replies reaches the listeners as before.

@@ -80,11 +80,12 @@ export interface Requests {
 }
 
 /**
- * Every id a requests() of this page issues: its instance's random prefix, `~`, a count. The
- * shape tells a reply to another tab's request (a SharedHeartbeatSocket shows every tab every
- * message) from the app's own messages, so no reply reaches a `message` listener.
+ * Every id a requests() of this page issues: its instance's random prefix of 10 lower-case
+ * letters or digits, `~`, a count. The shape tells a reply to another tab's request (a
+ * SharedHeartbeatSocket shows every tab every message) from the app's own messages (`order~17`),
+ * so no reply reaches a `message` listener, and the app's own ids do.
  */
-const ID = /^[\da-z]+~\d+$/;
+const ID = /^[\da-z]{10}~\d+$/;
 
 /** The id prefixes of the requests() alive on each socket, in this page. */
 const prefixes = new WeakMap<Trackable, Set<string>>();
@@ -113,7 +114,7 @@ export function requests(socket: Trackable, options: RequestsOptions = {}): Requ
   for (const [name, fn] of Object.entries({ tag, replyId }))
     if (fn !== undefined && !isFunction(fn)) fail(TypeError, `options.${name}`, 'a function', fn);
 
-  const prefix = `${Math.random().toString(36).slice(2, 12)}~`;
+  const prefix = `${Math.random().toString(36).slice(2, 12).padEnd(10, '0')}~`;
   let count = 0;
   /** Requests waiting for their reply, by id. */
   const waiting = new Map<unknown, (reply: unknown) => void>();
@@ -170,6 +171,8 @@ export function requests(socket: Trackable, options: RequestsOptions = {}): Requ
       const stop = (error: Error): unknown => finish(error) && socket.untrack(done);
       const aborted = (): unknown => stop(domError('aborted', 'AbortError'));
       const done: Tracker = (outcome) => {
+        // A request pushed out of the replay buffer was written: its reply (or timeout) decides.
+        if (id && outcome === 'unconfirmed') return;
         if (outcome !== 'written' && outcome !== 'confirmed') finish(new DropError(outcome, data));
         else if (id === undefined) finish(undefined, outcome);
       };
@@ -187,7 +190,8 @@ export function requests(socket: Trackable, options: RequestsOptions = {}): Requ
       checkTimeout('options.timeout', ms);
       const id = prefix + ++count;
       if (!tag) {
-        if (!payload || typeof payload !== 'object' || Array.isArray(payload))
+        // Not an array, Map, Date or binary data, which JSON would send empty or garbled.
+        if (Object.prototype.toString.call(payload) !== '[object Object]')
           fail(TypeError, 'request(payload)', 'a plain object (or give options.tag)', payload);
         // The request's id goes in that field: the caller's own value there would be lost unseen.
         if (field in (payload as object))
