@@ -657,6 +657,25 @@ describe('indexedDbOutbox', () => {
     expect(b.sent).toEqual([]);
   });
 
+  it("the docs' logout (clearQueue(), then deleteOutbox()) with the docs' replayUnconfirmed leaves no message of the user who logged out to be sent", async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { socket } = pageSocket('A', { heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true });
+    const a = await wsOf('A');
+    a.serverOpen();
+    socket.send('buy 10'); // written, not yet confirmed by a pong
+    await settle();
+    // docs/outbox.md, "Delete it", on logout before another user signs in:
+    socket.clearQueue(); // what this page still holds in memory
+    await deleteOutbox('orders'); // what every page of this origin left
+    // The next user's session: the link drops and the socket connects again.
+    a.serverError();
+    const before = FakeWebSocket.instances.length;
+    socket.reconnect();
+    const ws = await nextWs('A', before);
+    ws.serverOpen();
+    expect(ws.sent.filter((m) => m !== 'ping')).toEqual([]);
+  });
+
   it('untrack() takes back a kept message: a request aborted before it is written is never sent, nor stored', async () => {
     const { socket } = pageSocket('A');
     (await wsOf('A')).serverError();
