@@ -40,6 +40,8 @@ export interface Machine {
   /** The underlying sockets: the current one (`ws`) and the URL of the current or last attempt. */
   readonly link: Attempts;
   readonly queue: Queue;
+  /** `clearQueue()`: every message the socket would still send, the unconfirmed first. */
+  clear(): number;
   /** Set by the user, applied to every connection. */
   binary: BinaryType;
   /** Sends or queues `data`; `done` hears its outcome. True when written now. */
@@ -426,6 +428,9 @@ export function machine(
     },
 
     // Written but unconfirmed (replayUnconfirmed), it is not sent again either.
+    // What replayUnconfirmed keeps to send again goes too, oldest first: nothing is sent again.
+    clear: () => (unconfirmed?.clear() ?? 0) + queue.clear(),
+
     withdraw: (done, tracker = kept?.find(done) ?? done) => !!(queue.remove(tracker) || unconfirmed?.remove(tracker)),
 
     tap(fn) {

@@ -23,6 +23,8 @@ export interface Ledger {
   requeue(into: Queue): void;
   /** Takes back the message tracked by `done` (reason `aborted`): it is not sent again. */
   remove(done: Tracker): number;
+  /** Lets go of every message (reason `cleared`): none is sent again. */
+  clear(): number;
 }
 
 /**
@@ -39,7 +41,8 @@ export function ledger(limits: QueueLimits, drop: OnDrop, call: Guard): Ledger {
     // One taken back leaves from its place, not the head: remove() counts it.
     if (reason == 'aborted') return drop(data, reason, done);
     released++;
-    drop(data, 'unconfirmed', done);
+    // Pushed out (the bound), or cleared: `clearQueue()` means nothing is sent again.
+    drop(data, reason == 'cleared' ? reason : 'unconfirmed', done);
   });
   /** Confirms the oldest messages while `more()` says so. */
   const confirm = (more: () => boolean): unknown =>
@@ -72,6 +75,7 @@ export function ledger(limits: QueueLimits, drop: OnDrop, call: Guard): Ledger {
       }
       return at;
     },
+    clear: () => unconfirmed.clear(),
     requeue(into) {
       into.prepend(unconfirmed);
       released = written;

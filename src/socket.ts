@@ -122,9 +122,12 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
 
   // ---- additions -------------------------------------------------------------------------
 
-  /** Discards every queued message, each reported by a `drop` event (reason `cleared`). */
+  /**
+   * Discards every queued message, and with `replayUnconfirmed` every written one not yet
+   * confirmed (none is sent again), each reported by a `drop` event (reason `cleared`).
+   */
   clearQueue(): number {
-    return this.#m.queue.clear();
+    return this.#m.clear();
   }
 
   /** Counters and timings for monitoring; a new object on every read. */

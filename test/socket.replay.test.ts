@@ -49,6 +49,34 @@ describe('replayUnconfirmed', () => {
     expect(userFrames(FakeWebSocket.last)).toEqual(['d', 'e', 'f']);
   });
 
+  it('clearQueue() discards the unconfirmed too, oldest first: nothing is sent again, and a later pong confirms what follows', async () => {
+    const { socket, ofType } = makeSocket({ heartbeat: hb, replayUnconfirmed: true });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    socket.send('a');
+    socket.send('b');
+    ws.readyState = FakeWebSocket.CLOSING; // not OPEN: what follows queues
+    socket.send('c');
+    ws.readyState = FakeWebSocket.OPEN;
+    expect(socket.stats).toMatchObject({ queued: 1, unconfirmed: 2 });
+    expect(socket.clearQueue()).toBe(3);
+    expect(ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason])).toEqual([
+      ['a', 'cleared'],
+      ['b', 'cleared'],
+      ['c', 'cleared'],
+    ]);
+    expect(socket.stats).toMatchObject({ queued: 0, unconfirmed: 0 });
+    socket.send('d');
+    await vi.advanceTimersByTimeAsync(1000); // ping after d
+    socket.send('e');
+    ws.serverMessage('pong');
+    expect(socket.stats.unconfirmed).toBe(1); // e, written after the ping
+    ws.serverError();
+    await vi.advanceTimersByTimeAsync(1000);
+    FakeWebSocket.last.serverOpen();
+    expect(userFrames(FakeWebSocket.last)).toEqual(['e']);
+  });
+
   it('releases confirmed messages at once and keeps only those after the answered ping', async () => {
     const { socket } = makeSocket({ heartbeat: hb, replayUnconfirmed: true });
     FakeWebSocket.last.serverOpen();

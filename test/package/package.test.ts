@@ -95,8 +95,9 @@ const bin = (name: string) => join(root, 'node_modules/.bin', name);
  * 6,455 B (+11 B): a JSON pattern without a field (isPong: {}) is refused: it swallowed every JSON message.
  * 6,462 B (+7 B): a plain object that a ping or serverPingReply function returns goes out as its JSON (it went out as [object Object]).
  * 6,519 B (+57 B): with replayUnconfirmed, untrack() takes a written, unconfirmed message out of the replay buffer (a request that timed out or was aborted was replayed on the next connection): +57 B (the ledger's remove and its marks +48, withdraw asking both +9).
+ * 6,542 B (+23 B): with replayUnconfirmed, clearQueue() discards the unconfirmed too (the docs' logout left them to be replayed to the next session).
  */
-export const SIZE_BUDGET = 6519;
+export const SIZE_BUDGET = 6542;
 
 /**
  * The budget for heartbeat-ws/react's minified UMD, gzipped (level 9): what the hook adds on top

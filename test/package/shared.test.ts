@@ -88,8 +88,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,382 B (+8 B): a tab whose stored drop is pushed out (the last 1,000 drops, every channel's) loses its stored mark too: it sends again rather than take the dropped message for written.
  * 10,401 B (+19 B): the core's +7 B (a ping function's plain object sent as JSON), and +12 B from the minifier's choices around it.
  * 10,460 B (+59 B): the core's +57 B (untrack from the replay buffer).
+ * 10,481 B (+21 B): the core's +23 B (clearQueue() with the unconfirmed).
  */
-export const SHARED_SIZE_BUDGET = 10460;
+export const SHARED_SIZE_BUDGET = 10481;
 
 const node = consumerProject('shared');
 
