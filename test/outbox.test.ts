@@ -975,6 +975,18 @@ describe('indexedDbOutbox', () => {
         await vi.advanceTimersByTimeAsync(2 * RECOVERY_WAIT);
         expect(warned()).toEqual([]);
       });
+
+      it('a socket closed before its first attempt, while IndexedDB and Web Locks have not answered, leaves no timer running and warns of nothing later', async () => {
+        locks.request = () => new Promise(() => {});
+        const { socket } = pageSocket('A');
+        socket.close();
+        await vi.advanceTimersByTimeAsync(0);
+        // API.md: after close(), no timer, listener or socket of it is left running.
+        expect(vi.getTimerCount()).toBe(0);
+        await vi.advanceTimersByTimeAsync(2 * RECOVERY_WAIT);
+        expect(warned()).toEqual([]);
+        expect(socket.state).toBe('closed');
+      });
     });
   });
 
