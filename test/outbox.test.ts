@@ -188,6 +188,26 @@ describe('indexedDbOutbox', () => {
     expect(c.sent).toEqual(['a1']);
   });
 
+  it('takes nothing of what ended pages left into a socket closed before its first attempt: the next socket of the page sends it', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send('a1');
+    await settle();
+    end('A', first.socket);
+
+    // Made and closed at once (a view left before it connected, a url that changed).
+    const dropped = pageSocket('B');
+    dropped.socket.close();
+    await settle();
+    pageSocket('B');
+    const b = await wsOf('B');
+    b.serverOpen();
+    await settle();
+    expect(b.sent).toEqual(['a1']);
+    // Not held by the closed socket (with A's lock, for as long as the page lives).
+    expect(dropped.socket.stats.queued).toBe(0);
+  });
+
   it('stores nothing of a message written at once to an open socket (without replayUnconfirmed)', async () => {
     const { socket } = pageSocket('A');
     (await wsOf('A')).serverOpen();
