@@ -868,6 +868,38 @@ describe('indexedDbOutbox', () => {
       expect(c.sent).toEqual(['a1']);
     });
 
+    it('a stored message that cannot be read back (a large value whose file is gone) keeps neither the readable ones nor later pages from being recovered', async () => {
+      const first = pageSocket('A');
+      (await wsOf('A')).serverError();
+      first.socket.send('a1');
+      first.socket.send('unreadable');
+      await settle();
+      end('A', first.socket);
+      // From now on IndexedDB fails to read that one row back, as Chromium does with
+      // "Failed to read large IndexedDB value" once the file behind it is gone.
+      const clone = globalThis.structuredClone;
+      vi.stubGlobal('structuredClone', (value: unknown, options?: StructuredSerializeOptions) => {
+        if ((value as { data?: unknown } | null)?.data === 'unreadable')
+          throw new DOMException('Failed to read large IndexedDB value', 'UnknownError');
+        return clone(value, options);
+      });
+      try {
+        const second = pageSocket('B');
+        (await wsOf('B')).serverError();
+        second.socket.send('b1');
+        await settle();
+        end('B', second.socket); // reloaded
+
+        pageSocket('C');
+        const c = await wsOf('C');
+        c.serverOpen();
+        await settle();
+        expect(c.sent).toEqual(['a1', 'b1']);
+      } finally {
+        vi.unstubAllGlobals();
+      }
+    });
+
     it('a write refused outright (the connection to IndexedDB lost): names the error, stores nothing more, sends all', async () => {
       const first = pageSocket('A');
       (await wsOf('A')).serverError();
