@@ -242,27 +242,40 @@ function keeper(
   };
   // What ended pages left is taken at this socket's first attempt, not before: a socket made and
   // dropped unstarted (`startClosed`; React's StrictMode renders twice in development) takes none.
-  const firstAttempt = new Promise<void>((resolve) =>
-    socket.addEventListener('statechange', () => resolve(), { once: true }),
-  );
+  // The wait for IndexedDB and the locks is bounded while the socket tries (not once closed: a
+  // view left before it connected neither waits nor warns, and takes nothing).
   let timer: ReturnType<typeof setTimeout> | undefined;
-  void firstAttempt.then(() => {
-    if (!resumed)
+  let attempted: () => void;
+  const firstAttempt = new Promise<void>((resolve) => (attempted = resolve));
+  const tries = (event: Event): void => {
+    clearTimeout(timer);
+    if (resumed) socket.removeEventListener('statechange', tries);
+    else if ((event as CustomEvent<{ state: string }>).detail.state != 'closed') {
+      attempted();
       timer = setTimeout(() => {
         refuse(new Error(`no answer from IndexedDB and Web Locks within ${RECOVERY_WAIT} ms`));
         resume([]);
       }, RECOVERY_WAIT);
-  });
-  recover(name, owner, firstAttempt, keepLock, (opened) => {
-    // deleteOutbox() in this page or another: let it go through.
-    opened.onversionchange = () => {
-      opened.close();
-      db = undefined;
-      refuse(new Error(`outbox "${name}" was deleted`));
-    };
-    db = opened;
-    write();
-  }).then(resume, (error) => {
+    }
+  };
+  socket.addEventListener('statechange', tries);
+  recover(
+    name,
+    owner,
+    firstAttempt,
+    () => socket.readyState! > 2,
+    keepLock,
+    (opened) => {
+      // deleteOutbox() in this page or another: let it go through.
+      opened.onversionchange = () => {
+        opened.close();
+        db = undefined;
+        refuse(new Error(`outbox "${name}" was deleted`));
+      };
+      db = opened;
+      write();
+    },
+  ).then(resume, (error) => {
     refuse(error);
     resume([]);
   });
@@ -373,6 +386,7 @@ async function recover(
   name: string,
   owner: string,
   firstAttempt: Promise<void>,
+  closed: () => boolean,
   keepLock: (release: () => void) => void,
   use: (db: IDBDatabase) => void,
 ): Promise<[Key, Row][]> {
@@ -390,12 +404,24 @@ async function recover(
   const store = () => db.transaction(STORE).objectStore(STORE);
   const owners = new Set((await answer(store().getAllKeys())).map((key) => (key as Key)[1]));
   owners.delete(owner);
+  // Closed meanwhile: what ended pages left is the next socket's to send.
+  if (closed()) owners.clear();
   const adopted = new Set<string>();
   for (const other of owners) if (await hold(locks, lockName(name, other), keepLock)) adopted.add(other);
   if (!adopted.size) return [];
   // Read once the locks are ours: what their last holder sent and deleted before it ended is
-  // gone by now.
+  // gone by now. One row at a time: a row that cannot be read back (Chromium's "Failed to read
+  // large IndexedDB value", its file gone) fails alone, and is deleted, or it would fail every
+  // later page's recovery too.
+  const keys = ((await answer(store().getAllKeys())) as Key[]).filter((key) => adopted.has(key[1]));
   const read = store();
-  const [keys, rows] = await Promise.all([answer(read.getAllKeys()), answer(read.getAll())]);
-  return (keys as Key[]).map((key, i) => [key, rows[i] as Row] as [Key, Row]).filter(([key]) => adopted.has(key[1]));
+  const rows = await Promise.all(
+    keys.map((key) =>
+      answer<Row>(read.get(key)).catch((error: unknown) => {
+        console.warn(`heartbeat-ws: outbox "${name}" lost a message it could not read back:`, error);
+        db.transaction(STORE, 'readwrite').objectStore(STORE).delete(key);
+      }),
+    ),
+  );
+  return keys.flatMap((key, i) => (rows[i] ? [[key, rows[i]] as [Key, Row]] : []));
 }
