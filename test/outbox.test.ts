@@ -208,6 +208,51 @@ describe('indexedDbOutbox', () => {
     expect(dropped.socket.stats.queued).toBe(0);
   });
 
+  it('a recovery that ends after RECOVERY_WAIT (a slow device) does not keep what it took over from every page: it is sent once', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send('a1');
+    await settle();
+    end('A', first.socket);
+
+    /** IndexedDB answers through setImmediate, which stays real. */
+    const idle = async () => {
+      for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      // Page B's Web Locks answer late for A's lock: past RECOVERY_WAIT.
+      const request = locks.request.bind(locks);
+      let late!: () => void;
+      const gate = new Promise<void>((resolve) => (late = resolve));
+      let requests = 0;
+      locks.request = (name, options, callback) =>
+        locks.page === 'B' && ++requests === 2
+          ? gate.then(() => request(name, options, callback))
+          : request(name, options, callback);
+      const second = pageSocket('B');
+      await idle();
+      expect(FakeWebSocket.instances.filter((ws) => ws.url.includes('page-b'))).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(RECOVERY_WAIT);
+      const b = FakeWebSocket.instances.find((ws) => ws.url.includes('page-b'))!;
+      b.serverOpen();
+      late(); // A's lock, and so a1, reach page B now
+      await idle();
+
+      // B lives on; a page started now, or B itself, sends a1.
+      pageSocket('C');
+      await idle();
+      const c = FakeWebSocket.instances.find((ws) => ws.url.includes('page-c'))!;
+      c.serverOpen();
+      await idle();
+      expect([...b.sent, ...c.sent]).toEqual(['a1']);
+      expect(second.ofType('drop')).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('stores nothing of a message written at once to an open socket (without replayUnconfirmed)', async () => {
     const { socket } = pageSocket('A');
     (await wsOf('A')).serverOpen();
