@@ -468,6 +468,28 @@ describe('indexedDbOutbox', () => {
       expect(FakeWebSocket.instances.at(-1)!.sent).toEqual(['a1']);
     });
 
+    it('where the check gets no answer (IndexedDB or Web Locks hang), the page still connects within RECOVERY_WAIT, as on its first attempt', async () => {
+      vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const a = await cachedA();
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        locks.request = () => new Promise(() => {});
+        const before = FakeWebSocket.instances.length;
+        restore('A');
+        for (let ms = 0; ms < 2 * RECOVERY_WAIT; ms += 500) {
+          await vi.advanceTimersByTimeAsync(500);
+          await new Promise((resolve) => setImmediate(resolve)); // IndexedDB's answers
+        }
+        expect(FakeWebSocket.instances.slice(before)).toHaveLength(1);
+        const ws = FakeWebSocket.instances.at(-1)!;
+        ws.serverOpen();
+        expect(ws.sent).toEqual(['a1', 'a2']);
+        expect(a.socket.state).toBe('open');
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
     it('keeps and sends, once, what no other page took over; what it sends later is stored under a new owner', async () => {
       const a = await cachedA();
       const attempt = restore('A');
