@@ -253,6 +253,25 @@ describe('indexedDbOutbox', () => {
     }
   });
 
+  it('after close(), a socket that holds nothing leaves no listener on the window and no IndexedDB connection open', async () => {
+    const added = vi.spyOn(window, 'addEventListener');
+    const removed = vi.spyOn(window, 'removeEventListener');
+    const closed = vi.spyOn(FakeDatabase.prototype, 'close');
+    const { socket } = pageSocket('A');
+    (await wsOf('A')).serverOpen();
+    socket.send('a1'); // written at once: nothing is kept
+    await settle();
+    socket.close();
+    await settle();
+    // API.md: after close(), no timer, listener or socket of it is left running. These keep the
+    // socket, its queue and its database reachable from the window for as long as the page lives.
+    const left = added.mock.calls.filter(
+      ([type, listener]) => !removed.mock.calls.some(([t, l]) => t === type && l === listener),
+    );
+    expect(left.map(([type]) => type)).toEqual([]);
+    expect(closed).toHaveBeenCalled();
+  });
+
   it('stores nothing of a message written at once to an open socket (without replayUnconfirmed)', async () => {
     const { socket } = pageSocket('A');
     (await wsOf('A')).serverOpen();
