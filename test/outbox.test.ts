@@ -272,6 +272,30 @@ describe('indexedDbOutbox', () => {
     expect(closed).toHaveBeenCalled();
   });
 
+  it('after close(), stores again what the socket is sent, closed or after reconnect(): the next page sends it', async () => {
+    const { socket } = pageSocket('A');
+    const a = await wsOf('A');
+    a.serverOpen();
+    socket.close();
+    await settle();
+    socket.send('a1'); // while closed: queued for a later reconnect()
+    await settle();
+    expect(await stored()).toEqual(['a1']);
+    socket.reconnect();
+    await settle();
+    const again = await wsOf('A');
+    again.serverError(); // down: what follows waits in the queue
+    socket.send('a2');
+    await settle();
+    expect(await stored()).toEqual(['a1', 'a2']);
+    end('A', socket); // reloaded
+
+    pageSocket('B');
+    const b = await wsOf('B');
+    b.serverOpen();
+    expect(b.sent).toEqual(['a1', 'a2']);
+  });
+
   it('stores nothing of a message written at once to an open socket (without replayUnconfirmed)', async () => {
     const { socket } = pageSocket('A');
     (await wsOf('A')).serverOpen();

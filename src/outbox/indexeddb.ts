@@ -223,7 +223,9 @@ function keeper(
 
   let resumed = false;
   const resume = (recovered: [Key, Row][]): void => {
-    if (resumed) return;
+    // Too late (the socket went on without): the pages taken over are the next socket's to send.
+    // The first lock held is this page's own, taken before any other.
+    if (resumed) return void held.splice(1).map((letGo) => letGo());
     resumed = true;
     clearTimeout(timer);
     const now = Date.now();
@@ -248,9 +250,11 @@ function keeper(
   let attempted: () => void;
   const firstAttempt = new Promise<void>((resolve) => (attempted = resolve));
   const tries = (event: Event): void => {
+    // Closing or closed (the closing handshake may take its time).
+    const closed = /^clos/.test((event as CustomEvent<{ state: string }>).detail.state);
     clearTimeout(timer);
-    if (resumed) socket.removeEventListener('statechange', tries);
-    else if ((event as CustomEvent<{ state: string }>).detail.state != 'closed') {
+    if (resumed) (closed ? sleep : wake)();
+    else if (!closed) {
       attempted();
       timer = setTimeout(() => {
         refuse(new Error(`no answer from IndexedDB and Web Locks within ${RECOVERY_WAIT} ms`));
@@ -259,23 +263,17 @@ function keeper(
     }
   };
   socket.addEventListener('statechange', tries);
-  recover(
-    name,
-    owner,
-    firstAttempt,
-    () => socket.readyState! > 2,
-    keepLock,
-    (opened) => {
-      // deleteOutbox() in this page or another: let it go through.
-      opened.onversionchange = () => {
-        opened.close();
-        db = undefined;
-        refuse(new Error(`outbox "${name}" was deleted`));
-      };
-      db = opened;
-      write();
-    },
-  ).then(resume, (error) => {
+  const use = (opened: IDBDatabase): void => {
+    // deleteOutbox() in this page or another: let it go through.
+    opened.onversionchange = () => {
+      opened.close();
+      db = undefined;
+      refuse(new Error(`outbox "${name}" was deleted`));
+    };
+    db = opened;
+    write();
+  };
+  recover(name, owner, firstAttempt, () => socket.readyState! > 2, keepLock, use).then(resume, (error) => {
     refuse(error);
     resume([]);
   });
@@ -291,7 +289,19 @@ function keeper(
    */
   let cached: IDBDatabase | undefined;
   const restored = async (current: IDBDatabase): Promise<void> => {
-    // No write until it is known whose messages are whose.
+    // No write until it is known whose messages are whose; and no wait past RECOVERY_WAIT, as on
+    // the first attempt (Web Locks or IndexedDB that never answer would keep the page down).
+    let waiting: unknown = setTimeout(() => {
+      refuse(new Error(`no answer from IndexedDB and Web Locks within ${RECOVERY_WAIT} ms`));
+      go();
+    }, RECOVERY_WAIT);
+    const go = (): void => {
+      if (!waiting) return;
+      clearTimeout(waiting as number);
+      waiting = 0;
+      write();
+      hooks.resume([]);
+    };
     db = cached = undefined;
     owner = newOwner();
     started = Date.now();
@@ -325,25 +335,53 @@ function keeper(
     } catch (error) {
       refuse(error);
     }
-    write();
-    hooks.resume([]);
+    go();
   };
-  if (typeof addEventListener === 'function') {
-    addEventListener('pagehide', (event) => {
-      // Not for a socket closing or closed (whose listeners stay): only one that lives goes on.
-      if ((event as PageTransitionEvent).persisted && resumed && db && !refused && socket.readyState! < 2) {
-        cached = db;
-        hooks.pause();
-      }
-    });
-    addEventListener(
-      'pageshow',
-      (event) => (event as PageTransitionEvent).persisted && cached && void restored(cached),
-    );
-  }
+  const hide = (event: PageTransitionEvent): void => {
+    // Not for a socket closing (a closed one is not listening): only one that lives goes on.
+    if (event.persisted && resumed && db && !refused && socket.readyState! < 2) {
+      cached = db;
+      hooks.pause();
+    }
+  };
+  const show = (event: PageTransitionEvent): unknown => event.persisted && cached && void restored(cached);
+  /** Listens to the page's `pagehide` and `pageshow` (`on`), or no more. */
+  const listen = (on: boolean): void => {
+    if (typeof addEventListener === 'function') {
+      const call = on ? addEventListener : removeEventListener;
+      call('pagehide', hide);
+      call('pageshow', show);
+    }
+  };
+  listen(true);
+  /** The database was closed while the socket was closed and held nothing: opened again on demand. */
+  let asleep = false;
+  /**
+   * `close()`: nothing of the socket stays reachable from the page (API.md: nothing left running
+   * after `close()`). Its database closes once it holds nothing (what it holds stays stored, and
+   * goes out after `reconnect()`); its lock stays, so its messages stay its own.
+   */
+  const sleep = (): void => {
+    listen(false);
+    if (db && !live.size) {
+      write();
+      db.close();
+      db = undefined;
+      asleep = true;
+    }
+  };
+  /** `reconnect()` after `close()`, or a message sent meanwhile: as before `close()`. */
+  const wake = (): void => {
+    listen(true);
+    if (asleep && !refused) {
+      asleep = false;
+      open(name).then(use, refuse);
+    }
+  };
 
   return {
     keep(data, done) {
+      if (asleep) wake();
       const key: Key = [started, owner, ++count];
       const stored = !refused;
       const at = Date.now();
@@ -377,6 +415,15 @@ function keeper(
   };
 }
 
+/** Opens outbox `name`'s database, made at its first use. */
+const open = (name: string): Promise<IDBDatabase> =>
+  new Promise((resolve, reject) => {
+    const request = indexedDB.open(PREFIX + name, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+
 /**
  * What pages that have ended left in outbox `name`, oldest first, their owners' locks taken (and
  * held while this page lives), once the socket's first attempt is under way. `owner`'s own lock
@@ -393,12 +440,7 @@ async function recover(
   const locks = webLocks();
   // This page's lock first: from here on, no other page takes what it keeps.
   await hold(locks, lockName(name, owner), keepLock);
-  const db = await new Promise<IDBDatabase>((resolve, reject) => {
-    const request = indexedDB.open(PREFIX + name, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
+  const db = await open(name);
   use(db);
   await firstAttempt;
   const store = () => db.transaction(STORE).objectStore(STORE);
