@@ -7,6 +7,14 @@ const KEY = 'heartbeat-ws sent';
 const KEPT = 1000;
 
 /**
+ * Lets go of the marks of all but the KEPT tabs heard of last, in memory as in storage: a tab
+ * that lives for weeks hears a new tab id at every reload of every other tab.
+ */
+export const trim = (heard: Record<string, number>): void => {
+  for (const tab of Object.keys(heard).slice(0, -KEPT)) delete heard[tab];
+};
+
+/**
  * Where tabs share, what left the leader's socket outlives its term. A tab learns it only while
  * it listens: one that was away when the leader said so (`close()`, the back/forward cache), and
  * comes back as the next leader, would send those messages again, or take a message the leader
@@ -38,7 +46,8 @@ export function marks(heard: Record<string, number>, drops: Told[], write?: bool
     for (const x of drops.splice(0, drops.length - DROPS_KEPT)) delete merged[x.to];
     for (const tab in heard) delete heard[tab];
     Object.assign(heard, merged);
-    if (write) localStorage.setItem(KEY, JSON.stringify([Object.entries(heard).slice(-KEPT), drops]));
+    trim(heard);
+    if (write) localStorage.setItem(KEY, JSON.stringify([Object.entries(heard), drops]));
   } catch {
     // Nothing is known, or nothing kept.
   }

@@ -23,7 +23,7 @@ import {
 import { countHeld, hold } from './election';
 import { messageEvent, uncarry } from './inbox';
 import { DROPS_KEPT, type Leader, lead, type Told } from './leader';
-import { marks } from './marks';
+import { marks, trim } from './marks';
 import { type SharedOptions, settle } from './options';
 import { outbox } from './outbox';
 import { type Relay, relay, type Relayed, type Snapshot } from './relay';
@@ -472,7 +472,7 @@ function tab(
       case 'settled':
         // Moved to the end: the tabs heard of last are the last to leave storage (marks.ts).
         for (const tab in m.marks) delete heard[tab];
-        Object.assign(heard, m.marks);
+        trim(Object.assign(heard, m.marks));
         kept.settle(m.marks[id] ?? 0, o.replayUnconfirmed ? 'confirmed' : 'written');
         // What left the leader's socket no longer counts there either (the queue goes out after
         // the `open` event, whose state counted it).

@@ -89,8 +89,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,401 B (+19 B): the core's +7 B (a ping function's plain object sent as JSON), and +12 B from the minifier's choices around it.
  * 10,460 B (+59 B): the core's +57 B (untrack from the replay buffer).
  * 10,481 B (+21 B): the core's +23 B (clearQueue() with the unconfirmed).
+ * 10,498 B (+17 B): a tab keeps in memory no more marks than it stores (the 1,000 tabs heard of last): one that lives for weeks no longer grows with every reload of another tab.
  */
-export const SHARED_SIZE_BUDGET = 10481;
+export const SHARED_SIZE_BUDGET = 10498;
 
 const node = consumerProject('shared');
 

@@ -1,7 +1,7 @@
 /** src/shared/marks.ts: the settled marks and drops a leader leaves for the next one, in localStorage. */
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import type { Told } from '../../src/shared/leader';
-import { marks } from '../../src/shared/marks';
+import { marks, trim } from '../../src/shared/marks';
 
 beforeEach(() => localStorage.clear());
 afterEach(() => vi.restoreAllMocks());
@@ -123,4 +123,20 @@ it('a tab whose stored drop is pushed out loses its mark too: it sends again rat
   next.recall();
   expect(next.drops).toHaveLength(1000);
   expect(next.heard).toEqual({ b: 3 });
+});
+
+it('keeps no more marks in memory than it stores: a tab that lives for weeks does not grow with every reload it hears of', () => {
+  const heard: Record<string, number> = {};
+  for (let i = 0; i < 1500; i++) heard[`tab${i}`] = i;
+  trim(heard);
+  expect(Object.keys(heard)).toHaveLength(1000);
+  expect(Object.keys(heard)[0]).toBe('tab500');
+  // Read from storage, the same bound.
+  const many: Record<string, number> = {};
+  for (let i = 0; i < 1000; i++) many[`old${i}`] = 1;
+  record(many).remember();
+  const tab = record({ mine: 3 });
+  tab.recall();
+  expect(Object.keys(tab.heard)).toHaveLength(1000);
+  expect(tab.heard).toMatchObject({ mine: 3 });
 });
