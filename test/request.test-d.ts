@@ -17,6 +17,9 @@ test('requests() takes either socket and types its promises', () => {
   requests(new WebSocket('ws://x'));
   // @ts-expect-error timeout is a number
   requests(new HeartbeatSocket('ws://x'), { timeout: '5' });
-  // @ts-expect-error deliver() takes what send() takes
-  void api.deliver({ a: 1 });
+  // A plain object or an array goes as its JSON.
+  expectTypeOf(api.deliver({ a: 1 })).toEqualTypeOf<Promise<Delivered>>();
+  void api.deliver([1], { signal: null });
+  // @ts-expect-error deliver() takes data, a plain object or an array
+  void api.deliver(1);
 });

@@ -317,6 +317,33 @@ describe('deliver()', () => {
     expect(userFrames(FakeWebSocket.last)).toEqual(['while down', 'now']);
   });
 
+  it("sends a plain object or an array as its JSON, as API.md's example passes one; data as send() does", async () => {
+    const s = open();
+    const bytes = new Uint8Array([1, 2]);
+    await expect(s.api.deliver({ type: 'order', n: 1 })).resolves.toBe('written');
+    await expect(s.api.deliver([1, 'two'])).resolves.toBe('written');
+    // A class instance is an object too: its JSON (toJSON() included), as request() sends one.
+    await expect(
+      s.api.deliver(
+        new (class {
+          n = 3;
+        })(),
+      ),
+    ).resolves.toBe('written');
+    await expect(s.api.deliver('{"raw":true}')).resolves.toBe('written');
+    await expect(s.api.deliver(bytes)).resolves.toBe('written');
+    expect(s.server.sent).toEqual(['{"type":"order","n":1}', '[1,"two"]', '{"n":3}', '{"raw":true}', bytes]);
+  });
+
+  it('takes signal: null as no signal, as fetch() does', async () => {
+    const s = open();
+    await expect(s.api.deliver('x', { signal: null })).resolves.toBe('written');
+    const reply = s.api.request({ q: 1 }, { signal: null });
+    const id = (JSON.parse(userFrames(s.server)[1]!) as { id: string }).id;
+    s.server.serverMessage(JSON.stringify({ id }));
+    await expect(reply).resolves.toEqual({ id: expect.any(String) });
+  });
+
   it("with replayUnconfirmed, resolves 'confirmed' only once a pong confirmed the message", async () => {
     const s = open({ heartbeat: hb, replayUnconfirmed: true });
     const delivery = s.api.deliver('order 1');

@@ -45,14 +45,14 @@ export interface RequestsOptions {
 export interface RequestOptions {
   /** ms to wait for the reply, counted from this call; overrides {@link RequestsOptions.timeout}. */
   timeout?: number;
-  /** Aborts the request: an `'AbortError'`; a request not yet written is never sent, nor replayed. */
-  signal?: AbortSignal;
+  /** Aborts the request: an `'AbortError'`; a request not yet written is never sent, nor replayed. `null`: none. */
+  signal?: AbortSignal | null;
 }
 
 /** Options of one {@link Requests.deliver}. */
 export interface DeliverOptions {
-  /** Aborts the wait: an `'AbortError'`; a message not yet written is never sent, nor replayed. */
-  signal?: AbortSignal;
+  /** Aborts the wait: an `'AbortError'`; a message not yet written is never sent, nor replayed. `null`: none. */
+  signal?: AbortSignal | null;
 }
 
 /** What became of a delivered message: written to an open socket, or confirmed by a pong. */
@@ -67,11 +67,11 @@ export interface Requests {
    */
   request<T = unknown>(payload: unknown, options?: RequestOptions): Promise<T>;
   /**
-   * Sends `data` as `send()` does, and resolves once it was written to an open socket (`'written'`)
-   * or, with `replayUnconfirmed`, once a pong confirmed it (`'confirmed'`). Rejects with an error
-   * named `'AbortError'` or `'DropError'`.
+   * Sends `data` as `send()` does (a plain object or an array as its JSON), and resolves once it
+   * was written to an open socket (`'written'`) or, with `replayUnconfirmed`, once a pong
+   * confirmed it (`'confirmed'`). Rejects with an error named `'AbortError'` or `'DropError'`.
    */
-  deliver(data: Data, options?: DeliverOptions): Promise<Delivered>;
+  deliver(data: Data | object, options?: DeliverOptions): Promise<Delivered>;
   /**
    * Rejects everything pending with `'AbortError'` (what is not yet written is taken out of the
    * queue) and stops reading the socket's messages. Later calls reject with `'AbortError'` too.
@@ -95,9 +95,13 @@ const checkTimeout = (name: string, value: unknown): number =>
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 
-const checkSignal = (signal: unknown): AbortSignal | undefined =>
-  signal === undefined || (signal && isFunction((signal as AbortSignal).addEventListener))
-    ? (signal as AbortSignal | undefined)
+/** A plain object's tag (a class instance's too): what JSON sends whole. */
+const isPlain = (value: unknown): boolean => Object.prototype.toString.call(value) === '[object Object]';
+
+// null is no signal, as in fetch().
+const checkSignal = (signal: unknown): AbortSignal | null | undefined =>
+  signal == null || isFunction((signal as AbortSignal).addEventListener)
+    ? (signal as AbortSignal | null | undefined)
     : fail(TypeError, 'options.signal', 'an AbortSignal', signal);
 
 /**
@@ -152,7 +156,12 @@ export function requests(socket: Trackable, options: RequestsOptions = {}): Requ
   });
 
   /** Sends `data`, settling when it is dropped, or written (no `id`) or answered (an `id`). */
-  const send = <T>(data: Data, id: string | undefined, ms: number, signal: AbortSignal | undefined): Promise<T> => {
+  const send = <T>(
+    data: Data,
+    id: string | undefined,
+    ms: number,
+    signal: AbortSignal | null | undefined,
+  ): Promise<T> => {
     if (disposed) return Promise.reject(domError('requests() was disposed', 'AbortError'));
     if (signal?.aborted) return Promise.reject(domError('aborted', 'AbortError'));
     return new Promise<T>((resolve, reject) => {
@@ -191,8 +200,7 @@ export function requests(socket: Trackable, options: RequestsOptions = {}): Requ
       const id = prefix + ++count;
       if (!tag) {
         // Not an array, Map, Date or binary data, which JSON would send empty or garbled.
-        if (Object.prototype.toString.call(payload) !== '[object Object]')
-          fail(TypeError, 'request(payload)', 'a plain object (or give options.tag)', payload);
+        if (!isPlain(payload)) fail(TypeError, 'request(payload)', 'a plain object (or give options.tag)', payload);
         // The request's id goes in that field: the caller's own value there would be lost unseen.
         if (field in (payload as object))
           fail(
@@ -206,7 +214,14 @@ export function requests(socket: Trackable, options: RequestsOptions = {}): Requ
       return send(data, id, ms, checkSignal(signal));
     },
 
-    deliver: (data, { signal } = {}) => send(data, undefined, Infinity, checkSignal(signal)),
+    // A plain object or an array as its JSON (send() would write "[object Object]").
+    deliver: (data, { signal } = {}) =>
+      send(
+        isPlain(data) || Array.isArray(data) ? JSON.stringify(data) : (data as Data),
+        undefined,
+        Infinity,
+        checkSignal(signal),
+      ),
 
     dispose() {
       disposed = true;
