@@ -133,6 +133,36 @@ describe('requests() over SharedHeartbeatSocket', () => {
     expect(userFrames(live()[0]!)).toEqual(['order']);
   });
 
+  // As over HeartbeatSocket, whose close() keeps its queue for a later reconnect(): the outcome
+  // comes when the tab is back, from the marks the leader keeps of what it wrote.
+  it.each([
+    ['in the task of the deliver()', false],
+    ['once the leader holds the message', true],
+  ])(
+    "a follower's deliver() then close() %s: rejoined, it resolves 'written' for what the leader wrote meanwhile, and a later clearQueue() drops nothing",
+    async (_, relayed) => {
+      const tabs = ['a', 'b'].map((name) => tab(name));
+      await settle();
+      const follower = tabs.find((t) => !t.socket.isLeader)!;
+      const drops: unknown[] = [];
+      follower.socket.addEventListener('drop', (e) => drops.push(e.detail));
+      const delivery = follower.api.deliver('order');
+      if (relayed) await settle();
+      follower.socket.close();
+      await settle();
+      live()[0]!.serverOpen();
+      await settle();
+      expect(userFrames(live()[0]!)).toEqual(['order']);
+      follower.socket.reconnect();
+      await settle();
+      await expect(delivery).resolves.toBe('written');
+      follower.socket.clearQueue();
+      await settle();
+      expect(drops).toEqual([]);
+      expect(userFrames(live()[0]!)).toEqual(['order']);
+    },
+  );
+
   it("a follower's request made while the leader's link is down resolves across a leader change", async () => {
     const tabs = ['a', 'b', 'c'].map((name) =>
       tab(name, { replayUnconfirmed: true, heartbeat: { interval: 1000, timeout: 500 } }),
