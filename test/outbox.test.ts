@@ -296,6 +296,32 @@ describe('indexedDbOutbox', () => {
     expect(b.sent).toEqual(['a1', 'a2']);
   });
 
+  it('opens its database once while it lives; after a close() that left it nothing to hold, once more, when it is sent something', async () => {
+    const opened = vi.spyOn(indexedDB, 'open');
+    const { socket } = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: what it is sent waits, stored
+    socket.send('a1');
+    socket.send('a2');
+    await settle();
+    expect(opened).toHaveBeenCalledTimes(1);
+    socket.close(); // it holds a1 and a2: its database stays open for them
+    await settle();
+    socket.send('a3');
+    await settle();
+    expect(opened).toHaveBeenCalledTimes(1);
+
+    const b = pageSocket('B');
+    (await wsOf('B')).serverOpen();
+    b.socket.close(); // it holds nothing: its database closes
+    await settle();
+    expect(opened).toHaveBeenCalledTimes(2);
+    b.socket.send('b1');
+    b.socket.send('b2');
+    await settle();
+    expect(opened).toHaveBeenCalledTimes(3);
+    expect(await stored()).toEqual(['a1', 'a2', 'a3', 'b1', 'b2']);
+  });
+
   it('stores nothing of a message written at once to an open socket (without replayUnconfirmed)', async () => {
     const { socket } = pageSocket('A');
     (await wsOf('A')).serverOpen();
@@ -512,7 +538,7 @@ describe('indexedDbOutbox', () => {
     });
 
     it('where the check gets no answer (IndexedDB or Web Locks hang), the page still connects within RECOVERY_WAIT, as on its first attempt', async () => {
-      vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
       const a = await cachedA();
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       try {
@@ -528,6 +554,7 @@ describe('indexedDbOutbox', () => {
         ws.serverOpen();
         expect(ws.sent).toEqual(['a1', 'a2']);
         expect(a.socket.state).toBe('open');
+        expect(String(warn.mock.calls)).toMatch(/no answer from IndexedDB and Web Locks within 5000 ms/);
       } finally {
         vi.useRealTimers();
       }
@@ -1005,6 +1032,9 @@ describe('indexedDbOutbox', () => {
         c.serverOpen();
         await settle();
         expect(c.sent).toEqual(['a1', 'b1']);
+        expect(warned()).toContainEqual(
+          expect.stringMatching(/^heartbeat-ws: outbox "orders" lost a message it could not read back:,.*large/),
+        );
       } finally {
         vi.unstubAllGlobals();
       }

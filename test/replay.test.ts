@@ -222,3 +222,27 @@ it('remove() takes a message back from any place: it is never replayed, and pong
   l.requeue(q);
   expect(contents(q)).toEqual(['g']);
 });
+
+// Each case puts the taken-back message right at a ping's mark, or behind the head of a queue
+// that has let some go: a mark off by one confirms a message written after its ping (lost, not
+// replayed, if the link then dies) or leaves one written before it unconfirmed.
+it.each([
+  ['the last message a ping covers', ['a', 'b', '^', '-b', 'c', 'pong'], ['a']],
+  ['the first message after a ping', ['a', '^', 'b', '-b', 'pong'], ['a']],
+  ['a message before any ping', ['a', 'b', '-a', '^', 'c', 'pong'], ['b']],
+  [
+    'a message behind the head, once a pong let some go',
+    ['a', '^', 'b', 'c', 'd', 'pong', '^', '-c', 'e', 'pong'],
+    ['a', 'b', 'd'],
+  ],
+])('remove() of %s: each later pong confirms exactly what was written before its ping', (_, steps, confirmed) => {
+  const { l, outcomes } = make();
+  const tracked: Record<string, (o: Outcome) => void> = {};
+  for (const step of steps) {
+    if (step === '^') l.ping();
+    else if (step === 'pong') l.pong();
+    else if (step.startsWith('-')) expect(l.remove(tracked[step.slice(1)]!)).toBeGreaterThan(0);
+    else l.wrote(step, (tracked[step] = (outcome) => outcomes.push([step, outcome])));
+  }
+  expect(outcomes.filter(([, o]) => o === 'confirmed').map(([d]) => d)).toEqual(confirmed);
+});
