@@ -1040,6 +1040,38 @@ describe('indexedDbOutbox', () => {
       }
     });
 
+    it('a stored message that cannot be read back, ahead of readable ones: the readable ones are still sent, not deleted unseen', async () => {
+      const first = pageSocket('A');
+      (await wsOf('A')).serverError();
+      first.socket.send('unreadable');
+      first.socket.send('a1');
+      first.socket.send('a2');
+      await settle();
+      end('A', first.socket);
+      const clone = globalThis.structuredClone;
+      vi.stubGlobal('structuredClone', (value: unknown, options?: StructuredSerializeOptions) => {
+        if ((value as { data?: unknown } | null)?.data === 'unreadable')
+          throw new DOMException('Failed to read large IndexedDB value', 'UnknownError');
+        return clone(value, options);
+      });
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      try {
+        const second = pageSocket('B');
+        const dropped: unknown[] = [];
+        second.socket.addEventListener('drop', (e) => dropped.push(e.detail.data));
+        const b = await wsOf('B');
+        b.serverOpen();
+        await settle();
+        // One failed get() whose error event is not cancelled aborts the whole read
+        // transaction: every get() after it fails too (AbortError), and each of those rows
+        // is warned about as unreadable and deleted: a1 and a2 are lost, with no drop event.
+        expect({ sent: b.sent, dropped, left: await stored() }).toEqual({ sent: ['a1', 'a2'], dropped: [], left: [] });
+      } finally {
+        vi.unstubAllGlobals();
+        warn.mockRestore();
+      }
+    });
+
     it('a write refused outright (the connection to IndexedDB lost): names the error, stores nothing more, sends all', async () => {
       const first = pageSocket('A');
       (await wsOf('A')).serverError();
