@@ -272,6 +272,25 @@ describe('indexedDbOutbox', () => {
     expect(closed).toHaveBeenCalled();
   });
 
+  it('a socket closed before what earlier pages left was read (a view left at once) leaves no listener on the window and no IndexedDB connection open', async () => {
+    const added = vi.spyOn(window, 'addEventListener');
+    const removed = vi.spyOn(window, 'removeEventListener');
+    const closed = vi.spyOn(FakeDatabase.prototype, 'close');
+    const { socket } = pageSocket('A');
+    socket.close(); // its statechange comes before the recovery has answered
+    await settle();
+    expect(socket.state).toBe('closed');
+    // The recovery resumes after the closed statechange, which found it not resumed yet: nothing
+    // ever calls sleep(), so the page's listeners and the open database keep the socket alive.
+    const left = added.mock.calls.filter(
+      ([type, listener]) => !removed.mock.calls.some(([t, l]) => t === type && l === listener),
+    );
+    expect({ left: left.map(([type]) => type), closed: closed.mock.calls.length > 0 }).toEqual({
+      left: [],
+      closed: true,
+    });
+  });
+
   it('after close(), stores again what the socket is sent, closed or after reconnect(): the next page sends it', async () => {
     const { socket } = pageSocket('A');
     const a = await wsOf('A');
