@@ -291,6 +291,22 @@ describe('indexedDbOutbox', () => {
     });
   });
 
+  it('after close() with messages queued, then clearQueue() (the docs\' logout), no IndexedDB connection stays open', async () => {
+    const closed = vi.spyOn(FakeDatabase.prototype, 'close');
+    const { socket } = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: what follows waits in the queue
+    socket.send('a1');
+    await settle();
+    socket.close();
+    await settle();
+    expect(socket.clearQueue()).toBe(1);
+    await settle();
+    // It holds nothing now, but sleep() ran only at the closed statechange, when it held a1.
+    const closes = closed.mock.calls.length;
+    expect(await stored()).toEqual([]); // deleted all the same (this read closes its own connection)
+    expect(closes).toBe(1);
+  });
+
   it('after close(), stores again what the socket is sent, closed or after reconnect(): the next page sends it', async () => {
     const { socket } = pageSocket('A');
     const a = await wsOf('A');
