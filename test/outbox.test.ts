@@ -208,6 +208,35 @@ describe('indexedDbOutbox', () => {
     expect(dropped.socket.stats.queued).toBe(0);
   });
 
+  it('takes nothing into a socket closed while it was taking over what an ended page left (a view left a few ms after it was made): the next socket of the page sends it', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send('a1');
+    await settle();
+    end('A', first.socket);
+
+    // The view is left while the recovery takes A's lock: after its check of closed(), before
+    // its resume. (Its first lock request is its own; the second is A's.)
+    const request = locks.request.bind(locks);
+    let requests = 0;
+    let closing: HeartbeatSocket | undefined;
+    locks.request = (name, options, callback) => {
+      if (locks.page === 'B' && ++requests === 2) closing?.close();
+      return request(name, options, callback);
+    };
+    const dropped = pageSocket('B');
+    closing = dropped.socket;
+    await settle();
+    expect(dropped.socket.state).toBe('closed');
+    locks.request = request;
+    pageSocket('B');
+    const b = await wsOf('B');
+    b.serverOpen();
+    await settle();
+    // a1 sits in the closed socket's queue instead, A's lock held for as long as the page lives.
+    expect({ sent: b.sent, heldByClosed: dropped.socket.stats.queued }).toEqual({ sent: ['a1'], heldByClosed: 0 });
+  });
+
   it('a recovery that ends after RECOVERY_WAIT (a slow device) does not keep what it took over from every page: it is sent once', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     const first = pageSocket('A');
