@@ -336,6 +336,22 @@ describe('indexedDbOutbox', () => {
     expect(closes).toBe(1);
   });
 
+  it('reconnect() then close() at once (a view shown and left again): no IndexedDB connection stays open', async () => {
+    const closed = vi.spyOn(FakeDatabase.prototype, 'close');
+    const { socket } = pageSocket('A');
+    (await wsOf('A')).serverOpen();
+    socket.close();
+    await settle();
+    expect(closed).toHaveBeenCalledTimes(1); // it held nothing: its database closed
+    const opened = vi.spyOn(indexedDB, 'open');
+    socket.reconnect(); // opens the database again
+    socket.close(); // before it is open: sleep() finds no database to close
+    await settle();
+    expect(opened).toHaveBeenCalledTimes(1);
+    // The database wake() asked for opens after the closed statechange, and is never closed.
+    expect(closed).toHaveBeenCalledTimes(2);
+  });
+
   it('after close(), stores again what the socket is sent, closed or after reconnect(): the next page sends it', async () => {
     const { socket } = pageSocket('A');
     const a = await wsOf('A');
