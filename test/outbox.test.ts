@@ -511,6 +511,30 @@ describe('indexedDbOutbox', () => {
       expect(await stored()).toEqual([]);
     });
 
+    it("a socket closed with messages queued (kept for a later reconnect()): what another page took over meanwhile is dropped ('adopted'), not sent again after reconnect()", async () => {
+      const a = pageSocket('A');
+      (await wsOf('A')).serverError();
+      a.socket.send('a1');
+      await settle();
+      a.socket.close(); // a1 stays queued (and stored) for a later reconnect()
+      await settle();
+      cache('A');
+      const b = await adopter();
+      expect(b.sent).toEqual(['a1']);
+      restore('A');
+      await settle();
+      a.socket.reconnect();
+      const ws = await wsOf('A');
+      ws.serverOpen();
+      await settle();
+      // The closed socket stopped listening to pagehide/pageshow at close(): back from the cache
+      // it never checks whose a1 is, and sends it a second time.
+      expect({ sent: ws.sent, drops: a.ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason]) }).toEqual({
+        sent: [],
+        drops: [['a1', 'adopted']],
+      });
+    });
+
     it('with replayUnconfirmed: what it wrote and had not seen confirmed, which another page took over, is dropped too, not replayed', async () => {
       const a = pageSocket('A', { heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true });
       const ws = await wsOf('A');
