@@ -66,6 +66,29 @@ describe('heartbeat', () => {
     }
   });
 
+  it('survives a ping function whose plain object JSON cannot encode (a BigInt): reported as a throwing ping function is, not thrown from its timer', async () => {
+    const { errors, restore } = captureLogged();
+    try {
+      const { ofType } = makeSocket({ heartbeat: { ...hb, ping: () => ({ type: 'ping', seq: 1n }) } });
+      const ws = FakeWebSocket.last;
+      ws.serverOpen();
+      // JSON.stringify runs in machine.ts's send hook, outside the guard that reports what the
+      // ping function throws: the TypeError escapes the heartbeat's timer, uncaught in a page.
+      let thrown: unknown;
+      try {
+        await vi.advanceTimersByTimeAsync(1000);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(String(thrown ?? 'nothing thrown')).toBe('nothing thrown');
+      expect(errors.map(String)).toEqual(['TypeError: Do not know how to serialize a BigInt']);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(ofType<CloseEvent>('close').map((e) => e.reason)).toEqual(['heartbeat timeout']);
+    } finally {
+      restore();
+    }
+  });
+
   it('is off by default: no pings, pongs are ordinary messages', async () => {
     const { ofType } = makeSocket();
     FakeWebSocket.last.serverOpen();
