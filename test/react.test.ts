@@ -478,6 +478,35 @@ describe('useHeartbeatSocket (jsdom)', () => {
     ]);
   });
 
+  it('with replayUnconfirmed, a message the replaced socket wrote while open (not queued) is not reported dropped: the old server got it, and its clean close confirms it', async () => {
+    const drops: DropDetail[] = [];
+    const outcomes: string[] = [];
+    const options = { ...fake, heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true };
+    let socketOf: HeartbeatSocket | undefined;
+    function Room(props: { url: string }): ReactNode {
+      const result = useHeartbeatSocket(props.url, undefined, options);
+      const { socket } = result;
+      socketOf = socket as HeartbeatSocket;
+      useEffect(() => {
+        const on = (event: CustomEvent<DropDetail>): unknown => drops.push(event.detail);
+        socket.addEventListener('drop', on);
+        return () => socket.removeEventListener('drop', on);
+      }, [socket]);
+      return result.state;
+    }
+    await render(createElement(Room, { url: URL_A }));
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    // Written at once to room A's open socket; no pong yet (one comes per minute).
+    expect(socketOf!.track('order', (outcome) => outcomes.push(outcome))).toBe(true);
+    expect(first.sent).toEqual(['order']);
+    await render(createElement(Room, { url: URL_B }));
+    await act(async () => first.serverClose(1000, '')); // the server completes A's closing handshake
+    // React's docs: what a replaced socket still *queued* is dropped. c8d42d2's clearQueue()
+    // discards the written, unconfirmed one too: a 'cleared' drop for a message room A received.
+    expect({ drops, outcomes }).toEqual({ drops: [], outcomes: ['confirmed'] });
+  });
+
   it('made where there is no window (a client renderer in Node: Ink, react-test-renderer), it still reports by drop what it queued for a socket it replaces', async () => {
     // The hook module loaded without a window, as it is there; react-dom stands in for that renderer.
     vi.resetModules();
