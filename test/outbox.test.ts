@@ -52,15 +52,36 @@ class PageLocks {
 }
 
 let locks: PageLocks;
+/**
+ * Every page here shares jsdom's one window: the `pagehide` and `pageshow` listeners of each
+ * page's socket, by the page that first added them, so that a page that ends takes them with it
+ * (a socket closed while it holds messages keeps listening, for a later reconnect()).
+ */
+const pageListeners = new Map<EventListenerOrEventListenerObject, [page: string, type: string]>();
+const addListener = window.addEventListener;
+const unlisten = (page?: string) => {
+  for (const [listener, [of, type]] of [...pageListeners])
+    if (page === undefined || of === page) {
+      window.removeEventListener(type, listener);
+      pageListeners.delete(listener);
+    }
+};
 beforeEach(() => {
   FakeWebSocket.reset();
   globalThis.indexedDB = new IDBFactory();
   locks = new PageLocks();
   Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
+  window.addEventListener = (type: string, listener: EventListenerOrEventListenerObject | null, options?: unknown) => {
+    if (listener && /^page(hide|show)$/.test(type) && !pageListeners.has(listener))
+      pageListeners.set(listener, [locks.page, type]);
+    addListener.call(window, type, listener as EventListener, options as AddEventListenerOptions);
+  };
 });
 afterEach(() => {
   Reflect.deleteProperty(navigator, 'locks');
   vi.restoreAllMocks();
+  unlisten();
+  window.addEventListener = addListener;
 });
 
 /** A socket of page `page` on outbox `name`, connecting to ws://<page>.test/. */
@@ -83,6 +104,7 @@ const wsOf = async (page: string): Promise<FakeWebSocket> => {
 const end = (page: string, socket: HeartbeatSocket) => {
   locks.end(page);
   socket.close();
+  unlisten(page);
 };
 
 /** Every message stored in outbox `name`, oldest first. */
@@ -219,13 +241,13 @@ describe('indexedDbOutbox', () => {
     // its resume. (Its first lock request is its own; the second is A's.)
     const request = locks.request.bind(locks);
     let requests = 0;
-    let closing: HeartbeatSocket | undefined;
+    const closing: { socket?: HeartbeatSocket } = {};
     locks.request = (name, options, callback) => {
-      if (locks.page === 'B' && ++requests === 2) closing?.close();
+      if (locks.page === 'B' && ++requests === 2) closing.socket?.close();
       return request(name, options, callback);
     };
     const dropped = pageSocket('B');
-    closing = dropped.socket;
+    closing.socket = dropped.socket;
     await settle();
     expect(dropped.socket.state).toBe('closed');
     locks.request = request;
@@ -233,7 +255,7 @@ describe('indexedDbOutbox', () => {
     const b = await wsOf('B');
     b.serverOpen();
     await settle();
-    // a1 sits in the closed socket's queue instead, A's lock held for as long as the page lives.
+    // Not in the closed socket's queue, with A's lock held for as long as the page lives.
     expect({ sent: b.sent, heldByClosed: dropped.socket.stats.queued }).toEqual({ sent: ['a1'], heldByClosed: 0 });
   });
 
@@ -320,7 +342,7 @@ describe('indexedDbOutbox', () => {
     });
   });
 
-  it('after close() with messages queued, then clearQueue() (the docs\' logout), no IndexedDB connection stays open', async () => {
+  it("after close() with messages queued, then clearQueue() (the docs' logout), no IndexedDB connection stays open", async () => {
     const closed = vi.spyOn(FakeDatabase.prototype, 'close');
     const { socket } = pageSocket('A');
     (await wsOf('A')).serverError(); // down: what follows waits in the queue
@@ -529,7 +551,10 @@ describe('indexedDbOutbox', () => {
       await settle();
       // The closed socket stopped listening to pagehide/pageshow at close(): back from the cache
       // it never checks whose a1 is, and sends it a second time.
-      expect({ sent: ws.sent, drops: a.ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason]) }).toEqual({
+      expect({
+        sent: ws.sent,
+        drops: a.ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason]),
+      }).toEqual({
         sent: [],
         drops: [['a1', 'adopted']],
       });

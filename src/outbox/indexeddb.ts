@@ -56,7 +56,12 @@ const newOwner = (): string => Math.random().toString(36);
 const answer = <T>(request: IDBRequest<T>): Promise<T> =>
   new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
+    // Cancelled: a read that fails (one row that cannot be read back) would abort its
+    // transaction, and every read after it in there would fail too.
+    request.onerror = (event) => {
+      event.preventDefault();
+      reject(request.error);
+    };
   });
 
 /**
@@ -214,6 +219,7 @@ function keeper(
         pending.set(key, undefined);
         schedule();
       }
+      rest();
       done?.(outcome);
     };
     kept.d = done;
@@ -222,10 +228,18 @@ function keeper(
   };
 
   let resumed = false;
+  /** The socket is closing or closed: its last `statechange` said so. */
+  let closed = false;
   const resume = (recovered: [Key, Row][]): void => {
-    // Too late (the socket went on without): the pages taken over are the next socket's to send.
-    // The first lock held is this page's own, taken before any other.
-    if (resumed) return void held.splice(1).map((letGo) => letGo());
+    const late = resumed;
+    // Too late (the socket went on without), or closing or closed meanwhile: what the pages taken
+    // over left is the next socket's to send. The first lock held is this page's own, taken
+    // before any other.
+    if (late || socket.readyState! > 1) {
+      for (const letGo of held.splice(1)) letGo();
+      recovered = [];
+    }
+    if (late) return;
     resumed = true;
     clearTimeout(timer);
     const now = Date.now();
@@ -241,6 +255,7 @@ function keeper(
       else items.push([data, done]);
     }
     hooks.resume(items);
+    rest();
   };
   // What ended pages left is taken at this socket's first attempt, not before: a socket made and
   // dropped unstarted (`startClosed`; React's StrictMode renders twice in development) takes none.
@@ -251,9 +266,9 @@ function keeper(
   const firstAttempt = new Promise<void>((resolve) => (attempted = resolve));
   const tries = (event: Event): void => {
     // Closing or closed (the closing handshake may take its time).
-    const closed = /^clos/.test((event as CustomEvent<{ state: string }>).detail.state);
+    closed = /^clos/.test((event as CustomEvent<{ state: string }>).detail.state);
     clearTimeout(timer);
-    if (resumed) (closed ? sleep : wake)();
+    if (resumed) (closed ? rest : wake)();
     else if (!closed) {
       attempted();
       timer = setTimeout(() => {
@@ -272,8 +287,10 @@ function keeper(
     };
     db = opened;
     write();
+    // Opened for a socket closed meanwhile that holds nothing: closed again.
+    rest();
   };
-  recover(name, owner, firstAttempt, () => socket.readyState! > 2, keepLock, use).then(resume, (error) => {
+  recover(name, owner, firstAttempt, () => closed, keepLock, use).then(resume, (error) => {
     refuse(error);
     resume([]);
   });
@@ -301,6 +318,7 @@ function keeper(
       waiting = 0;
       write();
       hooks.resume([]);
+      rest();
     };
     db = cached = undefined;
     owner = newOwner();
@@ -338,8 +356,9 @@ function keeper(
     go();
   };
   const hide = (event: PageTransitionEvent): void => {
-    // Not for a socket closing (a closed one is not listening): only one that lives goes on.
-    if (event.persisted && resumed && db && !refused && socket.readyState! < 2) {
+    // A closed socket too, while it holds messages (for a later reconnect()): another page may
+    // take them over meanwhile.
+    if (event.persisted && resumed && db && !refused) {
       cached = db;
       hooks.pause();
     }
@@ -357,17 +376,21 @@ function keeper(
   /** The database was closed while the socket was closed and held nothing: opened again on demand. */
   let asleep = false;
   /**
-   * `close()`: nothing of the socket stays reachable from the page (API.md: nothing left running
-   * after `close()`). Its database closes once it holds nothing (what it holds stays stored, and
-   * goes out after `reconnect()`); its lock stays, so its messages stay its own.
+   * `close()`: once the socket holds nothing (whenever that comes: at the close, at the end of a
+   * recovery, at a `clearQueue()`, as a database it asked for opens), nothing of it stays reachable
+   * from the page (API.md: nothing left running after `close()`): no listener, and its database
+   * closed. While it holds messages (they go out after `reconnect()`), it keeps both, and its lock:
+   * its messages stay its own, through the back/forward cache too.
    */
-  const sleep = (): void => {
-    listen(false);
-    if (db && !live.size) {
-      write();
-      db.close();
-      db = undefined;
-      asleep = true;
+  const rest = (): void => {
+    if (closed && resumed && !live.size) {
+      listen(false);
+      if (db) {
+        write();
+        db.close();
+        db = undefined;
+        asleep = true;
+      }
     }
   };
   /** `reconnect()` after `close()`, or a message sent meanwhile: as before `close()`. */
