@@ -1,8 +1,14 @@
 import type { Clock } from './env/clock';
 import type { Guard } from './guard';
 import { matches, parse } from './match';
-import type { Data } from './data';
+import { type Data, isData } from './data';
 import type { Recogniser, ResolvedHeartbeat } from './options';
+
+/**
+ * What a ping or reply function returned, for the wire: a plain object as its JSON, like the
+ * option's own. Run guarded too: an object JSON cannot encode (a BigInt) is reported, not thrown.
+ */
+const wire = (data: unknown): unknown => (data === undefined || isData(data) ? data : JSON.stringify(data));
 
 /** What the heartbeat asks of the socket that owns it. */
 export interface HeartbeatHooks {
@@ -120,7 +126,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
     arm(limit);
     pingAt = clock.now();
     ahead = hooks.backlog();
-    const data = ping === false ? undefined : guard(ping);
+    const data = ping === false ? undefined : (guard(wire, guard(ping)) as Data | undefined);
     if (data === undefined) return;
     // A server that never answers must not grow this without bound.
     if (pings.push(pingAt) > MAX_PINGS) pings.shift();
@@ -210,7 +216,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
         if (ping === false && timer !== undefined) arm(period);
       }
       heard = now;
-      const reply = guard(o.serverPingReply, data);
+      const reply = guard(wire, guard(o.serverPingReply, data)) as Data | undefined;
       if (reply !== undefined) hooks.send(reply);
       return true;
     },

@@ -1,6 +1,6 @@
 import { type Attempts, attempts } from './attempt';
 import { backoffDelay } from './backoff';
-import { type Data, isData, toData } from './data';
+import { type Data, toData } from './data';
 import type { LifecycleSignal } from './env/lifecycle';
 import { guard } from './guard';
 import { type Heartbeat, heartbeat } from './heartbeat';
@@ -178,8 +178,7 @@ export function machine(
     heartbeat(o.heartbeat, clock, {
       send: (data, ping) => {
         if (ping) unconfirmed?.ping();
-        // A ping or reply function may return a plain object, sent as its JSON like the option's.
-        write(isData(data) ? data : JSON.stringify(data));
+        write(data);
       },
       dead: () => lost(detach(true, 4000, 'heartbeat timeout'), abnormal('heartbeat timeout')),
       alive: () => {

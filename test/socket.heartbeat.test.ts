@@ -72,8 +72,8 @@ describe('heartbeat', () => {
       const { ofType } = makeSocket({ heartbeat: { ...hb, ping: () => ({ type: 'ping', seq: 1n }) } });
       const ws = FakeWebSocket.last;
       ws.serverOpen();
-      // JSON.stringify runs in machine.ts's send hook, outside the guard that reports what the
-      // ping function throws: the TypeError escapes the heartbeat's timer, uncaught in a page.
+      // Encoded under the guard that reports what the ping function throws: no ping goes out,
+      // and the link is judged as after a ping function that threw.
       let thrown: unknown;
       try {
         await vi.advanceTimersByTimeAsync(1000);
@@ -84,6 +84,23 @@ describe('heartbeat', () => {
       expect(errors.map(String)).toEqual(['TypeError: Do not know how to serialize a BigInt']);
       await vi.advanceTimersByTimeAsync(500);
       expect(ofType<CloseEvent>('close').map((e) => e.reason)).toEqual(['heartbeat timeout']);
+    } finally {
+      restore();
+    }
+  });
+
+  it('survives a serverPingReply function whose plain object JSON cannot encode: reported, no reply, and the message still handled as a server ping', async () => {
+    const { errors, restore } = captureLogged();
+    try {
+      const { ofType } = makeSocket({
+        heartbeat: { ...hb, ping: false, isServerPing: (d) => d === 'hb', serverPingReply: () => ({ n: 1n }) },
+      });
+      const ws = FakeWebSocket.last;
+      ws.serverOpen();
+      expect(() => ws.serverMessage('hb')).not.toThrow();
+      expect(errors.map(String)).toEqual(['TypeError: Do not know how to serialize a BigInt']);
+      expect(ws.sent).toEqual([]);
+      expect(ofType('message')).toEqual([]);
     } finally {
       restore();
     }

@@ -90,8 +90,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,460 B (+59 B): the core's +57 B (untrack from the replay buffer).
  * 10,481 B (+21 B): the core's +23 B (clearQueue() with the unconfirmed).
  * 10,498 B (+17 B): a tab keeps in memory no more marks than it stores (the 1,000 tabs heard of last): one that lives for weeks no longer grows with every reload of another tab.
+ * 10,500 B (+2 B): the core's +17 B, the same.
  */
-export const SHARED_SIZE_BUDGET = 10498;
+export const SHARED_SIZE_BUDGET = 10500;
 
 const node = consumerProject('shared');
 
