@@ -130,6 +130,15 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
     return this.#m.clear();
   }
 
+  /**
+   * @internal The framework bindings' hook, as the tab-sharing socket's: `'start'` reconnects;
+   * `'clear'` (a socket replaced for another url) discards the queue alone, and leaves what was
+   * written to the closing handshake, which confirms it.
+   */
+  [Symbol.for('heartbeat-ws hook')](what: string): number | void {
+    return what == 'start' ? this.reconnect() : this.#m.queue.clear();
+  }
+
   /** Counters and timings for monitoring; a new object on every read. */
   get stats(): SocketStats {
     return this.#m.measure();

@@ -76,13 +76,13 @@ const HOOK = Symbol.for('heartbeat-ws hook');
 
 /**
  * `'start'`: a SharedHeartbeatSocket connects only if the shared connection is closed
- * (reconnect() would drop it for every tab). `'clear'`: it drops this tab's messages alone
- * (clearQueue() would clear every tab's). Any other socket: reconnect(), clearQueue().
+ * (reconnect() would drop it for every tab); a HeartbeatSocket reconnects. `'clear'`: a
+ * SharedHeartbeatSocket drops this tab's messages alone (clearQueue() would clear every tab's);
+ * a HeartbeatSocket its queue alone (clearQueue() would discard, with replayUnconfirmed, what
+ * was written too, which the closing handshake confirms).
  */
-const drive = (socket: HookSocket, what: string): unknown => {
-  const own = socket as HookSocket & { [HOOK]?: (what: string) => void };
-  return own[HOOK] ? own[HOOK](what) : what == 'start' ? socket.reconnect() : socket.clearQueue();
-};
+const drive = (socket: HookSocket, what: string): unknown =>
+  (socket as HookSocket & { [HOOK]: (what: string) => void })[HOOK](what);
 
 /** Stands in for a missing WebSocket while rendering on a server, where no socket ever connects. */
 class ServerWebSocket {

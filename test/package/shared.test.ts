@@ -91,8 +91,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,481 B (+21 B): the core's +23 B (clearQueue() with the unconfirmed).
  * 10,498 B (+17 B): a tab keeps in memory no more marks than it stores (the 1,000 tabs heard of last): one that lives for weeks no longer grows with every reload of another tab.
  * 10,500 B (+2 B): the core's +17 B, the same.
+ * 10,517 B (+17 B): the core's +39 B, less what the two share (the symbol's name).
  */
-export const SHARED_SIZE_BUDGET = 10500;
+export const SHARED_SIZE_BUDGET = 10517;
 
 const node = consumerProject('shared');
 
