@@ -604,27 +604,6 @@ describe('a request the replay buffer lets go of', () => {
   });
 });
 
-describe('a request the replay buffer let go of, on a link that then died', () => {
-  // Pushed out of the replay buffer, the request is never sent again; once the connection that
-  // carried it is gone, no reply can come on it either. 812180b ignores the 'unconfirmed'
-  // outcome for requests, so one without a timeout waits for ever.
-  it('settles (a DropError) once the connection that carried it died: it is not sent again, and no reply can come', async () => {
-    const s = open({ heartbeat: hb, replayUnconfirmed: true, maxEnqueuedMessages: 1 }, { timeout: Infinity });
-    const reply = s.api.request({ op: 'charge' });
-    s.socket.send('next'); // pushes the written request out of the replay buffer (bound 1)
-    expect(drops(s)).toEqual(['unconfirmed']);
-    await vi.advanceTimersByTimeAsync(1500); // the ping at 1 s is not answered by 1.5 s: dead link
-    expect(s.socket.state).toBe('reconnecting');
-    await vi.advanceTimersByTimeAsync(1000);
-    const next = FakeWebSocket.last;
-    expect(next).not.toBe(s.server);
-    next.serverOpen();
-    expect(userFrames(next)).toEqual(['next']); // the request is not sent again
-    await vi.advanceTimersByTimeAsync(24 * 3600_000);
-    expect(await state(reply)).toBe('rejected DropError');
-  });
-});
-
 describe('request(payload) refuses what it cannot send as the payload', () => {
   // Spread into a JSON object, these lose their contents unseen: a Map or a Set becomes
   // {"id":…}, binary data a list of numbered bytes. The docs promise a TypeError for anything
