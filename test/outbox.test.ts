@@ -943,6 +943,38 @@ describe('indexedDbOutbox', () => {
     expect(b.sent).toEqual([]);
   });
 
+  it('a socket whose outbox was deleted under it (a logout in another tab) closes and comes back as any other, throwing nothing', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { socket } = pageSocket('A');
+    const ws = await wsOf('A');
+    ws.serverOpen();
+    await deleteOutbox('orders');
+    expect(String(warn.mock.calls[0])).toMatch(/outbox "orders" was deleted/);
+    // A throw in a listener is reported to the page (jsdom: console.error), not to the caller.
+    const reported = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const errors: unknown[] = [];
+    const onError = (event: ErrorEvent): unknown => errors.push(event.error);
+    window.addEventListener('error', onError);
+    try {
+      socket.close();
+      ws.serverClose(1000); // the closing handshake, finished
+      socket.send('e');
+      socket.reconnect();
+      await settle();
+      const again = await wsOf('A');
+      expect(again).not.toBe(ws);
+      again.serverOpen();
+      expect({ sent: again.sent, state: socket.state, errors, reported: reported.mock.calls }).toEqual({
+        sent: ['e'],
+        state: 'open',
+        errors: [],
+        reported: [],
+      });
+    } finally {
+      window.removeEventListener('error', onError);
+    }
+  });
+
   it("the docs' logout (clearQueue(), then deleteOutbox()) with the docs' replayUnconfirmed leaves no message of the user who logged out to be sent", async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     const { socket } = pageSocket('A', { heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true });

@@ -235,7 +235,7 @@ function keeper(
     // Too late (the socket went on without), or closing or closed meanwhile: what the pages taken
     // over left is the next socket's to send. The first lock held is this page's own, taken
     // before any other.
-    if (late || socket.readyState! > 1) {
+    if (late || closed) {
       for (const letGo of held.splice(1)) letGo();
       recovered = [];
     }
