@@ -1166,6 +1166,19 @@ describe('indexedDbOutbox', () => {
       expect(c.sent).toEqual(['a1']);
     });
 
+    /**
+     * From now on IndexedDB fails to read back the row whose data is 'unreadable', as Chromium
+     * does with "Failed to read large IndexedDB value" once the file behind it is gone.
+     */
+    const failReading = (): void => {
+      const clone = globalThis.structuredClone;
+      vi.stubGlobal('structuredClone', (value: unknown, options?: StructuredSerializeOptions) => {
+        if ((value as { data?: unknown } | null)?.data === 'unreadable')
+          throw new DOMException('Failed to read large IndexedDB value', 'UnknownError');
+        return clone(value, options);
+      });
+    };
+
     it('a stored message that cannot be read back (a large value whose file is gone) keeps neither the readable ones nor later pages from being recovered', async () => {
       const first = pageSocket('A');
       (await wsOf('A')).serverError();
@@ -1173,14 +1186,7 @@ describe('indexedDbOutbox', () => {
       first.socket.send('unreadable');
       await settle();
       end('A', first.socket);
-      // From now on IndexedDB fails to read that one row back, as Chromium does with
-      // "Failed to read large IndexedDB value" once the file behind it is gone.
-      const clone = globalThis.structuredClone;
-      vi.stubGlobal('structuredClone', (value: unknown, options?: StructuredSerializeOptions) => {
-        if ((value as { data?: unknown } | null)?.data === 'unreadable')
-          throw new DOMException('Failed to read large IndexedDB value', 'UnknownError');
-        return clone(value, options);
-      });
+      failReading();
       try {
         const second = pageSocket('B');
         (await wsOf('B')).serverError();
@@ -1209,12 +1215,7 @@ describe('indexedDbOutbox', () => {
       first.socket.send('a2');
       await settle();
       end('A', first.socket);
-      const clone = globalThis.structuredClone;
-      vi.stubGlobal('structuredClone', (value: unknown, options?: StructuredSerializeOptions) => {
-        if ((value as { data?: unknown } | null)?.data === 'unreadable')
-          throw new DOMException('Failed to read large IndexedDB value', 'UnknownError');
-        return clone(value, options);
-      });
+      failReading();
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
       try {
         const second = pageSocket('B');

@@ -449,12 +449,13 @@ describe('useHeartbeatSocket (jsdom)', () => {
     }
   });
 
-  it('reports what it queued for a socket it replaces by a drop event, and never sends it to the new url (issue #20, item 5)', async () => {
+  /** A component on the hook whose effect, keyed on the socket, records its `drop` events. */
+  function droppingRoom(options: Options) {
     const drops: DropDetail[] = [];
-    let send: (data: string) => boolean = () => false;
+    const last: { result?: UseHeartbeatSocketResult } = {};
     function Room(props: { url: string }): ReactNode {
-      const result = useHeartbeatSocket(props.url, undefined, fake);
-      send = result.send;
+      const result = useHeartbeatSocket(props.url, undefined, options);
+      last.result = result;
       const { socket } = result;
       useEffect(() => {
         const on = (event: CustomEvent<DropDetail>): unknown => drops.push(event.detail);
@@ -463,11 +464,16 @@ describe('useHeartbeatSocket (jsdom)', () => {
       }, [socket]);
       return result.state;
     }
+    return { Room, drops, last };
+  }
+
+  it('reports what it queued for a socket it replaces by a drop event, and never sends it to the new url (issue #20, item 5)', async () => {
+    const { Room, drops, last } = droppingRoom(fake);
     await render(createElement(Room, { url: URL_A }));
     const first = FakeWebSocket.last;
     await act(async () => first.serverOpen());
     await render(createElement(Room, { url: URL_B })); // waits for A's closing handshake
-    expect(send('hello room b')).toBe(false); // queued
+    expect(last.result!.send('hello room b')).toBe(false); // queued
     await render(createElement(Room, { url: URL_C }));
     expect(drops).toEqual([{ data: 'hello room b', reason: 'cleared' }]);
     await act(async () => first.serverClose(1000, ''));
@@ -479,26 +485,17 @@ describe('useHeartbeatSocket (jsdom)', () => {
   });
 
   it('with replayUnconfirmed, a message the replaced socket wrote while open (not queued) is not reported dropped: the old server got it, and its clean close confirms it', async () => {
-    const drops: DropDetail[] = [];
     const outcomes: string[] = [];
-    const options = { ...fake, heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true };
-    let socketOf: HeartbeatSocket | undefined;
-    function Room(props: { url: string }): ReactNode {
-      const result = useHeartbeatSocket(props.url, undefined, options);
-      const { socket } = result;
-      socketOf = socket as HeartbeatSocket;
-      useEffect(() => {
-        const on = (event: CustomEvent<DropDetail>): unknown => drops.push(event.detail);
-        socket.addEventListener('drop', on);
-        return () => socket.removeEventListener('drop', on);
-      }, [socket]);
-      return result.state;
-    }
+    const { Room, drops, last } = droppingRoom({
+      ...fake,
+      heartbeat: { interval: 60_000, timeout: 60_000 },
+      replayUnconfirmed: true,
+    });
     await render(createElement(Room, { url: URL_A }));
     const first = FakeWebSocket.last;
     await act(async () => first.serverOpen());
     // Written at once to room A's open socket; no pong yet (one comes per minute).
-    expect(socketOf!.track('order', (outcome) => outcomes.push(outcome))).toBe(true);
+    expect((last.result!.socket as HeartbeatSocket).track('order', (outcome) => outcomes.push(outcome))).toBe(true);
     expect(first.sent).toEqual(['order']);
     await render(createElement(Room, { url: URL_B }));
     await act(async () => first.serverClose(1000, '')); // the server completes A's closing handshake
