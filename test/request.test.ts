@@ -604,6 +604,28 @@ describe('a request the replay buffer lets go of', () => {
   });
 });
 
+describe('a request the replay buffer let go of, on a link that then died', () => {
+  // Pushed out of the replay buffer, the request is never sent again; once the connection that
+  // carried it is gone, no reply can come on it either: without this, one with no timeout
+  // waited for ever.
+  it('settles (a DropError) once the connection that carried it died: it is not sent again, and no reply can come', async () => {
+    const s = open({ heartbeat: hb, replayUnconfirmed: true, maxEnqueuedMessages: 1 }, { timeout: Infinity });
+    const reply = s.api.request({ op: 'charge' });
+    s.socket.send('next'); // pushes the written request out of the replay buffer (bound 1)
+    expect(drops(s)).toEqual(['unconfirmed']);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await state(reply)).toBe('pending'); // its reply may still come on this connection
+    await vi.advanceTimersByTimeAsync(500); // the ping at 1 s is not answered by 1.5 s: dead link
+    expect(s.socket.state).toBe('reconnecting');
+    expect(await failure(reply)).toMatchObject({ name: 'DropError', reason: 'unconfirmed' });
+    await vi.advanceTimersByTimeAsync(1000);
+    const next = FakeWebSocket.last;
+    expect(next).not.toBe(s.server);
+    next.serverOpen();
+    expect(userFrames(next)).toEqual(['next']); // the request is not sent again
+  });
+});
+
 describe('request(payload) refuses what it cannot send as the payload', () => {
   // Spread into a JSON object, these lose their contents unseen: a Map or a Set becomes
   // {"id":…}, binary data a list of numbered bytes. The docs promise a TypeError for anything

@@ -171,6 +171,7 @@ export function requests(socket: Trackable, options: RequestsOptions = {}): Requ
         if (!pending.delete(stop)) return false;
         clearTimeout(timer);
         signal?.removeEventListener('abort', aborted);
+        (socket as unknown as EventTarget).removeEventListener?.('close', orphaned);
         waiting.delete(id);
         if (error) reject(error);
         else resolve(value as T);
@@ -179,9 +180,13 @@ export function requests(socket: Trackable, options: RequestsOptions = {}): Requ
       // Settled first, so the `aborted` outcome that untrack() reports is not taken for a drop.
       const stop = (error: Error): unknown => finish(error) && socket.untrack(done);
       const aborted = (): unknown => stop(domError('aborted', 'AbortError'));
+      /** Its connection ended: a request pushed out of the replay buffer gets no reply now. */
+      const orphaned = (): unknown => finish(new DropError('unconfirmed', data));
       const done: Tracker = (outcome) => {
-        // A request pushed out of the replay buffer was written: its reply (or timeout) decides.
-        if (id && outcome === 'unconfirmed') return;
+        // A request pushed out of the replay buffer was written, and is not sent again: its reply
+        // (or timeout) decides while the connection that carried it lasts.
+        if (id && outcome === 'unconfirmed')
+          return (socket as unknown as EventTarget).addEventListener?.('close', orphaned);
         if (outcome !== 'written' && outcome !== 'confirmed') finish(new DropError(outcome, data));
         else if (id === undefined) finish(undefined, outcome);
       };
