@@ -608,6 +608,32 @@ describe('a request the replay buffer let go of, on a link that then died', () =
   // Pushed out of the replay buffer, the request is never sent again; once the connection that
   // carried it is gone, no reply can come on it either: without this, one with no timeout
   // waited for ever.
+  it('answered before its connection ends, resolves, and leaves no close listener on the socket', async () => {
+    const s = open({ heartbeat: hb, replayUnconfirmed: true, maxEnqueuedMessages: 1 }, { timeout: Infinity });
+    const added = vi.spyOn(s.socket, 'addEventListener');
+    const removed = vi.spyOn(s.socket, 'removeEventListener');
+    const reply = s.api.request({ op: 'charge' });
+    s.socket.send('next'); // pushes the written request out of the replay buffer
+    const onClose = added.mock.calls.find(([type]) => type === 'close')?.[1];
+    expect(onClose).toBeDefined();
+    const { id } = JSON.parse(userFrames(s.server)[0]!) as { id: string };
+    s.server.serverMessage(JSON.stringify({ id, ok: true }));
+    await expect(reply).resolves.toMatchObject({ ok: true });
+    expect(removed).toHaveBeenCalledWith('close', onClose);
+  });
+
+  it('over an object of extension points alone (no addEventListener), pushed out: its timeout still decides, and nothing throws', async () => {
+    const s = open({ heartbeat: hb, replayUnconfirmed: true, maxEnqueuedMessages: 1 });
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { track, untrack, intercept } = s.socket;
+    const bare = { track: track.bind(s.socket), untrack: untrack.bind(s.socket), intercept: intercept.bind(s.socket) };
+    const reply = failure(requests(bare, { timeout: 1000 }).request({ op: 'charge' }));
+    s.socket.send('next'); // pushes the written request out of the replay buffer
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await reply).toMatchObject({ name: 'TimeoutError' });
+    expect(error).not.toHaveBeenCalled();
+  });
+
   it('settles (a DropError) once the connection that carried it died: it is not sent again, and no reply can come', async () => {
     const s = open({ heartbeat: hb, replayUnconfirmed: true, maxEnqueuedMessages: 1 }, { timeout: Infinity });
     const reply = s.api.request({ op: 'charge' });
