@@ -661,6 +661,27 @@ describe('useHeartbeatSocket (jsdom)', () => {
     expect(kept.readyState).toBe(HeartbeatSocket.CONNECTING);
   });
 
+  it('HeartbeatSocket option: a socket class with the HookSocket surface but no internal hook (an older core beside this React entry, or the user\'s own wrapper) still connects', async () => {
+    // HookSocket is the documented surface (readyState, state, send, close, reconnect, clearQueue).
+    // cc1cb4e's drive() calls socket[Symbol.for('heartbeat-ws hook')] unconditionally, where it
+    // fell back to reconnect() / clearQueue() before: such a socket's mount throws a TypeError.
+    class OlderCore extends HeartbeatSocket {
+      constructor(...args: ConstructorParameters<typeof HeartbeatSocket>) {
+        super(...args);
+        // As a HeartbeatSocket from before cc1cb4e: no such method.
+        Object.defineProperty(this, Symbol.for('heartbeat-ws hook'), { value: undefined });
+      }
+    }
+    let failure: unknown;
+    try {
+      await render(createElement(Probe, { url: URL_A, options: { ...fake, HeartbeatSocket: OlderCore } as Options }));
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeUndefined();
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
   it('with startClosed, waits for socket.reconnect(), and renders close() at once', async () => {
     await render(createElement(Probe, { url: URL_A, options: { ...fake, startClosed: true } }));
     expect(FakeWebSocket.instances).toHaveLength(0);
