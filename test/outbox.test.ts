@@ -653,6 +653,29 @@ describe('indexedDbOutbox', () => {
       expect(a.ofType('drop')).toEqual([]);
     });
 
+    it('a socket closed with a message queued, whose check fails back from the cache (Web Locks refuse), keeps an IndexedDB connection open for the page\'s life once it holds nothing', async () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const closes = vi.spyOn(FakeDatabase.prototype, 'close');
+      const a = pageSocket('A');
+      (await wsOf('A')).serverError();
+      a.socket.send('a1');
+      await settle();
+      a.socket.close(); // holds a1 for a later reconnect(): keeps its database and listeners
+      await settle();
+      expect(closes).not.toHaveBeenCalled();
+      cache('A'); // ecd70b1: hide() no longer skips a closed socket
+      locks.query = () => Promise.reject(new Error('locks refused'));
+      restore('A');
+      await settle();
+      expect(warn).toHaveBeenCalledTimes(1);
+      // The docs' logout: it holds nothing now; API.md, nothing of it left running after close().
+      expect(a.socket.clearQueue()).toBe(1);
+      await settle();
+      // restored() set db undefined before its check and, refused, never closed the connection
+      // it had cached: rest() finds no database to close, and that one stays open.
+      expect(closes).toHaveBeenCalled();
+    });
+
     it('a pagehide that is not into the cache (the page ends) changes nothing', async () => {
       const a = pageSocket('A');
       (await wsOf('A')).serverError();
