@@ -504,6 +504,34 @@ describe('useHeartbeatSocket (jsdom)', () => {
     expect({ drops, outcomes }).toEqual({ drops: [], outcomes: ['confirmed'] });
   });
 
+  it('with replayUnconfirmed, a message the replaced socket wrote, whose closing handshake then fails (the link dies), is reported by a drop event and settles its tracker', async () => {
+    const outcomes: string[] = [];
+    const { Room, drops, last } = droppingRoom({
+      ...fake,
+      heartbeat: { interval: 60_000, timeout: 60_000 },
+      replayUnconfirmed: true,
+    });
+    await render(createElement(Room, { url: URL_A }));
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    const old = last.result!.socket as HeartbeatSocket;
+    expect(old.track('order', (outcome) => outcomes.push(outcome))).toBe(true);
+    expect(first.sent).toEqual(['order']);
+    await render(createElement(Room, { url: URL_B }));
+    // Room A's link dies during the closing handshake: nothing proves A's server got 'order'.
+    await act(async () => first.serverClose(1006, ''));
+    await act(async () => FakeWebSocket.last.serverOpen());
+    expect(old.state).toBe('closed');
+    // cc1cb4e's hook cleared the queue alone; the failed handshake put 'order' back in that queue
+    // of a socket no one will reconnect: no drop event, no outcome, never sent anywhere.
+    // Before cc1cb4e, clearQueue() reported it at once ('cleared'); any drop reason would do.
+    expect({ queued: old.stats.queued, settled: outcomes.length, drops: drops.map((d) => d.data) }).toEqual({
+      queued: 0,
+      settled: 1,
+      drops: ['order'],
+    });
+  });
+
   it('made where there is no window (a client renderer in Node: Ink, react-test-renderer), it still reports by drop what it queued for a socket it replaces', async () => {
     // The hook module loaded without a window, as it is there; react-dom stands in for that renderer.
     vi.resetModules();
