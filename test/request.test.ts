@@ -652,6 +652,21 @@ describe('a request the replay buffer let go of, on a link that then died', () =
   });
 });
 
+describe('deliver(data) of an object JSON does not send whole (588a08f)', () => {
+  it('a Map, which deliver() now accepts as `object` in TypeScript, is not written as "[object Map]"', async () => {
+    const s = open();
+    // Typed Data | object since 588a08f: this compiles. request() refuses a Map with a TypeError;
+    // deliver() writes String(map) and resolves 'written', a silent garbage message.
+    const outcome = s.api.deliver(new Map([['type', 'order']])).then(
+      (value) => value,
+      (error: Error) => error.name,
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.server.sent).not.toContain('[object Map]');
+    expect(await outcome).toBe('TypeError');
+  });
+});
+
 describe('request(payload) refuses what it cannot send as the payload', () => {
   // Spread into a JSON object, these lose their contents unseen: a Map or a Set becomes
   // {"id":…}, binary data a list of numbered bytes. The docs promise a TypeError for anything
