@@ -454,6 +454,31 @@ describe('indexedDbOutbox', () => {
     expect(b.sent.filter((d) => d !== 'ping')).toEqual(['x3']);
   });
 
+  it("with replayUnconfirmed, a socket the React hook replaces for another url (its 'clear' hook, then close()) whose closing handshake fails keeps the written message stored, unreported: the next page sends it", async () => {
+    const hb = { heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true };
+    const first = pageSocket('A', hb);
+    const a = await wsOf('A');
+    a.serverOpen();
+    first.socket.send('room-1 order'); // written to room 1's server, no pong yet
+    await settle();
+    // What useHeartbeatSocket does to a socket replaced for another url (src/react/index.ts).
+    (first.socket as unknown as Record<symbol, (what: string) => unknown>)[Symbol.for('heartbeat-ws hook')]!('clear');
+    first.socket.close();
+    a.serverClose(1006, ''); // the closing handshake fails: the link died
+    await settle();
+    // Docs (react.md): what the replaced socket held is dropped (a drop event) or confirmed by its
+    // closing handshake. Neither happened: no drop event, and it is still stored.
+    expect(first.ofType('drop')).toEqual([]);
+    end('A', first.socket); // the page is reloaded later
+    pageSocket('B', hb);
+    const b = await wsOf('B');
+    b.serverOpen();
+    expect({ drops: first.ofType('drop').length, sentByNextPage: b.sent.filter((d) => d !== 'ping') }).toEqual({
+      drops: 1,
+      sentByNextPage: [],
+    });
+  });
+
   it('never sends the messages of a page that is still alive; a page started after it ended does, once', async () => {
     const first = pageSocket('A');
     (await wsOf('A')).serverError();
