@@ -136,7 +136,11 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
    * written to the closing handshake, which confirms it.
    */
   [Symbol.for('heartbeat-ws hook')](what: string): number | void {
-    return what == 'start' ? this.reconnect() : this.#m.queue.clear();
+    if (what == 'start') return this.reconnect();
+    // What a closing handshake that fails does not confirm comes back to the queue at the
+    // `close`: dropped there.
+    this.addEventListener('close', () => this.#m.queue.clear(), { once: true });
+    return this.#m.queue.clear();
   }
 
   /** Counters and timings for monitoring; a new object on every read. */

@@ -454,7 +454,7 @@ describe('indexedDbOutbox', () => {
     expect(b.sent.filter((d) => d !== 'ping')).toEqual(['x3']);
   });
 
-  it("with replayUnconfirmed, a socket the React hook replaces for another url (its 'clear' hook, then close()) whose closing handshake fails keeps the written message stored, unreported: the next page sends it", async () => {
+  it("with replayUnconfirmed, a socket the React hook replaces for another url (its 'clear' hook, then close()) whose closing handshake fails drops the written message at its close: the next page does not send it", async () => {
     const hb = { heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true };
     const first = pageSocket('A', hb);
     const a = await wsOf('A');
@@ -467,8 +467,7 @@ describe('indexedDbOutbox', () => {
     a.serverClose(1006, ''); // the closing handshake fails: the link died
     await settle();
     // Docs (react.md): what the replaced socket held is dropped (a drop event) or confirmed by its
-    // closing handshake. Neither happened: no drop event, and it is still stored.
-    expect(first.ofType('drop')).toEqual([]);
+    // closing handshake: dropped at its close, and deleted from the outbox.
     end('A', first.socket); // the page is reloaded later
     pageSocket('B', hb);
     const b = await wsOf('B');
@@ -678,7 +677,7 @@ describe('indexedDbOutbox', () => {
       expect(a.ofType('drop')).toEqual([]);
     });
 
-    it('a socket closed with a message queued, whose check fails back from the cache (Web Locks refuse), keeps an IndexedDB connection open for the page\'s life once it holds nothing', async () => {
+    it("a socket closed with a message queued, whose check fails back from the cache (Web Locks refuse), keeps an IndexedDB connection open for the page's life once it holds nothing", async () => {
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
       const closes = vi.spyOn(FakeDatabase.prototype, 'close');
       const a = pageSocket('A');

@@ -515,6 +515,10 @@ describe('useHeartbeatSocket (jsdom)', () => {
     const first = FakeWebSocket.last;
     await act(async () => first.serverOpen());
     const old = last.result!.socket as HeartbeatSocket;
+    // Heard on the old socket itself: the component's listener, keyed on the socket, went with the
+    // url change; this drop comes at the old socket's close, once its handshake failed.
+    const oldDrops: DropDetail[] = [];
+    old.addEventListener('drop', (event) => oldDrops.push(event.detail));
     expect(old.track('order', (outcome) => outcomes.push(outcome))).toBe(true);
     expect(first.sent).toEqual(['order']);
     await render(createElement(Room, { url: URL_B }));
@@ -522,14 +526,14 @@ describe('useHeartbeatSocket (jsdom)', () => {
     await act(async () => first.serverClose(1006, ''));
     await act(async () => FakeWebSocket.last.serverOpen());
     expect(old.state).toBe('closed');
-    // cc1cb4e's hook cleared the queue alone; the failed handshake put 'order' back in that queue
-    // of a socket no one will reconnect: no drop event, no outcome, never sent anywhere.
-    // Before cc1cb4e, clearQueue() reported it at once ('cleared'); any drop reason would do.
-    expect({ queued: old.stats.queued, settled: outcomes.length, drops: drops.map((d) => d.data) }).toEqual({
+    // The failed handshake put 'order' back in the queue of a socket no one will reconnect: it is
+    // dropped there, and its tracker (a deliver()) settles.
+    expect({ queued: old.stats.queued, outcomes, drops: oldDrops }).toEqual({
       queued: 0,
-      settled: 1,
-      drops: ['order'],
+      outcomes: ['cleared'],
+      drops: [{ data: 'order', reason: 'cleared' }],
     });
+    expect(drops).toEqual([]);
   });
 
   it('made where there is no window (a client renderer in Node: Ink, react-test-renderer), it still reports by drop what it queued for a socket it replaces', async () => {
@@ -689,7 +693,7 @@ describe('useHeartbeatSocket (jsdom)', () => {
     expect(kept.readyState).toBe(HeartbeatSocket.CONNECTING);
   });
 
-  it('HeartbeatSocket option: a socket class with the HookSocket surface but no internal hook (an older core beside this React entry, or the user\'s own wrapper) still connects', async () => {
+  it("HeartbeatSocket option: a socket class with the HookSocket surface but no internal hook (an older core beside this React entry, or the user's own wrapper) still connects", async () => {
     // HookSocket is the documented surface (readyState, state, send, close, reconnect, clearQueue).
     // cc1cb4e's drive() calls socket[Symbol.for('heartbeat-ws hook')] unconditionally, where it
     // fell back to reconnect() / clearQueue() before: such a socket's mount throws a TypeError.

@@ -351,6 +351,8 @@ function keeper(
       // (Deleted meanwhile: the next write finds it closed, and refuses.)
       db = current;
     } catch (error) {
+      // Nothing more is stored: the connection goes too (rest() closes only `db`).
+      current.close();
       refuse(error);
     }
     go();

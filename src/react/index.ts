@@ -79,10 +79,14 @@ const HOOK = Symbol.for('heartbeat-ws hook');
  * (reconnect() would drop it for every tab); a HeartbeatSocket reconnects. `'clear'`: a
  * SharedHeartbeatSocket drops this tab's messages alone (clearQueue() would clear every tab's);
  * a HeartbeatSocket its queue alone (clearQueue() would discard, with replayUnconfirmed, what
- * was written too, which the closing handshake confirms).
+ * was written too, which the closing handshake confirms), and at its `close` what a failed
+ * handshake put back. Any other socket: reconnect(), clearQueue().
  */
-const drive = (socket: HookSocket, what: string): unknown =>
-  (socket as HookSocket & { [HOOK]: (what: string) => void })[HOOK](what);
+const drive = (socket: HookSocket, what: string): unknown => {
+  // A socket without it (an older core, a wrapper of the HookSocket surface): its own methods.
+  const own = socket as HookSocket & { [HOOK]?: (what: string) => void };
+  return own[HOOK] ? own[HOOK](what) : what == 'start' ? socket.reconnect() : socket.clearQueue();
+};
 
 /** Stands in for a missing WebSocket while rendering on a server, where no socket ever connects. */
 class ServerWebSocket {

@@ -1,5 +1,6 @@
 import { fail } from '../fail';
-import type { Data, Outcome, Tracker } from '../internal';
+import { type Data, isData } from '../data';
+import type { Outcome, Tracker } from '../internal';
 import { DropError, domError } from './errors';
 
 /**
@@ -219,10 +220,15 @@ export function requests(socket: Trackable, options: RequestsOptions = {}): Requ
       return send(data, id, ms, checkSignal(signal));
     },
 
-    // A plain object or an array as its JSON (send() would write "[object Object]").
+    // A plain object or an array as its JSON (send() would write "[object Object]"); another
+    // object (a Map, a Date) is refused, as request() refuses it: String() of it is no message.
     deliver: (data, { signal } = {}) =>
       send(
-        isPlain(data) || Array.isArray(data) ? JSON.stringify(data) : (data as Data),
+        isPlain(data) || Array.isArray(data)
+          ? JSON.stringify(data)
+          : Object(data) !== data || isData(data)
+            ? (data as Data)
+            : fail(TypeError, 'deliver(data)', 'data, a plain object or an array', data),
         undefined,
         Infinity,
         checkSignal(signal),

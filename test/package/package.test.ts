@@ -98,8 +98,9 @@ const bin = (name: string) => join(root, 'node_modules/.bin', name);
  * 6,542 B (+23 B): with replayUnconfirmed, clearQueue() discards the unconfirmed too (the docs' logout left them to be replayed to the next session).
  * 6,559 B (+17 B): a ping or reply function's object is encoded under the guard (one JSON cannot encode, a BigInt, threw from the heartbeat's timer at every ping).
  * 6,598 B (+39 B): heartbeat-ws/react's hook (Symbol.for('heartbeat-ws hook'), as SharedHeartbeatSocket's): a socket replaced for another url discards its queue alone; clearQueue() also discarded, with replayUnconfirmed, what was written and which the closing handshake confirms (a 'cleared' drop for a message the server got). React -27 B.
+ * 6,621 B (+23 B): a socket replaced by the React hook drops, at its close, what a failed closing handshake put back in its queue (it stayed there with no drop event, its deliver() pending for ever).
  */
-export const SIZE_BUDGET = 6598;
+export const SIZE_BUDGET = 6621;
 
 /**
  * The budget for heartbeat-ws/react's minified UMD, gzipped (level 9): what the hook adds on top
@@ -121,8 +122,10 @@ export const SIZE_BUDGET = 6598;
  * stand-in's error, which says how to pass one, instead of retrying forever.
  * 1,476 B (-27 B): a replaced socket is driven through the socket's own hook, a HeartbeatSocket's too
  * (the core's +39 B: its queue alone is discarded, not the messages its closing handshake confirms).
+ * 1,503 B (+27 B): the fallback to reconnect()/clearQueue() for a socket without the hook (an older
+ * core, a wrapper of the HookSocket surface), which threw at mount.
  */
-export const REACT_SIZE_BUDGET = 1476;
+export const REACT_SIZE_BUDGET = 1503;
 
 /** What a fresh clone does not have: build output, installs, reports. */
 const NOT_IN_A_CLONE = new Set(['node_modules', 'dist', '.git', 'coverage', 'test-results', join('docs', 'api')]);

@@ -92,8 +92,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,498 B (+17 B): a tab keeps in memory no more marks than it stores (the 1,000 tabs heard of last): one that lives for weeks no longer grows with every reload of another tab.
  * 10,500 B (+2 B): the core's +17 B, the same.
  * 10,517 B (+17 B): the core's +39 B, less what the two share (the symbol's name).
+ * 10,532 B (+15 B): the core's +23 B, less what the two share.
  */
-export const SHARED_SIZE_BUDGET = 10517;
+export const SHARED_SIZE_BUDGET = 10532;
 
 const node = consumerProject('shared');
 
