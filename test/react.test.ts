@@ -714,6 +714,23 @@ describe('useHeartbeatSocket (jsdom)', () => {
     expect(FakeWebSocket.instances).toHaveLength(1);
   });
 
+  it('a socket class without the internal hook, replaced for another url: what it queued is dropped by its own clearQueue()', async () => {
+    class OlderCore extends HeartbeatSocket {
+      constructor(...args: ConstructorParameters<typeof HeartbeatSocket>) {
+        super(...args);
+        Object.defineProperty(this, Symbol.for('heartbeat-ws hook'), { value: undefined });
+      }
+    }
+    const { Room, drops, last } = droppingRoom({ ...fake, HeartbeatSocket: OlderCore } as Options);
+    await render(createElement(Room, { url: URL_A }));
+    const first = FakeWebSocket.last;
+    await act(async () => first.serverOpen());
+    await render(createElement(Room, { url: URL_B })); // waits for A's closing handshake
+    expect(last.result!.send('hello room b')).toBe(false); // queued
+    await render(createElement(Room, { url: URL_C }));
+    expect(drops).toEqual([{ data: 'hello room b', reason: 'cleared' }]);
+  });
+
   it('with startClosed, waits for socket.reconnect(), and renders close() at once', async () => {
     await render(createElement(Probe, { url: URL_A, options: { ...fake, startClosed: true } }));
     expect(FakeWebSocket.instances).toHaveLength(0);

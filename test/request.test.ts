@@ -653,6 +653,12 @@ describe('a request the replay buffer let go of, on a link that then died', () =
 });
 
 describe('deliver(data) of an object JSON does not send whole (588a08f)', () => {
+  it('a primitive goes as send() sends it: String() of it', async () => {
+    const s = open();
+    await expect(s.api.deliver(5 as never)).resolves.toBe('written');
+    expect(s.server.sent).toEqual(['5']);
+  });
+
   it.each([
     ['a Map', new Map([['type', 'order']])],
     ['a Set', new Set(['order'])],

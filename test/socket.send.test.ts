@@ -466,3 +466,24 @@ describe('the extension points: track(), untrack(), intercept()', () => {
     expect(ofType<MessageEvent>('message').map((e) => e.data)).toEqual(['yours', 'mine']);
   });
 });
+
+describe("the bindings' internal hook (Symbol.for('heartbeat-ws hook'))", () => {
+  const hook = (socket: HeartbeatSocket, what: string): unknown =>
+    (socket as unknown as Record<symbol, (what: string) => unknown>)[Symbol.for('heartbeat-ws hook')]!(what);
+
+  it("'clear' drops what waits in the queue, and what comes back to it at this close; a later close() of the same socket keeps its queue, as close() does", async () => {
+    const { socket, ofType } = makeSocket();
+    FakeWebSocket.last.serverOpen();
+    socket.close();
+    socket.send('queued while closing');
+    expect(hook(socket, 'clear')).toBe(1);
+    FakeWebSocket.last.serverClose(1000); // the closing handshake ends: the close event
+    expect(ofType<CloseEvent>('close')).toHaveLength(1);
+    socket.reconnect();
+    await vi.advanceTimersByTimeAsync(0);
+    socket.send('kept for a later reconnect()');
+    socket.close();
+    expect(socket.stats.queued).toBe(1);
+    expect(ofType<CustomEvent>('drop').map((e) => e.detail.data)).toEqual(['queued while closing']);
+  });
+});
