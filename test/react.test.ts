@@ -449,6 +449,18 @@ describe('useHeartbeatSocket (jsdom)', () => {
     }
   });
 
+  /**
+   * A socket class of the documented HookSocket surface (readyState, state, send, close,
+   * reconnect, clearQueue) without the internal hook: a HeartbeatSocket from before cc1cb4e, or
+   * the user's own wrapper. drive() falls back to reconnect() / clearQueue() for it.
+   */
+  class OlderCore extends HeartbeatSocket {
+    constructor(...args: ConstructorParameters<typeof HeartbeatSocket>) {
+      super(...args);
+      Object.defineProperty(this, Symbol.for('heartbeat-ws hook'), { value: undefined });
+    }
+  }
+
   /** A component on the hook whose effect, keyed on the socket, records its `drop` events. */
   function droppingRoom(options: Options) {
     const drops: DropDetail[] = [];
@@ -467,74 +479,72 @@ describe('useHeartbeatSocket (jsdom)', () => {
     return { Room, drops, last };
   }
 
-  it('reports what it queued for a socket it replaces by a drop event, and never sends it to the new url (issue #20, item 5)', async () => {
-    const { Room, drops, last } = droppingRoom(fake);
-    await render(createElement(Room, { url: URL_A }));
-    const first = FakeWebSocket.last;
-    await act(async () => first.serverOpen());
-    await render(createElement(Room, { url: URL_B })); // waits for A's closing handshake
-    expect(last.result!.send('hello room b')).toBe(false); // queued
-    await render(createElement(Room, { url: URL_C }));
-    expect(drops).toEqual([{ data: 'hello room b', reason: 'cleared' }]);
-    await act(async () => first.serverClose(1000, ''));
-    await act(async () => FakeWebSocket.last.serverOpen());
-    expect(FakeWebSocket.instances.map((ws) => [ws.url, ws.sent])).toEqual([
-      [URL_A, []],
-      [URL_C, []],
-    ]);
-  });
+  it.each([
+    ['', fake],
+    [' (a socket class without the internal hook: its own clearQueue())', { ...fake, HeartbeatSocket: OlderCore }],
+  ])(
+    'reports what it queued for a socket it replaces by a drop event, and never sends it to the new url (issue #20, item 5)%s',
+    async (_, options) => {
+      const { Room, drops, last } = droppingRoom(options as Options);
+      await render(createElement(Room, { url: URL_A }));
+      const first = FakeWebSocket.last;
+      await act(async () => first.serverOpen());
+      await render(createElement(Room, { url: URL_B })); // waits for A's closing handshake
+      expect(last.result!.send('hello room b')).toBe(false); // queued
+      await render(createElement(Room, { url: URL_C }));
+      expect(drops).toEqual([{ data: 'hello room b', reason: 'cleared' }]);
+      await act(async () => first.serverClose(1000, ''));
+      await act(async () => FakeWebSocket.last.serverOpen());
+      expect(FakeWebSocket.instances.map((ws) => [ws.url, ws.sent])).toEqual([
+        [URL_A, []],
+        [URL_C, []],
+      ]);
+    },
+  );
 
-  it('with replayUnconfirmed, a message the replaced socket wrote while open (not queued) is not reported dropped: the old server got it, and its clean close confirms it', async () => {
-    const outcomes: string[] = [];
-    const { Room, drops, last } = droppingRoom({
-      ...fake,
-      heartbeat: { interval: 60_000, timeout: 60_000 },
-      replayUnconfirmed: true,
-    });
-    await render(createElement(Room, { url: URL_A }));
-    const first = FakeWebSocket.last;
-    await act(async () => first.serverOpen());
-    // Written at once to room A's open socket; no pong yet (one comes per minute).
-    expect((last.result!.socket as HeartbeatSocket).track('order', (outcome) => outcomes.push(outcome))).toBe(true);
-    expect(first.sent).toEqual(['order']);
-    await render(createElement(Room, { url: URL_B }));
-    await act(async () => first.serverClose(1000, '')); // the server completes A's closing handshake
-    // React's docs: what a replaced socket still *queued* is dropped. c8d42d2's clearQueue()
-    // discards the written, unconfirmed one too: a 'cleared' drop for a message room A received.
-    expect({ drops, outcomes }).toEqual({ drops: [], outcomes: ['confirmed'] });
-  });
-
-  it('with replayUnconfirmed, a message the replaced socket wrote, whose closing handshake then fails (the link dies), is reported by a drop event and settles its tracker', async () => {
-    const outcomes: string[] = [];
-    const { Room, drops, last } = droppingRoom({
-      ...fake,
-      heartbeat: { interval: 60_000, timeout: 60_000 },
-      replayUnconfirmed: true,
-    });
-    await render(createElement(Room, { url: URL_A }));
-    const first = FakeWebSocket.last;
-    await act(async () => first.serverOpen());
-    const old = last.result!.socket as HeartbeatSocket;
-    // Heard on the old socket itself: the component's listener, keyed on the socket, went with the
-    // url change; this drop comes at the old socket's close, once its handshake failed.
-    const oldDrops: DropDetail[] = [];
-    old.addEventListener('drop', (event) => oldDrops.push(event.detail));
-    expect(old.track('order', (outcome) => outcomes.push(outcome))).toBe(true);
-    expect(first.sent).toEqual(['order']);
-    await render(createElement(Room, { url: URL_B }));
-    // Room A's link dies during the closing handshake: nothing proves A's server got 'order'.
-    await act(async () => first.serverClose(1006, ''));
-    await act(async () => FakeWebSocket.last.serverOpen());
-    expect(old.state).toBe('closed');
-    // The failed handshake put 'order' back in the queue of a socket no one will reconnect: it is
-    // dropped there, and its tracker (a deliver()) settles.
-    expect({ queued: old.stats.queued, outcomes, drops: oldDrops }).toEqual({
-      queued: 0,
-      outcomes: ['cleared'],
-      drops: [{ data: 'order', reason: 'cleared' }],
-    });
-    expect(drops).toEqual([]);
-  });
+  // React's docs: what a replaced socket still *queued* is dropped. What it wrote and no pong
+  // confirmed is left to its closing handshake: confirmed by a clean one (a 'cleared' drop would
+  // report a message room A received), dropped at the close of a failed one (it came back to the
+  // queue of a socket no one will reconnect). The component's listener, keyed on the socket, is
+  // gone by then: that drop is heard on the old socket itself.
+  it.each([
+    ['completes: confirmed, and nothing is dropped', 1000, ['confirmed'], []],
+    [
+      'fails (the link dies): dropped at its close, and its tracker settles',
+      1006,
+      ['cleared'],
+      [{ data: 'order', reason: 'cleared' }],
+    ],
+  ])(
+    'with replayUnconfirmed, a message the replaced socket wrote while open, whose closing handshake %s',
+    async (_, code, expectedOutcomes, expectedDrops) => {
+      const outcomes: string[] = [];
+      const { Room, drops, last } = droppingRoom({
+        ...fake,
+        heartbeat: { interval: 60_000, timeout: 60_000 },
+        replayUnconfirmed: true,
+      });
+      await render(createElement(Room, { url: URL_A }));
+      const first = FakeWebSocket.last;
+      await act(async () => first.serverOpen());
+      const old = last.result!.socket as HeartbeatSocket;
+      const oldDrops: DropDetail[] = [];
+      old.addEventListener('drop', (event) => oldDrops.push(event.detail));
+      // Written at once to room A's open socket; no pong yet (one comes per minute).
+      expect(old.track('order', (outcome) => outcomes.push(outcome))).toBe(true);
+      expect(first.sent).toEqual(['order']);
+      await render(createElement(Room, { url: URL_B }));
+      await act(async () => first.serverClose(code, ''));
+      await act(async () => FakeWebSocket.last.serverOpen());
+      expect(old.state).toBe('closed');
+      expect({ queued: old.stats.queued, outcomes, drops: oldDrops }).toEqual({
+        queued: 0,
+        outcomes: expectedOutcomes,
+        drops: expectedDrops,
+      });
+      expect(drops).toEqual([]);
+    },
+  );
 
   it('made where there is no window (a client renderer in Node: Ink, react-test-renderer), it still reports by drop what it queued for a socket it replaces', async () => {
     // The hook module loaded without a window, as it is there; react-dom stands in for that renderer.
@@ -694,16 +704,6 @@ describe('useHeartbeatSocket (jsdom)', () => {
   });
 
   it("HeartbeatSocket option: a socket class with the HookSocket surface but no internal hook (an older core beside this React entry, or the user's own wrapper) still connects", async () => {
-    // HookSocket is the documented surface (readyState, state, send, close, reconnect, clearQueue).
-    // cc1cb4e's drive() calls socket[Symbol.for('heartbeat-ws hook')] unconditionally, where it
-    // fell back to reconnect() / clearQueue() before: such a socket's mount throws a TypeError.
-    class OlderCore extends HeartbeatSocket {
-      constructor(...args: ConstructorParameters<typeof HeartbeatSocket>) {
-        super(...args);
-        // As a HeartbeatSocket from before cc1cb4e: no such method.
-        Object.defineProperty(this, Symbol.for('heartbeat-ws hook'), { value: undefined });
-      }
-    }
     let failure: unknown;
     try {
       await render(createElement(Probe, { url: URL_A, options: { ...fake, HeartbeatSocket: OlderCore } as Options }));
@@ -712,23 +712,6 @@ describe('useHeartbeatSocket (jsdom)', () => {
     }
     expect(failure).toBeUndefined();
     expect(FakeWebSocket.instances).toHaveLength(1);
-  });
-
-  it('a socket class without the internal hook, replaced for another url: what it queued is dropped by its own clearQueue()', async () => {
-    class OlderCore extends HeartbeatSocket {
-      constructor(...args: ConstructorParameters<typeof HeartbeatSocket>) {
-        super(...args);
-        Object.defineProperty(this, Symbol.for('heartbeat-ws hook'), { value: undefined });
-      }
-    }
-    const { Room, drops, last } = droppingRoom({ ...fake, HeartbeatSocket: OlderCore } as Options);
-    await render(createElement(Room, { url: URL_A }));
-    const first = FakeWebSocket.last;
-    await act(async () => first.serverOpen());
-    await render(createElement(Room, { url: URL_B })); // waits for A's closing handshake
-    expect(last.result!.send('hello room b')).toBe(false); // queued
-    await render(createElement(Room, { url: URL_C }));
-    expect(drops).toEqual([{ data: 'hello room b', reason: 'cleared' }]);
   });
 
   it('with startClosed, waits for socket.reconnect(), and renders close() at once', async () => {
