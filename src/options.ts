@@ -135,12 +135,12 @@ export interface Options {
   minUptime?: number;
   /**
    * Retries after failed attempts in a row before the socket gives up (readyState CLOSED;
-   * `reconnect()` starts again): `2` gives up after three failed attempts, `0` after the first.
+   * `reconnect()` starts again): `2` gives up after three failed attempts, `0` after the first. A whole number.
    * @default Infinity
    */
   maxRetries?: number;
   /**
-   * Outbound queue bound, in messages.
+   * Outbound queue bound, in messages: a whole number.
    * @default 10000
    */
   maxEnqueuedMessages?: number;
@@ -301,6 +301,8 @@ const RECOGNISER: Rule = [
 ];
 
 const POSITIVE: Rule = ['a positive finite number', (v) => v > 0 && v < Infinity];
+/** A count: Infinity % 1 is NaN, a fraction's is not 0. */
+const COUNT: Rule = ['a whole number >= 0', (v) => v >= 0 && !(v % 1)];
 
 /**
  * The rule of every option whose default does not tell it. The others follow their default's
@@ -327,6 +329,8 @@ const RULES: Record<string, Rule> = {
     (v) => isFunction(v?.now) && isFunction(v.setTimeout) && isFunction(v.clearTimeout),
   ],
   connectionTimeout: POSITIVE,
+  maxRetries: COUNT,
+  maxEnqueuedMessages: COUNT,
   interval: POSITIVE,
   timeout: POSITIVE,
   probeTimeout: POSITIVE,

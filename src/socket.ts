@@ -73,8 +73,12 @@ export class HeartbeatSocket extends Surface<HeartbeatSocketEventMap> {
     return this.#m.binary;
   }
 
-  /** Applies to the current connection and every later one. */
+  /**
+   * Applies to the current connection and every later one. A value WebSocket does not know is
+   * ignored, as WebSocket ignores it (`'nodebuffer'` and `'fragments'` are the `ws` package's).
+   */
   set binaryType(value: BinaryType) {
+    if (!/^(blob|arraybuffer|nodebuffer|fragments)$/.test(value)) return;
     const m = this.#m;
     const ws = m.link.ws();
     m.binary = value;

@@ -34,8 +34,10 @@ describe('construction-time validation', () => {
     [{ jitter: -0.1 }, RangeError, /options\.jitter must be a number from 0 to 1/],
     [{ jitter: '0.5' }, TypeError, /options\.jitter must be a number from 0 to 1, got "0\.5"/],
     [{ minUptime: Number.NaN }, TypeError, /options\.minUptime must be a number >= 0, got NaN/],
-    [{ maxRetries: -1 }, RangeError, /options\.maxRetries must be a number >= 0/],
-    [{ maxEnqueuedMessages: -1 }, RangeError, /options\.maxEnqueuedMessages must be a number >= 0/],
+    [{ maxRetries: -1 }, RangeError, /options\.maxRetries must be a whole number >= 0, got -1/],
+    [{ maxEnqueuedMessages: -1 }, RangeError, /options\.maxEnqueuedMessages must be a whole number >= 0/],
+    [{ maxRetries: 1.5 }, RangeError, /options\.maxRetries must be a whole number >= 0, got 1\.5/],
+    [{ maxEnqueuedMessages: 0.5 }, RangeError, /options\.maxEnqueuedMessages must be a whole number >= 0/],
     [{ maxEnqueuedBytes: 'lots' }, TypeError, /options\.maxEnqueuedBytes must be a number >= 0, got "lots"/],
     [
       { queueOverflow: 'drop-all' },

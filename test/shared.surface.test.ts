@@ -75,6 +75,16 @@ it('the on… handlers run in every tab, before the listeners; a throwing one is
   expect([a.state, b.state]).toEqual(['open', 'open']);
 });
 
+it("ignores a binaryType other than 'blob' and 'arraybuffer', as WebSocket does", async () => {
+  const { a } = await pair();
+  a.binaryType = 'arraybuffer';
+  a.binaryType = 'bogus' as BinaryType;
+  expect(a.binaryType).toBe('arraybuffer');
+  a.binaryType = 'blob';
+  a.binaryType = 'nodebuffer' as BinaryType;
+  expect(a.binaryType).toBe('blob');
+});
+
 it('binary messages reach each tab in its own binaryType; error events reach every tab', async () => {
   const { a, b, ws } = await pair();
   b.binaryType = 'arraybuffer';

@@ -271,6 +271,26 @@ describe("WebSocket's surface", () => {
     expect(socket.binaryType).toBe('arraybuffer');
   });
 
+  it('ignores a binaryType WebSocket does not know, as WebSocket does, before and after open', () => {
+    const { socket } = makeSocket({ startClosed: true });
+    // The ws package's own two pass through: a Node app may ask for Buffers.
+    for (const [value, kept] of [
+      ['arraybuffer', 'arraybuffer'],
+      ['bogus', 'arraybuffer'],
+      ['Blob', 'arraybuffer'],
+      ['nodebuffer', 'nodebuffer'],
+      ['', 'nodebuffer'],
+      ['blob', 'blob'],
+    ]) {
+      socket.binaryType = value as BinaryType;
+      expect(socket.binaryType, value).toBe(kept);
+    }
+    socket.reconnect();
+    socket.binaryType = 'arraybuffer';
+    socket.binaryType = 'bogus' as BinaryType;
+    expect([socket.binaryType, FakeWebSocket.last.binaryType]).toEqual(['arraybuffer', 'arraybuffer']);
+  });
+
   it('delivers messages as MessageEvents to onmessage and listeners', () => {
     const { socket, ofType } = makeSocket();
     const viaHandler: unknown[] = [];

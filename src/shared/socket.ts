@@ -143,7 +143,8 @@ export class SharedHeartbeatSocket extends Surface<SharedHeartbeatSocketEventMap
 
   /** Applies to the messages this tab receives from now on. */
   set binaryType(value: BinaryType) {
-    this.#t.binaryType = value;
+    // Any other value is ignored, as WebSocket ignores it.
+    if (value == 'blob' || value == 'arraybuffer') this.#t.binaryType = value;
   }
 
   /**

@@ -93,8 +93,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,500 B (+2 B): the core's +17 B, the same.
  * 10,517 B (+17 B): the core's +39 B, less what the two share (the symbol's name).
  * 10,532 B (+15 B): the core's +23 B, less what the two share.
+ * 10,597 B (+65 B): the same two checks in the leader's core (+65 B with the tab's own binaryType check).
  */
-export const SHARED_SIZE_BUDGET = 10532;
+export const SHARED_SIZE_BUDGET = 10597;
 
 const node = consumerProject('shared');
 
