@@ -584,6 +584,33 @@ describe('indexedDbOutbox', () => {
       });
     });
 
+    it('a closed socket whose app empties its queue in a pagehide listener connects at reconnect() after the pageshow', async () => {
+      const a = pageSocket('A');
+      (await wsOf('A')).serverError();
+      a.socket.send('a1');
+      await settle();
+      a.socket.close(); // a1 kept for a later reconnect()
+      await settle();
+      // The app's own pagehide listener, after the outbox's: its logout empties the queue.
+      const logout = () => a.socket.clearQueue();
+      addEventListener('pagehide', logout);
+      cache('A');
+      removeEventListener('pagehide', logout);
+      await settle();
+      restore('A');
+      await settle();
+      const before = FakeWebSocket.instances.length;
+      a.socket.reconnect();
+      // It let go of pageshow while paused for it: every attempt waited for a pageshow it no
+      // longer heard, and the socket stayed CONNECTING for good.
+      await vi.waitFor(() => expect(FakeWebSocket.instances.length).toBe(before + 1));
+      const ws = FakeWebSocket.last;
+      ws.serverOpen();
+      a.socket.send('a2');
+      await settle();
+      expect([a.socket.readyState, ws.sent]).toEqual([WebSocket.OPEN, ['a2']]);
+    });
+
     it('with replayUnconfirmed: what it wrote and had not seen confirmed, which another page took over, is dropped too, not replayed', async () => {
       const a = pageSocket('A', { heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true });
       const ws = await wsOf('A');

@@ -385,7 +385,8 @@ function keeper(
    * its messages stay its own, through the back/forward cache too.
    */
   const rest = (): void => {
-    if (closed && resumed && !live.size) {
+    // Not while paused for a `pageshow` (in the cache): that `pageshow` unpauses, then rests.
+    if (closed && resumed && !live.size && !cached) {
       listen(false);
       if (db) {
         write();
