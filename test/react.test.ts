@@ -436,6 +436,19 @@ describe('useHeartbeatSocket (jsdom)', () => {
     expect(text()).toBe('connecting|0|');
   });
 
+  it('takes options second, without protocols, as new HeartbeatSocket() does', async () => {
+    function Second(props: { options: Options }): ReactNode {
+      const result = useHeartbeatSocket(URL_A, props.options);
+      renders.push(result);
+      return result.state;
+    }
+    await render(createElement(Second, { options: { ...fake, startClosed: true } }));
+    // It threw "protocols must be a string or an array…", whose hint says options may go second.
+    expect([text(), FakeWebSocket.instances.length]).toEqual(['closed', 0]);
+    await act(async () => last().socket.reconnect());
+    expect(FakeWebSocket.instances.map((ws) => [ws.url, ws.protocols])).toEqual([[URL_A, []]]);
+  });
+
   it('still rejects a wrong option at once, naming it, as new HeartbeatSocket() does', async () => {
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {

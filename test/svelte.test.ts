@@ -209,6 +209,18 @@ describe('heartbeatSocketStore, the store contract', () => {
     expect(() => heartbeatSocketStore(URL_A, undefined, { ...fake, maxRetries: -1 })).toThrow(/maxRetries/);
   });
 
+  it('takes options second, without protocols, as new HeartbeatSocket() does', async () => {
+    const store = heartbeatSocketStore(URL_A, { ...fake, startClosed: true });
+    const states: string[] = [];
+    const leave = store.subscribe((value) => states.push(value.state));
+    await settle();
+    expect([states, FakeWebSocket.instances.length]).toEqual([['closed'], 0]);
+    store.socket.reconnect();
+    await settle();
+    expect(FakeWebSocket.instances.map((ws) => [ws.url, ws.protocols])).toEqual([[URL_A, []]]);
+    leave();
+  });
+
   it('a store url is checked at once too: a bad first value throws when the store is made', () => {
     expect(() => heartbeatSocketStore(writable<UrlInput>('ftp://example.test/'), undefined, fake)).toThrow(SyntaxError);
   });

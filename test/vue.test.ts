@@ -275,6 +275,17 @@ describe('useHeartbeatSocket from heartbeat-ws/vue (jsdom)', () => {
     expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([URL_B]);
   });
 
+  it('takes options second, without protocols, as new HeartbeatSocket() does', async () => {
+    const scope = effectScope();
+    const result = scope.run(() => useHeartbeatSocket(URL_A, { ...fake, startClosed: true }))!;
+    await settle();
+    expect([result.state.value, FakeWebSocket.instances.length]).toEqual(['closed', 0]);
+    result.socket.reconnect();
+    await settle();
+    expect(FakeWebSocket.instances.map((ws) => [ws.url, ws.protocols])).toEqual([[URL_A, []]]);
+    scope.stop();
+  });
+
   it('still rejects a wrong url or option at once, naming it', () => {
     const scope = effectScope();
     expect(() => scope.run(() => useHeartbeatSocket('ftp://example.test/', undefined, fake))).toThrow(SyntaxError);

@@ -4,6 +4,7 @@
  * it unmounts (or the last one leaves), read through one snapshot that changes on `statechange`
  * and `message`. Bundled into each binding's entry point; the core stays an import.
  */
+import { args } from './args';
 import {
   HeartbeatSocket,
   toWebSocketUrl,
@@ -75,10 +76,11 @@ const keyOf = (url: UrlInput): string =>
 
 export function live(
   url: UrlInput,
-  protocols: string | string[] | undefined,
-  options: Options,
+  protocolsOrOptions: string | string[] | Options | undefined,
+  optionsOrNone: Options | undefined,
   changed: () => void,
 ): Live {
+  const [protocols, options] = args(protocolsOrOptions, optionsOrNone);
   let target = check(url);
   const g = globalThis as { WebSocket?: unknown; window?: unknown };
   // The binding's url is a provider of the core's: a new url is a reconnect of the same socket,

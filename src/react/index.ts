@@ -7,6 +7,7 @@
  * @module heartbeat-ws/react
  */
 import { useEffect, useInsertionEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 'react';
+import { args } from '../bindings/args';
 import {
   browserLifecycle,
   HeartbeatSocket,
@@ -297,11 +298,22 @@ export function useHeartbeatSocket<C extends HookSocketClass>(
   protocols: string | string[] | undefined,
   options: Options & HookOptions<C>,
 ): UseHeartbeatSocketResult<InstanceType<C>>;
+/**
+ * Options second, without protocols, as for `new HeartbeatSocket()`.
+ * @param url - as above.
+ * @param options - as above.
+ */
+export function useHeartbeatSocket(url: UrlInput, options?: Options): UseHeartbeatSocketResult;
+export function useHeartbeatSocket<C extends HookSocketClass>(
+  url: UrlInput,
+  options: Options & HookOptions<C>,
+): UseHeartbeatSocketResult<InstanceType<C>>;
 export function useHeartbeatSocket(
   url: UrlInput,
-  protocols?: string | string[],
-  options: Options = {},
+  protocolsOrOptions?: string | string[] | Options,
+  optionsOrNone?: Options,
 ): UseHeartbeatSocketResult<HookSocket> {
+  const [protocols, options] = args(protocolsOrOptions, optionsOrNone);
   const latest = useRef({ url, options });
   useEffect(() => {
     latest.current = { url, options };

@@ -54,7 +54,18 @@ export interface HeartbeatSocketStore extends Subscribable<HeartbeatSocketValue>
 export function heartbeatSocketStore(
   url: UrlInput | Subscribable<UrlInput>,
   protocols?: string | string[],
-  options: Options = {},
+  options?: Options,
+): HeartbeatSocketStore;
+/**
+ * Options second, without protocols, as for `new HeartbeatSocket()`.
+ * @param url - as above.
+ * @param options - as above.
+ */
+export function heartbeatSocketStore(url: UrlInput | Subscribable<UrlInput>, options?: Options): HeartbeatSocketStore;
+export function heartbeatSocketStore(
+  url: UrlInput | Subscribable<UrlInput>,
+  protocols?: string | string[] | Options,
+  options?: Options,
 ): HeartbeatSocketStore {
   const source = typeof url === 'object' && 'subscribe' in url ? url : undefined;
   let first = url as UrlInput;

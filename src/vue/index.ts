@@ -48,7 +48,18 @@ export interface UseHeartbeatSocketReturn {
 export function useHeartbeatSocket(
   url: UrlInput | Ref<UrlInput>,
   protocols?: string | string[],
-  options: Options = {},
+  options?: Options,
+): UseHeartbeatSocketReturn;
+/**
+ * Options second, without protocols, as for `new HeartbeatSocket()`.
+ * @param url - as above.
+ * @param options - as above.
+ */
+export function useHeartbeatSocket(url: UrlInput | Ref<UrlInput>, options?: Options): UseHeartbeatSocketReturn;
+export function useHeartbeatSocket(
+  url: UrlInput | Ref<UrlInput>,
+  protocols?: string | string[] | Options,
+  options?: Options,
 ): UseHeartbeatSocketReturn {
   const update = (): void => {
     const now = binding.snapshot();

@@ -28,14 +28,16 @@ const dist = (file: string) => join(root, file);
 /**
  * The budget for heartbeat-ws/vue's minified UMD, gzipped (level 9): what the composable adds on
  * top of the core and Vue. 1,223 B when set (with the shared binding, src/bindings/live.ts).
+ * 1,298 B (+42 B): options second, without protocols, as the constructor takes them.
  */
-export const VUE_SIZE_BUDGET = 1280;
+export const VUE_SIZE_BUDGET = 1300;
 
 /**
  * The budget for heartbeat-ws/svelte's minified UMD, gzipped (level 9): what the store adds on top
  * of the core (it imports nothing from Svelte). 1,217 B when set (with src/bindings/live.ts).
+ * 1,287 B (+41 B): options second, without protocols, as the constructor takes them.
  */
-export const SVELTE_SIZE_BUDGET = 1280;
+export const SVELTE_SIZE_BUDGET = 1300;
 
 const LINKED = ['vue', '@vue'];
 let consumer: string;
