@@ -31,13 +31,14 @@ export function hold(name: string, granted: () => void, refused: () => void): ()
 }
 
 /**
- * How many locks whose name starts with `prefix` are held (by every tab of the origin); 1 where
- * the browser refuses locks (each tab has its own connection then).
+ * How many locks named `prefix` and one word (a tab's id) are held (by every tab of the origin):
+ * not those of a channel whose own name starts with this one's and " tab". 1 where the browser
+ * refuses locks (each tab has its own connection then).
  */
 export async function countHeld(prefix: string): Promise<number> {
   try {
     const { held = [] } = await navigator.locks.query();
-    return held.filter((lock) => lock.name?.startsWith(prefix)).length;
+    return held.filter(({ name = '' }) => name.startsWith(prefix) && !name.slice(prefix.length).includes(' ')).length;
   } catch {
     return 1;
   }

@@ -200,7 +200,12 @@ export function lead(
       else if (socket.readyState !== socket.CLOSED)
         socket.addEventListener('close', () => drained(end), { once: true });
       else drained(end);
+      // Without a connection (a retry's wait, an attempt under way), the events close() fires at
+      // once end none the tabs saw open: they see the connection move, not a second `close`.
+      const open = socket.readyState === socket.OPEN;
+      gone = !open;
       socket.close(code, reason);
+      gone = false;
       report();
     },
   };

@@ -390,7 +390,8 @@ function tab(
 
   /** Follows term `l`: hands it everything this tab keeps, and takes its state. */
   const follow = (l: string, s: Snapshot): void => {
-    if (l !== term) {
+    const changed = l !== term;
+    if (changed) {
       if (term) retired.add(term);
       if (l !== clearOf) clearTo = (cleared(clearTo), 0);
       term = l;
@@ -404,8 +405,9 @@ function tab(
     }
     view = s;
     // A tab that joins an open connection sees it open; one whose leader vanished sees it end.
+    // The same leader's word (an answer to a clear) waits for that leader's own `close`.
     if (stateOf() === 'open') open();
-    else if (opened) close(closeEvent(1006, 'leader lost', false));
+    else if (opened && changed) close(closeEvent(1006, 'leader lost', false));
     else sync();
   };
 
@@ -566,16 +568,20 @@ function tab(
     bc.post({ k: 'hello' });
   };
 
-  /** Leaves the channel; a leader hands the connection over, `then` once it closed. */
-  const leave = (code: number, reason: string, wait: boolean, then: () => void): void => {
+  /**
+   * Leaves the channel; a leader hands the connection over, `then` once it closed, with its
+   * socket's `close` event (a closing handshake that timed out is no clean close).
+   */
+  const leave = (code: number, reason: string, wait: boolean, then: (last?: CloseEvent) => void): void => {
     const was = leader;
+    let last: CloseEvent | undefined;
     bc?.flush();
     const finish = (): void => {
       for (const letGo of release) letGo();
       release = [];
       bc?.close();
       bc = undefined;
-      then();
+      then(last);
     };
     joined = false;
     // A follower does not retire its term: back (reconnect(), bfcache), it follows the same
@@ -583,6 +589,7 @@ function tab(
     if (was && term) retired.add(term);
     term = undefined;
     if (was) {
+      was.socket.addEventListener('close', (e) => (last = e), { once: true });
       setLeader(undefined);
       // Posting goes on until the socket has closed: the others hear of the handover. What left
       // its socket (its closing handshake confirms the rest, with replayUnconfirmed) is stored
@@ -600,7 +607,8 @@ function tab(
           if (s === 'freeze' && joined) {
             // A held Web Lock keeps the page out of the back/forward cache: let go of it all.
             frozen = true;
-            view = { ...view, state: 'reconnecting' };
+            // A closed connection (it gave up, or never started) stays closed.
+            if (stateOf() !== 'closed') view = { ...view, state: 'reconnecting' };
             leave(1000, 'page hidden', false, () => {});
             if (opened) close(closeEvent(1001, 'page hidden'));
             else sync();
@@ -624,11 +632,19 @@ function tab(
       let message = toData(data);
       // As HeartbeatSocket does: a stamp that throws is logged, and the message goes as given.
       if (o.stamp) message = call(o.stamp, message, ++seq) ?? message;
-      // Bounded as HeartbeatSocket's queue while no leader takes the messages; the leader's
-      // queue bounds them after that.
-      if (!term && (kept.length >= o.maxEnqueuedMessages || kept.bytes + byteLength(message) > o.maxEnqueuedBytes)) {
-        drop(message, 'overflow', done);
-        return false;
+      // Bounded as HeartbeatSocket's queue while no leader takes the messages, `queueOverflow`
+      // too; the leader's queue bounds them after that.
+      if (!term) {
+        const size = byteLength(message);
+        const full = (): boolean => kept.length >= o.maxEnqueuedMessages || kept.bytes + size > o.maxEnqueuedBytes;
+        if (size > o.maxEnqueuedBytes || o.maxEnqueuedMessages < 1 || (o.queueOverflow !== 'drop-oldest' && full())) {
+          drop(message, 'overflow', done);
+          return false;
+        }
+        while (full()) {
+          const oldest = kept.take(kept.all()[0]!.n)!;
+          drop(oldest.data, 'overflow', oldest.done);
+        }
       }
       sent = kept.add(message, done);
       return !!term && hand(sent, message);
@@ -664,10 +680,11 @@ function tab(
       sync();
       // A reconnect() during the handover (no leader known then) sets `pending`: it rejoins.
       pending = undefined;
-      leave(code, reason, true, () => {
+      leave(code, reason, true, (last) => {
         closing = false;
         left = true;
-        if (was !== 'closed') close(closeEvent(code, reason));
+        if (was !== 'closed')
+          close(last ? closeEvent(last.code, last.reason, last.wasClean) : closeEvent(code, reason));
         else sync();
         if (pending) t.reconnect();
       });

@@ -154,7 +154,7 @@ it('counts only named locks of the prefix (a lock may have no name)', async () =
   expect(await countHeld('p ')).toBe(2);
 });
 
-it('counts the held locks of a prefix, and 1 where locks are refused', async () => {
+it("counts the held locks of a prefix and one word (a tab's id), and 1 where locks are refused", async () => {
   setup.env.as('a', () =>
     hold(
       'heartbeat-ws x tab a',
@@ -171,13 +171,14 @@ it('counts the held locks of a prefix, and 1 where locks are refused', async () 
   );
   setup.env.as('c', () =>
     hold(
-      'other',
+      // A tab of channel "heartbeat-ws x tab": not one of channel "heartbeat-ws x".
+      'heartbeat-ws x tab tab c',
       () => {},
       () => {},
     ),
   );
   await settle();
-  expect(await countHeld('heartbeat-ws x ')).toBe(2);
+  expect(await countHeld('heartbeat-ws x tab ')).toBe(2);
   vi.spyOn(setup.env.locks, 'query').mockRejectedValueOnce(new DOMException('no', 'SecurityError'));
-  expect(await countHeld('heartbeat-ws x ')).toBe(1);
+  expect(await countHeld('heartbeat-ws x tab ')).toBe(1);
 });
