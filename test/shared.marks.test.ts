@@ -119,16 +119,24 @@ describe('a message goes out once through a leave and a join, whoever leads next
   });
 
   it('what a leader leaves is told to the tab as its outcome: a deliver() pending since it left resolves', async () => {
-    const { a, b } = await twoTabsOpen();
+    // A tab that closed hears the leader's word while that leader stays (shared.review.test.ts);
+    // one in the back/forward cache does not: it learns it from the marks the leader left.
+    const a = tab('a');
+    await settle();
+    const page = pageHooks();
+    const b = tab('b', { lifecycle: page.lifecycle as never });
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
     const outcome = vi.fn();
     b.track('x', outcome);
-    b.close();
+    page.notify('freeze');
     await settle();
     expect(outcome).not.toHaveBeenCalled(); // b left before the leader's word came
     a.close();
     FakeWebSocket.instances[0]!.serverClose(1000, '');
     await settle();
-    b.reconnect();
+    page.notify('restore');
     await settle();
     expect(b.isLeader).toBe(true);
     expect(outcome).toHaveBeenCalledWith('written');
@@ -339,7 +347,8 @@ it("drops of another channel push a stored drop out: its tab's mark goes too, so
   // Channel one: as test/shared.marks.test.ts's first case, up to a's handover.
   const a = tab('a', SMALL_QUEUE, 'ws://example.test/one');
   await settle();
-  const b = tab('b', SMALL_QUEUE, 'ws://example.test/one');
+  const page = pageHooks();
+  const b = tab('b', { ...SMALL_QUEUE, lifecycle: page.lifecycle as never }, 'ws://example.test/one');
   await settle();
   const outcome = vi.fn();
   const drops: string[] = [];
@@ -347,7 +356,7 @@ it("drops of another channel push a stored drop out: its tab's mark goes too, so
   b.track('x', outcome);
   b.send('y');
   await settle();
-  b.close();
+  page.notify('freeze'); // away: a closed tab would hear of the drop (shared.review.test.ts)
   await settle();
   a.send('z'); // b's 'x' gives way, told to b, away
   await settle();
@@ -368,7 +377,7 @@ it("drops of another channel push a stored drop out: its tab's mark goes too, so
   FakeWebSocket.instances.at(-1)!.serverClose(1000, '');
   await settle();
 
-  b.reconnect(); // back on channel one, b leads
+  page.notify('restore'); // back on channel one, b leads
   await settle();
   expect(b.isLeader).toBe(true);
   live()[0]!.serverOpen();

@@ -3,11 +3,12 @@
  * src/shared (2026-12-07), each of which failed before its fix. Same fakes as test/shared.test.ts
  * (test/helpers/tabs.ts).
  */
-import { expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HeartbeatSocket, type Options } from '../src/index';
+import { requests } from '../src/request/index';
 import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { tabWebSocket, useTabs } from './helpers/tabs';
+import { FakeChannel, tabWebSocket, useTabs } from './helpers/tabs';
 
 const URL_ = 'ws://example.test/live';
 const setup = useTabs();
@@ -172,4 +173,123 @@ it("countTabs() counts only the tabs of its own channel: not those of a channel 
   tab('c', { channel: 'chat tab' });
   await settle();
   expect(await a.socket.countTabs()).toBe(1);
+});
+it("a follower's send() then close() while the leader's queue is full: the message is dropped, and some drop event reports it", async () => {
+  // HeartbeatSocket: the overflow is reported by send() itself, before close().
+  const plain = core({ maxEnqueuedMessages: 1 });
+  plain.socket.send('a1');
+  plain.socket.send('b1');
+  plain.socket.close();
+  expect(plain.drops).toEqual([['overflow', 'b1']]);
+
+  const a = tab('a', { maxEnqueuedMessages: 1 });
+  await settle();
+  const b = tab('b', { maxEnqueuedMessages: 1 });
+  await settle();
+  a.socket.send('a1'); // the shared queue (connection not open yet) is full
+  b.socket.send('b1');
+  b.socket.close(); // e.g. the component unmounts, or the page is leaving
+  await settle();
+  const ws = live().find((w) => w !== plain.ws())!;
+  ws.serverOpen();
+  await settle();
+  expect(userFrames(ws)).toEqual(['a1']); // b1 never goes out …
+  // … so a `drop` event must report it somewhere (the tab that sent it).
+  expect([...a.drops(), ...b.drops()]).toEqual([['overflow', 'b1']]);
+});
+
+it("a follower's deliver() then close() in the same task: the message is written, and the promise resolves, as over HeartbeatSocket", async () => {
+  // HeartbeatSocket, open: written at once, deliver() resolves.
+  const plain = core();
+  plain.ws().serverOpen();
+  const coreResult = requests(plain.socket).deliver('x');
+  plain.socket.close();
+  await expect(coreResult).resolves.toBe('written');
+
+  tab('a');
+  await settle();
+  const b = tab('b');
+  await settle();
+  const ws = live().find((w) => w !== plain.ws())!;
+  ws.serverOpen();
+  await settle();
+  let outcome: unknown = 'pending';
+  void requests(b.socket)
+    .deliver('x')
+    .then((v) => (outcome = v));
+  b.socket.close();
+  await vi.advanceTimersByTimeAsync(10_000);
+  expect(userFrames(ws)).toEqual(['x']); // it went out …
+  expect(outcome).toBe('written'); // … but the caller never hears it
+});
+
+describe('a follower that closed hears what becomes of what it handed over, and no more', () => {
+  /** The channels tab `name` has open. */
+  const channels = (name: string) => [...FakeChannel.all].filter((c) => c.owner === name).length;
+
+  it('until the leader wrote it: then it stops listening', async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    b.socket.send('x');
+    b.socket.close();
+    expect(channels('b')).toBe(1);
+    await settle();
+    expect([userFrames(live()[0]!), channels('b')]).toEqual([['x'], 0]);
+  });
+
+  it('until the connection it went to ends: the message is then its own again, and goes out once', async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    b.socket.send('x'); // the connection is not open yet: x waits in the leader's queue
+    b.socket.close();
+    await settle();
+    expect(channels('b')).toBe(1);
+    live()[0]!.serverClose(1006); // that attempt fails: the leader waits to retry
+    await settle();
+    expect(channels('b')).toBe(0);
+    b.socket.reconnect(); // b hands x over again: the leader has it already
+    await vi.advanceTimersByTimeAsync(1000);
+    live()[0]!.serverOpen();
+    await settle();
+    expect(FakeWebSocket.instances.flatMap(userFrames)).toEqual(['x']);
+  });
+
+  it("clearQueue() after close() takes back what the leader has not written: one 'cleared' drop, not sent", async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    b.socket.send('x');
+    b.socket.close();
+    await settle();
+    expect(b.socket.clearQueue()).toBe(1);
+    expect([b.drops(), channels('b')]).toEqual([[['cleared', 'x']], 0]);
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect([userFrames(live()[0]!), b.drops()]).toEqual([[], [['cleared', 'x']]]);
+  });
+
+  it('reconnect() while it listens: one channel, each message once', async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    b.socket.send('x');
+    b.socket.close();
+    setup.env.as('b', () => b.socket.reconnect());
+    await settle();
+    expect(channels('b')).toBe(1);
+    live()[0]!.serverOpen();
+    await settle();
+    live()[0]!.serverMessage('hi');
+    await settle();
+    expect([userFrames(live()[0]!), b.of<MessageEvent>('message').map((e) => e.data)]).toEqual([['x'], ['hi']]);
+  });
 });

@@ -92,6 +92,8 @@ export function lead(
   let leaving = false;
   /** The term was handed over: nothing of this socket is told any more. */
   let gone = false;
+  /** Its `close` ends no connection the tabs saw (see leave()). */
+  let quiet = false;
 
   // While it hands over, the other tabs are told the connection is moving, not ending.
   const state = (): SocketState => (leaving ? 'reconnecting' : socket.state);
@@ -123,7 +125,7 @@ export function lead(
 
   for (const type of RELAYED) {
     socket.addEventListener(type, (event) => {
-      if (!gone) tell({ k: 'ev', l: term, type, init: carry(event), s: snapshot() });
+      if (!gone && !(quiet && type == 'close')) tell({ k: 'ev', l: term, type, init: carry(event), s: snapshot() });
     });
   }
   // Without a snapshot (a message changes none of it): reading and cloning one for each message
@@ -200,12 +202,10 @@ export function lead(
       else if (socket.readyState !== socket.CLOSED)
         socket.addEventListener('close', () => drained(end), { once: true });
       else drained(end);
-      // Without a connection (a retry's wait, an attempt under way), the events close() fires at
-      // once end none the tabs saw open: they see the connection move, not a second `close`.
-      const open = socket.readyState === socket.OPEN;
-      gone = !open;
+      // Without a connection (a retry's wait, an attempt under way), the `close` close() fires at
+      // once ends none the tabs saw open: they see the connection move, not a second `close`.
+      quiet = socket.readyState !== socket.OPEN;
       socket.close(code, reason);
-      gone = false;
       report();
     },
   };

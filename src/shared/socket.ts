@@ -303,6 +303,12 @@ function tab(
   let frozen = false;
   /** This tab dispatched `open` and no `close` since. */
   let opened = false;
+  /**
+   * After close(), the term a follower handed messages to that have not left its socket yet: the
+   * tab still hears what becomes of them (its trackers, its `drop` events), until they all have
+   * or that leader goes (they are then this tab's again, for a later reconnect()).
+   */
+  let lingering: string | undefined;
   let uninstall: (() => void) | undefined;
   let seq = 0;
   const kept = outbox();
@@ -433,9 +439,23 @@ function tab(
     emit(messageEvent(data, origin, t.binaryType));
   };
 
+  /** A follower that closed stops listening (see `lingering`). */
+  const quit = (): void => {
+    if (lingering) {
+      lingering = undefined;
+      bc?.close();
+      bc = undefined;
+    }
+  };
+
   const receive = (m: Relayed): void => {
     // A leader's last report comes while it leaves: what left its socket is settled here too.
-    if (!joined && m.k !== 'settled') return;
+    // A follower that closed hears of its own messages (`lingering`), until its leader goes.
+    if (!joined && m.k !== 'settled' && !(lingering && m.k === 'drop')) {
+      // Its leader went, or the connection it handed them to ended: they are its own again.
+      if (m.k === 'lead' ? m.l !== lingering : m.k === 'ev' && !/^(open|connecting)$/.test(m.s.state)) quit();
+      return;
+    }
     switch (m.k) {
       case 'hello':
         if (leader) tell({ k: 'lead', l: term as string, s: leader.snapshot() });
@@ -480,12 +500,14 @@ function tab(
         // What left the leader's socket no longer counts there either (the queue goes out after
         // the `open` event, whose state counted it).
         if (m.l === term) view.bufferedAmount = m.b;
+        if (!kept.length) quit();
         return;
       case 'drop': {
         // The leader keeps its own (lead()), this same list.
         if (!leader && drops.push(m) > DROPS_KEPT) drops.shift();
         const item = m.to === id ? kept.take(m.n) : undefined;
         if (item) drop(item.data, m.reason, item.done);
+        if (!kept.length) quit();
       }
     }
   };
@@ -545,6 +567,7 @@ function tab(
   };
 
   const join = (): void => {
+    quit();
     joined = true;
     frozen = false;
     if (!shared) return elected();
@@ -574,13 +597,19 @@ function tab(
    */
   const leave = (code: number, reason: string, wait: boolean, then: (last?: CloseEvent) => void): void => {
     const was = leader;
+    const of = term;
     let last: CloseEvent | undefined;
     bc?.flush();
     const finish = (): void => {
       for (const letGo of release) letGo();
       release = [];
-      bc?.close();
-      bc = undefined;
+      // A follower's close() (not a page into the back/forward cache) hears what becomes of what
+      // it handed over.
+      lingering = !was && wait && kept.length ? of : undefined;
+      if (!lingering) {
+        bc?.close();
+        bc = undefined;
+      }
       then(last);
     };
     joined = false;
@@ -710,16 +739,18 @@ function tab(
 
     clear() {
       // Dropped here at once: the tab may leave before the leader answers. The leader lets go of
-      // them, and takes none of them if they are still on their way.
+      // them, and takes none of them if they are still on their way (a closed tab's too).
       const n = cleared();
+      const to = term ?? lingering;
       if (leader) leader.discard(id, sent);
-      else if (term) bc?.post({ k: 'do', to: term, what: 'discard', from: id, n: sent });
+      else if (to) bc?.post({ k: 'do', to, what: 'discard', from: id, n: sent });
+      quit();
       return n;
     },
 
     ask(what) {
       if (leader) return what === 'clear' ? clear(leader) : (leader.socket.probe(), 0);
-      if (!term) return what === 'clear' ? cleared() : 0;
+      if (!term) return what === 'clear' ? t.clear() : 0;
       if (what === 'clear') [clearTo, clearOf] = [sent, term];
       bc?.post({ k: 'do', to: term, what, from: id });
       return 0;
