@@ -33,6 +33,12 @@ function alike(a: string, b: string): number {
  */
 const warned = /* @__PURE__ */ new Set<string>();
 
+/** Where what is not an option goes instead: WebSocket's argument, the `ws` package's option. */
+const INSTEAD = /* @__PURE__ */ new Map([
+  ['options.protocols', 'protocols go second: new HeartbeatSocket(url, protocols, options)'],
+  ['options.headers', 'a browser sends no headers: docs/recipes.md, auth'],
+]);
+
 /**
  * Names in one console warning the options and `heartbeat` fields that are not options: those
  * `resolved` (the resolved options) has no key for, and those neither `beat` (the heartbeat's
@@ -59,6 +65,8 @@ export function warnUnknown(options: object, resolved: object, beat: object): vo
     'heartbeat-ws: unknown ' +
       all
         .map((name) => {
+          const instead = INSTEAD.get(name);
+          if (instead) return `${name} (${instead})`;
           let best = 0.5;
           let near = '';
           for (const candidate of candidates) {

@@ -373,7 +373,8 @@ function check(key: string, value: unknown, fallback?: unknown, prefix = 'option
 function fill<T extends object>(defaults: T, input: object, prefix?: string): T {
   const out = { ...defaults } as Record<string, unknown>;
   for (const [key, value] of Object.entries(input)) {
-    if (value === undefined || !(key in out)) continue;
+    // Own keys only: `constructor` or `__proto__` (options parsed from JSON) is no option.
+    if (value === undefined || !Object.hasOwn(out, key)) continue;
     check(key, value, out[key], prefix);
     out[key] = value;
   }

@@ -387,6 +387,24 @@ describe('unknown options (issue #20, item 3)', () => {
     ]);
   });
 
+  it("says where protocols go, and that a browser sends no headers, for the two that are WebSocket's or ws's, not options", () => {
+    expect(warnings({ protocols: ['chat'], headers: { Authorization: 'Bearer x' } })).toEqual([
+      'heartbeat-ws: unknown options.protocols (protocols go second: new HeartbeatSocket(url, protocols, options)), ' +
+        'options.headers (a browser sends no headers: docs/recipes.md, auth)',
+    ]);
+  });
+
+  it("ignores, and names, an option called as one of Object.prototype's names, as any unknown one", () => {
+    // It threw "function is not iterable", and `__proto__` (options parsed from JSON) replaced the
+    // resolved options' prototype.
+    const options = JSON.parse('{"constructor": 1, "toString": 2, "__proto__": {"replayUnconfirmed": true}}');
+    expect(warnings(options)).toEqual([
+      'heartbeat-ws: unknown options.constructor, options.toString, options.__proto__',
+    ]);
+    const resolved = resolveOptions({ WebSocket, ...options });
+    expect([Object.getPrototypeOf(resolved), resolved.replayUnconfirmed]).toEqual([Object.prototype, false]);
+  });
+
   it('names an unknown option that is like none without a guess', () => {
     expect(warnings({ flavour: 'vanilla', timeout: 5 })).toEqual([
       'heartbeat-ws: unknown options.flavour, options.timeout (options.heartbeat.timeout?)',
