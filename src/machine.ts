@@ -238,12 +238,16 @@ export function machine(
         finish(ended);
       } else lost(detach(), ended);
     },
-    errored: (error) => emit(errorEvent(error)),
+    errored: (error) => {
+      const event = errorEvent(error);
+      emit(event, event.message);
+    },
     failed: (error, why) => {
       // An `error` event carrying the cause, then the attempt is lost; unless a listener called
       // close() or reconnect(), which decided what comes next. Timed out: nothing to wait for.
       const current = epoch;
-      emit(errorEvent(error), why);
+      const event = errorEvent(error);
+      emit(event, why || event.message);
       if (current === epoch) lost(detach(true), abnormal(why));
     },
   });

@@ -639,6 +639,25 @@ describe('debug', () => {
     log.mockRestore();
   });
 
+  it("logs an error event with its error's message (the ws package's names the cause), before open and after", () => {
+    const log = vi.spyOn(console, 'debug').mockImplementation(() => {});
+    try {
+      makeSocket({ debug: true, random: () => 0 });
+      const error = (message: string) => Object.assign(new Event('error'), { error: new Error(message) });
+      FakeWebSocket.last.dispatchEvent(error('connect ECONNREFUSED 127.0.0.1:9'));
+      vi.advanceTimersByTime(1000);
+      FakeWebSocket.last.serverOpen();
+      FakeWebSocket.last.dispatchEvent(error('read ECONNRESET'));
+      // It logged "error" and nothing after it.
+      expect(log.mock.calls.filter((call) => call[1] === 'error')).toEqual([
+        ['[heartbeat-ws]', 'error', 'connect ECONNREFUSED 127.0.0.1:9'],
+        ['[heartbeat-ws]', 'error', 'read ECONNRESET'],
+      ]);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
   it('logs nothing by default', () => {
     const log = vi.spyOn(console, 'debug').mockImplementation(() => {});
     const { socket } = makeSocket();

@@ -97,8 +97,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,724 B (+127 B): a review's six fixes (+127 B): queueOverflow 'drop-oldest' before a leader is known (+~60 B); the leader tab's close() reports its socket's close event (a timed-out handshake is unclean); no 'leader lost' close from the same leader's answer; no second close relayed on a handover without a connection; a closed connection stays closed through the back/forward cache; countTabs() counts its channel's tabs only.
  * 10,841 B (+117 B): a closed follower hears what becomes of what it handed over (+117 B): lingering on the channel until it is settled, its connection ends or its leader goes; clearQueue() after close() takes it back from the leader.
  * 10,846 B (+5 B): the same (+5 B).
+ * 10,854 B (+8 B): the same (+8 B).
  */
-export const SHARED_SIZE_BUDGET = 10846;
+export const SHARED_SIZE_BUDGET = 10854;
 
 const node = consumerProject('shared');
 
