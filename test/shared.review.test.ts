@@ -49,6 +49,19 @@ function core(options: Options = {}) {
   return { socket, drops, ws: () => ws };
 }
 
+/** Tab a leads and tab b follows, with `options`; `open`: once their connection opened. */
+async function pair(options: SharedOptions = {}, open = false) {
+  const a = tab('a', options);
+  await settle();
+  const b = tab('b', options);
+  await settle();
+  if (open) {
+    live()[0]!.serverOpen();
+    await settle();
+  }
+  return { a, b };
+}
+
 it("queueOverflow 'drop-oldest' is honoured while the tab knows no leader yet (its first task): the oldest gives way, as in HeartbeatSocket", async () => {
   const opts = { maxEnqueuedMessages: 1, queueOverflow: 'drop-oldest' as const };
   // HeartbeatSocket: the newest wins, the oldest is dropped.
@@ -70,10 +83,7 @@ it("queueOverflow 'drop-oldest' is honoured while the tab knows no leader yet (i
 });
 
 it("clearQueue() from the leader tab's statechange listener as the connection drops: one close event per tab (the server's), no spurious 'leader lost'", async () => {
-  const a = tab('a');
-  await settle();
-  const b = tab('b');
-  await settle();
+  const { a, b } = await pair();
   // "When the connection goes, discard what waits": a plain listener an app may have.
   a.socket.addEventListener('statechange', (e) => {
     if (e.detail.state !== 'open') a.socket.clearQueue();
@@ -150,10 +160,7 @@ it('where tabs cannot share, close() whose closing handshake times out reports i
 });
 
 it('the leader tab hands over (close()) while the connection waits for a retry: a follower gets no second close in a row ("open and close keep alternating")', async () => {
-  const a = tab('a', { minReconnectionDelay: 5000 });
-  await settle();
-  const b = tab('b', { minReconnectionDelay: 5000 });
-  await settle();
+  const { a, b } = await pair({ minReconnectionDelay: 5000 });
   live()[0]!.serverOpen();
   await settle();
   live()[0]!.serverClose(1006); // the connection drops: close, reconnecting in every tab
@@ -182,10 +189,7 @@ it("a follower's send() then close() while the leader's queue is full: the messa
   plain.socket.close();
   expect(plain.drops).toEqual([['overflow', 'b1']]);
 
-  const a = tab('a', { maxEnqueuedMessages: 1 });
-  await settle();
-  const b = tab('b', { maxEnqueuedMessages: 1 });
-  await settle();
+  const { a, b } = await pair({ maxEnqueuedMessages: 1 });
   a.socket.send('a1'); // the shared queue (connection not open yet) is full
   b.socket.send('b1');
   b.socket.close(); // e.g. the component unmounts, or the page is leaving
@@ -206,10 +210,7 @@ it("a follower's deliver() then close() in the same task: the message is written
   plain.socket.close();
   await expect(coreResult).resolves.toBe('written');
 
-  tab('a');
-  await settle();
-  const b = tab('b');
-  await settle();
+  const { b } = await pair();
   const ws = live().find((w) => w !== plain.ws())!;
   ws.serverOpen();
   await settle();
@@ -228,12 +229,7 @@ describe('a follower that closed hears what becomes of what it handed over, and 
   const channels = (name: string) => [...FakeChannel.all].filter((c) => c.owner === name).length;
 
   it('until the leader wrote it: then it stops listening', async () => {
-    tab('a');
-    await settle();
-    const b = tab('b');
-    await settle();
-    live()[0]!.serverOpen();
-    await settle();
+    const { b } = await pair({}, true);
     b.socket.send('x');
     b.socket.close();
     expect(channels('b')).toBe(1);
@@ -242,10 +238,7 @@ describe('a follower that closed hears what becomes of what it handed over, and 
   });
 
   it('until the connection it went to ends: the message is then its own again, and goes out once', async () => {
-    tab('a');
-    await settle();
-    const b = tab('b');
-    await settle();
+    const { b } = await pair();
     b.socket.send('x'); // the connection is not open yet: x waits in the leader's queue
     b.socket.close();
     await settle();
@@ -261,10 +254,7 @@ describe('a follower that closed hears what becomes of what it handed over, and 
   });
 
   it("clearQueue() after close() takes back what the leader has not written: one 'cleared' drop, not sent", async () => {
-    tab('a');
-    await settle();
-    const b = tab('b');
-    await settle();
+    const { b } = await pair();
     b.socket.send('x');
     b.socket.close();
     await settle();
@@ -277,10 +267,7 @@ describe('a follower that closed hears what becomes of what it handed over, and 
   });
 
   it('reconnect() while it listens: one channel, each message once', async () => {
-    tab('a');
-    await settle();
-    const b = tab('b');
-    await settle();
+    const { b } = await pair();
     b.socket.send('x');
     b.socket.close();
     setup.env.as('b', () => b.socket.reconnect());
