@@ -165,7 +165,7 @@ function snippetOf(s: Settings): string {
     `  shouldReconnect: (e) => ![${codesOf(s.stayClosedOn).join(', ')}].includes(e.code),`,
     `  replayUnconfirmed: true,`,
     `  stamp: (data, seq) => JSON.stringify({ id: \`\${clientId}:\${seq}\`, body: data }),`,
-    ...(s.shared ? [] : [`  outbox: HeartbeatWSOutbox.indexedDbOutbox('demo', { maxAge: 600000 }),`]),
+    `  outbox: HeartbeatWSOutbox.indexedDbOutbox('demo', { maxAge: 600000 }),`,
     `  heartbeat: {`,
     `    interval: ${s.interval}, timeout: ${s.timeout},`,
     `    isServerPing: { type: 'heartbeat' },`,
@@ -344,10 +344,11 @@ function createSocket(s: Settings): { next: Socket; nextShared: SharedSocket | u
     replayUnconfirmed: true,
     stamp: (data: unknown, seq: number) => JSON.stringify({ id: `${CLIENT_ID}:${seq}`, body: data }),
     // What waits in the queue (or is unconfirmed) is kept in IndexedDB: the next page sends what
-    // this one left ("Reload the page"). Ten minutes at most: older is dropped, not sent.
-    // SharedHeartbeatSocket takes no outbox (yet).
+    // this one left ("Reload the page"). Ten minutes at most: older is dropped, not sent. In shared
+    // mode the leader tab's socket keeps every tab's messages there, and the next leader (the
+    // reloaded page, or another tab) sends what the last one left, once.
     outbox:
-      !s.shared && typeof HeartbeatWSOutbox !== 'undefined'
+      typeof HeartbeatWSOutbox !== 'undefined'
         ? HeartbeatWSOutbox.indexedDbOutbox('demo', { maxAge: 10 * 60_000 })
         : undefined,
     heartbeat: {
@@ -729,11 +730,10 @@ let fromBeforeCount = 0;
 $('fault-reload').addEventListener('click', () => void reloadWhileDown());
 
 async function reloadWhileDown() {
-  if (shared || !socket) {
-    $('fault-result').textContent = 'Reload the page: not in shared mode (SharedHeartbeatSocket takes no outbox yet)';
-    $('fault-result').dataset.ok = 'false';
-    return;
-  }
+  if (!socket) return;
+  // In shared mode too: the leader tab's socket keeps every tab's messages in the outbox. This
+  // tab's page ends with the reload; the next leader (this tab's next page, or another tab that
+  // takes the lead first) sends what it left, once.
   await fault('stop', { seconds: value('reload-seconds') }, 'stop server, then reload');
   // Until the page sees the connection go: a message written into it would only be replayed.
   for (let i = 0; i < 40 && currentState() === 'open'; i++) await new Promise((r) => setTimeout(r, 50));
@@ -744,7 +744,7 @@ async function reloadWhileDown() {
 }
 
 /** On load: what the page before queued, shown as waiting until its echo arrives. */
-function showFromBefore() {
+function showFromBefore(sharedMode: boolean) {
   const saved = sessionStorage.getItem(BEFORE_RELOAD);
   sessionStorage.removeItem(BEFORE_RELOAD);
   const texts = saved ? (JSON.parse(saved) as string[]) : [];
@@ -762,11 +762,12 @@ function showFromBefore() {
     fromBefore.set(text, row);
   }
   fromBeforeCount = texts.length;
-  timeline(
-    'fault',
-    `reloaded: ${texts.length} messages the page before queued wait in the outbox, to go after this page's first open`,
-    { fault: 'reload' },
-  );
+  // In shared mode the leader tab sends them: this page if it leads, else the tab that took the
+  // lead when this one's page before ended. Their echoes reach every tab.
+  const when = sharedMode ? "when the leader tab's connection opens" : "after this page's first open";
+  timeline('fault', `reloaded: ${texts.length} messages the page before queued wait in the outbox, to go ${when}`, {
+    fault: 'reload',
+  });
 }
 
 /** An echo of a message the page before queued: it arrived. */
@@ -1043,7 +1044,7 @@ async function start() {
   }
   const s = settingsFromQuery(initialWsUrl);
   fillForm(s);
-  showFromBefore();
+  showFromBefore(s.shared);
   apply(s);
 
   form.addEventListener('submit', (e) => {

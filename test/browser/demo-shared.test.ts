@@ -8,11 +8,23 @@
  * own, so the tabs would not share; its WebKit (one WebDriver session of MiniBrowser) has no
  * second tab to open. The sharing itself is tested in test/browser/shared.test.ts; here the point
  * is what the demo page shows and what the demo server counts.
+ *
+ * "Reload the page" in shared mode (the outbox of the leader tab's socket) runs in every engine:
+ * with one tab (it leads), through `describeEngines`; with two tabs whose leader is reloaded, in
+ * Chromium (pages of one context) and Firefox (pages of its one profile).
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemoServer, type DemoServer } from '../../demo/demo-server';
 import { describeBrowser, launchChromium, pageErrors, waitFor } from '../helpers/browser';
+import {
+  createEngine,
+  describeChromium,
+  describeEngine,
+  describeEngines,
+  type Engine,
+  type EnginePage,
+} from '../helpers/engines';
 
 // Short heartbeat and backoff, through the page's query string.
 const SETTINGS = {
@@ -239,5 +251,212 @@ describeBrowser('the demo give-up banner', () => {
     await waitForOpen(page);
     expect(await page.isHidden('#giveup')).toBe(true);
     expect(errors).toEqual([]);
+  });
+});
+
+// ---- "Reload the page" in shared mode: the outbox of the leader tab's socket ----------------
+
+/** A tab, driven through its DOM the same way in every engine. */
+type Tab = Pick<EnginePage, 'evaluate' | 'errors' | 'close'>;
+
+/** The text of `selector` in `tab`, trimmed; undefined between two documents. */
+const textIn = (tab: Tab, selector: string) =>
+  tab
+    .evaluate((sel: string) => (document.querySelector(sel)?.textContent ?? '').trim(), selector)
+    .catch(() => undefined);
+/** Types `value` into a field as a user would: value, then `input` and `change` events. */
+const fillIn = (tab: Tab, selector: string, value: string) =>
+  tab.evaluate(
+    ([sel, v]: [string, string]) => {
+      const el = document.querySelector(sel) as HTMLInputElement;
+      el.value = v;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    [selector, value],
+  );
+const press = (tab: Tab, selector: string) =>
+  tab.evaluate((sel: string) => (document.querySelector(sel) as HTMLElement).click(), selector);
+/** The `data-status` of the rows the page before the reload left; undefined between two documents. */
+const leftByPageBefore = (tab: Tab) =>
+  tab
+    .evaluate(() => [...document.querySelectorAll('#log li[data-from]')].map((li) => li.getAttribute('data-status')))
+    .catch(() => undefined);
+/** The echoes of the messages queued before the reload that the tab's log shows, newest first. */
+const echoesFromBefore = async (tab: Tab) =>
+  (await tab.evaluate(() => [...document.querySelectorAll('#log li.in .text')].map((e) => e.textContent ?? '')))
+    .filter((t) => t.startsWith('before reload'))
+    .map((t) => t.split(' (')[0]);
+
+async function waitForOpenIn(tab: Tab, timeout = 15_000) {
+  await waitFor('#state to read "open"', async () => (await textIn(tab, '#state')) === 'open', { timeout });
+}
+
+/**
+ * Presses "Reload the page" in `reloaded` (2 s down) and checks what the user and the server see:
+ * the reloaded page lists the three messages as left by the page before, each turns "sent" when
+ * its echo arrives, every other tab gets each echo once, and the server echoed three more with no
+ * duplicate. Returns the tabs' badges ("leader" / "follower") after it.
+ */
+async function reloadWhileDown(demo: DemoServer, reloaded: Tab, others: Tab[]): Promise<string[]> {
+  const tabs = [reloaded, ...others];
+  for (const tab of tabs) await waitForOpenIn(tab);
+  await new Promise((r) => setTimeout(r, SETTINGS.minUptime + 200));
+  const before = demo.status().counts;
+  await fillIn(reloaded, '#reload-seconds', '2');
+  await press(reloaded, '#fault-reload');
+  await waitFor(
+    'the reloaded page with three rows left by the page before',
+    async () => (await leftByPageBefore(reloaded))?.length === 3,
+    { timeout: 10_000 },
+  );
+  // Reloaded while the server was down: nothing of the three could have gone yet.
+  expect(demo.status().endpoint).toBe('stopped');
+  expect(demo.status().counts.echoed).toBe(before.echoed);
+  await waitFor('their echoes', async () => (await leftByPageBefore(reloaded))?.every((s) => s === 'sent'), {
+    timeout: 15_000,
+  });
+  const echoes = ['before reload 3', 'before reload 2', 'before reload 1'];
+  for (const tab of others)
+    await waitFor('the echoes in every other tab', async () => (await echoesFromBefore(tab)).length >= 3, {
+      timeout: 5_000,
+    });
+  for (const tab of tabs) await waitForOpenIn(tab);
+  await new Promise((r) => setTimeout(r, SETTINGS.minUptime + 500));
+  const after = demo.status().counts;
+  expect(after.echoed - before.echoed, demo.status().log.join('\n')).toBe(3);
+  expect(after.duplicates).toBe(before.duplicates);
+  expect(demo.status().live).toBe(1);
+  const done = await reloaded.evaluate(() =>
+    [...document.querySelectorAll('#timeline li .what')]
+      .map((e) => e.textContent ?? '')
+      .filter((t) => t.includes('all 3 messages queued before the reload arrived, once')),
+  );
+  expect(done).toHaveLength(1);
+  for (const tab of tabs) expect(await echoesFromBefore(tab)).toEqual(echoes);
+  for (const tab of tabs) expect(await tab.errors()).toEqual([]);
+  const badges: string[] = [];
+  for (const tab of tabs) badges.push((await textIn(tab, '#leader')) ?? '');
+  return badges;
+}
+
+describeEngines('the demo in shared mode, one tab', (engine) => {
+  let demo: DemoServer;
+  let tab: EnginePage;
+
+  beforeAll(async () => {
+    demo = await startDemoServer({ port: 0, wsPort: 0, maxMinutes: 5, idleMinutes: 5 });
+    tab = await engine.newPage();
+    await tab.goto(`${demo.url}${query({ shared: 1 })}`);
+    await waitForOpenIn(tab);
+  });
+
+  afterAll(async () => {
+    await tab?.close();
+    await demo?.close();
+  });
+
+  it('"Reload the page" in the one tab (it leads): the three messages queued while the server was down arrive after the reload, once', async () => {
+    expect(await textIn(tab, '#leader')).toBe('leader');
+    expect(await textIn(tab, '#tab-count')).toBe('1');
+    // The snippet shows the option the page's socket has.
+    expect(await textIn(tab, '#snippet')).toContain("outbox: HeartbeatWSOutbox.indexedDbOutbox('demo'");
+    expect(await reloadWhileDown(demo, tab, [])).toEqual(['leader']);
+    expect(await textIn(tab, '#tab-count')).toBe('1');
+  });
+});
+
+/**
+ * Two tabs of one profile; the leader's page is reloaded while the server is down. The other tab
+ * takes the lead as that page ends (its lock request waited first), takes over what the old
+ * leader's outbox kept, and sends it when the server is back; the reloaded page joins as a
+ * follower and sees the echoes.
+ */
+function reloadTheLeaderOfTwo(tabsOfOneProfile: () => { open(url: string): Promise<Tab>; close(): Promise<void> }) {
+  let demo: DemoServer;
+  let profile: ReturnType<typeof tabsOfOneProfile>;
+
+  beforeAll(async () => {
+    demo = await startDemoServer({ port: 0, wsPort: 0, maxMinutes: 5, idleMinutes: 5 });
+    profile = tabsOfOneProfile();
+  });
+
+  afterAll(async () => {
+    await profile?.close();
+    await demo?.close();
+  });
+
+  it('"Reload the page" in the leader of two tabs: the other tab leads and sends the three messages once; both tabs see the echoes', async () => {
+    const first = await profile.open(`${demo.url}${query({ shared: 1 })}`);
+    await waitForOpenIn(first);
+    const second = await profile.open(`${demo.url}${query({ shared: 1 })}`);
+    const tabs = [first, second];
+    for (const tab of tabs) await waitForOpenIn(tab);
+    await waitFor(
+      '"2 tabs" in both',
+      async () => (await Promise.all(tabs.map((t) => textIn(t, '#tab-count')))).every((n) => n === '2'),
+      { timeout: 5_000 },
+    );
+    const roles = await Promise.all(tabs.map((t) => textIn(t, '#leader')));
+    expect(roles.slice().sort()).toEqual(['follower', 'leader']);
+    const leader = tabs[roles.indexOf('leader')] as Tab;
+    const other = tabs[roles.indexOf('follower')] as Tab;
+    const total = demo.status().total;
+    expect(await reloadWhileDown(demo, leader, [other])).toEqual(['follower', 'leader']);
+    // One connection after the reload: the other tab's, made as it took the lead.
+    expect(demo.status().total).toBe(total + 1);
+    await waitFor(
+      '"2 tabs" in both after the reload',
+      async () => (await Promise.all(tabs.map((t) => textIn(t, '#tab-count')))).every((n) => n === '2'),
+      { timeout: 5_000 },
+    );
+  });
+}
+
+describeChromium('the demo in shared mode, two tabs (pages of one context)', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(() => browser?.close());
+  reloadTheLeaderOfTwo(() => {
+    let context: BrowserContext | undefined;
+    return {
+      open: async (url) => {
+        context ??= await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+        const page = await context.newPage();
+        const errors = pageErrors(page);
+        await page.goto(url);
+        return {
+          evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
+          errors: async () => [...errors],
+          close: () => page.close(),
+        };
+      },
+      close: async () => {
+        await context?.close();
+      },
+    };
+  });
+});
+
+// Pages of one puppeteer-launched Firefox share its one profile (Web Locks, BroadcastChannel).
+describeEngine('firefox', 'the demo in shared mode, two tabs (pages of one profile)', () => {
+  const engine: Engine = createEngine('firefox');
+  beforeAll(() => engine.launch());
+  afterAll(() => engine.close());
+  reloadTheLeaderOfTwo(() => {
+    const pages: EnginePage[] = [];
+    return {
+      open: async (url) => {
+        const page = await engine.newPage();
+        pages.push(page);
+        await page.goto(url);
+        return page;
+      },
+      close: async () => {
+        for (const p of pages) await p.close().catch(() => {});
+      },
+    };
   });
 });
