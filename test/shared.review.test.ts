@@ -15,6 +15,9 @@ const setup = useTabs();
 const settle = () => vi.advanceTimersByTimeAsync(0);
 const live = () => FakeWebSocket.live();
 const userFrames = (ws: FakeWebSocket) => ws.sent.filter((d) => d !== 'ping');
+const allFrames = () => FakeWebSocket.instances.flatMap(userFrames);
+/** The channels tab `name` has open. */
+const channels = (name: string) => [...FakeChannel.all].filter((c) => c.owner === name).length;
 
 const TYPES = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'drop', 'leaderchange'];
 
@@ -221,13 +224,10 @@ it("a follower's deliver() then close() in the same task: the message is written
   b.socket.close();
   await vi.advanceTimersByTimeAsync(10_000);
   expect(userFrames(ws)).toEqual(['x']); // it went out …
-  expect(outcome).toBe('written'); // … but the caller never hears it
+  expect(outcome).toBe('written'); // … and the closed tab hears it
 });
 
 describe('a follower that closed hears what becomes of what it handed over, and no more', () => {
-  /** The channels tab `name` has open. */
-  const channels = (name: string) => [...FakeChannel.all].filter((c) => c.owner === name).length;
-
   it('until the leader wrote it: then it stops listening', async () => {
     const { b } = await pair({}, true);
     b.socket.send('x');
@@ -237,20 +237,20 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     expect([userFrames(live()[0]!), channels('b')]).toEqual([['x'], 0]);
   });
 
-  it('until the connection it went to ends: the message is then its own again, and goes out once', async () => {
-    const { b } = await pair();
+  it('until the connection is closed for good (it gave up): the message is then its own again, and goes out once', async () => {
+    const { b } = await pair({ maxRetries: 0 });
     b.socket.send('x'); // the connection is not open yet: x waits in the leader's queue
     b.socket.close();
     await settle();
     expect(channels('b')).toBe(1);
-    live()[0]!.serverClose(1006); // that attempt fails: the leader waits to retry
+    live()[0]!.serverClose(1006); // that attempt fails, and the leader gives up
     await settle();
     expect(channels('b')).toBe(0);
-    b.socket.reconnect(); // b hands x over again: the leader has it already
-    await vi.advanceTimersByTimeAsync(1000);
+    setup.env.as('b', () => b.socket.reconnect()); // b hands x over again: the leader has it already
+    await settle();
     live()[0]!.serverOpen();
     await settle();
-    expect(FakeWebSocket.instances.flatMap(userFrames)).toEqual(['x']);
+    expect(allFrames()).toEqual(['x']);
   });
 
   it("clearQueue() after close() takes back what the leader has not written: one 'cleared' drop, not sent", async () => {
@@ -258,12 +258,60 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     b.socket.send('x');
     b.socket.close();
     await settle();
-    expect(b.socket.clearQueue()).toBe(1);
-    expect([b.drops(), channels('b')]).toEqual([[['cleared', 'x']], 0]);
+    // The leader holds it: the leader tells which it took back ('cleared') and which it wrote.
+    expect(b.socket.clearQueue()).toBe(0);
     await settle();
+    expect([b.drops(), channels('b')]).toEqual([[['cleared', 'x']], 0]);
     live()[0]!.serverOpen();
     await settle();
     expect([userFrames(live()[0]!), b.drops()]).toEqual([[], [['cleared', 'x']]]);
+  });
+
+  it('not at all when the leader holds nothing of its own: its channel closes with close()', async () => {
+    const { b } = await pair({}, true);
+    b.socket.send('x');
+    await settle(); // written, and b was told so
+    b.socket.close();
+    expect(channels('b')).toBe(0);
+  });
+
+  it('until its leader hands over to another tab: the message, not written, is its own again', async () => {
+    const { a, b } = await pair();
+    tab('c');
+    await settle();
+    b.socket.send('x'); // the connection is not open: x waits in a's queue
+    b.socket.close();
+    await settle();
+    expect(channels('b')).toBe(1);
+    a.socket.close(); // a hands over to c, which b does not follow
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect([channels('b'), b.socket.bufferedAmount > 0]).toEqual([0, true]);
+  });
+
+  it("clearQueue() whose leader goes before it answers: what it held is dropped ('cleared') when the tab stops listening", async () => {
+    const { b } = await pair();
+    b.socket.send('x');
+    b.socket.close();
+    await settle();
+    expect(b.socket.clearQueue()).toBe(0); // the leader holds x: it is asked
+    setup.env.kill('a'); // and never answers
+    await vi.advanceTimersByTimeAsync(1000);
+    expect([b.drops(), channels('b')]).toEqual([[['cleared', 'x']], 0]);
+  });
+
+  it("a leader tab that closed bounds what it kept, as HeartbeatSocket's queue (what it handed as a follower is its own again)", async () => {
+    const opts = { maxEnqueuedMessages: 2, queueOverflow: 'drop-oldest' as const };
+    const { b } = await pair(opts);
+    b.socket.send('x');
+    b.socket.send('y'); // handed to a, not written: the connection is not open
+    await settle();
+    setup.env.kill('a');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(b.socket.isLeader).toBe(true); // x and y go to its own socket's queue
+    b.socket.close();
+    await settle();
+    b.socket.send('z');
+    expect(b.drops()).toEqual([['overflow', 'x']]);
   });
 
   it('reconnect() while it listens: one channel, each message once', async () => {
@@ -278,5 +326,151 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     live()[0]!.serverMessage('hi');
     await settle();
     expect([userFrames(live()[0]!), b.of<MessageEvent>('message').map((e) => e.data)]).toEqual([['x'], ['hi']]);
+  });
+
+  /** deliver() of `data` on `socket`, its outcome read as 'pending' until it settles. */
+  function delivered(socket: SharedHeartbeatSocket | HeartbeatSocket, data: string) {
+    let outcome: unknown = 'pending';
+    requests(socket)
+      .deliver(data)
+      .then(
+        (v) => (outcome = v),
+        (e: Error & { reason?: string }) => (outcome = `${e.name}:${e.reason ?? ''}`),
+      );
+    return () => outcome;
+  }
+
+  it("through the leader's retries: deliver() resolves once the next connection wrote its message", async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    const outcome = delivered(b.socket, 'x'); // the connection is not open yet: x waits in a's queue
+    b.socket.close(); // the component unmounts
+    await settle();
+    live()[0]!.serverClose(1006); // that attempt fails: x stays in the leader's queue, b listens on
+    await settle();
+    await vi.advanceTimersByTimeAsync(1000);
+    live()[0]!.serverOpen(); // the retry opens: the leader writes x
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(allFrames()).toEqual(['x']);
+    // x went out: its deliver() must say so (HeartbeatSocket would not have sent it at all).
+    expect(outcome()).toBe('written');
+  });
+
+  it("clearQueue() once it stopped listening (the connection gave up): a 'cleared' drop, and the leader, which still holds it, does not send it", async () => {
+    const { a, b } = await pair({ maxRetries: 0 });
+    b.socket.send('x');
+    b.socket.close();
+    await settle();
+    live()[0]!.serverClose(1006);
+    await settle();
+    expect(channels('b')).toBe(0);
+    expect(b.socket.clearQueue()).toBe(1); // docs: "takes them back from the leader (not sent)"
+    expect(b.drops()).toEqual([['cleared', 'x']]);
+    await settle();
+    a.socket.reconnect();
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect(allFrames()).toEqual([]); // reported dropped: must not go out
+  });
+
+  it("stops listening when its leader tab crashes with no tab to follow it (the leader's Web Lock comes free): its message is its own again", async () => {
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    const outcome = delivered(b.socket, 'x');
+    b.socket.close();
+    await settle();
+    expect(channels('b')).toBe(1);
+    setup.env.kill('a'); // the leader's renderer crashes: nobody will ever post again
+    await vi.advanceTimersByTimeAsync(600_000);
+    // API.md: after close(), no timer, listener or socket of it is left running; and x, gone
+    // with the leader, is this tab's own again (for a later reconnect()), as when a leader hands over.
+    expect({ channels: channels('b'), outcome: outcome() }).toEqual({ channels: 0, outcome: 'pending' });
+  });
+
+  it('does not listen when the connection is closed (startClosed, or it gave up): no reconnect() may ever come', async () => {
+    tab('a', { startClosed: true });
+    await settle();
+    const b = tab('b', { startClosed: true });
+    await settle();
+    expect(b.socket.state).toBe('closed');
+    b.socket.send('x'); // waits in the leader's queue for a reconnect() that may never come
+    b.socket.close();
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(channels('b')).toBe(0);
+  });
+
+  it('close(), reconnect(), close() in one task while open: deliver() resolves, as over HeartbeatSocket', async () => {
+    // HeartbeatSocket: written at once, resolves.
+    const plain = core();
+    plain.ws().serverOpen();
+    const coreOutcome = delivered(plain.socket, 'x');
+    plain.socket.close();
+    plain.socket.reconnect();
+    plain.socket.close();
+    await settle();
+    expect(coreOutcome()).toBe('written');
+
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    const ws = live().find((w) => w !== plain.ws())!;
+    ws.serverOpen();
+    await settle();
+    const outcome = delivered(b.socket, 'x');
+    b.socket.close();
+    setup.env.as('b', () => b.socket.reconnect());
+    b.socket.close();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(userFrames(ws)).toEqual(['x']);
+    expect(outcome()).toBe('written'); // as after a single close()
+  });
+
+  it("clearQueue() right after close() (a logout) while open: no 'cleared' drop for a message the server got, and deliver() resolves", async () => {
+    // HeartbeatSocket: written at once; clearQueue() after close() finds nothing.
+    const plain = core();
+    plain.ws().serverOpen();
+    const coreOutcome = delivered(plain.socket, 'x');
+    plain.socket.close();
+    expect(plain.socket.clearQueue()).toBe(0);
+    await settle();
+    expect([coreOutcome(), plain.drops]).toEqual(['written', []]);
+
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    const ws = live().find((w) => w !== plain.ws())!;
+    ws.serverOpen();
+    await settle();
+    const outcome = delivered(b.socket, 'x');
+    b.socket.close();
+    b.socket.clearQueue();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(userFrames(ws)).toEqual(['x']); // the server got it …
+    expect([outcome(), b.drops()]).toEqual(['written', []]); // … so no 'cleared' drop for it
+  });
+
+  it('drop-oldest, send() after close(): what the leader holds is not given way here (no message both dropped and sent)', async () => {
+    const opts = { maxEnqueuedMessages: 1, queueOverflow: 'drop-oldest' as const };
+    tab('a', opts);
+    await settle();
+    const b = tab('b', opts);
+    await settle();
+    b.socket.send('x'); // handed to the leader: waits in its queue (not open yet)
+    b.socket.close();
+    b.socket.send('y'); // queued in the closed tab, for a later reconnect()
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    const sent = allFrames();
+    const dropped = b.drops().map(([, d]) => d);
+    // No message both reported dropped and sent.
+    expect(sent.filter((d) => dropped.includes(d))).toEqual([]);
   });
 });

@@ -94,6 +94,8 @@ export function lead(
   let gone = false;
   /** Its `close` ends no connection the tabs saw (see leave()). */
   let quiet = false;
+  /** Untracking for a tab's discard. */
+  let clearing = false;
 
   // While it hands over, the other tabs are told the connection is moving, not ending.
   const state = (): SocketState => (leaving ? 'reconnecting' : socket.state);
@@ -118,7 +120,7 @@ export function lead(
     if (i >= 0) list.splice(i, 1);
     if (gone) return;
     if (outcome === 'written' || outcome === 'confirmed') return mark(from, n);
-    const told = { k: 'drop' as const, to: from, n, reason: outcome };
+    const told = { k: 'drop' as const, to: from, n, reason: clearing ? 'cleared' : outcome };
     tell(told, from);
     if (dropped.push(told) > DROPS_KEPT) dropped.shift();
   };
@@ -185,7 +187,10 @@ export function lead(
     },
     discard(from, n) {
       taken[from] = Math.max(taken[from] ?? 0, n);
+      // Told as the tab's clearQueue(): 'cleared'.
+      clearing = true;
       for (const [done, [tab, m]] of tracked) if (tab === from && m <= n) socket.untrack(done);
+      clearing = false;
     },
     leave(code, reason, wait, done) {
       leaving = true;

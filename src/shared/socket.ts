@@ -303,12 +303,18 @@ function tab(
   let frozen = false;
   /** This tab dispatched `open` and no `close` since. */
   let opened = false;
+  /** This tab's messages up to this number were handed to term `handedTo`'s leader. */
+  let handed = 0;
+  let handedTo: string | undefined;
   /**
-   * After close(), the term a follower handed messages to that have not left its socket yet: the
-   * tab still hears what becomes of them (its trackers, its `drop` events), until they all have
-   * or that leader goes (they are then this tab's again, for a later reconnect()).
+   * After close(), a follower whose messages its leader still holds hears what becomes of them
+   * (its trackers, its `drop` events) until all have left that leader's socket, or the leader
+   * goes (its Web Lock: this lets go of it), or its connection is closed for good (they are then
+   * this tab's again, for a later reconnect()). Ends it.
    */
-  let lingering: string | undefined;
+  let lingering: (() => void) | undefined;
+  /** A clearQueue() while lingering: what is still this tab's when it ends is dropped then. */
+  let clearing = false;
   let uninstall: (() => void) | undefined;
   let seq = 0;
   const kept = outbox();
@@ -390,9 +396,11 @@ function tab(
   /** Gives message `n` to the leader; true when this tab leads and wrote it now. */
   const hand = (n: number, data: Data): boolean => {
     if (leader) return leader.accept(id, n, data);
-    bc?.send(term as string, id, n, data);
+    bc?.send((handedTo = term as string), id, (handed = n), data);
     return false;
   };
+  /** Whether the leader of `handedTo` may hold some of this tab's messages. */
+  const holds = (): boolean => kept.all()[0]?.n! <= handed;
 
   /** Follows term `l`: hands it everything this tab keeps, and takes its state. */
   const follow = (l: string, s: Snapshot): void => {
@@ -442,18 +450,25 @@ function tab(
   /** A follower that closed stops listening (see `lingering`). */
   const quit = (): void => {
     if (lingering) {
+      lingering();
       lingering = undefined;
-      bc?.close();
-      bc = undefined;
+      if (!joined) {
+        bc?.close();
+        bc = undefined;
+      }
+      if (clearing) cleared();
+      clearing = false;
     }
   };
+  /** Quits once the leader holds nothing more of this tab's. */
+  const done = (): unknown => holds() || quit();
 
   const receive = (m: Relayed): void => {
     // A leader's last report comes while it leaves: what left its socket is settled here too.
-    // A follower that closed hears of its own messages (`lingering`), until its leader goes.
+    // A follower that closed hears of its own messages (`lingering`).
     if (!joined && m.k !== 'settled' && !(lingering && m.k === 'drop')) {
-      // Its leader went, or the connection it handed them to ended: they are its own again.
-      if (m.k === 'lead' ? m.l !== lingering : m.k === 'ev' && !/^(open|connecting)$/.test(m.s.state)) quit();
+      // Another leader, or the connection closed for good: its messages are its own again.
+      if ((m.k === 'lead' || m.k === 'ev') && (m.l !== handedTo || m.s.state === 'closed')) quit();
       return;
     }
     switch (m.k) {
@@ -500,14 +515,14 @@ function tab(
         // What left the leader's socket no longer counts there either (the queue goes out after
         // the `open` event, whose state counted it).
         if (m.l === term) view.bufferedAmount = m.b;
-        if (!kept.length) quit();
+        if (lingering) done();
         return;
       case 'drop': {
         // The leader keeps its own (lead()), this same list.
         if (!leader && drops.push(m) > DROPS_KEPT) drops.shift();
         const item = m.to === id ? kept.take(m.n) : undefined;
         if (item) drop(item.data, m.reason, item.done);
-        if (!kept.length) quit();
+        if (lingering) done();
       }
     }
   };
@@ -521,6 +536,8 @@ function tab(
 
   const setLeader = (next: Leader | undefined): void => {
     leader = next;
+    // What it keeps goes to its own socket now.
+    if (next) handed = 0;
     emit(customEvent('leaderchange', { isLeader: !!next }));
   };
 
@@ -597,16 +614,16 @@ function tab(
    */
   const leave = (code: number, reason: string, wait: boolean, then: (last?: CloseEvent) => void): void => {
     const was = leader;
-    const of = term;
     let last: CloseEvent | undefined;
     bc?.flush();
     const finish = (): void => {
       for (const letGo of release) letGo();
       release = [];
-      // A follower's close() (not a page into the back/forward cache) hears what becomes of what
-      // it handed over.
-      lingering = !was && wait && kept.length ? of : undefined;
-      if (!lingering) {
+      // A follower's close() (not a page into the back/forward cache) whose leader holds some of
+      // its messages, on a connection not closed for good, hears what becomes of them.
+      if (bc && !was && wait && holds() && view.state !== 'closed')
+        lingering = hold(name, () => queueMicrotask(quit), quit);
+      else {
         bc?.close();
         bc = undefined;
       }
@@ -665,13 +682,19 @@ function tab(
       // too; the leader's queue bounds them after that.
       if (!term) {
         const size = byteLength(message);
-        const full = (): boolean => kept.length >= o.maxEnqueuedMessages || kept.bytes + size > o.maxEnqueuedBytes;
+        // What a leader holds (handed over before a close()) is that leader's to bound: neither
+        // counted nor given way here. They come first.
+        let skip = 0;
+        let bytes = kept.bytes;
+        for (const item of kept.all()) if (item.n <= handed) (skip++, (bytes -= item.size));
+        const full = (): boolean => kept.length - skip >= o.maxEnqueuedMessages || bytes + size > o.maxEnqueuedBytes;
         if (size > o.maxEnqueuedBytes || o.maxEnqueuedMessages < 1 || (o.queueOverflow !== 'drop-oldest' && full())) {
           drop(message, 'overflow', done);
           return false;
         }
         while (full()) {
-          const oldest = kept.take(kept.all()[0]!.n)!;
+          const oldest = kept.take(kept.all()[skip]!.n)!;
+          bytes -= oldest.size;
           drop(oldest.data, 'overflow', oldest.done);
         }
       }
@@ -739,12 +762,25 @@ function tab(
 
     clear() {
       // Dropped here at once: the tab may leave before the leader answers. The leader lets go of
-      // them, and takes none of them if they are still on their way (a closed tab's too).
-      const n = cleared();
-      const to = term ?? lingering;
+      // them, and takes none of them if they are still on their way. A tab that closed and
+      // listens hears it from its leader instead: which were written, which it dropped.
+      let n = 0;
+      if (lingering) {
+        clearing = true;
+        for (const item of [...kept.all()])
+          if (item.n > handed) kept.take(item.n) && (n++, drop(item.data, 'cleared', item.done));
+      } else n = cleared();
+      const to = term ?? handedTo;
+      const message: Relayed = { k: 'do', to: to as string, what: 'discard', from: id, n: sent };
       if (leader) leader.discard(id, sent);
-      else if (to) bc?.post({ k: 'do', to, what: 'discard', from: id, n: sent });
-      quit();
+      else if (bc) bc.post(message);
+      // Closed, no longer listening: its last leader may still hold some, and must not send them.
+      else if (to && shared) {
+        const once = relay(name, () => {});
+        once.post(message);
+        once.close();
+      }
+      if (lingering) done();
       return n;
     },
 

@@ -216,14 +216,14 @@ it('remembers the last 1,000 drops for tabs that hand them over again', () => {
   expect(of('drop').at(-1)).toEqual([{ k: 'drop', to: 'a', n: 3, reason: 'overflow' }, 'a']);
 });
 
-it("discard(from, n) takes that tab's messages up to n out of the queue, and takes them no more", async () => {
+it("discard(from, n) takes that tab's messages up to n out of the queue, told as its clearQueue() ('cleared'), and takes them no more", async () => {
   const { leader, of } = make();
   for (const n of [1, 2, 3]) leader.accept('a', n, `a${n}`);
   leader.accept('b', 1, 'b1');
   leader.discard('a', 2);
   expect(of('drop').map(([m, to]) => [m.n, m.reason, to])).toEqual([
-    [1, 'aborted', 'a'],
-    [2, 'aborted', 'a'],
+    [1, 'cleared', 'a'],
+    [2, 'cleared', 'a'],
   ]);
   expect(leader.accept('a', 2, 'a2')).toBe(false);
   // A lower mark changes nothing: a3 was taken.
