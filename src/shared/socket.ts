@@ -400,7 +400,7 @@ function tab(
     return false;
   };
   /** Whether the leader of `handedTo` may hold some of this tab's messages. */
-  const holds = (): boolean => kept.all()[0]?.n! <= handed;
+  const holds = (): boolean => (kept.all()[0]?.n ?? Infinity) <= handed;
 
   /** Follows term `l`: hands it everything this tab keeps, and takes its state. */
   const follow = (l: string, s: Snapshot): void => {
@@ -686,7 +686,11 @@ function tab(
         // counted nor given way here. They come first.
         let skip = 0;
         let bytes = kept.bytes;
-        for (const item of kept.all()) if (item.n <= handed) (skip++, (bytes -= item.size));
+        for (const item of kept.all())
+          if (item.n <= handed) {
+            skip++;
+            bytes -= item.size;
+          }
         const full = (): boolean => kept.length - skip >= o.maxEnqueuedMessages || bytes + size > o.maxEnqueuedBytes;
         if (size > o.maxEnqueuedBytes || o.maxEnqueuedMessages < 1 || (o.queueOverflow !== 'drop-oldest' && full())) {
           drop(message, 'overflow', done);
@@ -768,7 +772,11 @@ function tab(
       if (lingering) {
         clearing = true;
         for (const item of [...kept.all()])
-          if (item.n > handed) kept.take(item.n) && (n++, drop(item.data, 'cleared', item.done));
+          if (item.n > handed) {
+            kept.take(item.n);
+            n++;
+            drop(item.data, 'cleared', item.done);
+          }
       } else n = cleared();
       const to = term ?? handedTo;
       const message: Relayed = { k: 'do', to: to as string, what: 'discard', from: id, n: sent };
