@@ -473,4 +473,88 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     // No message both reported dropped and sent.
     expect(sent.filter((d) => dropped.includes(d))).toEqual([]);
   });
+
+  it("close(), clearQueue(), reconnect() in one task while open: no 'cleared' drop for a message the server got, deliver() resolves", async () => {
+    // HeartbeatSocket: x written at once; clearQueue() finds nothing; reconnect() changes nothing of it.
+    const plain = core();
+    plain.ws().serverOpen();
+    const coreOutcome = delivered(plain.socket, 'x');
+    plain.socket.close();
+    plain.socket.clearQueue();
+    plain.socket.reconnect();
+    await settle();
+    expect([coreOutcome(), plain.drops]).toEqual(['written', []]);
+
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    const ws = live().find((w) => w !== plain.ws())!;
+    ws.serverOpen();
+    await settle();
+    const outcome = delivered(b.socket, 'x');
+    b.socket.close();
+    b.socket.clearQueue();
+    setup.env.as('b', () => b.socket.reconnect());
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(userFrames(ws)).toEqual(['x']); // the server got it …
+    expect([outcome(), b.drops()]).toEqual(['written', []]); // … so no 'cleared' drop for it
+  });
+
+  it("close(), clearQueue(), then send(): the message sent after the clear is not dropped as 'cleared', and reconnect() sends it", async () => {
+    // HeartbeatSocket: what is sent after clearQueue() waits for reconnect(), and goes out.
+    const plain = core();
+    plain.socket.send('x');
+    plain.socket.close();
+    plain.socket.clearQueue();
+    plain.socket.send('y');
+    plain.socket.reconnect();
+    await vi.advanceTimersByTimeAsync(1000);
+    FakeWebSocket.last.serverOpen();
+    expect([plain.drops, userFrames(FakeWebSocket.last)]).toEqual([[['cleared', 'x']], ['y']]);
+
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    b.socket.send('x'); // the connection is not open: x waits in a's queue, b listens
+    b.socket.close();
+    await settle();
+    expect(channels('b')).toBe(1);
+    b.socket.clearQueue(); // the leader is asked to take x back
+    b.socket.send('y'); // after the clear: kept here for a later reconnect()
+    await settle(); // the leader answers: x 'cleared'; b stops listening
+    setup.env.as('b', () => b.socket.reconnect());
+    await settle();
+    const ws = live().find((w) => w.readyState === 0)!;
+    ws.serverOpen();
+    await settle();
+    expect(b.drops()).toEqual([['cleared', 'x']]);
+    expect(userFrames(ws)).toEqual(['y']);
+  });
+
+  it('stops listening when its page is frozen (back/forward cache): a frozen page granted the leader lock would hold up the election', async () => {
+    // The page's hooks, as browserLifecycle installs them.
+    const hooks = new Set<(s: 'freeze' | 'restore') => void>();
+    const lifecycle = (n: (s: 'freeze' | 'restore') => void) => (hooks.add(n), () => void hooks.delete(n));
+    const a = tab('a');
+    await settle();
+    const b = tab('b', { lifecycle });
+    await settle();
+    b.socket.send('x'); // not open: x waits in a's queue
+    setup.env.as('b', () => b.socket.close()); // b listens for x's outcome, with a request on the leader lock
+    await settle();
+    expect(channels('b')).toBe(1);
+    const c = tab('c'); // a tab opened since: in line for the lock after b's request
+    await settle();
+    // b's page goes into the back/forward cache (a joined tab would let go of its locks here).
+    hooks.forEach((n) => n('freeze'));
+    await settle();
+    // A frozen page runs no callback: a lock granted to it stays held until it is restored.
+    for (const req of setup.env.locks.waiting.filter((r) => r.owner === 'b'))
+      req.grant = () => void setup.env.locks.held.set(req.name, 'b');
+    a.socket.close(); // the leader tab closes: c is next in line to lead
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(c.socket.isLeader).toBe(true);
+  });
 });

@@ -313,8 +313,11 @@ function tab(
    * this tab's again, for a later reconnect()). Ends it.
    */
   let lingering: (() => void) | undefined;
-  /** A clearQueue() while lingering: what is still this tab's when it ends is dropped then. */
-  let clearing = false;
+  /**
+   * A clearQueue() while lingering: its messages up to this number still here when the listening
+   * ends are dropped then (`cleared`).
+   */
+  let clearing = 0;
   let uninstall: (() => void) | undefined;
   let seq = 0;
   const kept = outbox();
@@ -452,12 +455,10 @@ function tab(
     if (lingering) {
       lingering();
       lingering = undefined;
-      if (!joined) {
-        bc?.close();
-        bc = undefined;
-      }
-      if (clearing) cleared();
-      clearing = false;
+      bc?.close();
+      bc = undefined;
+      cleared(clearing);
+      clearing = 0;
     }
   };
   /** Quits once the leader holds nothing more of this tab's. */
@@ -584,6 +585,8 @@ function tab(
   };
 
   const join = (): void => {
+    // What its leader says of the messages, a clear's answer too, reaches the tab joined.
+    clearing = 0;
     quit();
     joined = true;
     frozen = false;
@@ -621,9 +624,18 @@ function tab(
       release = [];
       // A follower's close() (not a page into the back/forward cache) whose leader holds some of
       // its messages, on a connection not closed for good, hears what becomes of them.
-      if (bc && !was && wait && holds() && view.state !== 'closed')
-        lingering = hold(name, () => queueMicrotask(quit), quit);
-      else {
+      if (bc && !was && wait && holds() && view.state !== 'closed') {
+        // Until its leader goes (its lock comes free), or this page goes into the back/forward
+        // cache (a request for a lock would hold it, or the election, up there).
+        const end = (): unknown => lingering === stop && quit();
+        const watch = hold(name, () => queueMicrotask(end), end);
+        const off = o.lifecycle && o.lifecycle((s) => s === 'freeze' && end());
+        const stop = (): void => {
+          watch();
+          call(off || undefined);
+        };
+        lingering = stop;
+      } else {
         bc?.close();
         bc = undefined;
       }
@@ -770,7 +782,7 @@ function tab(
       // listens hears it from its leader instead: which were written, which it dropped.
       let n = 0;
       if (lingering) {
-        clearing = true;
+        clearing = sent;
         for (const item of [...kept.all()])
           if (item.n > handed) {
             kept.take(item.n);
