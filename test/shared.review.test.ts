@@ -8,6 +8,7 @@ import { HeartbeatSocket, type Options } from '../src/index';
 import { requests } from '../src/request/index';
 import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
+import { captureLogged, captureReported } from './helpers/socket';
 import { FakeChannel, tabWebSocket, useTabs } from './helpers/tabs';
 
 const URL_ = 'ws://example.test/live';
@@ -556,5 +557,45 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     a.socket.close(); // the leader tab closes: c is next in line to lead
     await vi.advanceTimersByTimeAsync(10_000);
     expect(c.socket.isLeader).toBe(true);
+  });
+
+  it("a tracker that throws: the other messages' outcomes are still told, and the tab stops listening (trackers run guarded, as in HeartbeatSocket)", async () => {
+    // HeartbeatSocket: a throwing tracker is logged; the next message's tracker still hears 'written'.
+    const logged = captureLogged();
+    const plain = new HeartbeatSocket(URL_, [], { WebSocket: FakeWebSocket as never, lifecycle: false });
+    setup.made.push(plain);
+    const coreSeen: unknown[] = [];
+    plain.track('x', () => {
+      throw new Error('app bug');
+    });
+    plain.track('y', (o) => coreSeen.push(o));
+    FakeWebSocket.last.serverOpen();
+    expect(coreSeen).toEqual(['written']);
+
+    tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    const seen: unknown[] = [];
+    b.socket.track('x', () => {
+      throw new Error('app bug');
+    });
+    b.socket.track('y', (o) => seen.push(o));
+    b.socket.close(); // the leader holds x and y (not open): b listens
+    await settle();
+    expect(channels('b')).toBe(1);
+    const reported = captureReported();
+    live()
+      .find((w) => w !== FakeWebSocket.instances[0])!
+      .serverOpen(); // the leader writes x and y
+    await vi.advanceTimersByTimeAsync(1000);
+    reported.restore();
+    logged.restore();
+    expect(allFrames().slice(2)).toEqual(['x', 'y']);
+    expect({ thrown: reported.errors.length, seen, channels: channels('b') }).toEqual({
+      thrown: 0,
+      seen: ['written'],
+      channels: 0,
+    });
   });
 });

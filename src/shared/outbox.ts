@@ -28,7 +28,8 @@ export interface Outbox {
   clear(n?: number): Kept[];
 }
 
-export function outbox(): Outbox {
+/** `tell(done, outcome)` tells a tracker, guarded: one that throws must not keep the others from hearing. */
+export function outbox(tell: (done: Tracker | undefined, outcome: Outcome) => unknown): Outbox {
   let items: Kept[] = [];
   let last = 0;
   let bytes = 0;
@@ -53,7 +54,7 @@ export function outbox(): Outbox {
     },
     all: () => items,
     settle(n, outcome) {
-      if (items[0] && items[0].n <= n) for (const item of keep((item) => item.n > n)) item.done?.(outcome);
+      if (items[0] && items[0].n <= n) for (const item of keep((item) => item.n > n)) tell(item.done, outcome);
     },
     take(n) {
       const item = items.find((i) => i.n === n || i.done === n);

@@ -320,7 +320,7 @@ function tab(
   let clearing = 0;
   let uninstall: (() => void) | undefined;
   let seq = 0;
-  const kept = outbox();
+  const kept = outbox(call);
   const taps = new Set<(data: unknown) => unknown>();
   /**
    * Every tab's last settled mark heard: a new leader takes none of those messages again, from a
@@ -351,7 +351,8 @@ function tab(
   const { emit, sync } = emitter(target, () => stateOf());
   const drop = (data: Data, reason: DropReason, done?: Tracker): void => {
     emit(customEvent('drop', { data, reason }));
-    done?.(reason);
+    // As HeartbeatSocket's: a tracker that throws is logged, and the others still hear theirs.
+    call(done, reason);
   };
   /** Forgets this tab's messages up to number `n`, each with a `drop` event. */
   const cleared = (n?: number): number => {

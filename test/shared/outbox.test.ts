@@ -1,10 +1,13 @@
 /** src/shared/outbox.ts: what one tab has sent and not yet seen leave the leader's socket. */
 import { expect, it } from 'vitest';
-import type { Outcome } from '../../src/queue';
+import type { Outcome, Tracker } from '../../src/queue';
 import { outbox } from '../../src/shared/outbox';
 
+/** Tells a tracker, unguarded: the tab passes its guard (test/shared.review.test.ts). */
+const tell = (done: Tracker | undefined, outcome: Outcome) => done?.(outcome);
+
 it('numbers messages 1, 2, … in the order sent, and counts their bytes', () => {
-  const box = outbox();
+  const box = outbox(tell);
   expect(box.add('a')).toBe(1);
   expect(box.add('héllo')).toBe(2);
   expect(box.add(new Uint8Array(10))).toBe(3);
@@ -14,7 +17,7 @@ it('numbers messages 1, 2, … in the order sent, and counts their bytes', () =>
 });
 
 it('settle(n) forgets every message up to n and tells each its outcome, oldest first', () => {
-  const box = outbox();
+  const box = outbox(tell);
   const told: string[] = [];
   for (const d of ['a', 'b', 'c']) box.add(d, (o: Outcome) => told.push(`${d} ${o}`));
   box.settle(2, 'written');
@@ -28,14 +31,14 @@ it('settle(n) forgets every message up to n and tells each its outcome, oldest f
 });
 
 it('keeps numbering after messages leave: a number is never reused', () => {
-  const box = outbox();
+  const box = outbox(tell);
   box.add('a');
   box.clear();
   expect(box.add('b')).toBe(2);
 });
 
 it('take() removes one message by number or by its tracker, and returns it', () => {
-  const box = outbox();
+  const box = outbox(tell);
   const done = () => {};
   box.add('a');
   box.add('b', done);
@@ -48,7 +51,7 @@ it('take() removes one message by number or by its tracker, and returns it', () 
 });
 
 it('clear() returns what it forgets, oldest first, up to n or all', () => {
-  const box = outbox();
+  const box = outbox(tell);
   for (const d of ['a', 'b', 'c']) box.add(d);
   expect(box.clear(2).map((k) => k.data)).toEqual(['a', 'b']);
   expect(box.length).toBe(1);
@@ -58,7 +61,7 @@ it('clear() returns what it forgets, oldest first, up to n or all', () => {
 });
 
 it('settle(n) with message n first settles it, and works on messages without a tracker or an empty outbox', () => {
-  const box = outbox();
+  const box = outbox(tell);
   const told: string[] = [];
   box.settle(1, 'written');
   box.add('a', (o: Outcome) => told.push(`a ${o}`));
