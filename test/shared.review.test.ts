@@ -598,4 +598,36 @@ describe('a follower that closed hears what becomes of what it handed over, and 
       channels: 0,
     });
   });
+
+  it('clearQueue() while it listens drops at once what it holds itself (sent after close()), and asks the leader for the rest', async () => {
+    const { b } = await pair();
+    b.socket.send('x'); // handed: the leader holds it (not open)
+    b.socket.close();
+    b.socket.send('y'); // after close(): this tab holds it
+    await settle();
+    expect(b.socket.clearQueue()).toBe(1);
+    expect(b.drops()).toEqual([['cleared', 'y']]);
+    await settle();
+    expect([b.drops(), channels('b')]).toEqual([
+      [
+        ['cleared', 'y'],
+        ['cleared', 'x'],
+      ],
+      0,
+    ]);
+    live()[0]!.serverOpen();
+    await settle();
+    expect(allFrames()).toEqual([]);
+  });
+
+  it('after close(), bounds in bytes what it holds itself, not what its leader holds', async () => {
+    const { b } = await pair({ maxEnqueuedBytes: 2, queueOverflow: 'drop-oldest' });
+    b.socket.send('x'); // 1 B, handed: the leader's to bound
+    b.socket.close();
+    b.socket.send('y');
+    b.socket.send('z'); // 2 B held here: within the bound
+    expect(b.drops()).toEqual([]);
+    b.socket.send('w'); // 3 B: the oldest held here gives way, once
+    expect(b.drops()).toEqual([['overflow', 'y']]);
+  });
 });

@@ -801,7 +801,6 @@ function tab(
         once.post(message);
         once.close();
       }
-      if (lingering) done();
       return n;
     },
 
