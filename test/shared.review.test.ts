@@ -66,6 +66,15 @@ async function pair(options: SharedOptions = {}, open = false) {
   return { a, b };
 }
 
+/** As pair(), open, beside a plain socket's connection `other`: `ws` is the tabs' connection. */
+async function pairBeside(other: FakeWebSocket) {
+  const { a, b } = await pair();
+  const ws = live().find((w) => w !== other)!;
+  ws.serverOpen();
+  await settle();
+  return { a, b, ws };
+}
+
 it("queueOverflow 'drop-oldest' is honoured while the tab knows no leader yet (its first task): the oldest gives way, as in HeartbeatSocket", async () => {
   const opts = { maxEnqueuedMessages: 1, queueOverflow: 'drop-oldest' as const };
   // HeartbeatSocket: the newest wins, the oldest is dropped.
@@ -416,13 +425,7 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     await settle();
     expect(coreOutcome()).toBe('written');
 
-    tab('a');
-    await settle();
-    const b = tab('b');
-    await settle();
-    const ws = live().find((w) => w !== plain.ws())!;
-    ws.serverOpen();
-    await settle();
+    const { b, ws } = await pairBeside(plain.ws());
     const outcome = delivered(b.socket, 'x');
     b.socket.close();
     setup.env.as('b', () => b.socket.reconnect());
@@ -442,13 +445,7 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     await settle();
     expect([coreOutcome(), plain.drops]).toEqual(['written', []]);
 
-    tab('a');
-    await settle();
-    const b = tab('b');
-    await settle();
-    const ws = live().find((w) => w !== plain.ws())!;
-    ws.serverOpen();
-    await settle();
+    const { b, ws } = await pairBeside(plain.ws());
     const outcome = delivered(b.socket, 'x');
     b.socket.close();
     b.socket.clearQueue();
@@ -486,13 +483,7 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     await settle();
     expect([coreOutcome(), plain.drops]).toEqual(['written', []]);
 
-    tab('a');
-    await settle();
-    const b = tab('b');
-    await settle();
-    const ws = live().find((w) => w !== plain.ws())!;
-    ws.serverOpen();
-    await settle();
+    const { b, ws } = await pairBeside(plain.ws());
     const outcome = delivered(b.socket, 'x');
     b.socket.close();
     b.socket.clearQueue();
