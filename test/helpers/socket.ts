@@ -6,10 +6,15 @@ export const URL_ = 'ws://example.test/live';
 
 const living = new Set<HeartbeatSocket>();
 
-/** Closes every socket makeSocket made, so none of them hears the next test's page events. */
+/**
+ * Closes every socket makeSocket made, so none of them hears the next test's page events, and
+ * answers their closing handshakes: a socket left CLOSING keeps its close timeout (real timers),
+ * which fired after the file's jsdom was gone (an uncaught TypeError from dispatchEvent).
+ */
 export function closeAllSockets(): void {
   for (const socket of living) socket.close();
   living.clear();
+  for (const ws of FakeWebSocket.instances) if (ws.readyState === 2) ws.serverClose(1000);
 }
 
 /** A HeartbeatSocket over FakeWebSocket, with every event it dispatches recorded in order. */
