@@ -278,6 +278,9 @@ describe("WebSocket's surface", () => {
       ['arraybuffer', 'arraybuffer'],
       ['bogus', 'arraybuffer'],
       ['Blob', 'arraybuffer'],
+      // Whole names only: one inside a longer word is no type either.
+      ['myblob', 'arraybuffer'],
+      ['arraybuffers', 'arraybuffer'],
       ['nodebuffer', 'nodebuffer'],
       ['', 'nodebuffer'],
       ['blob', 'blob'],
