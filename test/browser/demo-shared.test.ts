@@ -25,6 +25,7 @@ import {
   type Engine,
   type EnginePage,
 } from '../helpers/engines';
+import { firefoxPages, type Profile } from '../helpers/profiles';
 
 // Short heartbeat and backoff, through the page's query string.
 const SETTINGS = {
@@ -372,13 +373,13 @@ describeEngines('the demo in shared mode, one tab', (engine) => {
  * leader's outbox kept, and sends it when the server is back; the reloaded page joins as a
  * follower and sees the echoes.
  */
-function reloadTheLeaderOfTwo(tabsOfOneProfile: () => { open(url: string): Promise<Tab>; close(): Promise<void> }) {
+function reloadTheLeaderOfTwo(tabsOfOneProfile: () => Profile<Tab> | Promise<Profile<Tab>>) {
   let demo: DemoServer;
-  let profile: ReturnType<typeof tabsOfOneProfile>;
+  let profile: Profile<Tab>;
 
   beforeAll(async () => {
     demo = await startDemoServer({ port: 0, wsPort: 0, maxMinutes: 5, idleMinutes: 5 });
-    profile = tabsOfOneProfile();
+    profile = await tabsOfOneProfile();
   });
 
   afterAll(async () => {
@@ -445,18 +446,5 @@ describeEngine('firefox', 'the demo in shared mode, two tabs (pages of one profi
   const engine: Engine = createEngine('firefox');
   beforeAll(() => engine.launch());
   afterAll(() => engine.close());
-  reloadTheLeaderOfTwo(() => {
-    const pages: EnginePage[] = [];
-    return {
-      open: async (url) => {
-        const page = await engine.newPage();
-        pages.push(page);
-        await page.goto(url);
-        return page;
-      },
-      close: async () => {
-        for (const p of pages) await p.close().catch(() => {});
-      },
-    };
-  });
+  reloadTheLeaderOfTwo(firefoxPages(engine));
 });

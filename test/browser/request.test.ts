@@ -7,10 +7,10 @@
  */
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { WebDriver } from 'selenium-webdriver';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { launchChromium, pageErrors, serveStatic, waitFor, type StaticServer } from '../helpers/browser';
-import { createEngine, describeChromium, describeEngine, type Engine, type EnginePage } from '../helpers/engines';
+import { createEngine, describeChromium, describeEngine, type EnginePage } from '../helpers/engines';
+import { firefoxPages, webkitWindows, type Profile as TabsOf } from '../helpers/profiles';
 import { startTestServer, type TestServer } from '../helpers/ws-server';
 
 const dist = (file: string) => ({ file: path.resolve(__dirname, '../../dist', file) });
@@ -46,7 +46,7 @@ interface Tab {
   errors(): Promise<string[]>;
   close(): Promise<void>;
 }
-type Profile = { open(url: string): Promise<Tab>; close(): Promise<void> };
+type Profile = TabsOf<Tab>;
 
 interface View {
   state: string;
@@ -202,20 +202,7 @@ describeEngine('firefox', 'heartbeat-ws/request across tabs (pages of one browse
   const engine = createEngine('firefox');
   beforeAll(() => engine.launch());
   afterAll(() => engine.close());
-  requestTests(async () => {
-    const pages: EnginePage[] = [];
-    return {
-      open: async (url) => {
-        const page = await engine.newPage();
-        pages.push(page);
-        await page.goto(url);
-        return page;
-      },
-      close: async () => {
-        for (const p of pages) await p.close().catch(() => {});
-      },
-    };
-  });
+  requestTests(firefoxPages(engine));
 });
 
 describeEngine('webkit', 'heartbeat-ws/request across tabs (windows of one session)', () => {
@@ -224,58 +211,3 @@ describeEngine('webkit', 'heartbeat-ws/request across tabs (windows of one sessi
   afterAll(() => engine.close());
   requestTests(webkitWindows(engine));
 });
-
-/**
- * WebKit: windows of one WebDriver session are tabs of one MiniBrowser profile; WebDriver talks
- * to one window at a time, so every call switches to its tab first, one call at a time. The same
- * driving as shared.test.ts's `webkitWindows` (a candidate for test/helpers once both land).
- */
-function webkitWindows(engine: Engine): () => Promise<Profile> {
-  const driver = () => (engine as unknown as { driver: WebDriver }).driver;
-  let home: string | undefined;
-  let busy: Promise<unknown> = Promise.resolve();
-  const inTab = <T>(handle: string, step: () => Promise<T>): Promise<T> => {
-    const run = busy.then(async () => {
-      await driver().switchTo().window(handle);
-      return step();
-    });
-    busy = run.catch(() => {});
-    return run;
-  };
-  const tab = (handle: string): Tab => ({
-    evaluate: ((fn: (arg: unknown) => unknown, arg?: unknown) =>
-      inTab(handle, async () => {
-        const r = (await driver().executeAsyncScript(
-          `const done = arguments[arguments.length - 1];
-           Promise.resolve().then(() => (${fn.toString()})(arguments[0])).then(
-             (value) => done({ ok: true, value: value === undefined ? null : value }),
-             (err) => done({ ok: false, error: String((err && err.stack) || err) }));`,
-          arg ?? null,
-        )) as { ok: boolean; value?: unknown; error?: string };
-        if (!r.ok) throw new Error(`in the page: ${r.error}`);
-        return r.value;
-      })) as Tab['evaluate'],
-    errors: () =>
-      inTab(handle, async () => (await driver().executeScript('return window.__pageErrors || []')) as string[]),
-    close: () => inTab(handle, () => driver().close()),
-  });
-  return async () => {
-    const first = (home ??= await driver().getWindowHandle());
-    const handles: string[] = [];
-    return {
-      open: async (url) => {
-        const handle = await inTab(first, async () => {
-          await driver().switchTo().newWindow('tab');
-          await driver().get(url);
-          return driver().getWindowHandle();
-        });
-        handles.push(handle);
-        return tab(handle);
-      },
-      close: async () => {
-        const open = new Set(await inTab(first, () => driver().getAllWindowHandles()));
-        for (const h of handles) if (open.has(h)) await inTab(h, () => driver().close());
-      },
-    };
-  };
-}

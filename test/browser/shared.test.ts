@@ -19,17 +19,10 @@
  */
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { WebDriver } from 'selenium-webdriver';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { launchChromium, pageErrors, serveStatic, waitFor, type StaticServer } from '../helpers/browser';
-import {
-  createEngine,
-  describeChromium,
-  describeEngine,
-  type Engine,
-  type EngineName,
-  type EnginePage,
-} from '../helpers/engines';
+import { createEngine, describeChromium, describeEngine, type Engine, type EngineName } from '../helpers/engines';
+import { firefoxPages, webkitWindows, type Profile, type ProfileTab } from '../helpers/profiles';
 import { startTestServer, type TestServer } from '../helpers/ws-server';
 
 const SHARED_JS = path.resolve(__dirname, '../../dist/shared.umd.min.js');
@@ -83,15 +76,7 @@ interface View {
 }
 
 /** A tab of one profile, whatever drives it. */
-type Tab = Pick<EnginePage, 'evaluate' | 'errors' | 'goto' | 'goBack' | 'close'>;
-
-/** Tabs that share one browser profile. */
-interface Profile {
-  /** A new tab of this profile, loaded from `url`. */
-  open(url: string): Promise<Tab>;
-  /** Closes every tab this profile opened that is still open. */
-  close(): Promise<void>;
-}
+type Tab = ProfileTab;
 
 /** How one engine's suite gets tabs of one profile; see {@link sharedTests}. */
 interface TabsOfOneProfile {
@@ -743,84 +728,6 @@ function describeTabsOf(
     sharedBfcacheTests(d);
   });
 }
-
-/**
- * Firefox: pages of one puppeteer-launched Firefox share its one profile, so they share Web Locks
- * and BroadcastChannel as tabs do. The browser keeps its back/forward cache on.
- */
-const firefoxPages = (engine: Engine) => async (): Promise<Profile> => {
-  const pages: EnginePage[] = [];
-  return {
-    open: async (url) => {
-      const page = await engine.newPage();
-      pages.push(page);
-      await page.goto(url);
-      return page;
-    },
-    close: async () => {
-      for (const p of pages) await p.close().catch(() => {});
-    },
-  };
-};
-
-/**
- * WebKit: windows of one WebDriver session (`switchTo().newWindow('tab')`) are tabs of one
- * MiniBrowser profile. WebDriver talks to one window at a time, so every call switches to its tab
- * first, one call at a time. The session's first window stays on about:blank, so the session
- * outlives every tab.
- */
-const webkitWindows = (engine: Engine) => {
-  const driver = () => (engine as unknown as { driver: WebDriver }).driver;
-  let home: string | undefined;
-  let busy: Promise<unknown> = Promise.resolve();
-  /** Runs `step` with the driver switched to `handle`, after every call before it. */
-  const inTab = <T>(handle: string, step: () => Promise<T>): Promise<T> => {
-    const run = busy.then(async () => {
-      await driver().switchTo().window(handle);
-      return step();
-    });
-    busy = run.catch(() => {});
-    return run;
-  };
-  const tab = (handle: string): Tab => ({
-    evaluate: ((fn: (arg: unknown) => unknown, arg?: unknown) =>
-      inTab(handle, async () => {
-        const r = (await driver().executeAsyncScript(
-          `const done = arguments[arguments.length - 1];
-           Promise.resolve().then(() => (${fn.toString()})(arguments[0])).then(
-             (value) => done({ ok: true, value: value === undefined ? null : value }),
-             (err) => done({ ok: false, error: String((err && err.stack) || err) }));`,
-          arg ?? null,
-        )) as { ok: boolean; value?: unknown; error?: string };
-        if (!r.ok) throw new Error(`in the page: ${r.error}`);
-        return r.value;
-      })) as Tab['evaluate'],
-    errors: () =>
-      inTab(handle, async () => (await driver().executeScript('return window.__pageErrors || []')) as string[]),
-    goto: (url) => inTab(handle, () => driver().get(url)),
-    goBack: () => inTab(handle, () => driver().navigate().back()),
-    close: () => inTab(handle, () => driver().close()),
-  });
-  return async (): Promise<Profile> => {
-    const first = (home ??= await driver().getWindowHandle());
-    const handles: string[] = [];
-    return {
-      open: async (url) => {
-        const handle = await inTab(first, async () => {
-          await driver().switchTo().newWindow('tab');
-          await driver().get(url);
-          return driver().getWindowHandle();
-        });
-        handles.push(handle);
-        return tab(handle);
-      },
-      close: async () => {
-        const open = new Set(await inTab(first, () => driver().getAllWindowHandles()));
-        for (const h of handles) if (open.has(h)) await inTab(h, () => driver().close());
-      },
-    };
-  };
-};
 
 describeTabsOf('firefox', 'tabs of one profile', 'page.close()', firefoxPages);
 describeTabsOf('webkit', 'windows of one session', 'window close', webkitWindows);
