@@ -5,9 +5,9 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { requests } from '../src/request/index';
-import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
+import { type SharedOptions } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { tabWebSocket, useTabs } from './helpers/tabs';
+import { useTabs } from './helpers/tabs';
 
 const setup = useTabs();
 const settle = () => vi.advanceTimersByTimeAsync(0);
@@ -15,18 +15,7 @@ const live = () => FakeWebSocket.live();
 const userFrames = (ws: FakeWebSocket) => ws.sent.filter((d) => d !== 'ping') as string[];
 
 function tab(name: string, options: SharedOptions = {}) {
-  const socket = setup.env.as(
-    name,
-    () =>
-      new SharedHeartbeatSocket('ws://example.test/rpc', [], {
-        WebSocket: tabWebSocket(name),
-        lifecycle: false,
-        minReconnectionDelay: 1000,
-        jitter: 0,
-        ...options,
-      }),
-  );
-  setup.made.push(socket);
+  const socket = setup.tab(name, { minReconnectionDelay: 1000, jitter: 0, ...options }, 'ws://example.test/rpc');
   const messages: unknown[] = [];
   socket.addEventListener('message', (e) => messages.push(e.data));
   return { name, socket, messages, api: requests(socket) };

@@ -24,19 +24,7 @@ const SMALL_QUEUE: SharedOptions = { maxEnqueuedMessages: 2, queueOverflow: 'dro
 /** Messages settled by a pong, or by the closing handshake of close(). */
 const REPLAY: SharedOptions = { heartbeat: { interval: 60_000, timeout: 60_000 }, replayUnconfirmed: true };
 
-function tab(name: string, options: SharedOptions = {}, url = 'ws://example.test/live') {
-  const socket = setup.env.as(
-    name,
-    () =>
-      new SharedHeartbeatSocket(url, [], {
-        WebSocket: tabWebSocket(name),
-        lifecycle: false,
-        ...options,
-      }),
-  );
-  setup.made.push(socket);
-  return socket;
-}
+const tab = (name: string, options: SharedOptions = {}, url?: string) => setup.tab(name, options, url);
 
 /** Tab a leads and b follows, on a connection that opened. */
 async function twoTabsOpen(options: SharedOptions = {}) {

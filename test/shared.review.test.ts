@@ -9,7 +9,7 @@ import { requests } from '../src/request/index';
 import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
 import { captureLogged, captureReported } from './helpers/socket';
-import { FakeChannel, tabWebSocket, useTabs } from './helpers/tabs';
+import { FakeChannel, pageHooks, recordEvents, useTabs } from './helpers/tabs';
 
 const URL_ = 'ws://example.test/live';
 const setup = useTabs();
@@ -20,24 +20,10 @@ const allFrames = () => FakeWebSocket.instances.flatMap(userFrames);
 /** The channels tab `name` has open. */
 const channels = (name: string) => [...FakeChannel.all].filter((c) => c.owner === name).length;
 
-const TYPES = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'drop', 'leaderchange'];
-
 /** A tab named `name` with a SharedHeartbeatSocket whose every event is recorded. */
 function tab(name: string, options: SharedOptions = {}) {
-  const socket = setup.env.as(
-    name,
-    () =>
-      new SharedHeartbeatSocket(URL_, [], {
-        WebSocket: tabWebSocket(name),
-        lifecycle: false,
-        jitter: 0,
-        ...options,
-      }),
-  );
-  setup.made.push(socket);
-  const events: { type: string; event: Event }[] = [];
-  for (const type of TYPES) socket.addEventListener(type, (event) => events.push({ type, event }));
-  const of = <E extends Event>(type: string) => events.filter((e) => e.type === type).map((e) => e.event as E);
+  const socket = setup.tab(name, { jitter: 0, ...options }, URL_);
+  const { events, of } = recordEvents(socket);
   const drops = () => of<CustomEvent>('drop').map((e) => [e.detail.reason, e.detail.data]);
   const closes = () => of<CloseEvent>('close').map((e) => [e.code, e.reason]);
   return { name, socket, events, of, drops, closes };
@@ -75,24 +61,46 @@ async function pairBeside(other: FakeWebSocket) {
   return { a, b, ws };
 }
 
-it("queueOverflow 'drop-oldest' is honoured while the tab knows no leader yet (its first task): the oldest gives way, as in HeartbeatSocket", async () => {
-  const opts = { maxEnqueuedMessages: 1, queueOverflow: 'drop-oldest' as const };
-  // HeartbeatSocket: the newest wins, the oldest is dropped.
+/**
+ * `sends` in the task that makes a socket with `opts`, then its connection opens: what a plain
+ * HeartbeatSocket dropped and wrote, and what a tab that knew no leader yet when it sent did.
+ */
+async function firstTaskSends(opts: SharedOptions, sends: string[]) {
   const plain = core(opts);
-  plain.socket.send('old');
-  plain.socket.send('new');
+  for (const data of sends) plain.socket.send(data);
   plain.ws().serverOpen();
-  expect([plain.drops, userFrames(plain.ws())]).toEqual([[['overflow', 'old']], ['new']]);
-
-  // The same two sends, in the task that made the shared socket (no leader known yet).
   const a = tab('a', opts);
-  a.socket.send('old');
-  a.socket.send('new');
+  for (const data of sends) a.socket.send(data);
   await settle();
   const ws = FakeWebSocket.instances.find((w) => w !== plain.ws())!;
   ws.serverOpen();
   await settle();
-  expect([a.drops(), userFrames(ws)]).toEqual([[['overflow', 'old']], ['new']]);
+  return { core: [plain.drops, userFrames(plain.ws())], shared: [a.drops(), userFrames(ws)] };
+}
+
+it("queueOverflow 'drop-oldest' is honoured while the tab knows no leader yet (its first task): the oldest gives way, as in HeartbeatSocket", async () => {
+  const seen = await firstTaskSends({ maxEnqueuedMessages: 1, queueOverflow: 'drop-oldest' }, ['old', 'new']);
+  // HeartbeatSocket: the newest wins, the oldest is dropped.
+  expect(seen.core).toEqual([[['overflow', 'old']], ['new']]);
+  expect(seen.shared).toEqual(seen.core);
+});
+
+it("queueOverflow 'drop-oldest' while the tab knows no leader yet: a message over maxEnqueuedBytes is the one dropped, as in HeartbeatSocket", async () => {
+  const seen = await firstTaskSends({ maxEnqueuedBytes: 4, queueOverflow: 'drop-oldest' }, ['ok', 'too long']);
+  expect(seen.core).toEqual([[['overflow', 'too long']], ['ok']]);
+  expect(seen.shared).toEqual(seen.core);
+});
+
+it("queueOverflow 'drop-oldest' while the tab knows no leader yet, maxEnqueuedMessages 0: every message is dropped, as in HeartbeatSocket", async () => {
+  const seen = await firstTaskSends({ maxEnqueuedMessages: 0, queueOverflow: 'drop-oldest' }, ['x', 'y']);
+  expect(seen.core).toEqual([
+    [
+      ['overflow', 'x'],
+      ['overflow', 'y'],
+    ],
+    [],
+  ]);
+  expect(seen.shared).toEqual(seen.core);
 });
 
 it("clearQueue() from the leader tab's statechange listener as the connection drops: one close event per tab (the server's), no spurious 'leader lost'", async () => {
@@ -109,15 +117,6 @@ it("clearQueue() from the leader tab's statechange listener as the connection dr
   expect(a.closes()).toEqual([[4000, 'server bye']]);
   expect(b.closes()).toEqual([[4000, 'server bye']]);
 });
-
-/** The page's hooks, as browserLifecycle installs them: `notify` plays freeze and restore. */
-function pageHooks() {
-  const hooks = new Set<(s: 'freeze' | 'restore') => void>();
-  return {
-    lifecycle: (n: (s: 'freeze' | 'restore') => void) => (hooks.add(n), () => void hooks.delete(n)),
-    notify: (s: 'freeze' | 'restore') => hooks.forEach((n) => n(s)),
-  };
-}
 
 it('a connection that gave up stays closed through a round in the back/forward cache, as HeartbeatSocket’s does', async () => {
   // HeartbeatSocket: freeze and restore of a closed socket change nothing.
@@ -170,6 +169,51 @@ it('where tabs cannot share, close() whose closing handshake times out reports i
     ['core', 1006, 'close timeout', false],
     ['shared', 1006, 'close timeout', false],
   ]);
+});
+
+it("where tabs cannot share (no BroadcastChannel), clearQueue() after close() drops what the tab kept ('cleared'), as HeartbeatSocket's", async () => {
+  (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel = undefined;
+  const plain = core();
+  const s = setup.tab('a');
+  expect(s.isLeader).toBe(true);
+  const seen: unknown[] = [];
+  plain.socket.addEventListener('drop', (e) => seen.push(['core', e.detail.reason, e.detail.data]));
+  s.addEventListener('drop', (e) => seen.push(['shared', e.detail.reason, e.detail.data]));
+  for (const socket of [plain.socket, s]) {
+    socket.send('x'); // not open: x waits in the queue
+    socket.close();
+  }
+  expect([plain.socket.clearQueue(), s.clearQueue()]).toEqual([1, 1]);
+  expect(seen).toEqual([
+    ['core', 'cleared', 'x'],
+    ['shared', 'cleared', 'x'],
+  ]);
+});
+
+it("a closed follower's clearQueue() reports 'cleared'; a drop in any tab after it still gives its own reason ('overflow')", async () => {
+  const { a, b } = await pair({ maxEnqueuedMessages: 1 }); // not open: the leader's queue holds one
+  b.socket.send('x');
+  b.socket.close(); // b listens for x's outcome
+  await settle();
+  b.socket.clearQueue(); // the leader takes x back
+  await settle();
+  a.socket.send('y');
+  a.socket.send('z'); // the leader's queue is full
+  await settle();
+  expect([b.drops(), a.drops()]).toEqual([[['cleared', 'x']], [['overflow', 'z']]]);
+});
+
+it('the leader tab hands over (close()) while the connection is still connecting: the others see it move (reconnecting), and no close', async () => {
+  const { a, b } = await pair();
+  const seen: string[] = [];
+  b.socket.addEventListener('statechange', () => seen.push(b.socket.state));
+  a.socket.close();
+  await vi.advanceTimersByTimeAsync(3000);
+  expect(b.socket.isLeader).toBe(true);
+  live()[0]!.serverOpen();
+  await settle();
+  expect(seen).toEqual(['reconnecting', 'connecting', 'open']);
+  expect(b.closes()).toEqual([]);
 });
 
 it('the leader tab hands over (close()) while the connection waits for a retry: a follower gets no second close in a row ("open and close keep alternating")', async () => {
@@ -526,9 +570,7 @@ describe('a follower that closed hears what becomes of what it handed over, and 
   });
 
   it('stops listening when its page is frozen (back/forward cache): a frozen page granted the leader lock would hold up the election', async () => {
-    // The page's hooks, as browserLifecycle installs them.
-    const hooks = new Set<(s: 'freeze' | 'restore') => void>();
-    const lifecycle = (n: (s: 'freeze' | 'restore') => void) => (hooks.add(n), () => void hooks.delete(n));
+    const { lifecycle, notify } = pageHooks();
     const a = tab('a');
     await settle();
     const b = tab('b', { lifecycle });
@@ -540,7 +582,7 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     const c = tab('c'); // a tab opened since: in line for the lock after b's request
     await settle();
     // b's page goes into the back/forward cache (a joined tab would let go of its locks here).
-    hooks.forEach((n) => n('freeze'));
+    notify('freeze');
     await settle();
     // A frozen page runs no callback: a lock granted to it stays held until it is restored.
     for (const req of setup.env.locks.waiting.filter((r) => r.owner === 'b'))
@@ -548,6 +590,24 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     a.socket.close(); // the leader tab closes: c is next in line to lead
     await vi.advanceTimersByTimeAsync(10_000);
     expect(c.socket.isLeader).toBe(true);
+  });
+
+  it('through the page going offline, online and resumed (only a freeze ends it), and leaves no page hook once it stops', async () => {
+    const page = pageHooks();
+    tab('a');
+    await settle();
+    const b = tab('b', { lifecycle: page.lifecycle });
+    await settle();
+    const outcome = delivered(b.socket, 'x'); // not open: x waits in a's queue
+    b.socket.close();
+    await settle();
+    for (const signal of ['offline', 'online', 'resume'] as const) page.notify(signal);
+    await settle();
+    live()[0]!.serverOpen(); // the leader writes x
+    await settle();
+    expect([allFrames(), outcome()]).toEqual([['x'], 'written']);
+    // Closed and no longer listening: nothing of it stays on the page's lifecycle.
+    expect(page.count()).toBe(0);
   });
 
   it("a tracker that throws: the other messages' outcomes are still told, and the tab stops listening (trackers run guarded, as in HeartbeatSocket)", async () => {

@@ -18,11 +18,7 @@ const settle = () => vi.advanceTimersByTimeAsync(0);
 const live = () => FakeWebSocket.live();
 
 function tab(name: string, options: SharedOptions = {}) {
-  const socket = setup.env.as(
-    name,
-    () => new SharedHeartbeatSocket(URL_, 'chat', { WebSocket: tabWebSocket(name), lifecycle: false, ...options }),
-  );
-  setup.made.push(socket);
+  const socket = setup.tab(name, options, URL_, 'chat');
   const drops: unknown[] = [];
   socket.addEventListener('drop', (e) => drops.push([e.detail.reason, e.detail.data]));
   return Object.assign(socket, { drops });

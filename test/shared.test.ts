@@ -6,30 +6,15 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { tabWebSocket, useTabs } from './helpers/tabs';
+import { pageHooks, recordEvents, TAB_EVENTS, tabWebSocket, useTabs } from './helpers/tabs';
 
 const URL_ = 'ws://example.test/live';
 const setup = useTabs();
 
-const TYPES = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'drop', 'leaderchange'];
-
 /** A tab named `name` with a SharedHeartbeatSocket whose every event is recorded. */
 function tab(name: string, options: SharedOptions = {}, url: string = URL_) {
-  const socket = setup.env.as(
-    name,
-    () =>
-      new SharedHeartbeatSocket(url, [], {
-        WebSocket: tabWebSocket(name),
-        lifecycle: false,
-        minReconnectionDelay: 1000,
-        jitter: 0,
-        ...options,
-      }),
-  );
-  setup.made.push(socket);
-  const events: { type: string; event: Event }[] = [];
-  for (const type of TYPES) socket.addEventListener(type, (event) => events.push({ type, event }));
-  const of = <E extends Event>(type: string) => events.filter((e) => e.type === type).map((e) => e.event as E);
+  const socket = setup.tab(name, { minReconnectionDelay: 1000, jitter: 0, ...options }, url);
+  const { events, of } = recordEvents(socket);
   const messages = () => of<MessageEvent>('message').map((e) => e.data);
   return { name, socket, events, of, messages, types: () => events.map((e) => e.type) };
 }
@@ -41,14 +26,6 @@ const live = () => FakeWebSocket.live();
 const owner = (ws: FakeWebSocket) => (ws.constructor as unknown as { owner: string }).owner;
 const userFrames = (ws: FakeWebSocket) => ws.sent.filter((d) => d !== 'ping');
 const leaderOf = (tabs: Tab[]) => tabs.filter((t) => t.socket.isLeader);
-/** The page's hooks, as browserLifecycle installs them: `notify` plays freeze and restore. */
-function pageHooks() {
-  const hooks = new Set<(s: 'freeze' | 'restore') => void>();
-  return {
-    lifecycle: (n: (s: 'freeze' | 'restore') => void) => (hooks.add(n), () => void hooks.delete(n)),
-    notify: (s: 'freeze' | 'restore') => hooks.forEach((n) => n(s)),
-  };
-}
 /** What every connection made carried, of the user's messages. */
 const allFrames = () => FakeWebSocket.instances.flatMap(userFrames);
 /** The `drop` events of a tab, as their details. */
@@ -213,7 +190,7 @@ describe('SharedHeartbeatSocket: failover', () => {
       const look = () => {
         if (states.at(-1) !== t.socket.state) states.push(t.socket.state);
       };
-      for (const type of TYPES) {
+      for (const type of TAB_EVENTS) {
         t.socket.addEventListener(type, (e) => {
           look();
           const c = e as CloseEvent;

@@ -7,6 +7,8 @@
  */
 import { afterEach, beforeEach, vi } from 'vitest';
 import type { WebSocketConstructor } from '../../src/index';
+import type { LifecycleSignal } from '../../src/env/lifecycle';
+import { SharedHeartbeatSocket, type SharedOptions } from '../../src/shared/index';
 import { FakeWebSocket } from './fake-websocket';
 
 interface Request {
@@ -166,12 +168,28 @@ export function installTabs() {
   };
 }
 
+/** The URL of the tabs' connection, where a test does not name one. */
+export const TAB_URL = 'ws://example.test/live';
+
+/** What `useTabs()` gives a test file. */
+export interface Tabs {
+  /** The current test's tabs. */
+  readonly env: ReturnType<typeof installTabs>;
+  /** Closed after the test. */
+  made: { close(): void }[];
+  /**
+   * Tab `name`'s SharedHeartbeatSocket on `url`: its own WebSocket class (test/helpers/tabs.ts
+   * kills it with the tab), no page lifecycle, closed after the test.
+   */
+  tab(name: string, options?: SharedOptions, url?: string, protocols?: string | string[]): SharedHeartbeatSocket;
+}
+
 /**
  * The fakes for every test of a file: fake timers, a fresh FakeWebSocket and fresh tabs before
  * each test; after it, every socket pushed on `made` is closed, its timers run out, and the
  * globals put back. `env` is the current test's tabs.
  */
-export function useTabs(): { readonly env: ReturnType<typeof installTabs>; made: { close(): void }[] } {
+export function useTabs(): Tabs {
   let env: ReturnType<typeof installTabs> | undefined;
   const made: { close(): void }[] = [];
   beforeEach(() => {
@@ -190,5 +208,38 @@ export function useTabs(): { readonly env: ReturnType<typeof installTabs>; made:
       return env as ReturnType<typeof installTabs>;
     },
     made,
+    tab(name, options = {}, url = TAB_URL, protocols = []) {
+      const socket = (env as ReturnType<typeof installTabs>).as(
+        name,
+        () =>
+          new SharedHeartbeatSocket(url, protocols, { WebSocket: tabWebSocket(name), lifecycle: false, ...options }),
+      );
+      made.push(socket);
+      return socket;
+    },
+  };
+}
+
+/** The events a SharedHeartbeatSocket's tests look at. */
+export const TAB_EVENTS = ['open', 'message', 'close', 'error', 'reconnecting', 'heartbeat', 'drop', 'leaderchange'];
+
+/** Records every event of {@link TAB_EVENTS} that `target` dispatches; `of(type)` lists one type's. */
+export function recordEvents(target: EventTarget) {
+  const events: { type: string; event: Event }[] = [];
+  for (const type of TAB_EVENTS) target.addEventListener(type, (event) => events.push({ type, event }));
+  const of = <E extends Event>(type: string) => events.filter((e) => e.type === type).map((e) => e.event as E);
+  return { events, of };
+}
+
+/**
+ * The page's hooks, as browserLifecycle installs them: `notify` plays a signal (freeze, restore,
+ * offline…) to every socket that passed `lifecycle`; `count()` is how many are installed.
+ */
+export function pageHooks() {
+  const hooks = new Set<(s: LifecycleSignal) => void>();
+  return {
+    lifecycle: (n: (s: LifecycleSignal) => void) => (hooks.add(n), () => void hooks.delete(n)),
+    notify: (s: LifecycleSignal) => hooks.forEach((n) => n(s)),
+    count: () => hooks.size,
   };
 }
