@@ -307,6 +307,21 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     expect(allFrames()).toEqual(['x']);
   });
 
+  it("once the connection gave up, drop-oldest does not give way what that leader still holds: another tab's reconnect() sends it, and it is never also dropped", async () => {
+    const { a, b } = await pair({ maxRetries: 0, maxEnqueuedMessages: 1, queueOverflow: 'drop-oldest' });
+    b.socket.send('x'); // the connection is not open yet: x waits in the leader's queue
+    b.socket.close();
+    await settle();
+    live()[0]!.serverClose(1006); // that attempt fails, and the leader gives up, holding x
+    await settle();
+    b.socket.send('y'); // b's own, closed: x is not counted (nor given way) here
+    a.socket.reconnect();
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect([allFrames(), b.drops()]).toEqual([['x'], []]);
+  });
+
   it("clearQueue() after close() takes back what the leader has not written: one 'cleared' drop, not sent", async () => {
     const { b } = await pair();
     b.socket.send('x');
@@ -340,6 +355,26 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     a.socket.close(); // a hands over to c, which b does not follow
     await vi.advanceTimersByTimeAsync(10_000);
     expect([channels('b'), b.socket.bufferedAmount > 0]).toEqual([0, true]);
+  });
+
+  it('until its leader hands over to another tab: then what it handed counts in its own bounds again, as in a closed HeartbeatSocket', async () => {
+    // HeartbeatSocket, closed with one message queued and a bound of one: the next is dropped.
+    const plain = core({ maxEnqueuedMessages: 1 });
+    plain.socket.close();
+    plain.socket.send('x');
+    plain.socket.send('y');
+    expect(plain.drops).toEqual([['overflow', 'y']]);
+
+    const { a, b } = await pair({ maxEnqueuedMessages: 1 });
+    tab('c');
+    await settle();
+    b.socket.send('x'); // the connection is not open: x waits in a's queue
+    b.socket.close();
+    await settle();
+    a.socket.close(); // a hands over to c, which b does not follow: x is b's own again
+    await vi.advanceTimersByTimeAsync(10_000);
+    b.socket.send('y');
+    expect(b.drops()).toEqual([['overflow', 'y']]);
   });
 
   it("clearQueue() whose leader goes before it answers: what it held is dropped ('cleared') when the tab stops listening", async () => {
@@ -431,9 +466,9 @@ describe('a follower that closed hears what becomes of what it handed over, and 
   });
 
   it("stops listening when its leader tab crashes with no tab to follow it (the leader's Web Lock comes free): its message is its own again", async () => {
-    tab('a');
+    tab('a', { maxEnqueuedMessages: 1 });
     await settle();
-    const b = tab('b');
+    const b = tab('b', { maxEnqueuedMessages: 1 });
     await settle();
     const outcome = delivered(b.socket, 'x');
     b.socket.close();
@@ -442,8 +477,11 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     setup.env.kill('a'); // the leader's renderer crashes: nobody will ever post again
     await vi.advanceTimersByTimeAsync(600_000);
     // API.md: after close(), no timer, listener or socket of it is left running; and x, gone
-    // with the leader, is this tab's own again (for a later reconnect()), as when a leader hands over.
+    // with the leader, is this tab's own again (for a later reconnect()), as when a leader hands
+    // over: it counts in the tab's bound of one.
     expect({ channels: channels('b'), outcome: outcome() }).toEqual({ channels: 0, outcome: 'pending' });
+    b.socket.send('y');
+    expect(b.drops()).toEqual([['overflow', 'y']]);
   });
 
   it('does not listen when the connection is closed (startClosed, or it gave up): no reconnect() may ever come', async () => {

@@ -451,9 +451,13 @@ function tab(
     emit(messageEvent(data, origin, t.binaryType));
   };
 
-  /** A follower that closed stops listening (see `lingering`). */
-  const quit = (): void => {
+  /**
+   * A follower that closed stops listening (see `lingering`). `gone`: its leader went, so what it
+   * handed is its own again, counted in its bounds.
+   */
+  const quit = (gone?: boolean): void => {
     if (lingering) {
+      if (gone) handed = 0;
       lingering();
       lingering = undefined;
       bc?.close();
@@ -462,7 +466,7 @@ function tab(
       clearing = 0;
     }
   };
-  /** Quits once the leader holds nothing more of this tab's. */
+  /** A tab that listens (see `lingering`) quits once the leader holds nothing more of what it handed. */
   const done = (): unknown => holds() || quit();
 
   const receive = (m: Relayed): void => {
@@ -470,7 +474,7 @@ function tab(
     // A follower that closed hears of its own messages (`lingering`).
     if (!joined && m.k !== 'settled' && !(lingering && m.k === 'drop')) {
       // Another leader, or the connection closed for good: its messages are its own again.
-      if ((m.k === 'lead' || m.k === 'ev') && (m.l !== handedTo || m.s.state === 'closed')) quit();
+      if ((m.k === 'lead' || m.k === 'ev') && (m.l !== handedTo || m.s.state === 'closed')) quit(m.l !== handedTo);
       return;
     }
     switch (m.k) {
@@ -517,14 +521,13 @@ function tab(
         // What left the leader's socket no longer counts there either (the queue goes out after
         // the `open` event, whose state counted it).
         if (m.l === term) view.bufferedAmount = m.b;
-        if (lingering) done();
-        return;
+        return void done();
       case 'drop': {
         // The leader keeps its own (lead()), this same list.
         if (!leader && drops.push(m) > DROPS_KEPT) drops.shift();
         const item = m.to === id ? kept.take(m.n) : undefined;
         if (item) drop(item.data, m.reason, item.done);
-        if (lingering) done();
+        done();
       }
     }
   };
@@ -538,8 +541,8 @@ function tab(
 
   const setLeader = (next: Leader | undefined): void => {
     leader = next;
-    // What it keeps goes to its own socket now.
-    if (next) handed = 0;
+    // What it keeps goes to its own socket now (a leader hands nothing over).
+    handed = 0;
     emit(customEvent('leaderchange', { isLeader: !!next }));
   };
 
@@ -628,8 +631,8 @@ function tab(
       if (bc && !was && wait && holds() && view.state !== 'closed') {
         // Until its leader goes (its lock comes free), or this page goes into the back/forward
         // cache (a request for a lock would hold it, or the election, up there).
-        const end = (): unknown => lingering === stop && quit();
-        const watch = hold(name, () => queueMicrotask(end), end);
+        const end = (gone?: boolean): unknown => lingering === stop && quit(gone);
+        const watch = hold(name, () => queueMicrotask(() => end(true)), end);
         const off = o.lifecycle && o.lifecycle((s) => s === 'freeze' && end());
         const stop = (): void => {
           watch();
@@ -648,7 +651,7 @@ function tab(
     if (was && term) retired.add(term);
     term = undefined;
     if (was) {
-      was.socket.addEventListener('close', (e) => (last = e), { once: true });
+      was.socket.addEventListener('close', (e) => (last = e));
       setLeader(undefined);
       // Posting goes on until the socket has closed: the others hear of the handover. What left
       // its socket (its closing handshake confirms the rest, with replayUnconfirmed) is stored
