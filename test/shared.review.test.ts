@@ -203,6 +203,34 @@ it("a closed follower's clearQueue() reports 'cleared'; a drop in any tab after 
   expect([b.drops(), a.drops()]).toEqual([[['cleared', 'x']], [['overflow', 'z']]]);
 });
 
+it('an outbox whose attach() throws in the tab that comes to lead: logged, and that tab leads with its queue in memory (no unhandled rejection)', async () => {
+  const logged = captureLogged();
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => rejections.push(reason);
+  process.on('unhandledRejection', onRejection);
+  try {
+    const outbox = {
+      attach: (): never => {
+        throw new Error('outbox broken');
+      },
+    };
+    // HeartbeatSocket's constructor throws it: the caller sees it.
+    expect(() => new HeartbeatSocket(URL_, [], { WebSocket: FakeWebSocket as never, outbox })).toThrow('outbox broken');
+    const a = tab('a', { outbox });
+    a.socket.send('x');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect([a.socket.isLeader, a.socket.state, userFrames(live()[0]!)]).toEqual([true, 'open', ['x']]);
+    expect(logged.errors).toEqual([new Error('outbox broken')]);
+    expect(rejections).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onRejection);
+    logged.restore();
+  }
+});
+
 it('the leader tab hands over (close()) while the connection is still connecting: the others see it move (reconnecting), and no close', async () => {
   const { a, b } = await pair();
   const seen: string[] = [];

@@ -10,6 +10,7 @@ import {
   guard,
   HeartbeatSocket,
   type HeartbeatSocketEventMap,
+  type Outbox,
   type OutboxLink,
   type ReadyState,
   type SocketState,
@@ -551,21 +552,23 @@ function tab(
     const given = leaderOptions.outbox;
     let link: OutboxLink | undefined;
     let next: Leader | undefined;
-    const socket = new HeartbeatSocket(url, protocols, {
-      ...leaderOptions,
-      startClosed: view.state === 'closed',
-      // The leader's socket keeps every tab's messages in the outbox, each with its tab and number:
-      // a later leader sends what this one left once, not again what a tab hands over again.
-      outbox: given && {
+    const make = (outbox?: Outbox): HeartbeatSocket =>
+      new HeartbeatSocket(url, protocols, { ...leaderOptions, startClosed: view.state === 'closed', outbox });
+    // The leader's socket keeps every tab's messages in the outbox, each with its tab and number:
+    // a later leader sends what this one left once, not again what a tab hands over again.
+    // An outbox whose attach() throws (HeartbeatSocket's constructor would throw it) is logged
+    // here, in a lock's callback: this leader keeps its queue in memory.
+    const attach = (): HeartbeatSocket =>
+      make({
         attach: (s, hooks) =>
-          (link = given.attach(s, {
+          (link = given!.attach(s, {
             ...hooks,
             // Both called once `next` is set: at a send through it, and after a read of IndexedDB.
             label: (done) => next!.label(done),
             adopt: (f, data, expired) => next!.adopt(f, data, expired),
           })),
-      },
-    });
+      });
+    const socket = (given && call(attach)) || make();
     // Handing over, this leader lets go of what its outbox kept: the next one takes it over.
     release.unshift(() => link?.letGo?.());
     // A link the core judged dead (heartbeat, connection or close timeout: a 1006 no server

@@ -100,8 +100,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 10,854 B (+8 B): the same (+8 B).
  * 11,072 B (+218 B): a closed follower listens through the leader's retries until its messages left the leader's socket, its leader goes (its Web Lock, watched), the connection is closed, or its page is frozen; clearQueue() after close() asks that leader (two reviews found ten ways the first versions ended too soon or never); its trackers run guarded (+5 B); no check for an end after a clear that cannot end it (-4 B).
  * 11,078 B (+6 B): what a closed follower handed counts in its own bounds again once its leader went (+16 B); three checks that no test could tell from their absence go, found by mutation testing (-10 B): done() and setLeader() test what they already know, and a closed socket's one close listener needs no once.
+ * 11,090 B (+12 B): an outbox whose attach() throws in the tab that comes to lead is logged, and that leader keeps its queue in memory (it was an unhandled rejection, and no tab connected).
  */
-export const SHARED_SIZE_BUDGET = 11078;
+export const SHARED_SIZE_BUDGET = 11090;
 
 const node = consumerProject('shared');
 
