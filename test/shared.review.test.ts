@@ -747,4 +747,26 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     b.socket.send('w'); // 3 B: the oldest held here gives way, once
     expect(b.drops()).toEqual([['overflow', 'y']]);
   });
+
+  it("untrack() while it listens, of a message its leader holds: not reported 'aborted' while that leader sends it (the leader's, as in a joined follower)", async () => {
+    const { b } = await pair();
+    const heard: string[] = [];
+    const done = (outcome: string) => heard.push(outcome);
+    b.socket.track('x', done); // handed to the leader: waits in its queue (not open)
+    b.socket.close(); // b listens for x's outcome
+    await settle();
+    expect(channels('b')).toBe(1);
+    const untracked = b.socket.untrack(done);
+    live()[0]!.serverOpen(); // the leader writes x
+    await settle();
+    const sent = allFrames();
+    const dropped = b.drops().map(([, d]) => d);
+    // Either it is taken back (not sent), or it is the leader's (untrack() false, told 'written'):
+    // never reported 'aborted' and sent.
+    expect({ untracked, sentAndDropped: sent.filter((d) => dropped.includes(d)), heard }).toEqual({
+      untracked: false,
+      sentAndDropped: [],
+      heard: ['written'],
+    });
+  });
 });
