@@ -4,7 +4,7 @@
  * (test/helpers/tabs.ts).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { HeartbeatSocket, type Options } from '../src/index';
+import { type Data, HeartbeatSocket, type Options, type Outbox, type OutboxLabel, type Tracker } from '../src/index';
 import { requests } from '../src/request/index';
 import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
@@ -768,5 +768,52 @@ describe('a follower that closed hears what becomes of what it handed over, and 
       sentAndDropped: [],
       heard: ['written'],
     });
+  });
+
+  it('with an outbox, after its leader handed over: drop-oldest does not give way a message the next leader adopted and sends (no message both dropped and sent)', async () => {
+    // An outbox shared by the tabs (as IndexedDB is): what a leader's socket keeps, labelled with
+    // its tab and number, until its outcome; a leader that comes next adopts what is left.
+    const stored = new Map<Tracker, [Data, OutboxLabel]>();
+    const outbox: Outbox = {
+      attach: (_socket, hooks) => {
+        const left = [...stored.values()];
+        stored.clear();
+        // After attach() returned (the tab's leader is set then), as IndexedDB answers.
+        queueMicrotask(() => {
+          for (const [data, label] of left) hooks.adopt!(label, data, false);
+          hooks.resume([]);
+        });
+        return {
+          keep(data, done) {
+            const label = hooks.label?.(done!);
+            const kept: Tracker = (outcome) => {
+              stored.delete(kept);
+              done?.(outcome);
+            };
+            if (label) stored.set(kept, [data, label]);
+            return kept;
+          },
+          find: () => undefined,
+          letGo: () => {},
+        };
+      },
+    };
+    const opts = { maxEnqueuedMessages: 1, queueOverflow: 'drop-oldest' as const, outbox };
+    const { a, b } = await pair(opts);
+    const c = tab('c', opts);
+    await settle();
+    b.socket.send('x'); // handed to a: waits in its queue (not open), kept in its outbox
+    b.socket.close(); // b listens for x's outcome
+    await settle();
+    expect(channels('b')).toBe(1);
+    a.socket.close(); // a hands over to c, whose outbox adopts x; b stops listening
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect([c.socket.isLeader, channels('b')]).toEqual([true, 0]);
+    b.socket.send('y'); // closed: kept for a later reconnect()
+    live()[0]!.serverOpen(); // c's connection: it sends what it adopted
+    await settle();
+    const sent = allFrames();
+    const dropped = b.drops().map(([, d]) => d);
+    expect(sent.filter((d) => dropped.includes(d))).toEqual([]);
   });
 });
