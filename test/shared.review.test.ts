@@ -231,6 +231,22 @@ it('an outbox whose attach() throws in the tab that comes to lead: logged, and t
   }
 });
 
+it("where tabs cannot share (no Web Locks), an outbox whose attach() throws makes the constructor throw it, as HeartbeatSocket's: the leader's socket is made right there, with a caller", async () => {
+  delete (navigator as { locks?: unknown }).locks;
+  const outbox = {
+    attach: (): never => {
+      throw new Error('outbox broken');
+    },
+  };
+  expect(() => new HeartbeatSocket(URL_, [], { WebSocket: FakeWebSocket as never, outbox })).toThrow('outbox broken');
+  const logged = captureLogged();
+  try {
+    expect(() => setup.tab('a', { outbox })).toThrow('outbox broken');
+  } finally {
+    logged.restore();
+  }
+});
+
 it('the leader tab hands over (close()) while the connection is still connecting: the others see it move (reconnecting), and no close', async () => {
   const { a, b } = await pair();
   const seen: string[] = [];
