@@ -454,11 +454,12 @@ function tab(
 
   /**
    * A follower that closed stops listening (see `lingering`). `gone`: its leader went, so what it
-   * handed is its own again, counted in its bounds.
+   * handed is its own again, counted in its bounds; not with an outbox, whose next leader adopts
+   * it and sends it.
    */
   const quit = (gone?: boolean): void => {
     if (lingering) {
-      if (gone) handed = 0;
+      if (gone && !o.outbox) handed = 0;
       lingering();
       lingering = undefined;
       bc?.close();
@@ -556,8 +557,9 @@ function tab(
       new HeartbeatSocket(url, protocols, { ...leaderOptions, startClosed: view.state === 'closed', outbox });
     // The leader's socket keeps every tab's messages in the outbox, each with its tab and number:
     // a later leader sends what this one left once, not again what a tab hands over again.
-    // An outbox whose attach() throws (HeartbeatSocket's constructor would throw it) is logged
-    // here, in a lock's callback: this leader keeps its queue in memory.
+    // An outbox whose attach() throws: where tabs cannot share, this runs in the constructor,
+    // which throws it, as HeartbeatSocket's does; in a lock's callback it is logged, and this
+    // leader keeps its queue in memory.
     const attach = (): HeartbeatSocket =>
       make({
         attach: (s, hooks) =>
@@ -568,7 +570,7 @@ function tab(
             adopt: (f, data, expired) => next!.adopt(f, data, expired),
           })),
       });
-    const socket = (given && call(attach)) || make();
+    const socket = (given && (shared ? call(attach) : attach())) || make();
     // Handing over, this leader lets go of what its outbox kept: the next one takes it over.
     release.unshift(() => link?.letGo?.());
     // A link the core judged dead (heartbeat, connection or close timeout: a 1006 no server
@@ -726,16 +728,15 @@ function tab(
     },
 
     untrack(done) {
+      const item = kept.all().find((i) => i.done === done);
       // This tab leads: the message is in its own socket's queue, taken out there if still in it.
-      if (leader) {
-        const item = kept.all().find((i) => i.done === done);
-        return !!item && leader.withdraw(id, item.n);
-      }
-      // Otherwise only while no leader has it: a message handed over is the leader's to send.
-      if (term) return false;
-      const item = kept.take(done);
-      if (item) drop(item.data, 'aborted', done);
-      return !!item;
+      if (leader) return !!item && leader.withdraw(id, item.n);
+      // Otherwise only while no leader has it: a message handed over is the leader's to send, also
+      // after close() while that leader may hold it.
+      if (!item || term || item.n <= handed) return false;
+      kept.take(item.n);
+      drop(item.data, 'aborted', done);
+      return true;
     },
 
     intercept(fn) {
