@@ -4,7 +4,7 @@
  * (test/helpers/tabs.ts).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { HeartbeatSocket, type Options } from '../src/index';
+import { type Data, HeartbeatSocket, type Options, type Outbox, type OutboxLabel, type Tracker } from '../src/index';
 import { requests } from '../src/request/index';
 import { SharedHeartbeatSocket, type SharedOptions } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
@@ -203,6 +203,50 @@ it("a closed follower's clearQueue() reports 'cleared'; a drop in any tab after 
   expect([b.drops(), a.drops()]).toEqual([[['cleared', 'x']], [['overflow', 'z']]]);
 });
 
+it('an outbox whose attach() throws in the tab that comes to lead: logged, and that tab leads with its queue in memory (no unhandled rejection)', async () => {
+  const logged = captureLogged();
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => rejections.push(reason);
+  process.on('unhandledRejection', onRejection);
+  try {
+    const outbox = {
+      attach: (): never => {
+        throw new Error('outbox broken');
+      },
+    };
+    // HeartbeatSocket's constructor throws it: the caller sees it.
+    expect(() => new HeartbeatSocket(URL_, [], { WebSocket: FakeWebSocket as never, outbox })).toThrow('outbox broken');
+    const a = tab('a', { outbox });
+    a.socket.send('x');
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect([a.socket.isLeader, a.socket.state, userFrames(live()[0]!)]).toEqual([true, 'open', ['x']]);
+    expect(logged.errors).toEqual([new Error('outbox broken')]);
+    expect(rejections).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onRejection);
+    logged.restore();
+  }
+});
+
+it("where tabs cannot share (no Web Locks), an outbox whose attach() throws makes the constructor throw it, as HeartbeatSocket's: the leader's socket is made right there, with a caller", async () => {
+  delete (navigator as { locks?: unknown }).locks;
+  const outbox = {
+    attach: (): never => {
+      throw new Error('outbox broken');
+    },
+  };
+  expect(() => new HeartbeatSocket(URL_, [], { WebSocket: FakeWebSocket as never, outbox })).toThrow('outbox broken');
+  const logged = captureLogged();
+  try {
+    expect(() => setup.tab('a', { outbox })).toThrow('outbox broken');
+  } finally {
+    logged.restore();
+  }
+});
+
 it('the leader tab hands over (close()) while the connection is still connecting: the others see it move (reconnecting), and no close', async () => {
   const { a, b } = await pair();
   const seen: string[] = [];
@@ -307,6 +351,21 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     expect(allFrames()).toEqual(['x']);
   });
 
+  it("once the connection gave up, drop-oldest does not give way what that leader still holds: another tab's reconnect() sends it, and it is never also dropped", async () => {
+    const { a, b } = await pair({ maxRetries: 0, maxEnqueuedMessages: 1, queueOverflow: 'drop-oldest' });
+    b.socket.send('x'); // the connection is not open yet: x waits in the leader's queue
+    b.socket.close();
+    await settle();
+    live()[0]!.serverClose(1006); // that attempt fails, and the leader gives up, holding x
+    await settle();
+    b.socket.send('y'); // b's own, closed: x is not counted (nor given way) here
+    a.socket.reconnect();
+    await settle();
+    live()[0]!.serverOpen();
+    await settle();
+    expect([allFrames(), b.drops()]).toEqual([['x'], []]);
+  });
+
   it("clearQueue() after close() takes back what the leader has not written: one 'cleared' drop, not sent", async () => {
     const { b } = await pair();
     b.socket.send('x');
@@ -340,6 +399,26 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     a.socket.close(); // a hands over to c, which b does not follow
     await vi.advanceTimersByTimeAsync(10_000);
     expect([channels('b'), b.socket.bufferedAmount > 0]).toEqual([0, true]);
+  });
+
+  it('until its leader hands over to another tab: then what it handed counts in its own bounds again, as in a closed HeartbeatSocket', async () => {
+    // HeartbeatSocket, closed with one message queued and a bound of one: the next is dropped.
+    const plain = core({ maxEnqueuedMessages: 1 });
+    plain.socket.close();
+    plain.socket.send('x');
+    plain.socket.send('y');
+    expect(plain.drops).toEqual([['overflow', 'y']]);
+
+    const { a, b } = await pair({ maxEnqueuedMessages: 1 });
+    tab('c');
+    await settle();
+    b.socket.send('x'); // the connection is not open: x waits in a's queue
+    b.socket.close();
+    await settle();
+    a.socket.close(); // a hands over to c, which b does not follow: x is b's own again
+    await vi.advanceTimersByTimeAsync(10_000);
+    b.socket.send('y');
+    expect(b.drops()).toEqual([['overflow', 'y']]);
   });
 
   it("clearQueue() whose leader goes before it answers: what it held is dropped ('cleared') when the tab stops listening", async () => {
@@ -431,9 +510,9 @@ describe('a follower that closed hears what becomes of what it handed over, and 
   });
 
   it("stops listening when its leader tab crashes with no tab to follow it (the leader's Web Lock comes free): its message is its own again", async () => {
-    tab('a');
+    tab('a', { maxEnqueuedMessages: 1 });
     await settle();
-    const b = tab('b');
+    const b = tab('b', { maxEnqueuedMessages: 1 });
     await settle();
     const outcome = delivered(b.socket, 'x');
     b.socket.close();
@@ -442,8 +521,11 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     setup.env.kill('a'); // the leader's renderer crashes: nobody will ever post again
     await vi.advanceTimersByTimeAsync(600_000);
     // API.md: after close(), no timer, listener or socket of it is left running; and x, gone
-    // with the leader, is this tab's own again (for a later reconnect()), as when a leader hands over.
+    // with the leader, is this tab's own again (for a later reconnect()), as when a leader hands
+    // over: it counts in the tab's bound of one.
     expect({ channels: channels('b'), outcome: outcome() }).toEqual({ channels: 0, outcome: 'pending' });
+    b.socket.send('y');
+    expect(b.drops()).toEqual([['overflow', 'y']]);
   });
 
   it('does not listen when the connection is closed (startClosed, or it gave up): no reconnect() may ever come', async () => {
@@ -680,5 +762,74 @@ describe('a follower that closed hears what becomes of what it handed over, and 
     expect(b.drops()).toEqual([]);
     b.socket.send('w'); // 3 B: the oldest held here gives way, once
     expect(b.drops()).toEqual([['overflow', 'y']]);
+  });
+
+  it("untrack() while it listens, of a message its leader holds: not reported 'aborted' while that leader sends it (the leader's, as in a joined follower)", async () => {
+    const { b } = await pair();
+    const heard: string[] = [];
+    const done = (outcome: string) => heard.push(outcome);
+    b.socket.track('x', done); // handed to the leader: waits in its queue (not open)
+    b.socket.close(); // b listens for x's outcome
+    await settle();
+    expect(channels('b')).toBe(1);
+    const untracked = b.socket.untrack(done);
+    live()[0]!.serverOpen(); // the leader writes x
+    await settle();
+    const sent = allFrames();
+    const dropped = b.drops().map(([, d]) => d);
+    // Either it is taken back (not sent), or it is the leader's (untrack() false, told 'written'):
+    // never reported 'aborted' and sent.
+    expect({ untracked, sentAndDropped: sent.filter((d) => dropped.includes(d)), heard }).toEqual({
+      untracked: false,
+      sentAndDropped: [],
+      heard: ['written'],
+    });
+  });
+
+  it('with an outbox, after its leader handed over: drop-oldest does not give way a message the next leader adopted and sends (no message both dropped and sent)', async () => {
+    // An outbox shared by the tabs (as IndexedDB is): what a leader's socket keeps, labelled with
+    // its tab and number, until its outcome; a leader that comes next adopts what is left.
+    const stored = new Map<Tracker, [Data, OutboxLabel]>();
+    const outbox: Outbox = {
+      attach: (_socket, hooks) => {
+        const left = [...stored.values()];
+        stored.clear();
+        // After attach() returned (the tab's leader is set then), as IndexedDB answers.
+        queueMicrotask(() => {
+          for (const [data, label] of left) hooks.adopt!(label, data, false);
+          hooks.resume([]);
+        });
+        return {
+          keep(data, done) {
+            const label = hooks.label?.(done!);
+            const kept: Tracker = (outcome) => {
+              stored.delete(kept);
+              done?.(outcome);
+            };
+            if (label) stored.set(kept, [data, label]);
+            return kept;
+          },
+          find: () => undefined,
+          letGo: () => {},
+        };
+      },
+    };
+    const opts = { maxEnqueuedMessages: 1, queueOverflow: 'drop-oldest' as const, outbox };
+    const { a, b } = await pair(opts);
+    const c = tab('c', opts);
+    await settle();
+    b.socket.send('x'); // handed to a: waits in its queue (not open), kept in its outbox
+    b.socket.close(); // b listens for x's outcome
+    await settle();
+    expect(channels('b')).toBe(1);
+    a.socket.close(); // a hands over to c, whose outbox adopts x; b stops listening
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect([c.socket.isLeader, channels('b')]).toEqual([true, 0]);
+    b.socket.send('y'); // closed: kept for a later reconnect()
+    live()[0]!.serverOpen(); // c's connection: it sends what it adopted
+    await settle();
+    const sent = allFrames();
+    const dropped = b.drops().map(([, d]) => d);
+    expect(sent.filter((d) => dropped.includes(d))).toEqual([]);
   });
 });

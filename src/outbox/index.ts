@@ -6,3 +6,5 @@
  */
 export { deleteOutbox, indexedDbOutbox, RECOVERY_WAIT } from './indexeddb';
 export type { IndexedDbOutboxOptions } from './indexeddb';
+// The option's own types, for an outbox of your own (also exported by `heartbeat-ws`).
+export type { Outbox, OutboxHooks, OutboxLabel, OutboxLink } from '../keeper';

@@ -10,6 +10,7 @@ import {
   guard,
   HeartbeatSocket,
   type HeartbeatSocketEventMap,
+  type Outbox,
   type OutboxLink,
   type ReadyState,
   type SocketState,
@@ -451,9 +452,14 @@ function tab(
     emit(messageEvent(data, origin, t.binaryType));
   };
 
-  /** A follower that closed stops listening (see `lingering`). */
-  const quit = (): void => {
+  /**
+   * A follower that closed stops listening (see `lingering`). `gone`: its leader went, so what it
+   * handed is its own again, counted in its bounds; not with an outbox, whose next leader adopts
+   * it and sends it.
+   */
+  const quit = (gone?: boolean): void => {
     if (lingering) {
+      if (gone && !o.outbox) handed = 0;
       lingering();
       lingering = undefined;
       bc?.close();
@@ -462,7 +468,7 @@ function tab(
       clearing = 0;
     }
   };
-  /** Quits once the leader holds nothing more of this tab's. */
+  /** A tab that listens (see `lingering`) quits once the leader holds nothing more of what it handed. */
   const done = (): unknown => holds() || quit();
 
   const receive = (m: Relayed): void => {
@@ -470,7 +476,7 @@ function tab(
     // A follower that closed hears of its own messages (`lingering`).
     if (!joined && m.k !== 'settled' && !(lingering && m.k === 'drop')) {
       // Another leader, or the connection closed for good: its messages are its own again.
-      if ((m.k === 'lead' || m.k === 'ev') && (m.l !== handedTo || m.s.state === 'closed')) quit();
+      if ((m.k === 'lead' || m.k === 'ev') && (m.l !== handedTo || m.s.state === 'closed')) quit(m.l !== handedTo);
       return;
     }
     switch (m.k) {
@@ -517,14 +523,13 @@ function tab(
         // What left the leader's socket no longer counts there either (the queue goes out after
         // the `open` event, whose state counted it).
         if (m.l === term) view.bufferedAmount = m.b;
-        if (lingering) done();
-        return;
+        return void done();
       case 'drop': {
         // The leader keeps its own (lead()), this same list.
         if (!leader && drops.push(m) > DROPS_KEPT) drops.shift();
         const item = m.to === id ? kept.take(m.n) : undefined;
         if (item) drop(item.data, m.reason, item.done);
-        if (lingering) done();
+        done();
       }
     }
   };
@@ -538,8 +543,8 @@ function tab(
 
   const setLeader = (next: Leader | undefined): void => {
     leader = next;
-    // What it keeps goes to its own socket now.
-    if (next) handed = 0;
+    // What it keeps goes to its own socket now (a leader hands nothing over).
+    handed = 0;
     emit(customEvent('leaderchange', { isLeader: !!next }));
   };
 
@@ -548,21 +553,24 @@ function tab(
     const given = leaderOptions.outbox;
     let link: OutboxLink | undefined;
     let next: Leader | undefined;
-    const socket = new HeartbeatSocket(url, protocols, {
-      ...leaderOptions,
-      startClosed: view.state === 'closed',
-      // The leader's socket keeps every tab's messages in the outbox, each with its tab and number:
-      // a later leader sends what this one left once, not again what a tab hands over again.
-      outbox: given && {
+    const make = (outbox?: Outbox): HeartbeatSocket =>
+      new HeartbeatSocket(url, protocols, { ...leaderOptions, startClosed: view.state === 'closed', outbox });
+    // The leader's socket keeps every tab's messages in the outbox, each with its tab and number:
+    // a later leader sends what this one left once, not again what a tab hands over again.
+    // An outbox whose attach() throws: where tabs cannot share, this runs in the constructor,
+    // which throws it, as HeartbeatSocket's does; in a lock's callback it is logged, and this
+    // leader keeps its queue in memory.
+    const attach = (): HeartbeatSocket =>
+      make({
         attach: (s, hooks) =>
-          (link = given.attach(s, {
+          (link = given!.attach(s, {
             ...hooks,
             // Both called once `next` is set: at a send through it, and after a read of IndexedDB.
             label: (done) => next!.label(done),
             adopt: (f, data, expired) => next!.adopt(f, data, expired),
           })),
-      },
-    });
+      });
+    const socket = (given && (shared ? call(attach) : attach())) || make();
     // Handing over, this leader lets go of what its outbox kept: the next one takes it over.
     release.unshift(() => link?.letGo?.());
     // A link the core judged dead (heartbeat, connection or close timeout: a 1006 no server
@@ -628,8 +636,8 @@ function tab(
       if (bc && !was && wait && holds() && view.state !== 'closed') {
         // Until its leader goes (its lock comes free), or this page goes into the back/forward
         // cache (a request for a lock would hold it, or the election, up there).
-        const end = (): unknown => lingering === stop && quit();
-        const watch = hold(name, () => queueMicrotask(end), end);
+        const end = (gone?: boolean): unknown => lingering === stop && quit(gone);
+        const watch = hold(name, () => queueMicrotask(() => end(true)), end);
         const off = o.lifecycle && o.lifecycle((s) => s === 'freeze' && end());
         const stop = (): void => {
           watch();
@@ -648,7 +656,7 @@ function tab(
     if (was && term) retired.add(term);
     term = undefined;
     if (was) {
-      was.socket.addEventListener('close', (e) => (last = e), { once: true });
+      was.socket.addEventListener('close', (e) => (last = e));
       setLeader(undefined);
       // Posting goes on until the socket has closed: the others hear of the handover. What left
       // its socket (its closing handshake confirms the rest, with replayUnconfirmed) is stored
@@ -720,16 +728,15 @@ function tab(
     },
 
     untrack(done) {
+      const item = kept.all().find((i) => i.done === done);
       // This tab leads: the message is in its own socket's queue, taken out there if still in it.
-      if (leader) {
-        const item = kept.all().find((i) => i.done === done);
-        return !!item && leader.withdraw(id, item.n);
-      }
-      // Otherwise only while no leader has it: a message handed over is the leader's to send.
-      if (term) return false;
-      const item = kept.take(done);
-      if (item) drop(item.data, 'aborted', done);
-      return !!item;
+      if (leader) return !!item && leader.withdraw(id, item.n);
+      // Otherwise only while no leader has it: a message handed over is the leader's to send, also
+      // after close() while that leader may hold it.
+      if (!item || term || item.n <= handed) return false;
+      kept.take(item.n);
+      drop(item.data, 'aborted', done);
+      return true;
     },
 
     intercept(fn) {

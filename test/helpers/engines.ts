@@ -333,6 +333,20 @@ export function stopChild(child: ChildProcess | undefined): Promise<void> {
  * Runs `fn(arg)` in the page through WebDriver's async script: the result or the error comes
  * back as a tagged object, so a page-side exception is thrown here with its message.
  */
+export async function webdriverEvaluate<R, A>(
+  driver: WebDriver,
+  fn: (arg: A) => R | Promise<R>,
+  arg?: A,
+): Promise<Awaited<R>> {
+  const r = (await driver.executeAsyncScript(ASYNC_WRAPPER, fn.toString(), arg ?? null)) as {
+    ok: boolean;
+    value?: Awaited<R>;
+    error?: string;
+  };
+  if (!r.ok) throw new Error(`in the page: ${r.error}`);
+  return r.value as Awaited<R>;
+}
+
 const ASYNC_WRAPPER = `
 const done = arguments[arguments.length - 1];
 const fn = eval('(' + arguments[0] + ')');
@@ -404,15 +418,8 @@ class WebKitEngine implements Engine {
     await this.#closePage?.();
     let closed = false;
     let size = { width: 1440, height: 1000 };
-    const evaluate = async <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<Awaited<R>> => {
-      const r = (await driver.executeAsyncScript(ASYNC_WRAPPER, fn.toString(), arg ?? null)) as {
-        ok: boolean;
-        value?: Awaited<R>;
-        error?: string;
-      };
-      if (!r.ok) throw new Error(`in the page: ${r.error}`);
-      return r.value as Awaited<R>;
-    };
+    const evaluate = <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<Awaited<R>> =>
+      webdriverEvaluate(driver, fn, arg);
     const close = async () => {
       if (closed) return;
       closed = true;

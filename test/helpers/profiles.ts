@@ -4,7 +4,7 @@
  * mode. Each engine gets them its own way; see TESTING-IN-FIREFOX-AND-WEBKIT.md.
  */
 import type { WebDriver } from 'selenium-webdriver';
-import type { Engine, EnginePage } from './engines';
+import { type Engine, type EnginePage, webdriverEvaluate } from './engines';
 
 /** A tab, as these tests drive it. */
 export type ProfileTab = Pick<EnginePage, 'evaluate' | 'errors' | 'goto' | 'goBack' | 'close'>;
@@ -56,18 +56,7 @@ export const webkitWindows = (engine: Engine): (() => Promise<Profile>) => {
     return run;
   };
   const tab = (handle: string): ProfileTab => ({
-    evaluate: ((fn: (arg: unknown) => unknown, arg?: unknown) =>
-      inTab(handle, async () => {
-        const r = (await driver().executeAsyncScript(
-          `const done = arguments[arguments.length - 1];
-           Promise.resolve().then(() => (${fn.toString()})(arguments[0])).then(
-             (value) => done({ ok: true, value: value === undefined ? null : value }),
-             (err) => done({ ok: false, error: String((err && err.stack) || err) }));`,
-          arg ?? null,
-        )) as { ok: boolean; value?: unknown; error?: string };
-        if (!r.ok) throw new Error(`in the page: ${r.error}`);
-        return r.value;
-      })) as ProfileTab['evaluate'],
+    evaluate: (fn, arg) => inTab(handle, () => webdriverEvaluate(driver(), fn, arg)),
     errors: () =>
       inTab(handle, async () => (await driver().executeScript('return window.__pageErrors || []')) as string[]),
     goto: (url) => inTab(handle, () => driver().get(url)),

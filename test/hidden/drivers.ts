@@ -27,6 +27,7 @@ import {
   stopChild,
   waitForPort,
   WEBKIT_DRIVER,
+  webdriverEvaluate,
   type EngineName,
 } from '../helpers/engines';
 
@@ -200,18 +201,7 @@ class WebKitBrowser implements HiddenBrowser {
       return driver.getWindowHandle();
     });
     const tab: Tab = {
-      evaluate: (fn, arg) =>
-        this.#in(handle, async (driver) => {
-          const r = (await driver.executeAsyncScript(
-            `const done = arguments[arguments.length - 1];
-             Promise.resolve().then(() => (${fn.toString()})(arguments[0])).then(
-               (value) => done({ ok: true, value: value === undefined ? null : value }),
-               (err) => done({ ok: false, error: String((err && err.stack) || err) }));`,
-            arg ?? null,
-          )) as { ok: boolean; value?: unknown; error?: string };
-          if (!r.ok) throw new Error(`in the page: ${r.error}`);
-          return r.value as never;
-        }),
+      evaluate: (fn, arg) => this.#in(handle, (driver) => webdriverEvaluate(driver, fn, arg)),
     };
     this.#handles.set(tab, handle);
     return tab;
