@@ -1,0 +1,51 @@
+/**
+ * Review of heartbeat-ws/request (review-y): each test states a behaviour the docs promise and
+ * the code does not give. FakeWebSocket plays the server, fake timers the clock, as in
+ * request.test.ts.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { requests } from '../src/request/index';
+import { FakeWebSocket } from './helpers/fake-websocket';
+import { makeSocket } from './helpers/socket';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeWebSocket.reset();
+});
+afterEach(() => vi.useRealTimers());
+
+const hb = { interval: 1000, timeout: 500 };
+const userFrames = (ws: FakeWebSocket) => ws.sent.filter((d) => d !== 'ping') as string[];
+const parsed = (ws: FakeWebSocket) => userFrames(ws).map((d) => JSON.parse(d) as Record<string, unknown>);
+
+function open(options: Parameters<typeof makeSocket>[0] = {}, api: Parameters<typeof requests>[1] = {}) {
+  const s = makeSocket({ random: () => 0, ...options });
+  const server = FakeWebSocket.last;
+  server.serverOpen();
+  return { ...s, server, api: requests(s.socket, api) };
+}
+const messages = (s: ReturnType<typeof open>) => s.ofType<MessageEvent>('message').map((e) => e.data);
+
+describe('listeners left behind', () => {
+  it('a request answered before its pong, then pushed out of the replay buffer, leaves no close listener on the socket', async () => {
+    const s = open({ heartbeat: hb, replayUnconfirmed: true, maxEnqueuedMessages: 1 });
+    const added = vi.spyOn(s.socket, 'addEventListener');
+    const removed = vi.spyOn(s.socket, 'removeEventListener');
+    for (let n = 0; n < 100; n++) {
+      const reply = s.api.request({ n });
+      const { id } = parsed(s.server).at(-1) as { id: string };
+      s.server.serverMessage(JSON.stringify({ id, n }));
+      await expect(reply).resolves.toMatchObject({ n });
+    }
+    // Each request was answered (settled) while still in the replay buffer; the next write pushed
+    // it out ('unconfirmed'). Nothing is pending: no close listener may be left for any of them.
+    // In call order: a listener removed before it was added is still there.
+    const live = new Set<unknown>();
+    const calls = [
+      ...added.mock.calls.map((c, i) => [added.mock.invocationCallOrder[i]!, 'add', c] as const),
+      ...removed.mock.calls.map((c, i) => [removed.mock.invocationCallOrder[i]!, 'remove', c] as const),
+    ].sort((a, b) => a[0] - b[0]);
+    for (const [, op, [type, fn]] of calls) if (type === 'close') op === 'add' ? live.add(fn) : live.delete(fn);
+    expect(live.size).toBe(0);
+  });
+});
