@@ -45,7 +45,34 @@ describe('listeners left behind', () => {
       ...added.mock.calls.map((c, i) => [added.mock.invocationCallOrder[i]!, 'add', c] as const),
       ...removed.mock.calls.map((c, i) => [removed.mock.invocationCallOrder[i]!, 'remove', c] as const),
     ].sort((a, b) => a[0] - b[0]);
-    for (const [, op, [type, fn]] of calls) if (type === 'close') op === 'add' ? live.add(fn) : live.delete(fn);
+    for (const [, op, [type, fn]] of calls) {
+      if (type !== 'close') continue;
+      if (op === 'add') live.add(fn);
+      else live.delete(fn);
+    }
     expect(live.size).toBe(0);
+  });
+});
+
+describe('clearQueue() and a request already written', () => {
+  // Without replayUnconfirmed, a clearQueue() after the write leaves the request alone: its reply
+  // resolves it. With it, the written request is only let go of from the replay buffer (it is
+  // not sent again), exactly as when the buffer pushes it out ('unconfirmed'), which the request
+  // still answers; the server has it and answers it.
+  it.each([
+    ['without replayUnconfirmed', false],
+    ['with replayUnconfirmed', true],
+  ])('%s, a request written before clearQueue() still resolves with the reply that comes', async (_, replay) => {
+    const s = open({ heartbeat: hb, replayUnconfirmed: replay });
+    const reply = s.api.request<{ ok: boolean }>({ op: 'charge' });
+    const settled = reply.then(
+      (r) => `resolved ${JSON.stringify(r)}`,
+      (e: Error & { reason?: string }) => `rejected ${e.name} ${e.reason}`,
+    );
+    const [{ id }] = parsed(s.server) as [{ id: string }];
+    s.socket.clearQueue();
+    s.server.serverMessage(JSON.stringify({ id, ok: true }));
+    expect(await settled).toBe(`resolved ${JSON.stringify({ id, ok: true })}`);
+    expect(messages(s)).toEqual([]);
   });
 });
