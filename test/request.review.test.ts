@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { requests } from '../src/request/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
 import { makeSocket } from './helpers/socket';
+import { useTabs } from './helpers/tabs';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -74,5 +75,41 @@ describe('clearQueue() and a request already written', () => {
     s.server.serverMessage(JSON.stringify({ id, ok: true }));
     expect(await settled).toBe(`resolved ${JSON.stringify({ id, ok: true })}`);
     expect(messages(s)).toEqual([]);
+  });
+});
+
+describe('over SharedHeartbeatSocket', () => {
+  const setup = useTabs();
+  const settle = () => vi.advanceTimersByTimeAsync(0);
+  const tab = (name: string) => {
+    const socket = setup.tab(name, { minReconnectionDelay: 1000, jitter: 0 }, 'ws://example.test/rpc');
+    const seen: unknown[] = [];
+    socket.addEventListener('message', (e) => seen.push(e.data));
+    return { name, socket, seen, api: requests(socket) };
+  };
+
+  // The docs: a follower's abort "takes it back only while the tab still holds it; once another
+  // tab's leader has it, the request is rejected at once". The leader that had it never wrote it
+  // and is gone; the tab that aborted hands it, rejected, to the next leader (here itself), whose
+  // connection sends it: a request the caller was told was aborted, never written before the
+  // abort, reaches the server.
+  it("a follower's request aborted while the leader held it unwritten is not sent by the next leader once that leader crashed", async () => {
+    const a = tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    expect(a.socket.isLeader).toBe(true);
+    const controller = new AbortController();
+    const reply = b.api.request({ op: 'charge' }, { signal: controller.signal });
+    await settle(); // handed to a's leader, whose connection is still connecting: queued there
+    controller.abort();
+    await expect(reply).rejects.toMatchObject({ name: 'AbortError' });
+    setup.env.kill('a');
+    await settle();
+    expect(b.socket.isLeader).toBe(true);
+    const next = FakeWebSocket.live().at(-1)!;
+    next.serverOpen();
+    await settle();
+    expect(userFrames(next)).toEqual([]);
   });
 });
