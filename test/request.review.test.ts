@@ -78,6 +78,52 @@ describe('clearQueue() and a request already written', () => {
   });
 });
 
+describe('a late reply', () => {
+  // docs/requests.md: "Replies are not delivered as message events: neither the answer, nor a
+  // late answer to a request that timed out or was aborted". dispose() aborts what is pending
+  // (AbortError); the late answer to such a request reaches the listeners when this requests()
+  // was the only one on the socket, and does not when another is alive (it then reads as
+  // another tab's reply): the same reply, told apart by whether an unrelated requests() exists.
+  it.each([
+    ['the only requests() on the socket', false],
+    ['beside another requests()', true],
+  ])('to a request that dispose() aborted does not reach the message listeners (%s)', async (_, other) => {
+    const s = open();
+    const sibling = other ? requests(s.socket) : undefined;
+    const reply = s.api.request({ q: 1 });
+    const [{ id }] = parsed(s.server) as [{ id: string }];
+    s.api.dispose();
+    await expect(reply).rejects.toMatchObject({ name: 'AbortError' });
+    s.server.serverMessage(JSON.stringify({ id, late: true }));
+    expect(messages(s)).toEqual([]);
+    sibling?.dispose();
+  });
+});
+
+describe('request(payload) of a class instance', () => {
+  // isPlain() takes a class instance ("what JSON sends whole"), and request.test.ts says of
+  // deliver(): "A class instance is an object too: its JSON (toJSON() included), as request()
+  // sends one". request() spreads it instead ({ ...payload, id }): toJSON() is ignored and the
+  // server gets the instance's own fields, not the payload's JSON.
+  it('is sent as its JSON (toJSON() included), as deliver() sends one, or refused', async () => {
+    const s = open();
+    class Get {
+      constructor(readonly key: string) {}
+      toJSON() {
+        return { type: 'get', key: this.key };
+      }
+    }
+    let threw = false;
+    try {
+      void s.api.request(new Get('a')).catch(() => {});
+    } catch {
+      threw = true;
+    }
+    if (!threw) expect(parsed(s.server)[0]).toEqual({ type: 'get', key: 'a', id: expect.any(String) });
+    s.api.dispose();
+  });
+});
+
 describe('over SharedHeartbeatSocket', () => {
   const setup = useTabs();
   const settle = () => vi.advanceTimersByTimeAsync(0);
