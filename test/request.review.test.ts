@@ -158,4 +158,23 @@ describe('over SharedHeartbeatSocket', () => {
     await settle();
     expect(userFrames(next)).toEqual([]);
   });
+  // HeartbeatSocket hands its interceptors the data as its WebSocket gives it, by binaryType (a
+  // Blob by default), as its message listeners get it; a tab of SharedHeartbeatSocket hands its
+  // interceptors the ArrayBuffer the leader relayed, and its listeners a Blob (binaryType
+  // 'blob'). A replyId thus reads, and a request resolves with, another type than the tab's
+  // binaryType and its listeners, unlike over HeartbeatSocket.
+  it("replyId sees binary data as the tab's binaryType gives it (a Blob), as the message listeners do", async () => {
+    const a = tab('a');
+    await settle();
+    const seenByReplyId: unknown[] = [];
+    const api = requests(a.socket, { replyId: (data) => (seenByReplyId.push(data), undefined) });
+    FakeWebSocket.live()[0]!.serverOpen();
+    await settle();
+    FakeWebSocket.live()[0]!.serverMessage(new Uint8Array([1, 2, 3]).buffer);
+    await settle();
+    expect(a.socket.binaryType).toBe('blob');
+    expect(a.seen[0]).toBeInstanceOf(Blob);
+    expect(Object.prototype.toString.call(seenByReplyId[0])).toBe('[object Blob]');
+    api.dispose();
+  });
 });
