@@ -133,7 +133,9 @@ describe('over SharedHeartbeatSocket', () => {
     const socket = setup.tab(name, { minReconnectionDelay: 1000, jitter: 0 }, 'ws://example.test/rpc');
     const seen: unknown[] = [];
     socket.addEventListener('message', (e) => seen.push(e.data));
-    return { name, socket, seen, api: requests(socket) };
+    const drops: unknown[] = [];
+    socket.addEventListener('drop', (e) => drops.push(e.detail.reason));
+    return { name, socket, seen, drops, api: requests(socket) };
   };
 
   // The docs: a follower's abort "takes it back only while the tab still holds it; once another
@@ -159,6 +161,27 @@ describe('over SharedHeartbeatSocket', () => {
     next.serverOpen();
     await settle();
     expect(userFrames(next)).toEqual([]);
+    // Not sent, and said so: a drop event, as an abort in a leading tab gives.
+    expect(b.drops).toEqual(['aborted']);
+  });
+
+  it("a follower's request aborted while the leader held it, then close() and reconnect() to that same leader: sent once by it, and no 'aborted' drop", async () => {
+    const a = tab('a');
+    await settle();
+    const b = tab('b');
+    await settle();
+    const controller = new AbortController();
+    const reply = b.api.request({ op: 'charge' }, { signal: controller.signal });
+    await settle(); // handed to a, whose connection is still connecting: queued there
+    controller.abort();
+    await expect(reply).rejects.toMatchObject({ name: 'AbortError' });
+    b.socket.close();
+    setup.env.as('b', () => b.socket.reconnect()); // b follows a again, which still holds it
+    await settle();
+    FakeWebSocket.live()[0]!.serverOpen();
+    await settle();
+    expect(userFrames(FakeWebSocket.live()[0]!).map((d) => JSON.parse(d).op)).toEqual(['charge']);
+    expect([a.socket.isLeader, b.drops]).toEqual([true, []]);
   });
   // HeartbeatSocket hands its interceptors the data as its WebSocket gives it, by binaryType (a
   // Blob by default), as its message listeners get it; a tab of SharedHeartbeatSocket hands its
