@@ -2,7 +2,8 @@ import type { Data, DropReason } from '../internal';
 
 /**
  * A message the socket will not send, as its `drop` event reported it: `reason` is the event's
- * (`'overflow'`, `'cleared'`, `'unconfirmed'`, `'aborted'`), `data` the message as it was queued.
+ * (`'overflow'`, `'cleared'`, `'unconfirmed'`, `'aborted'`), `data` the message as `request()` or
+ * `deliver()` made it (before a `stamp`, which the event's data went through).
  */
 export class DropError extends Error {
   /** Always `'DropError'`: branch on it as on `'TimeoutError'` and `'AbortError'`. */
@@ -10,7 +11,7 @@ export class DropError extends Error {
 
   /**
    * @param reason - the `drop` event's reason.
-   * @param data - the message, as it would have been written.
+   * @param data - the message as `request()` or `deliver()` made it (before a `stamp`).
    */
   constructor(
     readonly reason: DropReason,

@@ -185,9 +185,10 @@ export function requests(socket: Trackable, options: RequestsOptions = {}): Requ
       const orphaned = (): unknown => finish(new DropError('unconfirmed', data));
       const done: Tracker = (outcome) => {
         // A request pushed out of the replay buffer was written, and is not sent again: its reply
-        // (or timeout) decides while the connection that carried it lasts.
+        // (or timeout) decides while the connection that carried it lasts (if still pending: one
+        // already answered or given up on needs no listener).
         if (id && outcome === 'unconfirmed')
-          return (socket as unknown as EventTarget).addEventListener?.('close', orphaned);
+          return pending.has(stop) && (socket as unknown as EventTarget).addEventListener?.('close', orphaned);
         if (outcome !== 'written' && outcome !== 'confirmed') finish(new DropError(outcome, data));
         else if (id === undefined) finish(undefined, outcome);
       };
@@ -205,6 +206,8 @@ export function requests(socket: Trackable, options: RequestsOptions = {}): Requ
       checkTimeout('options.timeout', ms);
       const id = prefix + ++count;
       if (!tag) {
+        // What JSON sends of it: a class instance's toJSON() (a Date's is a string, refused).
+        payload = (payload as { toJSON?: () => unknown } | null)?.toJSON?.() ?? payload;
         // Not an array, Map, Date or binary data, which JSON would send empty or garbled.
         if (!isPlain(payload)) fail(TypeError, 'request(payload)', 'a plain object (or give options.tag)', payload);
         // The request's id goes in that field: the caller's own value there would be lost unseen.

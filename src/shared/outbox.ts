@@ -6,6 +6,8 @@ export interface Kept {
   data: Data;
   size: number;
   done?: Tracker;
+  /** Given up on (untrack()) while the leader of this term held it: no other leader gets it. */
+  w?: string;
 }
 
 /**

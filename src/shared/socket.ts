@@ -414,7 +414,13 @@ function tab(
       if (term) retired.add(term);
       if (l !== clearOf) clearTo = (cleared(clearTo), 0);
       term = l;
-      for (const { n, data } of kept.all()) hand(n, data);
+      // One given up on while another leader held it goes to none after it: dropped, 'aborted'
+      // (with an outbox, the next leader adopts it all the same).
+      for (const item of [...kept.all()])
+        if (item.w && item.w !== l && !o.outbox) {
+          kept.take(item.n);
+          drop(item.data, 'aborted', item.done);
+        } else hand(item.n, item.data);
       // Asked of the term before, unanswered: its leader may have gone before acting on it.
       const ask = pending ?? (asked && 'start');
       pending = asked = undefined;
@@ -445,11 +451,13 @@ function tab(
 
   /**
    * A message the leader's socket received, every message's path in every tab: no envelope,
-   * snapshot or array is made for it, and an interceptor may take it.
+   * snapshot or array is made for it, and an interceptor may take it. Interceptors see its data
+   * as the listeners do, in this tab's `binaryType`, as HeartbeatSocket's see the WebSocket's.
    */
   const message = (data: unknown, origin: string): void => {
-    if (taps.size) for (const tap of taps) if (call(tap, data)) return;
-    emit(messageEvent(data, origin, t.binaryType));
+    const ev = messageEvent(data, origin, t.binaryType);
+    if (taps.size) for (const tap of taps) if (call(tap, ev.data)) return;
+    emit(ev);
   };
 
   /**
@@ -732,8 +740,12 @@ function tab(
       // This tab leads: the message is in its own socket's queue, taken out there if still in it.
       if (leader) return !!item && leader.withdraw(id, item.n);
       // Otherwise only while no leader has it: a message handed over is the leader's to send, also
-      // after close() while that leader may hold it.
-      if (!item || term || item.n <= handed) return false;
+      // after close() while that leader may hold it; a later leader does not get it (follow()).
+      if (!item) return false;
+      if (term || item.n <= handed) {
+        item.w = handedTo;
+        return false;
+      }
       kept.take(item.n);
       drop(item.data, 'aborted', done);
       return true;
