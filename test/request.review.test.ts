@@ -3,29 +3,13 @@
  * the code does not give. FakeWebSocket plays the server, fake timers the clock, as in
  * request.test.ts.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { requests } from '../src/request/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { makeSocket } from './helpers/socket';
+import { hb, messages, open, parsed, useFakes, userFrames } from './helpers/requests';
 import { useTabs } from './helpers/tabs';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  FakeWebSocket.reset();
-});
-afterEach(() => vi.useRealTimers());
-
-const hb = { interval: 1000, timeout: 500 };
-const userFrames = (ws: FakeWebSocket) => ws.sent.filter((d) => d !== 'ping') as string[];
-const parsed = (ws: FakeWebSocket) => userFrames(ws).map((d) => JSON.parse(d) as Record<string, unknown>);
-
-function open(options: Parameters<typeof makeSocket>[0] = {}, api: Parameters<typeof requests>[1] = {}) {
-  const s = makeSocket({ random: () => 0, ...options });
-  const server = FakeWebSocket.last;
-  server.serverOpen();
-  return { ...s, server, api: requests(s.socket, api) };
-}
-const messages = (s: ReturnType<typeof open>) => s.ofType<MessageEvent>('message').map((e) => e.data);
+useFakes();
 
 describe('listeners left behind', () => {
   it('a request answered before its pong, then pushed out of the replay buffer, leaves no close listener on the socket', async () => {

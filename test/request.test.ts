@@ -3,20 +3,14 @@
  * clock. Over SharedHeartbeatSocket's tabs: request.shared.test.ts; against a real server:
  * integration/request.test.ts.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DropError, requests, type Requests } from '../src/request/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
+import { hb, messages, open, parsed, useFakes, userFrames } from './helpers/requests';
 import { makeSocket } from './helpers/socket';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  FakeWebSocket.reset();
-});
-afterEach(() => vi.useRealTimers());
+useFakes();
 
-const hb = { interval: 1000, timeout: 500 };
-const userFrames = (ws: FakeWebSocket) => ws.sent.filter((d) => d !== 'ping') as string[];
-const parsed = (ws: FakeWebSocket) => userFrames(ws).map((d) => JSON.parse(d) as Record<string, unknown>);
 /** How a promise stands now, without waiting for it. */
 async function state(promise: Promise<unknown>): Promise<string> {
   const mark = {};
@@ -35,14 +29,6 @@ const failure = (promise: Promise<unknown>): Promise<Error & { reason?: string }
     (error: Error) => error,
   );
 
-/** An open socket, its server side, and a requests() on it. */
-function open(options: Parameters<typeof makeSocket>[0] = {}, api: Parameters<typeof requests>[1] = {}) {
-  const s = makeSocket({ random: () => 0, ...options });
-  const server = FakeWebSocket.last;
-  server.serverOpen();
-  return { ...s, server, api: requests(s.socket, api) };
-}
-const messages = (s: ReturnType<typeof open>) => s.ofType<MessageEvent>('message').map((e) => e.data);
 const drops = (s: ReturnType<typeof open>) => s.ofType<CustomEvent>('drop').map((e) => e.detail.reason);
 
 describe('request()', () => {
