@@ -1,0 +1,106 @@
+/**
+ * Review of heartbeat-ws/outbox: failing tests for what a user would hit. Same fakes as
+ * test/outbox.test.ts (fake-indexeddb, Web Locks whose holders are pages, real timers).
+ */
+import { IDBFactory } from 'fake-indexeddb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Options } from '../src/index';
+import { indexedDbOutbox } from '../src/outbox/index';
+import { FakeWebSocket } from './helpers/fake-websocket';
+import { closeAllSockets, makeSocket } from './helpers/socket';
+
+/** Web Locks whose holders are pages: `end(page)` releases what a page holds, as the browser does. */
+class PageLocks {
+  page = 'first';
+  readonly held = new Map<string, { page: string; release: () => void }>();
+  request(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => unknown): Promise<unknown> {
+    const page = this.page;
+    if (this.held.has(name)) {
+      if (!options.ifAvailable) throw new Error('PageLocks: only ifAvailable requests are played');
+      return Promise.resolve().then(() => callback(null));
+    }
+    return new Promise((resolve) => {
+      this.held.set(name, { page, release: () => resolve(undefined) });
+      void Promise.resolve()
+        .then(() => callback({ name }))
+        .then(resolve, resolve)
+        .finally(() => this.held.get(name)?.page === page && this.held.delete(name));
+    });
+  }
+  end(page: string): void {
+    for (const [name, lock] of [...this.held]) if (lock.page === page) this.held.delete(name);
+  }
+  query(): Promise<{ held: { name: string; clientId: string }[] }> {
+    return Promise.resolve({ held: [...this.held].map(([name, { page }]) => ({ name, clientId: page })) });
+  }
+}
+
+let locks: PageLocks;
+beforeEach(() => {
+  FakeWebSocket.reset();
+  globalThis.indexedDB = new IDBFactory();
+  locks = new PageLocks();
+  Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
+});
+afterEach(() => {
+  Reflect.deleteProperty(navigator, 'locks');
+  vi.restoreAllMocks();
+  closeAllSockets();
+});
+
+/** A socket of page `page`, connecting to ws://page-<page>.test/. */
+const pageSocket = (page: string, options: Options = {}) => {
+  locks.page = page;
+  return makeSocket(
+    { outbox: indexedDbOutbox('orders'), minReconnectionDelay: 60_000, ...options },
+    `ws://page-${page.toLowerCase()}.test/`,
+  );
+};
+
+const wsOf = async (page: string): Promise<FakeWebSocket> => {
+  const mine = () => FakeWebSocket.instances.filter((ws) => ws.url.startsWith(`ws://page-${page.toLowerCase()}.test`));
+  await vi.waitFor(() => expect(mine().length).toBeGreaterThan(0));
+  return mine().at(-1)!;
+};
+
+/** Page `page` ends (reload, crash, closed tab): its locks go, its socket is never used again. */
+const end = (page: string, socket: { close(): void }) => {
+  locks.end(page);
+  socket.close();
+};
+
+/** Every row stored in outbox `name`, oldest first. */
+const rows = async (name = 'orders'): Promise<{ data: unknown; at: number }[]> => {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(`heartbeat-ws outbox ${name}`, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore('messages');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const all = await new Promise<{ data: unknown; at: number }[]>((resolve) => {
+    const request = db.transaction('messages').objectStore('messages').getAll();
+    request.onsuccess = () => resolve(request.result);
+  });
+  db.close();
+  return all;
+};
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+describe('outbox review', () => {
+  it('a typed-array view over a large buffer stores its own bytes, not the whole buffer behind it (maxEnqueuedBytes would not bound the disk)', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: queued and stored
+    // A 3-byte frame cut out of a 1 MiB scratch buffer, as a binary protocol encoder does.
+    const scratch = new Uint8Array(1 << 20);
+    scratch.set([7, 8, 9], 100);
+    first.socket.send(scratch.subarray(100, 103));
+    await settle();
+    const [row] = await rows();
+    const view = row!.data as Uint8Array;
+    expect([...view]).toEqual([7, 8, 9]);
+    // Counted as 3 bytes by the queue's bounds, but 1 MiB goes to disk for each such message.
+    expect(view.buffer.byteLength).toBe(3);
+    end('A', first.socket);
+  });
+});
