@@ -4,8 +4,9 @@
  */
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Options } from '../src/index';
+import { type Options, type Outbox, type OutboxLabel, type Tracker } from '../src/index';
 import { indexedDbOutbox } from '../src/outbox/index';
+import { lead, type Leader } from '../src/shared/leader';
 import { FakeWebSocket } from './helpers/fake-websocket';
 import { closeAllSockets, makeSocket } from './helpers/socket';
 
@@ -102,5 +103,59 @@ describe('outbox review', () => {
     // Counted as 3 bytes by the queue's bounds, but 1 MiB goes to disk for each such message.
     expect(view.buffer.byteLength).toBe(3);
     end('A', first.socket);
+  });
+
+  it("with SharedHeartbeatSocket, maxAge counts from the message's send(), not from the last leader that adopted it", async () => {
+    const t0 = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(t0);
+    /** Leader page `page`: its socket with the outbox, and the real leader (shared/leader.ts) around it. */
+    const leaderPage = async (page: string, maxAge?: number) => {
+      const box: { leader?: Leader } = {};
+      const given = indexedDbOutbox('orders', { maxAge });
+      const outbox: Outbox = {
+        attach: (socket, hooks) =>
+          given.attach(socket, {
+            ...hooks,
+            label: (done: Tracker): OutboxLabel | undefined => box.leader!.label(done),
+            adopt: (label, data, expired) => box.leader!.adopt(label, data, expired),
+          }),
+      };
+      const made = pageSocket(page, { outbox });
+      const leader = (box.leader = lead(
+        made.socket,
+        `term-${page}`,
+        () => {},
+        (then) => then(),
+        {},
+      ));
+      const ws = await wsOf(page);
+      return { ...made, leader, ws };
+    };
+
+    // Leader A: tab1's message 1, sent at t0 while the server is down.
+    const a = await leaderPage('A');
+    a.ws.serverError();
+    a.leader.accept('tab1', 1, 'order 1');
+    await settle();
+    end('A', a.socket); // A's page crashes; tab1 is gone too
+
+    // 50 s later a new leader B adopts it; the server is still down, and B's page ends too.
+    clock.mockReturnValue(t0 + 50_000);
+    const b = await leaderPage('B');
+    b.ws.serverError();
+    await settle();
+    await settle();
+    end('B', b.socket);
+    // The cause: B's socket stored it anew (leader.adopt -> socket.track -> keep), stamped with B's time.
+    expect.soft((await rows()).map((row) => row.at)).toEqual([t0]);
+
+    // 70 s after its send(), a leader C with maxAge 60 s must not send it.
+    clock.mockReturnValue(t0 + 70_000);
+    const c = await leaderPage('C', 60_000);
+    await settle();
+    await settle();
+    c.ws.serverOpen();
+    await settle();
+    expect(c.ws.sent).toEqual([]);
   });
 });
