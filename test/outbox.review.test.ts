@@ -2,7 +2,7 @@
  * Review of heartbeat-ws/outbox: failing tests for what a user would hit. Same fakes as
  * test/outbox.test.ts (fake-indexeddb, Web Locks whose holders are pages, real timers).
  */
-import { IDBFactory } from 'fake-indexeddb';
+import { IDBDatabase as FakeDatabase, IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Options, type Outbox, type OutboxLabel, type Tracker } from '../src/index';
 import { indexedDbOutbox } from '../src/outbox/index';
@@ -88,6 +88,13 @@ const rows = async (name = 'orders'): Promise<{ data: unknown; at: number }[]> =
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
 
+const nextWs = (page: string, before: number) =>
+  vi.waitFor(() => {
+    const next = FakeWebSocket.instances.slice(before).find((w) => w.url.includes(`page-${page.toLowerCase()}`));
+    expect(next).toBeDefined();
+    return next!;
+  });
+
 describe('outbox review', () => {
   it('a typed-array view over a large buffer stores its own bytes, not the whole buffer behind it (maxEnqueuedBytes would not bound the disk)', async () => {
     const first = pageSocket('A');
@@ -157,5 +164,34 @@ describe('outbox review', () => {
     c.ws.serverOpen();
     await settle();
     expect(c.ws.sent).toEqual([]);
+  });
+
+  it('a write refused once (the connection to IndexedDB lost, as WebKit does after a tab was backgrounded) still deletes what was stored once it is sent: the next page does not send it again', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: a1 waits in the queue, stored
+    first.socket.send('a1');
+    await settle();
+    expect((await rows()).map((row) => row.data)).toEqual(['a1']);
+    // One transaction refused outright (a2's put); the database itself and a1's row are intact.
+    vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(() => {
+      throw new DOMException('Connection to Indexed Database server lost', 'UnknownError');
+    });
+    first.socket.send('a2');
+    await settle();
+    const before = FakeWebSocket.instances.length;
+    first.socket.reconnect();
+    const ws = await nextWs('A', before);
+    ws.serverOpen();
+    expect(ws.sent).toEqual(['a1', 'a2']); // delivered, from memory
+    await settle();
+    end('A', first.socket); // reloaded later
+
+    pageSocket('B');
+    const b = await wsOf('B');
+    b.serverOpen();
+    await settle();
+    // a1 was sent by page A: the outbox promised to delete it once sent.
+    expect(b.sent).toEqual([]);
   });
 });
