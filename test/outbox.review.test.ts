@@ -194,4 +194,12 @@ describe('outbox review', () => {
     // a1 was sent by page A: the outbox promised to delete it once sent.
     expect(b.sent).toEqual([]);
   });
+
+  it("indexedDbOutbox(name, options): options that are not an object get the package's clear error naming them, as HeartbeatSocket's do", () => {
+    // As `new HeartbeatSocket(url, [], 5)`: "heartbeat-ws: options must be an object, got 5". Here 5
+    // and 'x' are taken silently (maxAge Infinity), and null throws a bare destructuring TypeError.
+    for (const bad of [5, 'x', true])
+      expect(() => indexedDbOutbox('orders', bad as never)).toThrow(/heartbeat-ws: .*options/);
+    expect(() => indexedDbOutbox('orders', null as never)).not.toThrow(/Cannot read properties/);
+  });
 });
