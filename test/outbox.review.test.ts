@@ -202,4 +202,32 @@ describe('outbox review', () => {
       expect(() => indexedDbOutbox('orders', bad as never)).toThrow(/heartbeat-ws: .*options/);
     expect(() => indexedDbOutbox('orders', null as never)).not.toThrow(/Cannot read properties/);
   });
+
+  it('IndexedDB that aborts every write (a full disk, a broken backing store): the deletes are not retried in an endless loop of transactions', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send('a1');
+    await settle();
+    const transaction = FakeDatabase.prototype.transaction;
+    let made = 0;
+    vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementation(function (
+      this: IDBDatabase,
+      ...args: Parameters<IDBDatabase['transaction']>
+    ) {
+      made++;
+      const tx = transaction.apply(this, args);
+      queueMicrotask(() => (tx as unknown as { _abort(name: string): void })._abort('UnknownError'));
+      return tx;
+    });
+    const before = FakeWebSocket.instances.length;
+    first.socket.reconnect();
+    const ws = await nextWs('A', before);
+    ws.serverOpen();
+    expect(ws.sent).toEqual(['a1']);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // a1's delete aborts, is issued again at once, aborts again...: thousands of transactions in
+    // half a second (the page burns CPU for as long as it lives), where a few retries would do.
+    expect(made).toBeLessThan(10);
+  });
 });
