@@ -2,10 +2,10 @@
  * Review of heartbeat-ws/outbox: failing tests for what a user would hit. Same fakes as
  * test/outbox.test.ts (fake-indexeddb, Web Locks whose holders are pages, real timers).
  */
-import { IDBDatabase as FakeDatabase, IDBFactory } from 'fake-indexeddb';
+import { IDBDatabase as FakeDatabase, IDBFactory, IDBObjectStore as FakeObjectStore } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Options, type Outbox, type OutboxLabel, type Tracker } from '../src/index';
-import { indexedDbOutbox } from '../src/outbox/index';
+import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
 import { lead, type Leader } from '../src/shared/leader';
 import { FakeWebSocket } from './helpers/fake-websocket';
 import { closeAllSockets, makeSocket } from './helpers/socket';
@@ -229,5 +229,37 @@ describe('outbox review', () => {
     // a1's delete aborts, is issued again at once, aborts again...: thousands of transactions in
     // half a second (the page burns CPU for as long as it lives), where a few retries would do.
     expect(made).toBeLessThan(10);
+  });
+
+  it("the docs' logout (clearQueue(), then deleteOutbox()) while a new page's socket is taking over what an ended page left: none of the logged-out user's messages is sent", async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    for (let i = 1; i <= 3; i++) first.socket.send(`secret ${i}`);
+    await settle();
+    end('A', first.socket); // the tab was closed
+
+    // The next page load: its session turns out to be expired, and the app logs out at once,
+    // while the socket is still reading what page A left (here: as it reads the first row).
+    let logout: Promise<void> | undefined;
+    const get = FakeObjectStore.prototype.get;
+    vi.spyOn(FakeObjectStore.prototype, 'get').mockImplementation(function (
+      this: IDBObjectStore,
+      ...args: Parameters<IDBObjectStore['get']>
+    ) {
+      logout ??= Promise.resolve().then(() => {
+        second.socket.clearQueue();
+        return deleteOutbox('orders');
+      });
+      return get.apply(this, args);
+    });
+    const second = pageSocket('B');
+    await vi.waitFor(() => expect(logout).toBeDefined());
+    await logout; // resolved: the app believes nothing of the last user is left
+    expect(await rows()).toEqual([]);
+    const b = await wsOf('B');
+    b.serverOpen();
+    await settle();
+    expect(b.sent).toEqual([]);
   });
 });
