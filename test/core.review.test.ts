@@ -1,0 +1,41 @@
+// Failing tests from a review of the core (src/machine.ts, src/heartbeat.ts, src/surface.ts, …):
+// each states what the docs promise and a user would expect; see the commit that added it.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { LifecycleSignal } from '../src/env/lifecycle';
+import { FakeWebSocket } from './helpers/fake-websocket';
+import { makeSocket } from './helpers/socket';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeWebSocket.reset();
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+/** A custom lifecycle whose signals the test gives. */
+const manual = () => {
+  let notify: (signal: LifecycleSignal) => void = () => {};
+  const lifecycle = (n: typeof notify) => {
+    notify = n;
+    return () => {};
+  };
+  return { lifecycle, signal: (s: LifecycleSignal) => notify(s) };
+};
+
+describe('an offline hint that a working connection proved wrong', () => {
+  it('does not hold later retries at maxReconnectionDelay, uncounted, once a connection opened and stayed up', async () => {
+    // lifecycle.md: "offline is only a hint: … an attempt that succeeds wins". A spurious offline
+    // (or navigator.onLine false at start, which browserLifecycle reports as offline) is never
+    // cleared by a connection that works: every later drop waits 30 s and maxRetries never counts.
+    const page = manual();
+    const { socket, ofType } = makeSocket({ random: () => 0, maxRetries: 1, lifecycle: page.lifecycle });
+    page.signal('offline');
+    FakeWebSocket.last.serverOpen();
+    await vi.advanceTimersByTimeAsync(60_000); // stable for far longer than minUptime
+    FakeWebSocket.last.serverClose(1006);
+    expect(ofType<CustomEvent>('reconnecting').map((e) => e.detail)).toEqual([{ attempt: 1, delay: 1000 }]);
+    expect(socket.retryCount).toBe(1);
+  });
+});
