@@ -2,6 +2,7 @@
 // each states what the docs promise and a user would expect; see the commit that added it.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LifecycleSignal } from '../src/env/lifecycle';
+import { HeartbeatSocket } from '../src/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
 import { makeSocket } from './helpers/socket';
 
@@ -37,5 +38,36 @@ describe('an offline hint that a working connection proved wrong', () => {
     FakeWebSocket.last.serverClose(1006);
     expect(ofType<CustomEvent>('reconnecting').map((e) => e.detail)).toEqual([{ attempt: 1, delay: 1000 }]);
     expect(socket.retryCount).toBe(1);
+  });
+});
+
+describe('close() or reconnect() called from shouldReconnect', () => {
+  it('close() inside shouldReconnect is final: no retry follows', async () => {
+    // shouldReconnect runs in lost() before the phase is set; lost() then overwrites the CLOSED
+    // that close() set with RECONNECTING, reinstalls the page hooks and schedules a retry.
+    const ref: { socket?: HeartbeatSocket } = {};
+    const { socket } = makeSocket({
+      random: () => 0,
+      shouldReconnect: () => {
+        ref.socket?.close(); // e.g. a logout handler reached from here
+        return true;
+      },
+    });
+    ref.socket = socket;
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverClose(1006);
+    expect(socket.state).toBe('closed');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
+  it('reconnect() inside shouldReconnect leaves one underlying socket, not two', async () => {
+    const ref: { socket?: HeartbeatSocket } = {};
+    ref.socket = makeSocket({ random: () => 0, shouldReconnect: () => (ref.socket?.reconnect(), true) }).socket;
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(1000);
+    // The attempt reconnect() started is overwritten (not let go of) by the retry lost() scheduled.
+    expect(FakeWebSocket.live()).toHaveLength(1);
   });
 });
