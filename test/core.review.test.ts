@@ -71,3 +71,25 @@ describe('close() or reconnect() called from shouldReconnect', () => {
     expect(FakeWebSocket.live()).toHaveLength(1);
   });
 });
+
+describe('close() called from a statechange listener', () => {
+  // emit() tells statechange, then dispatches its event whatever the listener did meanwhile.
+  it("on 'reconnecting': the connection's own close comes first, then close()'s", () => {
+    const { socket, ofType } = makeSocket({ random: () => 0 });
+    FakeWebSocket.last.serverOpen();
+    socket.addEventListener('statechange', () => socket.state === 'reconnecting' && socket.close());
+    FakeWebSocket.last.serverClose(4001, 'kicked', true);
+    // Received: [1000, 4001]: the server's close arrives after close()'s, with readyState CLOSED.
+    expect(ofType<CloseEvent>('close').map((e) => e.code)).toEqual([4001, 1000]);
+  });
+
+  it("on 'open': no open event is dispatched with readyState CLOSING", () => {
+    const { socket } = makeSocket();
+    const seen: number[] = [];
+    socket.addEventListener('statechange', () => socket.state === 'open' && socket.close());
+    socket.addEventListener('open', () => seen.push(socket.readyState));
+    FakeWebSocket.last.serverOpen();
+    // Received: [2]: an open event with readyState CLOSING, after statechange said 'closing'.
+    expect(seen).not.toContain(HeartbeatSocket.CLOSING);
+  });
+});
