@@ -1,6 +1,7 @@
 // Failing tests from a review of the core (src/machine.ts, src/heartbeat.ts, src/surface.ts, …):
 // each states what the docs promise and a user would expect; see the commit that added it.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Clock } from '../src/env/clock';
 import type { LifecycleSignal } from '../src/env/lifecycle';
 import { HeartbeatSocket } from '../src/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
@@ -91,5 +92,60 @@ describe('close() called from a statechange listener', () => {
     FakeWebSocket.last.serverOpen();
     // Received: [2]: an open event with readyState CLOSING, after statechange said 'closing'.
     expect(seen).not.toContain(HeartbeatSocket.CLOSING);
+  });
+});
+
+/**
+ * Chrome's intensive throttling of a page hidden for 5 minutes: a timer set from a chain of 5 or
+ * more timer callbacks wakes only on the minute; a timer set outside a timer callback (a network
+ * event's) is not held back (docs/lifecycle.md; developer.chrome.com, "Heavy throttling of chained
+ * JS timers", Chrome 88).
+ */
+function hiddenPageClock(): Clock {
+  let chain = -1; // the chain count of the timer callback running, -1 outside one
+  return {
+    now: () => Date.now(),
+    setTimeout(fn, ms) {
+      const mine = chain + 1;
+      const at = Date.now() + ms;
+      const due = mine >= 5 ? Math.ceil(at / 60_000) * 60_000 : at;
+      return setTimeout(() => {
+        const outer = chain;
+        chain = mine;
+        try {
+          fn();
+        } finally {
+          chain = outer;
+        }
+      }, due - Date.now());
+    },
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  };
+}
+
+describe('a dead link in a hidden page, heartbeat with ping: false', () => {
+  it('is declared dead while the page stays hidden (interval + timeout + one throttled wake-up)', async () => {
+    // The README's setting for a server that pings on its own every 20 s and expects nothing.
+    const { socket, ofType } = makeSocket({
+      heartbeat: { ping: false, interval: 25_000 },
+      clock: hiddenPageClock(),
+      lifecycle: false,
+    });
+    const ws = FakeWebSocket.last;
+    ws.serverOpen();
+    // Ten healthy minutes: the server's message every 20 s (network events, never held back).
+    for (let t = 1; t <= 600; t++) {
+      await vi.advanceTimersByTimeAsync(1000);
+      if (t % 20 === 0) ws.serverMessage('server ping');
+    }
+    expect(socket.state).toBe('open');
+    // The link goes half-open: nothing arrives any more.
+    await vi.advanceTimersByTimeAsync(25_000 + 10_000 + 60_000);
+    // Received: still open after 10 more minutes too. Each watch tick is a chained timer, so it
+    // wakes up to 60 s late; late by more than `timeout` reads as a wake from sleep, which
+    // restarts the silence count (`last = now`, heartbeat.ts tick) at every tick, forever. With
+    // `ping` left on, the same clock finds the dead link in 35 s: its timers are armed from the
+    // pong's network callback.
+    expect(ofType<CloseEvent>('close').map((e) => e.reason)).toEqual(['heartbeat timeout']);
   });
 });
