@@ -149,3 +149,38 @@ describe('a dead link in a hidden page, heartbeat with ping: false', () => {
     expect(ofType<CloseEvent>('close').map((e) => e.reason)).toEqual(['heartbeat timeout']);
   });
 });
+
+describe('bad input without a clear error', () => {
+  it('a custom lifecycle that returns no uninstaller is refused, not installed again at every attempt', async () => {
+    // A JS user's `lifecycle: (notify) => { addEventListener(…) }` (the return forgotten): `uninstall
+    // ||= lifecycle(signal)` in connect() stays falsy, so every attempt installs the page hooks once
+    // more, and each signal is then acted on that many times. No error names the mistake.
+    const lifecycle = vi.fn(() => undefined as unknown as () => void);
+    const make = () => makeSocket({ random: () => 0, lifecycle });
+    let threw = false;
+    try {
+      make();
+    } catch (error) {
+      threw = /lifecycle/.test(String(error));
+    }
+    if (!threw) {
+      for (let i = 0; i < 3; i++) {
+        FakeWebSocket.last.serverError();
+        await vi.advanceTimersByTimeAsync(10_000);
+      }
+      // Received: 4 installations for 4 attempts.
+      expect(lifecycle).toHaveBeenCalledTimes(1);
+    }
+  });
+
+  it('a URL provider that returns nothing is a failed attempt, not a connection to ws://<page>/undefined', async () => {
+    // `url: async () => { const token = await getToken(); if (token) return `wss://…?t=${token}` }`:
+    // undefined becomes the relative URL 'undefined', resolved against the page (reference.md: a
+    // function that "returns an invalid URL counts as a failed attempt: an error event").
+    const { ofType } = makeSocket({}, (async () => undefined) as unknown as () => string);
+    await vi.advanceTimersByTimeAsync(0);
+    // Received: one WebSocket to ws://localhost:3000/undefined, no error event.
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([]);
+    expect(ofType('error')).toHaveLength(1);
+  });
+});
