@@ -206,7 +206,11 @@ export function emitter(target: EventTarget, state: () => SocketState, log?: (..
   };
   return {
     emit(event, ...why) {
+      const now = state();
       sync();
+      // A statechange listener that moved the state on (close(), reconnect()) decided instead:
+      // the event of the state it left is not dispatched.
+      if (state() !== now) return;
       log?.(event.type, ...why);
       dispatch(event);
     },

@@ -75,13 +75,20 @@ describe('close() or reconnect() called from shouldReconnect', () => {
 
 describe('close() called from a statechange listener', () => {
   // emit() tells statechange, then dispatches its event whatever the listener did meanwhile.
-  it("on 'reconnecting': the connection's own close comes first, then close()'s", () => {
-    const { socket, ofType } = makeSocket({ random: () => 0 });
+  it("on 'reconnecting': close() decides, and the close event of the state it left is not dispatched", async () => {
+    const { socket, ofType, types } = makeSocket({ random: () => 0 });
     FakeWebSocket.last.serverOpen();
+    const states: number[] = [];
     socket.addEventListener('statechange', () => socket.state === 'reconnecting' && socket.close());
+    socket.addEventListener('close', () => states.push(socket.readyState));
     FakeWebSocket.last.serverClose(4001, 'kicked', true);
-    // Received: [1000, 4001]: the server's close arrives after close()'s, with readyState CLOSED.
-    expect(ofType<CloseEvent>('close').map((e) => e.code)).toEqual([4001, 1000]);
+    // It was [1000, 4001]: the server's close came after close()'s, with readyState CLOSED. Now
+    // close() takes effect over what was about to happen (docs/reference.md): one close, close()'s.
+    expect(ofType<CloseEvent>('close').map((e) => e.code)).toEqual([1000]);
+    expect(states).toEqual([HeartbeatSocket.CLOSED]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(types()).not.toContain('reconnecting');
+    expect(FakeWebSocket.instances).toHaveLength(1);
   });
 
   it("on 'open': no open event is dispatched with readyState CLOSING", () => {
