@@ -89,10 +89,13 @@ const hold = (locks: LockManager, name: string, keep: (release: () => void) => v
  * in memory only.
  * @param name - the outbox's name: one per kind of traffic, the same on every page that should
  *   send what another left.
- * @throws TypeError for a name that is not a non-empty string; RangeError for a bad `maxAge`.
+ * @throws TypeError for a name that is not a non-empty string, or options that are not an object
+ *   (null and undefined are none); RangeError for a bad `maxAge`.
  */
-export function indexedDbOutbox(name: string, options: IndexedDbOutboxOptions = {}): Outbox {
+export function indexedDbOutbox(name: string, options?: IndexedDbOutboxOptions): Outbox {
   checkName('indexedDbOutbox(name)', name);
+  // As HeartbeatSocket's options: null or undefined is none, anything else not an object throws.
+  if (typeof (options ??= {}) !== 'object') fail(TypeError, 'indexedDbOutbox(name, options)', 'an object', options);
   const { maxAge = Infinity } = options;
   if (!(typeof maxAge === 'number' && maxAge > 0))
     fail(RangeError, 'options.maxAge', 'a positive number of ms or Infinity', maxAge);
