@@ -424,6 +424,13 @@ function keeper(
           (error) => reading.delete(key) && warn(error),
         );
       } else if (stored) {
+        // A typed array over part of a buffer (a frame cut out of an encoder's scratch buffer,
+        // say) is stored as a copy of its own bytes, of the same type (slice()): IndexedDB would
+        // store the whole buffer behind it, which the queue's byte bounds do not count. (Of the
+        // data a socket takes, only a view has a buffer; a DataView, which has no slice(), is
+        // stored as it is.)
+        const view = data as Uint8Array;
+        if (view.byteLength < view.buffer?.byteLength && view.slice) data = view.slice();
         pending.set(key, { data, at, f });
         // Not open: it waits in the queue, so its write starts before send() returns. Open: it
         // is most likely written at once, which makes storing it moot (without
