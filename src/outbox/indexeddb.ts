@@ -231,6 +231,8 @@ function keeper(
   };
 
   let resumed = false;
+  /** While a recovered message goes to the leader (`hooks.adopt`): when it was first sent. */
+  let adopting: number | undefined;
   /** The socket is closing or closed: its last `statechange` said so. */
   let closed = false;
   const resume = (recovered: [Key, Row][]): void => {
@@ -252,7 +254,12 @@ function keeper(
       const expired = now - at > maxAge;
       // A leader tab's: its new leader takes it as its tab's, and stores it anew if it does.
       if (f && hooks.adopt) {
+        // Stored anew (adopt -> the leader's take -> socket.track -> keep, all synchronous) with
+        // the time of its first send(), not this leader's: maxAge counts from that. (Expired, it
+        // is not stored: what a drop listener sends meanwhile is stamped as any.)
+        if (!expired) adopting = at;
         hooks.adopt(f, data, expired);
+        adopting = undefined;
         done('written');
       } else if (expired) hooks.drop(data, 'expired', done);
       else items.push([data, done]);
@@ -413,7 +420,8 @@ function keeper(
       if (asleep) wake();
       const key: Key = [started, owner, ++count];
       const stored = !refused;
-      const at = Date.now();
+      const at = adopting ?? Date.now();
+      adopting = undefined;
       const f = done && hooks.label?.(done);
       if (stored && typeof Blob !== 'undefined' && data instanceof Blob) {
         // Stored as its bytes, once read: WebKit refuses a Blob in IndexedDB ("Error preparing
