@@ -158,6 +158,16 @@ function keeper(
     warn(why);
   };
 
+  /** Writes that failed in a row (aborted or refused), until one completes. */
+  let fails = 0;
+  /**
+   * Calls `again` to retry what failed: at once the first time, then after 200 ms, 400 ms...,
+   * a minute at most. Not a fixed number of retries: a message stored and not deleted once sent
+   * goes out again from the next page, so its delete is retried as long as the page lives; where
+   * IndexedDB aborts every transaction, that costs one a minute, not thousands a second.
+   */
+  const retry = (again: () => unknown): unknown => setTimeout(again, fails++ && Math.min(100 * 2 ** fails, 6e4));
+
   /** Issues every pending write, in this task's transaction. */
   const write = (): void => {
     scheduled = false;
@@ -185,8 +195,9 @@ function keeper(
           // Quota, most often: store nothing more, but what was stored must still go when sent.
           refuse(current.error);
           for (const key of issued) pending.set(key, undefined);
-          schedule();
+          retry(schedule);
         };
+        current.oncomplete = () => (fails = 0);
       }
       const store = tx.objectStore(STORE);
       const issued = (tx as IDBTransaction & { issued: Key[] }).issued;
