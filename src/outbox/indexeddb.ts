@@ -209,12 +209,18 @@ function keeper(
         }
       }
     } catch (error) {
-      // The database was closed under us (deleteOutbox) or refuses outright.
+      // Refused outright (WebKit's "Connection to Indexed Database server lost"): nothing more is
+      // stored, but what was stored must still go once sent, or the next page sends it again: its
+      // deletes wait for a connection opened again. (A database deleted meanwhile has no `db`.)
       refuse(error);
+      for (const [key, row] of batch) if (!row) pending.set(key, undefined);
+      db!.close();
       db = undefined;
-      pending.clear();
+      retry(reopen);
     }
   };
+
+  const reopen = (): unknown => open(name).then(use, () => retry(reopen));
 
   const schedule = (): void => {
     if (scheduled) return;
@@ -411,7 +417,8 @@ function keeper(
       listen(false);
       if (db) {
         write();
-        db.close();
+        // (Refused in there, it was closed.)
+        db?.close();
         db = undefined;
         asleep = true;
       }
