@@ -138,9 +138,10 @@ function keeper(
   const reading = new Set<Key>();
   /**
    * The trackers `keep` returned, by their messages' keys, until their outcome, oldest first; `d`:
-   * the tracker each tells (for `untrack`, which takes the oldest of a tracker's messages).
+   * the tracker each tells (for `untrack`, which takes the oldest of a tracker's messages); `r`:
+   * recovered from what an ended page left (also through a leader's `adopt`).
    */
-  const live = new Map<Key, Tracker & { d?: Tracker }>();
+  const live = new Map<Key, Tracker & { d?: Tracker; r?: unknown }>();
   /** What lets go of each Web Lock this socket holds (its own, and those of pages it took over). */
   const held: (() => void)[] = [];
   /** `letGo()` was called: a lock taken from now on goes at once. */
@@ -229,8 +230,8 @@ function keeper(
   };
 
   /** The tracker of a message kept under `key` (`stored`: it is, or will be, in the database). */
-  const track = (key: Key, stored: boolean, done?: Tracker): Tracker => {
-    const kept: Tracker & { d?: Tracker } = (outcome) => {
+  const track = (key: Key, stored: boolean, done?: Tracker, r?: unknown): Tracker => {
+    const kept: Tracker & { d?: Tracker; r?: unknown } = (outcome) => {
       live.delete(key);
       // Written before it was stored: nothing to store, nothing to delete.
       if (reading.delete(key) || pending.get(key)) pending.delete(key);
@@ -243,6 +244,7 @@ function keeper(
       done?.(outcome);
     };
     kept.d = done;
+    kept.r = r;
     live.set(key, kept);
     return kept;
   };
@@ -267,7 +269,12 @@ function keeper(
     const now = Date.now();
     const items: [Data, Tracker][] = [];
     for (const [key, { data, at, f }] of recovered) {
-      const done = track(key, true);
+      // Read from a database deleted since (deleteOutbox(): a logout): not sent, nor deleted.
+      if (deleted) {
+        hooks.drop(data, 'cleared');
+        continue;
+      }
+      const done = track(key, true, undefined, 1);
       const expired = now - at > maxAge;
       // A leader tab's: its new leader takes it as its tab's, and stores it anew if it does.
       if (f && hooks.adopt) {
@@ -305,11 +312,16 @@ function keeper(
     }
   };
   socket.addEventListener('statechange', tries);
+  /** The database was deleted (deleteOutbox()): what was read from it is not sent. */
+  let deleted = false;
   const use = (opened: IDBDatabase): void => {
     // deleteOutbox() in this page or another: let it go through.
     opened.onversionchange = () => {
       opened.close();
+      deleted = true;
       db = undefined;
+      // What was read from it and waits in the queue is not sent either.
+      for (const kept of live.values()) if (kept.r) hooks.pull(kept, 'cleared');
       refuse(new Error(`outbox "${name}" was deleted`));
     };
     db = opened;
@@ -438,7 +450,8 @@ function keeper(
       if (asleep) wake();
       const key: Key = [started, owner, ++count];
       const stored = !refused;
-      const at = adopting ?? Date.now();
+      const first = adopting;
+      const at = first ?? Date.now();
       adopting = undefined;
       const f = done && hooks.label?.(done);
       if (stored && typeof Blob !== 'undefined' && data instanceof Blob) {
@@ -464,7 +477,7 @@ function keeper(
         if (socket.readyState === 1) schedule();
         else write();
       }
-      return track(key, stored, done);
+      return track(key, stored, done, first);
     },
     find: (done) => [...live.values()].find((kept) => kept.d === done),
     letGo() {
