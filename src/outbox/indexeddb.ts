@@ -4,8 +4,11 @@ import type { Data, Outbox, OutboxHooks, OutboxLabel, OutboxLink, Tracker } from
 /** Options of {@link indexedDbOutbox}; every one optional. */
 export interface IndexedDbOutboxOptions {
   /**
-   * ms a message left by an earlier page stays worth sending, counted from its `send()`: one
-   * older is not sent but reported by a `drop` event with reason `'expired'`.
+   * ms a message left by a page that has ended stays worth sending, counted from its first
+   * `send()` (through any number of `SharedHeartbeatSocket` leaders that took it over): one older
+   * is not sent but reported by a `drop` event with reason `'expired'`. Checked only as a page
+   * takes over what ended pages left: what a page holds, its own or taken over, is sent however
+   * old once it connects.
    * @default Infinity
    */
   maxAge?: number;
