@@ -316,7 +316,7 @@ export function machine(
       openedAt = -1;
       phase = RECONNECTING;
       if (detach(false, 1000, 'page hidden')) emit(closeEvent(1001, 'page hidden'));
-      return sync();
+      return void sync();
     }
     if (what === 'offline') offline = true;
     else if (what !== 'resume') {

@@ -442,7 +442,7 @@ function tab(
     if (m.l !== term) follow(m.l, m.s);
     view = m.s;
     const type = m.type;
-    if (type === 'statechange') return sync();
+    if (type === 'statechange') return void sync();
     if (type === 'open') return open();
     const ev = uncarry(type, m.init, t.binaryType);
     if (type === 'close') close(ev);
