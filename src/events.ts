@@ -24,7 +24,9 @@ export interface DropDetail {
   /**
    * `overflow` (queue bound), `cleared` (`clearQueue()`), `unconfirmed` (replay buffer bound),
    * `aborted` (an extension took it back before it was written, or with `replayUnconfirmed`
-   * before it was confirmed: a request's AbortSignal).
+   * before it was confirmed: a request's AbortSignal), `expired` (left by an ended page, older
+   * than the outbox's `maxAge`), `adopted` (a page back from the back/forward cache found that
+   * another page took it over from the outbox, and sends it).
    */
   reason: DropReason;
 }

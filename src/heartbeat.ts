@@ -101,6 +101,8 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
    * with the pings after it (an 8 s stall of a server pinging every second, in about 20).
    */
   let period = interval;
+  /** The last tick came more than `timeout` late: see `tick`. */
+  let slept = false;
   /** When each ping that no pong has answered yet went out, oldest first: pongs come in order. */
   let pings: number[] = [];
 
@@ -154,12 +156,25 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
     const now = clock.now();
     // Some runtimes fire a timer a millisecond early; act only once the deadline has passed.
     if (now < due) return arm(due - now);
-    if (now - due > timeout) {
+    const late = now - due > timeout;
+    // Only the first of a run of late ticks may follow a sleep, with messages still waiting to
+    // be read. A page whose timers are held back (hidden in Chrome: chained timers wake once a
+    // minute) fires every tick late: from the second on, the silence is judged as always, or it
+    // would start again at every tick and a dead link would never be found.
+    if (!late) slept = false;
+    else if (!slept) {
+      slept = true;
       pingAt = -1;
       // Only watching, there is nothing to ask: the silence is counted from now, a whole period
       // and `timeout` for the server to be heard (it may ping seldom), sends not held meanwhile.
-      if (ping === false) last = now;
-      else return (probe(), hooks.woke());
+      if (ping !== false) return (probe(), hooks.woke());
+      last = now;
+    }
+    if (ping === false) {
+      // Watching only: traffic within the period is proof enough.
+      if (last + period > now) return arm(last + period - now);
+      // Held back past the period and `timeout` already: judged now, not a wake-up later.
+      if (late && now - last >= period + timeout) pingAt = now;
     }
     if (pingAt >= 0) {
       // A ping written behind a send burst leaves only once the burst has: while the buffer
@@ -175,8 +190,6 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       }
       return hooks.dead();
     }
-    // Watching only (ping: false): traffic within the period is proof enough.
-    if (ping === false && last + period > now) return arm(last + period - now);
     sendPing(timeout);
   };
 
@@ -193,7 +206,9 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
       if (ping === false) last = clock.now();
       if (pingAt >= 0) {
         arm(ping === false ? period : Math.max(0, pingAt + interval - clock.now()));
+        // Read after a late tick: the next late one may again have messages waiting behind it.
         pingAt = -1;
+        slept = false;
         hooks.alive();
       }
       // A pong answers the oldest unanswered ping, whatever arrived in between: any message

@@ -1,6 +1,7 @@
 import { type Attempts, attempts } from './attempt';
 import { backoffDelay } from './backoff';
 import { type Data, toData } from './data';
+import { fn } from './fail';
 import type { LifecycleSignal } from './env/lifecycle';
 import { guard } from './guard';
 import { type Heartbeat, heartbeat } from './heartbeat';
@@ -217,7 +218,8 @@ export function machine(
     opened: () => {
       setTimer();
       phase = OPEN;
-      holding = false;
+      // An offline hint is only a hint: a connection that opens proves it wrong.
+      holding = offline = false;
       opens++;
       openedAt = clock.now();
       hb?.start();
@@ -256,7 +258,7 @@ export function machine(
   const connect = (): void => {
     const current = ++epoch;
     phase = CONNECTING;
-    uninstall ||= o.lifecycle && o.lifecycle(signal);
+    uninstall ||= o.lifecycle && fn("options.lifecycle's return", o.lifecycle(signal));
     sync();
     if (current === epoch && !parked) link.start(endpoint);
   };
@@ -275,7 +277,10 @@ export function machine(
     openedAt = -1;
     // A throwing shouldReconnect is reported and counts as "yes". Asked on every unplanned close
     // of a socket, the one that spends maxRetries too (an app may log or count there).
+    const asked = epoch;
     const no = hadSocket && call(o.shouldReconnect, event) === false;
+    // It called close() or reconnect(), which decided instead.
+    if (asked !== epoch) return;
     const spent = retries >= o.maxRetries;
     const retry = !spent && !no;
     phase = retry ? RECONNECTING : CLOSED;
@@ -311,7 +316,7 @@ export function machine(
       openedAt = -1;
       phase = RECONNECTING;
       if (detach(false, 1000, 'page hidden')) emit(closeEvent(1001, 'page hidden'));
-      return sync();
+      return void sync();
     }
     if (what === 'offline') offline = true;
     else if (what !== 'resume') {

@@ -62,8 +62,8 @@ export interface HeartbeatOptions {
    * function returning one of those. `false` sends
    * nothing and only watches the line, for servers that ping the client themselves: every
    * `interval` ms it checks for traffic since the last check, and without any it waits
-   * `timeout` ms more for a message; so the link is declared dead after between
-   * `interval + timeout` and `2 × interval + timeout` ms of silence.
+   * `timeout` ms more for a message; so the link is declared dead after `interval + timeout` ms
+   * of silence (later where the page's timers are held back: see docs/lifecycle.md).
    * @default 'ping'
    */
   ping?: Data | JsonPattern | (() => Data | JsonPattern) | false;

@@ -1,7 +1,8 @@
 import { byteLength, type Data } from './data';
 
 /**
- * Why a message will not be sent: the queue's bound (`overflow`), `clearQueue()` (`cleared`),
+ * Why a message will not be sent: the queue's bound (`overflow`), `clearQueue()` (`cleared`; also
+ * what an outbox took over from ended pages as `deleteOutbox()` deleted it),
  * the replay buffer's bound (`unconfirmed`), or an extension took it back before it was written
  * or confirmed (`aborted`: a request's AbortSignal), or an outbox recovered it too old to be worth sending
  * (`expired`: `indexedDbOutbox`'s `maxAge`), or another page took it over from the outbox and

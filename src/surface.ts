@@ -175,8 +175,11 @@ export const customEvent = <T>(type: string, detail: T): CustomEvent<T> => new C
 export interface Emitter {
   /** Tells `statechange` if the state moved, then dispatches `event`: `on…` first, then listeners. */
   emit(event: Event, ...why: unknown[]): void;
-  /** Tells `statechange` if the state moved since the last one told. */
-  sync(): void;
+  /**
+   * Tells `statechange` if the state moved since the last one told; truthy when a listener of it
+   * moved the state on again.
+   */
+  sync(): unknown;
 }
 
 /**
@@ -200,13 +203,17 @@ export function emitter(target: EventTarget, state: () => SocketState, log?: (..
     }
     target.dispatchEvent(event);
   };
-  const sync = (): void => {
+  /** Truthy when a statechange listener moved the state on (close(), reconnect()). */
+  const sync = (): unknown => {
     const previous = shown;
-    if ((shown = state()) !== previous) dispatch(customEvent('statechange', { state: shown, previous }));
+    const now = (shown = state());
+    return now !== previous && (dispatch(customEvent('statechange', { state: now, previous })), shown !== now);
   };
   return {
     emit(event, ...why) {
-      sync();
+      // A statechange listener that moved the state on decided instead: the event of the state
+      // it left is not dispatched.
+      if (sync()) return;
       log?.(event.type, ...why);
       dispatch(event);
     },

@@ -66,7 +66,12 @@ export function toTarget(input: UrlInput): Target {
  */
 export const urlOf = (target: Target, failures: number): string | Promise<string> =>
   typeof target === 'function'
-    ? new Promise<string | URL>((resolve) => resolve(target())).then(toWebSocketUrl)
+    ? new Promise<string | URL>((resolve) => resolve(target())).then((url) =>
+        // Not String() of anything: undefined would be the relative URL 'undefined'.
+        typeof url === 'string' || url instanceof URL
+          ? toWebSocketUrl(url)
+          : fail(TypeError, "url()'s answer", 'a string or URL', url),
+      )
     : (target[failures % target.length] as string);
 
 /**

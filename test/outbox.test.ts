@@ -1068,6 +1068,31 @@ describe('indexedDbOutbox', () => {
     expect(ws.sent.filter((m) => m !== 'ping')).toEqual([]);
   });
 
+  it('deleteOutbox() after a socket took over what an ended page left, before it connected: those messages are not sent, each dropped as cleared; its own still go', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send('a1');
+    first.socket.send('a2');
+    await settle();
+    end('A', first.socket);
+
+    const { socket } = pageSocket('B');
+    const drops: [unknown, string][] = [];
+    socket.addEventListener('drop', (e) => drops.push([e.detail.data, e.detail.reason]));
+    const b = await wsOf('B'); // the attempt started: a1 and a2 wait in the queue
+    socket.send('b1');
+    await deleteOutbox('orders'); // a logout in another tab
+    b.serverOpen();
+    expect({ sent: b.sent, drops }).toEqual({
+      sent: ['b1'],
+      drops: [
+        ['a1', 'cleared'],
+        ['a2', 'cleared'],
+      ],
+    });
+  });
+
   it('untrack() takes back a kept message: a request aborted before it is written is never sent, nor stored', async () => {
     const { socket } = pageSocket('A');
     (await wsOf('A')).serverError();

@@ -885,3 +885,16 @@ it('a tab that joins an open connection gets open before any message: one the le
   await settle();
   expect(seen).toEqual(['open', 'message after']);
 });
+
+it('a custom lifecycle that returns no uninstaller is a TypeError naming it, from the constructor, shared or not', async () => {
+  const forgot = (() => undefined) as unknown as SharedOptions['lifecycle'];
+  expect(() => tab('a', { lifecycle: forgot })).toThrow(
+    /options\.lifecycle's return must be a function, got undefined/,
+  );
+  // Where tabs cannot share (no BroadcastChannel), the tab's own HeartbeatSocket says the same.
+  vi.stubGlobal('BroadcastChannel', undefined);
+  expect(() => tab('b', { lifecycle: forgot })).toThrow(/options\.lifecycle's return must be a function/);
+  vi.unstubAllGlobals();
+  await settle();
+  expect(live()).toHaveLength(0);
+});

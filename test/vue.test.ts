@@ -4,7 +4,18 @@
  * counts the connections as a server sees them.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApp, createSSRApp, defineComponent, effectScope, h, nextTick, ref, type App, type Ref } from 'vue';
+import {
+  createApp,
+  createSSRApp,
+  defineComponent,
+  effectScope,
+  h,
+  nextTick,
+  ref,
+  watch,
+  type App,
+  type Ref,
+} from 'vue';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { HeartbeatSocket, type Options, type UrlInput } from '../src/index';
 import { useHeartbeatSocket, type UseHeartbeatSocketReturn } from '../src/vue/index';
@@ -302,6 +313,26 @@ describe('useHeartbeatSocket from heartbeat-ws/vue (jsdom)', () => {
     scope.stop();
     expect(FakeWebSocket.last.closeCalls).toHaveLength(1);
     expect([result.state.value, result.readyState.value]).toEqual(['closing', 2]);
+  });
+
+  it("a watcher with flush: 'sync' on state reads the readyState of the same change", async () => {
+    const scope = effectScope();
+    const seen: [string, number][] = [];
+    const result = scope.run(() => {
+      const r = useHeartbeatSocket(URL_A, undefined, fake);
+      watch(r.state, (state) => seen.push([state, r.readyState.value]), { flush: 'sync' });
+      return r;
+    })!;
+    await settle();
+    FakeWebSocket.last.serverOpen();
+    result.socket.close();
+    FakeWebSocket.last.serverClose(1000);
+    scope.stop();
+    expect(seen).toEqual([
+      ['open', 1],
+      ['closing', 2],
+      ['closed', 3],
+    ]);
   });
 
   it('outside any scope, connects at once and lives until socket.close()', async () => {

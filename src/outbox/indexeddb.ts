@@ -4,8 +4,11 @@ import type { Data, Outbox, OutboxHooks, OutboxLabel, OutboxLink, Tracker } from
 /** Options of {@link indexedDbOutbox}; every one optional. */
 export interface IndexedDbOutboxOptions {
   /**
-   * ms a message left by an earlier page stays worth sending, counted from its `send()`: one
-   * older is not sent but reported by a `drop` event with reason `'expired'`.
+   * ms a message left by a page that has ended stays worth sending, counted from its first
+   * `send()` (through any number of `SharedHeartbeatSocket` leaders that took it over): one older
+   * is not sent but reported by a `drop` event with reason `'expired'`. Checked only as a page
+   * takes over what ended pages left: what a page holds, its own or taken over, is sent however
+   * old once it connects.
    * @default Infinity
    */
   maxAge?: number;
@@ -89,10 +92,13 @@ const hold = (locks: LockManager, name: string, keep: (release: () => void) => v
  * in memory only.
  * @param name - the outbox's name: one per kind of traffic, the same on every page that should
  *   send what another left.
- * @throws TypeError for a name that is not a non-empty string; RangeError for a bad `maxAge`.
+ * @throws TypeError for a name that is not a non-empty string, or options that are not an object
+ *   (null and undefined are none); RangeError for a bad `maxAge`.
  */
-export function indexedDbOutbox(name: string, options: IndexedDbOutboxOptions = {}): Outbox {
+export function indexedDbOutbox(name: string, options?: IndexedDbOutboxOptions): Outbox {
   checkName('indexedDbOutbox(name)', name);
+  // As HeartbeatSocket's options: null or undefined is none, anything else not an object throws.
+  if (typeof (options ??= {}) !== 'object') fail(TypeError, 'indexedDbOutbox(name, options)', 'an object', options);
   const { maxAge = Infinity } = options;
   if (!(typeof maxAge === 'number' && maxAge > 0))
     fail(RangeError, 'options.maxAge', 'a positive number of ms or Infinity', maxAge);
@@ -135,9 +141,10 @@ function keeper(
   const reading = new Set<Key>();
   /**
    * The trackers `keep` returned, by their messages' keys, until their outcome, oldest first; `d`:
-   * the tracker each tells (for `untrack`, which takes the oldest of a tracker's messages).
+   * the tracker each tells (for `untrack`, which takes the oldest of a tracker's messages); `r`:
+   * recovered from what an ended page left (also through a leader's `adopt`).
    */
-  const live = new Map<Key, Tracker & { d?: Tracker }>();
+  const live = new Map<Key, Tracker & { d?: Tracker; r?: unknown }>();
   /** What lets go of each Web Lock this socket holds (its own, and those of pages it took over). */
   const held: (() => void)[] = [];
   /** `letGo()` was called: a lock taken from now on goes at once. */
@@ -154,6 +161,16 @@ function keeper(
     refused = true;
     warn(why);
   };
+
+  /** Writes that failed in a row (aborted or refused), until one completes. */
+  let fails = 0;
+  /**
+   * Calls `again` to retry what failed: at once the first time, then after 200 ms, 400 ms...,
+   * a minute at most. Not a fixed number of retries: a message stored and not deleted once sent
+   * goes out again from the next page, so its delete is retried as long as the page lives; where
+   * IndexedDB aborts every transaction, that costs one a minute, not thousands a second.
+   */
+  const retry = (again: () => unknown): unknown => setTimeout(again, fails++ && Math.min(100 * 2 ** fails, 6e4));
 
   /** Issues every pending write, in this task's transaction. */
   const write = (): void => {
@@ -182,8 +199,9 @@ function keeper(
           // Quota, most often: store nothing more, but what was stored must still go when sent.
           refuse(current.error);
           for (const key of issued) pending.set(key, undefined);
-          schedule();
+          retry(schedule);
         };
+        current.oncomplete = () => (fails = 0);
       }
       const store = tx.objectStore(STORE);
       const issued = (tx as IDBTransaction & { issued: Key[] }).issued;
@@ -195,12 +213,18 @@ function keeper(
         }
       }
     } catch (error) {
-      // The database was closed under us (deleteOutbox) or refuses outright.
+      // Refused outright (WebKit's "Connection to Indexed Database server lost"): nothing more is
+      // stored, but what was stored must still go once sent, or the next page sends it again: its
+      // deletes wait for a connection opened again. (A database deleted meanwhile has no `db`.)
       refuse(error);
+      for (const [key, row] of batch) if (!row) pending.set(key, undefined);
+      db!.close();
       db = undefined;
-      pending.clear();
+      retry(reopen);
     }
   };
+
+  const reopen = (): unknown => open(name).then(use, () => retry(reopen));
 
   const schedule = (): void => {
     if (scheduled) return;
@@ -209,8 +233,8 @@ function keeper(
   };
 
   /** The tracker of a message kept under `key` (`stored`: it is, or will be, in the database). */
-  const track = (key: Key, stored: boolean, done?: Tracker): Tracker => {
-    const kept: Tracker & { d?: Tracker } = (outcome) => {
+  const track = (key: Key, stored: boolean, done?: Tracker, r?: unknown): Tracker => {
+    const kept: Tracker & { d?: Tracker; r?: unknown } = (outcome) => {
       live.delete(key);
       // Written before it was stored: nothing to store, nothing to delete.
       if (reading.delete(key) || pending.get(key)) pending.delete(key);
@@ -223,11 +247,14 @@ function keeper(
       done?.(outcome);
     };
     kept.d = done;
+    kept.r = r;
     live.set(key, kept);
     return kept;
   };
 
   let resumed = false;
+  /** While a recovered message goes to the leader (`hooks.adopt`): when it was first sent. */
+  let adopting: number | undefined;
   /** The socket is closing or closed: its last `statechange` said so. */
   let closed = false;
   const resume = (recovered: [Key, Row][]): void => {
@@ -245,11 +272,21 @@ function keeper(
     const now = Date.now();
     const items: [Data, Tracker][] = [];
     for (const [key, { data, at, f }] of recovered) {
-      const done = track(key, true);
+      // Read from a database deleted since (deleteOutbox(): a logout): not sent, nor deleted.
+      if (deleted) {
+        hooks.drop(data, 'cleared');
+        continue;
+      }
+      const done = track(key, true, undefined, 1);
       const expired = now - at > maxAge;
       // A leader tab's: its new leader takes it as its tab's, and stores it anew if it does.
       if (f && hooks.adopt) {
+        // Stored anew (adopt -> the leader's take -> socket.track -> keep, all synchronous) with
+        // the time of its first send(), not this leader's: maxAge counts from that. (Expired, it
+        // is not stored: what a drop listener sends meanwhile is stamped as any.)
+        if (!expired) adopting = at;
         hooks.adopt(f, data, expired);
+        adopting = undefined;
         done('written');
       } else if (expired) hooks.drop(data, 'expired', done);
       else items.push([data, done]);
@@ -278,11 +315,16 @@ function keeper(
     }
   };
   socket.addEventListener('statechange', tries);
+  /** The database was deleted (deleteOutbox()): what was read from it is not sent. */
+  let deleted = false;
   const use = (opened: IDBDatabase): void => {
     // deleteOutbox() in this page or another: let it go through.
     opened.onversionchange = () => {
       opened.close();
+      deleted = true;
       db = undefined;
+      // What was read from it and waits in the queue is not sent either.
+      for (const kept of live.values()) if (kept.r) hooks.pull(kept, 'cleared');
       refuse(new Error(`outbox "${name}" was deleted`));
     };
     db = opened;
@@ -390,7 +432,8 @@ function keeper(
       listen(false);
       if (db) {
         write();
-        db.close();
+        // (Refused in there, it was closed.)
+        db?.close();
         db = undefined;
         asleep = true;
       }
@@ -410,7 +453,9 @@ function keeper(
       if (asleep) wake();
       const key: Key = [started, owner, ++count];
       const stored = !refused;
-      const at = Date.now();
+      const first = adopting;
+      const at = first ?? Date.now();
+      adopting = undefined;
       const f = done && hooks.label?.(done);
       if (stored && typeof Blob !== 'undefined' && data instanceof Blob) {
         // Stored as its bytes, once read: WebKit refuses a Blob in IndexedDB ("Error preparing
@@ -421,6 +466,13 @@ function keeper(
           (error) => reading.delete(key) && warn(error),
         );
       } else if (stored) {
+        // A typed array over part of a buffer (a frame cut out of an encoder's scratch buffer,
+        // say) is stored as a copy of its own bytes, of the same type (slice()): IndexedDB would
+        // store the whole buffer behind it, which the queue's byte bounds do not count. (Of the
+        // data a socket takes, only a view has a buffer; a DataView, which has no slice(), is
+        // stored as it is.)
+        const view = data as Uint8Array;
+        if (view.byteLength < view.buffer?.byteLength && view.slice) data = view.slice();
         pending.set(key, { data, at, f });
         // Not open: it waits in the queue, so its write starts before send() returns. Open: it
         // is most likely written at once, which makes storing it moot (without
@@ -428,7 +480,7 @@ function keeper(
         if (socket.readyState === 1) schedule();
         else write();
       }
-      return track(key, stored, done);
+      return track(key, stored, done, first);
     },
     find: (done) => [...live.values()].find((kept) => kept.d === done),
     letGo() {

@@ -442,7 +442,7 @@ function tab(
     if (m.l !== term) follow(m.l, m.s);
     view = m.s;
     const type = m.type;
-    if (type === 'statechange') return sync();
+    if (type === 'statechange') return void sync();
     if (type === 'open') return open();
     const ev = uncarry(type, m.init, t.binaryType);
     if (type === 'close') close(ev);
@@ -676,19 +676,22 @@ function tab(
   const installHooks = (): void => {
     const lifecycle = o.lifecycle;
     uninstall = lifecycle
-      ? lifecycle((s) => {
-          // Without sharing, the tab's own HeartbeatSocket handles the back/forward cache itself.
-          if (!shared) return;
-          if (s === 'freeze' && joined) {
-            // A held Web Lock keeps the page out of the back/forward cache: let go of it all.
-            frozen = true;
-            // A closed connection (it gave up, or never started) stays closed.
-            if (stateOf() !== 'closed') view = { ...view, state: 'reconnecting' };
-            leave(1000, 'page hidden', false, () => {});
-            if (opened) close(closeEvent(1001, 'page hidden'));
-            else sync();
-          } else if (s === 'restore' && frozen) join();
-        })
+      ? fn(
+          "options.lifecycle's return",
+          lifecycle((s) => {
+            // Without sharing, the tab's own HeartbeatSocket handles the back/forward cache itself.
+            if (!shared) return;
+            if (s === 'freeze' && joined) {
+              // A held Web Lock keeps the page out of the back/forward cache: let go of it all.
+              frozen = true;
+              // A closed connection (it gave up, or never started) stays closed.
+              if (stateOf() !== 'closed') view = { ...view, state: 'reconnecting' };
+              leave(1000, 'page hidden', false, () => {});
+              if (opened) close(closeEvent(1001, 'page hidden'));
+              else sync();
+            } else if (s === 'restore' && frozen) join();
+          }),
+        )
       : undefined;
   };
 

@@ -63,8 +63,9 @@ export function useHeartbeatSocket(
 ): UseHeartbeatSocketReturn {
   const update = (): void => {
     const now = binding.snapshot();
-    state.value = now.state;
+    // readyState first: a `flush: 'sync'` watcher of state reads the readyState of its change.
     readyState.value = now.readyState;
+    state.value = now.state;
     lastMessage.value = now.lastMessage;
   };
   const binding = live(isRef(url) ? url.value : url, protocols, options, update);

@@ -1,0 +1,265 @@
+/**
+ * Review of heartbeat-ws/outbox: failing tests for what a user would hit. Same fakes as
+ * test/outbox.test.ts (fake-indexeddb, Web Locks whose holders are pages, real timers).
+ */
+import { IDBDatabase as FakeDatabase, IDBFactory, IDBObjectStore as FakeObjectStore } from 'fake-indexeddb';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type Options, type Outbox, type OutboxLabel, type Tracker } from '../src/index';
+import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
+import { lead, type Leader } from '../src/shared/leader';
+import { FakeWebSocket } from './helpers/fake-websocket';
+import { closeAllSockets, makeSocket } from './helpers/socket';
+
+/** Web Locks whose holders are pages: `end(page)` releases what a page holds, as the browser does. */
+class PageLocks {
+  page = 'first';
+  readonly held = new Map<string, { page: string; release: () => void }>();
+  request(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => unknown): Promise<unknown> {
+    const page = this.page;
+    if (this.held.has(name)) {
+      if (!options.ifAvailable) throw new Error('PageLocks: only ifAvailable requests are played');
+      return Promise.resolve().then(() => callback(null));
+    }
+    return new Promise((resolve) => {
+      this.held.set(name, { page, release: () => resolve(undefined) });
+      void Promise.resolve()
+        .then(() => callback({ name }))
+        .then(resolve, resolve)
+        .finally(() => this.held.get(name)?.page === page && this.held.delete(name));
+    });
+  }
+  end(page: string): void {
+    for (const [name, lock] of [...this.held]) if (lock.page === page) this.held.delete(name);
+  }
+  query(): Promise<{ held: { name: string; clientId: string }[] }> {
+    return Promise.resolve({ held: [...this.held].map(([name, { page }]) => ({ name, clientId: page })) });
+  }
+}
+
+let locks: PageLocks;
+beforeEach(() => {
+  FakeWebSocket.reset();
+  globalThis.indexedDB = new IDBFactory();
+  locks = new PageLocks();
+  Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
+});
+afterEach(() => {
+  Reflect.deleteProperty(navigator, 'locks');
+  vi.restoreAllMocks();
+  closeAllSockets();
+});
+
+/** A socket of page `page`, connecting to ws://page-<page>.test/. */
+const pageSocket = (page: string, options: Options = {}) => {
+  locks.page = page;
+  return makeSocket(
+    { outbox: indexedDbOutbox('orders'), minReconnectionDelay: 60_000, ...options },
+    `ws://page-${page.toLowerCase()}.test/`,
+  );
+};
+
+const wsOf = async (page: string): Promise<FakeWebSocket> => {
+  const mine = () => FakeWebSocket.instances.filter((ws) => ws.url.startsWith(`ws://page-${page.toLowerCase()}.test`));
+  await vi.waitFor(() => expect(mine().length).toBeGreaterThan(0));
+  return mine().at(-1)!;
+};
+
+/** Page `page` ends (reload, crash, closed tab): its locks go, its socket is never used again. */
+const end = (page: string, socket: { close(): void }) => {
+  locks.end(page);
+  socket.close();
+};
+
+/** Every row stored in outbox `name`, oldest first. */
+const rows = async (name = 'orders'): Promise<{ data: unknown; at: number }[]> => {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(`heartbeat-ws outbox ${name}`, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore('messages');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const all = await new Promise<{ data: unknown; at: number }[]>((resolve) => {
+    const request = db.transaction('messages').objectStore('messages').getAll();
+    request.onsuccess = () => resolve(request.result);
+  });
+  db.close();
+  return all;
+};
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+const nextWs = (page: string, before: number) =>
+  vi.waitFor(() => {
+    const next = FakeWebSocket.instances.slice(before).find((w) => w.url.includes(`page-${page.toLowerCase()}`));
+    expect(next).toBeDefined();
+    return next!;
+  });
+
+describe('outbox review', () => {
+  it('a typed-array view over a large buffer stores its own bytes, not the whole buffer behind it (maxEnqueuedBytes would not bound the disk)', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: queued and stored
+    // A 3-byte frame cut out of a 1 MiB scratch buffer, as a binary protocol encoder does.
+    const scratch = new Uint8Array(1 << 20);
+    scratch.set([7, 8, 9], 100);
+    first.socket.send(scratch.subarray(100, 103));
+    await settle();
+    const [row] = await rows();
+    const view = row!.data as Uint8Array;
+    expect([...view]).toEqual([7, 8, 9]);
+    // Counted as 3 bytes by the queue's bounds, but 1 MiB goes to disk for each such message.
+    expect(view.buffer.byteLength).toBe(3);
+    end('A', first.socket);
+  });
+
+  it("with SharedHeartbeatSocket, maxAge counts from the message's send(), not from the last leader that adopted it", async () => {
+    const t0 = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(t0);
+    /** Leader page `page`: its socket with the outbox, and the real leader (shared/leader.ts) around it. */
+    const leaderPage = async (page: string, maxAge?: number) => {
+      const box: { leader?: Leader } = {};
+      const given = indexedDbOutbox('orders', { maxAge });
+      const outbox: Outbox = {
+        attach: (socket, hooks) =>
+          given.attach(socket, {
+            ...hooks,
+            label: (done: Tracker): OutboxLabel | undefined => box.leader!.label(done),
+            adopt: (label, data, expired) => box.leader!.adopt(label, data, expired),
+          }),
+      };
+      const made = pageSocket(page, { outbox });
+      const leader = (box.leader = lead(
+        made.socket,
+        `term-${page}`,
+        () => {},
+        (then) => then(),
+        {},
+      ));
+      const ws = await wsOf(page);
+      return { ...made, leader, ws };
+    };
+
+    // Leader A: tab1's message 1, sent at t0 while the server is down.
+    const a = await leaderPage('A');
+    a.ws.serverError();
+    a.leader.accept('tab1', 1, 'order 1');
+    await settle();
+    end('A', a.socket); // A's page crashes; tab1 is gone too
+
+    // 50 s later a new leader B adopts it; the server is still down, and B's page ends too.
+    clock.mockReturnValue(t0 + 50_000);
+    const b = await leaderPage('B');
+    b.ws.serverError();
+    await settle();
+    await settle();
+    end('B', b.socket);
+    // The cause: B's socket stored it anew (leader.adopt -> socket.track -> keep), stamped with B's time.
+    expect.soft((await rows()).map((row) => row.at)).toEqual([t0]);
+
+    // 70 s after its send(), a leader C with maxAge 60 s must not send it.
+    clock.mockReturnValue(t0 + 70_000);
+    const c = await leaderPage('C', 60_000);
+    await settle();
+    await settle();
+    c.ws.serverOpen();
+    await settle();
+    expect(c.ws.sent).toEqual([]);
+  });
+
+  it('a write refused once (the connection to IndexedDB lost, as WebKit does after a tab was backgrounded) still deletes what was stored once it is sent: the next page does not send it again', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: a1 waits in the queue, stored
+    first.socket.send('a1');
+    await settle();
+    expect((await rows()).map((row) => row.data)).toEqual(['a1']);
+    // One transaction refused outright (a2's put); the database itself and a1's row are intact.
+    vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(() => {
+      throw new DOMException('Connection to Indexed Database server lost', 'UnknownError');
+    });
+    first.socket.send('a2');
+    await settle();
+    const before = FakeWebSocket.instances.length;
+    first.socket.reconnect();
+    const ws = await nextWs('A', before);
+    ws.serverOpen();
+    expect(ws.sent).toEqual(['a1', 'a2']); // delivered, from memory
+    await settle();
+    end('A', first.socket); // reloaded later
+
+    pageSocket('B');
+    const b = await wsOf('B');
+    b.serverOpen();
+    await settle();
+    // a1 was sent by page A: the outbox promised to delete it once sent.
+    expect(b.sent).toEqual([]);
+  });
+
+  it("indexedDbOutbox(name, options): options that are not an object get the package's clear error naming them, as HeartbeatSocket's do", () => {
+    // As `new HeartbeatSocket(url, [], 5)`: "heartbeat-ws: options must be an object, got 5". Here 5
+    // and 'x' are taken silently (maxAge Infinity), and null throws a bare destructuring TypeError.
+    for (const bad of [5, 'x', true])
+      expect(() => indexedDbOutbox('orders', bad as never)).toThrow(/heartbeat-ws: .*options/);
+    expect(() => indexedDbOutbox('orders', null as never)).not.toThrow(/Cannot read properties/);
+  });
+
+  it('IndexedDB that aborts every write (a full disk, a broken backing store): the deletes are not retried in an endless loop of transactions', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    first.socket.send('a1');
+    await settle();
+    const transaction = FakeDatabase.prototype.transaction;
+    let made = 0;
+    vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementation(function (
+      this: IDBDatabase,
+      ...args: Parameters<IDBDatabase['transaction']>
+    ) {
+      made++;
+      const tx = transaction.apply(this, args);
+      queueMicrotask(() => (tx as unknown as { _abort(name: string): void })._abort('UnknownError'));
+      return tx;
+    });
+    const before = FakeWebSocket.instances.length;
+    first.socket.reconnect();
+    const ws = await nextWs('A', before);
+    ws.serverOpen();
+    expect(ws.sent).toEqual(['a1']);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // a1's delete aborts, is issued again at once, aborts again...: thousands of transactions in
+    // half a second (the page burns CPU for as long as it lives), where a few retries would do.
+    expect(made).toBeLessThan(10);
+  });
+
+  it("the docs' logout (clearQueue(), then deleteOutbox()) while a new page's socket is taking over what an ended page left: none of the logged-out user's messages is sent", async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    for (let i = 1; i <= 3; i++) first.socket.send(`secret ${i}`);
+    await settle();
+    end('A', first.socket); // the tab was closed
+
+    // The next page load: its session turns out to be expired, and the app logs out at once,
+    // while the socket is still reading what page A left (here: as it reads the first row).
+    let logout: Promise<void> | undefined;
+    const get = FakeObjectStore.prototype.get;
+    vi.spyOn(FakeObjectStore.prototype, 'get').mockImplementation(function (
+      this: IDBObjectStore,
+      ...args: Parameters<IDBObjectStore['get']>
+    ) {
+      logout ??= Promise.resolve().then(() => {
+        second.socket.clearQueue();
+        return deleteOutbox('orders');
+      });
+      return get.apply(this, args);
+    });
+    const second = pageSocket('B');
+    await vi.waitFor(() => expect(logout).toBeDefined());
+    await logout; // resolved: the app believes nothing of the last user is left
+    expect(await rows()).toEqual([]);
+    const b = await wsOf('B');
+    b.serverOpen();
+    await settle();
+    expect(b.sent).toEqual([]);
+  });
+});
