@@ -522,3 +522,32 @@ describe("with a clock that starts at 0 (an app's own `clock` option)", () => {
     expect(calls.filter((c) => c === 'dead')).toEqual(['dead']);
   });
 });
+
+it('with ping: false, where every timer is held back (a hidden page): the second late tick judges the silence, and opens a window of timeout when it is shorter than interval + timeout', () => {
+  // Every timer fires 11 s late, more than `timeout` (10 s): as Chrome holds back a page's chained timers.
+  const lagging: Clock = { ...systemClock, setTimeout: (fn, ms) => systemClock.setTimeout(fn, ms + 11_000) };
+  const { hb, calls } = make({ ping: false, interval: 25_000, timeout: 10_000 }, lagging);
+  // 36 s: the first late tick may follow a sleep: the silence counts from it.
+  vi.advanceTimersByTime(36_000);
+  // 40 s: a message; 72 s: the next (late) tick finds 32 s of silence, past interval, short of
+  // interval + timeout: it waits timeout more, and a message within it keeps the link.
+  vi.advanceTimersByTime(4_000);
+  hb.receive('chat');
+  vi.advanceTimersByTime(32_000);
+  expect(calls).toEqual([]);
+  // 93 s: that window's (late) tick, nothing arrived since 40 s: dead.
+  vi.advanceTimersByTime(20_999);
+  expect(calls).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['dead']);
+});
+
+it('with ping: false, where every timer is held back: silence already past interval + timeout at the second late tick is dead at once', () => {
+  const lagging: Clock = { ...systemClock, setTimeout: (fn, ms) => systemClock.setTimeout(fn, ms + 11_000) };
+  const { calls } = make({ ping: false, interval: 25_000, timeout: 10_000 }, lagging);
+  // 36 s: the first late tick; 72 s: the second, 36 s of silence since: dead then, not a window later.
+  vi.advanceTimersByTime(71_999);
+  expect(calls).toEqual([]);
+  vi.advanceTimersByTime(1);
+  expect(calls).toEqual(['dead']);
+});

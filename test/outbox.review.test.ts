@@ -8,7 +8,7 @@ import { type Options, type Outbox, type OutboxLabel, type Tracker } from '../sr
 import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
 import { lead, type Leader } from '../src/shared/leader';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { closeAllSockets, makeSocket } from './helpers/socket';
+import { captureLogged, captureReported, closeAllSockets, makeSocket } from './helpers/socket';
 
 /** Web Locks whose holders are pages: `end(page)` releases what a page holds, as the browser does. */
 class PageLocks {
@@ -199,7 +199,9 @@ describe('outbox review', () => {
     // As `new HeartbeatSocket(url, [], 5)`: "heartbeat-ws: options must be an object, got 5". Here 5
     // and 'x' are taken silently (maxAge Infinity), and null throws a bare destructuring TypeError.
     for (const bad of [5, 'x', true])
-      expect(() => indexedDbOutbox('orders', bad as never)).toThrow(/heartbeat-ws: .*options/);
+      expect(() => indexedDbOutbox('orders', bad as never)).toThrow(
+        `heartbeat-ws: indexedDbOutbox(name, options) must be an object, got ${typeof bad === 'string' ? '"x"' : String(bad)}`,
+      );
     expect(() => indexedDbOutbox('orders', null as never)).not.toThrow(/Cannot read properties/);
   });
 
@@ -229,6 +231,91 @@ describe('outbox review', () => {
     // a1's delete aborts, is issued again at once, aborts again...: thousands of transactions in
     // half a second (the page burns CPU for as long as it lives), where a few retries would do.
     expect(made).toBeLessThan(10);
+    // Never given up (a stored message not deleted would go out again from the next page): at
+    // once, then 400 ms, 800 ms later, growing.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(made).toBeGreaterThanOrEqual(4);
+    expect(made).toBeLessThanOrEqual(6);
+  });
+
+  it('a write refused outright as it carries the delete of a message just sent: the delete waits for a connection opened again, even one that fails to open at first', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: a1 waits in the queue, stored
+    first.socket.send('a1');
+    await settle();
+    expect((await rows()).map((row) => row.data)).toEqual(['a1']);
+    // The transaction of a1's delete (once it is sent) is refused, and so is the first attempt
+    // to open the database again.
+    vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(() => {
+      throw new DOMException('Connection to Indexed Database server lost', 'UnknownError');
+    });
+    const reopen = vi.spyOn(indexedDB, 'open').mockImplementationOnce(() => {
+      throw new DOMException('Connection to Indexed Database server lost', 'UnknownError');
+    });
+    const before = FakeWebSocket.instances.length;
+    first.socket.reconnect();
+    const ws = await nextWs('A', before);
+    ws.serverOpen();
+    expect(ws.sent).toEqual(['a1']);
+    // Opened again at once (refused), then 400 ms later; the test reads the database after that.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(reopen).toHaveBeenCalledTimes(2);
+    expect(await rows()).toEqual([]);
+    end('A', first.socket);
+
+    pageSocket('B');
+    const b = await wsOf('B');
+    b.serverOpen();
+    await settle();
+    expect(b.sent).toEqual([]);
+  });
+
+  it('a closed socket emptied by clearQueue() whose last delete is refused outright throws nothing, and the delete still goes', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const reported = captureReported();
+    const logged = captureLogged();
+    try {
+      const first = pageSocket('A');
+      (await wsOf('A')).serverError();
+      first.socket.send('a1');
+      await settle();
+      first.socket.close(); // holds a1 for a later reconnect()
+      vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(() => {
+        throw new DOMException('Connection to Indexed Database server lost', 'UnknownError');
+      });
+      expect(first.socket.clearQueue()).toBe(1);
+      await settle();
+      expect(reported.errors).toEqual([]);
+      expect(logged.errors).toEqual([]);
+      await vi.waitFor(async () => expect(await rows()).toEqual([]), { timeout: 2000 });
+    } finally {
+      reported.restore();
+      logged.restore();
+    }
+  });
+
+  it('a DataView over part of a buffer (which has no slice()) is stored and sent as it is, throwing nothing', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError();
+    const scratch = new Uint8Array(16);
+    scratch.set([7, 8, 9], 4);
+    expect(first.socket.send(new DataView(scratch.buffer, 4, 3))).toBe(false);
+    first.socket.send(new Uint8Array([1, 2, 3])); // a view of its whole buffer
+    await settle();
+    end('A', first.socket);
+
+    pageSocket('B');
+    const b = await wsOf('B');
+    b.serverOpen();
+    const bytes = (d: unknown) => {
+      const v = d as ArrayBufferView;
+      return [...new Uint8Array(v.buffer, v.byteOffset, v.byteLength)];
+    };
+    expect(b.sent.map(bytes)).toEqual([
+      [7, 8, 9],
+      [1, 2, 3],
+    ]);
   });
 
   it("the docs' logout (clearQueue(), then deleteOutbox()) while a new page's socket is taking over what an ended page left: none of the logged-out user's messages is sent", async () => {
@@ -261,5 +348,9 @@ describe('outbox review', () => {
     b.serverOpen();
     await settle();
     expect(b.sent).toEqual([]);
+    // Nothing vanishes without a word: each is a drop, 'cleared'.
+    expect(second.ofType<CustomEvent<{ reason: string; data: unknown }>>('drop').map((e) => e.detail)).toEqual(
+      [1, 2, 3].map((i) => ({ reason: 'cleared', data: `secret ${i}` })),
+    );
   });
 });

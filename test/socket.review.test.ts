@@ -188,6 +188,8 @@ describe('bad input without a clear error', () => {
     await vi.advanceTimersByTimeAsync(0);
     // Received: one WebSocket to ws://localhost:3000/undefined, no error event.
     expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual([]);
-    expect(ofType('error')).toHaveLength(1);
+    expect(ofType<ErrorEvent>('error').map((e) => (e.error as Error).message)).toEqual([
+      "heartbeat-ws: url()'s answer must be a string or URL, got undefined",
+    ]);
   });
 });
