@@ -118,7 +118,9 @@ describe("a URL provider's answer", () => {
     document.body.append(frame);
     const FrameURL = (frame.contentWindow as unknown as { URL: typeof URL }).URL;
     const foreign = new FrameURL('wss://example.test/live');
-    expect(() => new HeartbeatSocket(foreign, [], { WebSocket: FakeWebSocket as never, startClosed: true })).not.toThrow();
+    expect(
+      () => new HeartbeatSocket(foreign, [], { WebSocket: FakeWebSocket as never, startClosed: true }),
+    ).not.toThrow();
     const { ofType } = makeSocket({}, () => foreign);
     await vi.advanceTimersByTimeAsync(0);
     // Received: an error event "url()'s answer must be a string or URL, got …", no attempt.
@@ -127,7 +129,7 @@ describe("a URL provider's answer", () => {
   });
 });
 
-describe("a lifecycle that returns no uninstaller, with startClosed", () => {
+describe('a lifecycle that returns no uninstaller, with startClosed', () => {
   it('reconnect() throws the TypeError and leaves the socket CLOSED, not CONNECTING with no attempt', () => {
     const { socket } = makeSocket({ startClosed: true, lifecycle: (() => undefined) as never });
     expect(() => socket.reconnect()).toThrow(/lifecycle/);
