@@ -547,3 +547,37 @@ it('with ping: false, where every timer is held back: silence already past inter
   vi.advanceTimersByTime(1);
   expect(calls).toEqual(['dead']);
 });
+
+describe('heartbeat with ping: false after a real sleep (the `slept` flag)', () => {
+  // As "a late timer (a suspended page) counts the silence from the wake" above: only the first
+  // late tick of a run gets that, and a message read, or a new connection, starts a new run.
+  // (From a review of session 21's change, which had left both judged dead at once.)
+  it('a second sleep, after a message was read since the first wake, is again counted from the wake', () => {
+    const { hb, calls } = make({ ping: false });
+    vi.advanceTimersByTime(900);
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(100); // first wake: silence counted from now
+    hb.receive('hello'); // the link is alive: read after the wake
+    vi.advanceTimersByTime(500);
+    vi.setSystemTime(Date.now() + 60_000); // the lid is closed again before the next check
+    vi.advanceTimersByTime(500);
+    // Received: ['dead'] at once, messages possibly waiting behind the wake never read.
+    expect(calls).toEqual([]);
+    vi.advanceTimersByTime(1000 + 300);
+    expect(calls).toEqual(['dead']);
+  });
+
+  it('a flag left by the previous connection (stop() keeps it): a sleep in the new one is not judged dead at once', () => {
+    const { hb, calls } = make({ ping: false });
+    vi.advanceTimersByTime(900);
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(100); // a late tick: slept = true
+    hb.stop(); // that connection ended (the server closed it during the sleep)
+    hb.start(); // the next one opened
+    vi.advanceTimersByTime(900);
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(100); // its first tick, after a sleep
+    // Received: ['dead'] — judged as a second late tick of a run that belonged to the old connection.
+    expect(calls).toEqual([]);
+  });
+});

@@ -195,3 +195,63 @@ describe('bad input without a clear error', () => {
     ]);
   });
 });
+
+// From a fresh-eyes review of the session's own fixes (session 21): emit()'s skipped events,
+// lost()'s early return, connect()'s lifecycle check, the URL provider's answer check (those of
+// the heartbeat's `slept` are in test/heartbeat.test.ts, with its other tests).
+describe('reconnect() from a listener: the connection that ended still gets its close event', () => {
+  // API.md: "`close` (one per connection that ends, including heartbeat timeouts)". close() from
+  // such a listener dispatches its own close; reconnect() dispatches none (the socket is already
+  // detached), so the lost connection's close is swallowed with nothing in its place. The
+  // requests() module's `orphaned` and a SharedHeartbeatSocket leader's relayed `close` (its
+  // followers then keep `opened` and miss the next `open`) listen for that event.
+  it("statechange listener calling reconnect() on 'reconnecting' (surface.ts emit: the close is not dispatched)", () => {
+    const { socket, ofType } = makeSocket({ random: () => 0 });
+    FakeWebSocket.last.serverOpen();
+    // e.g. "the link dropped: skip the backoff", or a Vue flush: 'sync' watcher / Svelte subscriber.
+    socket.addEventListener('statechange', () => socket.state === 'reconnecting' && socket.reconnect());
+    FakeWebSocket.last.serverClose(4001, 'kicked', true);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    // Received: [] — the connection that was open ended without any close event.
+    expect(ofType<CloseEvent>('close').map((e) => e.code)).toEqual([4001]);
+  });
+
+  it('shouldReconnect calling reconnect() (machine.ts lost(): the early return skips the close)', () => {
+    const ref: { socket?: HeartbeatSocket } = {};
+    const made = makeSocket({ random: () => 0, shouldReconnect: () => (ref.socket?.reconnect(), true) });
+    ref.socket = made.socket;
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverClose(4001, 'kicked', true);
+    // Received: [] — no close for the connection that ended.
+    expect(made.ofType<CloseEvent>('close').map((e) => e.code)).toEqual([4001]);
+  });
+});
+
+describe("a URL provider's answer", () => {
+  it("a URL object of another realm (an iframe's) is taken, as a static URL is", async () => {
+    // url.ts: `url instanceof URL` refuses any URL not made by this realm's constructor; the
+    // constructor's static path (String(input)) takes the same object.
+    const frame = document.createElement('iframe');
+    document.body.append(frame);
+    const FrameURL = (frame.contentWindow as unknown as { URL: typeof URL }).URL;
+    const foreign = new FrameURL('wss://example.test/live');
+    expect(
+      () => new HeartbeatSocket(foreign, [], { WebSocket: FakeWebSocket as never, startClosed: true }),
+    ).not.toThrow();
+    const { ofType } = makeSocket({}, () => foreign);
+    await vi.advanceTimersByTimeAsync(0);
+    // Received: an error event "url()'s answer must be a string or URL, got …", no attempt.
+    expect(ofType('error')).toEqual([]);
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual(['wss://example.test/live']);
+  });
+});
+
+describe('a lifecycle that returns no uninstaller, with startClosed', () => {
+  it('reconnect() throws the TypeError and leaves the socket CLOSED, not CONNECTING with no attempt', () => {
+    const { socket } = makeSocket({ startClosed: true, lifecycle: (() => undefined) as never });
+    expect(() => socket.reconnect()).toThrow(/lifecycle/);
+    // Received: readyState 0, state 'connecting' (connect() set the phase before the check),
+    // no attempt, no timer, no statechange: stuck until close().
+    expect(socket.readyState).toBe(HeartbeatSocket.CLOSED);
+  });
+});
