@@ -44,10 +44,10 @@ describe('an offline hint that a working connection proved wrong', () => {
 
 describe('close() or reconnect() called from shouldReconnect', () => {
   it('close() inside shouldReconnect is final: no retry follows', async () => {
-    // shouldReconnect runs in lost() before the phase is set; lost() then overwrites the CLOSED
-    // that close() set with RECONNECTING, reinstalls the page hooks and schedules a retry.
+    // shouldReconnect runs in lost() before the phase is set; lost() then overwrote the CLOSED
+    // that close() set with RECONNECTING, reinstalled the page hooks and scheduled a retry.
     const ref: { socket?: HeartbeatSocket } = {};
-    const { socket } = makeSocket({
+    const { socket, ofType } = makeSocket({
       random: () => 0,
       shouldReconnect: () => {
         ref.socket?.close(); // e.g. a logout handler reached from here
@@ -58,6 +58,8 @@ describe('close() or reconnect() called from shouldReconnect', () => {
     FakeWebSocket.last.serverOpen();
     FakeWebSocket.last.serverClose(1006);
     expect(socket.state).toBe('closed');
+    // One close, close()'s: not the lost connection's after it.
+    expect(ofType<CloseEvent>('close').map((e) => e.code)).toEqual([1000]);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(FakeWebSocket.instances).toHaveLength(1);
   });
@@ -253,5 +255,27 @@ describe('a lifecycle that returns no uninstaller, with startClosed', () => {
     // Received: readyState 0, state 'connecting' (connect() set the phase before the check),
     // no attempt, no timer, no statechange: stuck until close().
     expect(socket.readyState).toBe(HeartbeatSocket.CLOSED);
+  });
+});
+
+describe("a statechange listener's close() and the other events of the change", () => {
+  it('a drop told with the change (the page frozen, with replayUnconfirmed) is still dispatched', () => {
+    const page = manual();
+    const { socket, ofType } = makeSocket({
+      heartbeat: { interval: 1000, timeout: 1000 },
+      replayUnconfirmed: true,
+      maxEnqueuedMessages: 1,
+      lifecycle: page.lifecycle,
+    });
+    FakeWebSocket.last.serverOpen();
+    socket.send('m1'); // written, kept until a pong
+    socket.probe(); // sends wait for the answer
+    socket.send('m2'); // queued
+    socket.addEventListener('statechange', () => socket.state === 'reconnecting' && socket.close());
+    // Into the back/forward cache: m1 goes back in front of m2, and the bound of 1 drops one, as
+    // the state moves to 'reconnecting', whose listener closes the socket.
+    page.signal('freeze');
+    expect(socket.state).toBe('closed');
+    expect(ofType<CustomEvent<{ reason: string }>>('drop').map((e) => e.detail.reason)).toEqual(['overflow']);
   });
 });
