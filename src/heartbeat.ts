@@ -139,6 +139,7 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
     clock.clearTimeout(timer);
     timer = undefined;
     pingAt = -1;
+    slept = false;
     gap = gaps = 0;
     period = interval;
     pings = [];
@@ -173,8 +174,9 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
     if (ping === false) {
       // Watching only: traffic within the period is proof enough.
       if (last + period > now) return arm(last + period - now);
-      // Held back past the period and `timeout` already: judged now, not a wake-up later.
-      if (late && now - last >= period + timeout) pingAt = now;
+      // Held back (a late tick, not the first, nothing read since the first): the silence is
+      // already past the period and `timeout`; judged now, not a wake-up later.
+      if (late) pingAt = now;
     }
     if (pingAt >= 0) {
       // A ping written behind a send burst leaves only once the burst has: while the buffer
@@ -203,12 +205,12 @@ export function heartbeat(o: ResolvedHeartbeat, clock: Clock, hooks: HeartbeatHo
     // Every inbound message: the clock is read only where a time is kept (watching only, an
     // outstanding ping, a pong, a server ping), and nothing is allocated for an ordinary one.
     receive(data) {
+      // Read after a late tick: the next late one may again have messages waiting behind it.
+      slept = false;
       if (ping === false) last = clock.now();
       if (pingAt >= 0) {
         arm(ping === false ? period : Math.max(0, pingAt + interval - clock.now()));
-        // Read after a late tick: the next late one may again have messages waiting behind it.
         pingAt = -1;
-        slept = false;
         hooks.alive();
       }
       // A pong answers the oldest unanswered ping, whatever arrived in between: any message

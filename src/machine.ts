@@ -258,7 +258,13 @@ export function machine(
   const connect = (): void => {
     const current = ++epoch;
     phase = CONNECTING;
-    uninstall ||= o.lifecycle && fn("options.lifecycle's return", o.lifecycle(signal));
+    try {
+      uninstall ||= o.lifecycle && fn("options.lifecycle's return", o.lifecycle(signal));
+    } catch (error) {
+      // A lifecycle that throws, or returns no uninstaller: thrown to the caller, still closed.
+      phase = CLOSED;
+      throw error;
+    }
     sync();
     if (current === epoch && !parked) link.start(endpoint);
   };
@@ -279,8 +285,9 @@ export function machine(
     // of a socket, the one that spends maxRetries too (an app may log or count there).
     const asked = epoch;
     const no = hadSocket && call(o.shouldReconnect, event) === false;
-    // It called close() or reconnect(), which decided instead.
-    if (asked !== epoch) return;
+    // It called close() or reconnect(), which decided instead; after reconnect(), the connection
+    // that ended still gets its `close` (close() made its own).
+    if (asked !== epoch) return void (phase === CLOSED || emit(event, event.code, event.reason));
     const spent = retries >= o.maxRetries;
     const retry = !spent && !no;
     phase = retry ? RECONNECTING : CLOSED;

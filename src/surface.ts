@@ -211,9 +211,10 @@ export function emitter(target: EventTarget, state: () => SocketState, log?: (..
   };
   return {
     emit(event, ...why) {
-      // A statechange listener that moved the state on decided instead: the event of the state
-      // it left is not dispatched.
-      if (sync()) return;
+      // A statechange listener that moved the state on decided instead: an `open` it overtook is
+      // not dispatched, nor a `close` once its close() made one of its own. (After its
+      // reconnect(), a connection that ended still gets its `close`, with readyState CONNECTING.)
+      if (sync() && (event.type === 'open' || (event.type === 'close' && /^clos/.test(state())))) return;
       log?.(event.type, ...why);
       dispatch(event);
     },

@@ -67,10 +67,9 @@ export function toTarget(input: UrlInput): Target {
 export const urlOf = (target: Target, failures: number): string | Promise<string> =>
   typeof target === 'function'
     ? new Promise<string | URL>((resolve) => resolve(target())).then((url) =>
-        // Not String() of anything: undefined would be the relative URL 'undefined'.
-        typeof url === 'string' || url instanceof URL
-          ? toWebSocketUrl(url)
-          : fail(TypeError, "url()'s answer", 'a string or URL', url),
+        // No answer is no URL: String(undefined) would be the relative URL 'undefined'. (A URL
+        // of another realm, an iframe's, passes, as it does to the constructor.)
+        toWebSocketUrl(url ?? fail(TypeError, "url()'s answer", 'a string or URL', url)),
       )
     : (target[failures % target.length] as string);
 

@@ -523,20 +523,16 @@ describe("with a clock that starts at 0 (an app's own `clock` option)", () => {
   });
 });
 
-it('with ping: false, where every timer is held back (a hidden page): the second late tick judges the silence, and opens a window of timeout when it is shorter than interval + timeout', () => {
+it('with ping: false, where every timer is held back (a hidden page): a message read after a late tick gives the next late tick the benefit of the doubt again', () => {
   // Every timer fires 11 s late, more than `timeout` (10 s): as Chrome holds back a page's chained timers.
   const lagging: Clock = { ...systemClock, setTimeout: (fn, ms) => systemClock.setTimeout(fn, ms + 11_000) };
   const { hb, calls } = make({ ping: false, interval: 25_000, timeout: 10_000 }, lagging);
-  // 36 s: the first late tick may follow a sleep: the silence counts from it.
-  vi.advanceTimersByTime(36_000);
-  // 40 s: a message; 72 s: the next (late) tick finds 32 s of silence, past interval, short of
-  // interval + timeout: it waits timeout more, and a message within it keeps the link.
-  vi.advanceTimersByTime(4_000);
+  // 36 s: the first late tick may follow a sleep: the silence counts from it. 40 s: a message.
+  vi.advanceTimersByTime(40_000);
   hb.receive('chat');
-  vi.advanceTimersByTime(32_000);
-  expect(calls).toEqual([]);
-  // 93 s: that window's (late) tick, nothing arrived since 40 s: dead.
-  vi.advanceTimersByTime(20_999);
+  // 72 s: the next tick (armed at 36 s for 61 s, 11 s late) is again taken for a wake, a message
+  // having been read since the last; 108 s: the one after it judges, 36 s of silence since: dead.
+  vi.advanceTimersByTime(67_999);
   expect(calls).toEqual([]);
   vi.advanceTimersByTime(1);
   expect(calls).toEqual(['dead']);
@@ -550,4 +546,38 @@ it('with ping: false, where every timer is held back: silence already past inter
   expect(calls).toEqual([]);
   vi.advanceTimersByTime(1);
   expect(calls).toEqual(['dead']);
+});
+
+describe('heartbeat with ping: false after a real sleep (the `slept` flag)', () => {
+  // As "a late timer (a suspended page) counts the silence from the wake" above: only the first
+  // late tick of a run gets that, and a message read, or a new connection, starts a new run.
+  // (From a review of session 21's change, which had left both judged dead at once.)
+  it('a second sleep, after a message was read since the first wake, is again counted from the wake', () => {
+    const { hb, calls } = make({ ping: false });
+    vi.advanceTimersByTime(900);
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(100); // first wake: silence counted from now
+    hb.receive('hello'); // the link is alive: read after the wake
+    vi.advanceTimersByTime(500);
+    vi.setSystemTime(Date.now() + 60_000); // the lid is closed again before the next check
+    vi.advanceTimersByTime(500);
+    // Received: ['dead'] at once, messages possibly waiting behind the wake never read.
+    expect(calls).toEqual([]);
+    vi.advanceTimersByTime(1000 + 300);
+    expect(calls).toEqual(['dead']);
+  });
+
+  it('a flag left by the previous connection (stop() keeps it): a sleep in the new one is not judged dead at once', () => {
+    const { hb, calls } = make({ ping: false });
+    vi.advanceTimersByTime(900);
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(100); // a late tick: slept = true
+    hb.stop(); // that connection ended (the server closed it during the sleep)
+    hb.start(); // the next one opened
+    vi.advanceTimersByTime(900);
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(100); // its first tick, after a sleep
+    // Received: ['dead'] — judged as a second late tick of a run that belonged to the old connection.
+    expect(calls).toEqual([]);
+  });
 });

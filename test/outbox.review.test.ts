@@ -2,91 +2,31 @@
  * Review of heartbeat-ws/outbox: failing tests for what a user would hit. Same fakes as
  * test/outbox.test.ts (fake-indexeddb, Web Locks whose holders are pages, real timers).
  */
-import { IDBDatabase as FakeDatabase, IDBFactory, IDBObjectStore as FakeObjectStore } from 'fake-indexeddb';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Options, type Outbox, type OutboxLabel, type Tracker } from '../src/index';
+import { IDBDatabase as FakeDatabase, IDBObjectStore as FakeObjectStore } from 'fake-indexeddb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type Outbox, type OutboxLabel, type Tracker } from '../src/index';
 import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
 import { lead, type Leader } from '../src/shared/leader';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { captureLogged, captureReported, closeAllSockets, makeSocket } from './helpers/socket';
+import { end, pageSocket, rows, settle, usePages, wsOf } from './helpers/outbox';
+import { captureLogged, captureReported, closeAllSockets } from './helpers/socket';
 
-/** Web Locks whose holders are pages: `end(page)` releases what a page holds, as the browser does. */
-class PageLocks {
-  page = 'first';
-  readonly held = new Map<string, { page: string; release: () => void }>();
-  request(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => unknown): Promise<unknown> {
-    const page = this.page;
-    if (this.held.has(name)) {
-      if (!options.ifAvailable) throw new Error('PageLocks: only ifAvailable requests are played');
-      return Promise.resolve().then(() => callback(null));
-    }
-    return new Promise((resolve) => {
-      this.held.set(name, { page, release: () => resolve(undefined) });
-      void Promise.resolve()
-        .then(() => callback({ name }))
-        .then(resolve, resolve)
-        .finally(() => this.held.get(name)?.page === page && this.held.delete(name));
-    });
-  }
-  end(page: string): void {
-    for (const [name, lock] of [...this.held]) if (lock.page === page) this.held.delete(name);
-  }
-  query(): Promise<{ held: { name: string; clientId: string }[] }> {
-    return Promise.resolve({ held: [...this.held].map(([name, { page }]) => ({ name, clientId: page })) });
-  }
-}
+usePages();
+afterEach(() => closeAllSockets());
 
-let locks: PageLocks;
-beforeEach(() => {
-  FakeWebSocket.reset();
-  globalThis.indexedDB = new IDBFactory();
-  locks = new PageLocks();
-  Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
-});
-afterEach(() => {
-  Reflect.deleteProperty(navigator, 'locks');
-  vi.restoreAllMocks();
-  closeAllSockets();
-});
-
-/** A socket of page `page`, connecting to ws://page-<page>.test/. */
-const pageSocket = (page: string, options: Options = {}) => {
-  locks.page = page;
-  return makeSocket(
-    { outbox: indexedDbOutbox('orders'), minReconnectionDelay: 60_000, ...options },
-    `ws://page-${page.toLowerCase()}.test/`,
-  );
+/** IndexedDB refuses outright, as WebKit does once "Connection to Indexed Database server lost". */
+const lost = () => {
+  throw new DOMException('Connection to Indexed Database server lost', 'UnknownError');
 };
 
-const wsOf = async (page: string): Promise<FakeWebSocket> => {
-  const mine = () => FakeWebSocket.instances.filter((ws) => ws.url.startsWith(`ws://page-${page.toLowerCase()}.test`));
-  await vi.waitFor(() => expect(mine().length).toBeGreaterThan(0));
-  return mine().at(-1)!;
+/** What the next page's socket sends on its first connection. */
+const nextPageSends = async (page: string): Promise<unknown[]> => {
+  pageSocket(page);
+  const ws = await wsOf(page);
+  ws.serverOpen();
+  await settle();
+  return ws.sent;
 };
-
-/** Page `page` ends (reload, crash, closed tab): its locks go, its socket is never used again. */
-const end = (page: string, socket: { close(): void }) => {
-  locks.end(page);
-  socket.close();
-};
-
-/** Every row stored in outbox `name`, oldest first. */
-const rows = async (name = 'orders'): Promise<{ data: unknown; at: number }[]> => {
-  const db = await new Promise<IDBDatabase>((resolve, reject) => {
-    const request = indexedDB.open(`heartbeat-ws outbox ${name}`, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore('messages');
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-  const all = await new Promise<{ data: unknown; at: number }[]>((resolve) => {
-    const request = db.transaction('messages').objectStore('messages').getAll();
-    request.onsuccess = () => resolve(request.result);
-  });
-  db.close();
-  return all;
-};
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
 
 const nextWs = (page: string, before: number) =>
   vi.waitFor(() => {
@@ -174,9 +114,7 @@ describe('outbox review', () => {
     await settle();
     expect((await rows()).map((row) => row.data)).toEqual(['a1']);
     // One transaction refused outright (a2's put); the database itself and a1's row are intact.
-    vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(() => {
-      throw new DOMException('Connection to Indexed Database server lost', 'UnknownError');
-    });
+    vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(lost);
     first.socket.send('a2');
     await settle();
     const before = FakeWebSocket.instances.length;
@@ -187,12 +125,8 @@ describe('outbox review', () => {
     await settle();
     end('A', first.socket); // reloaded later
 
-    pageSocket('B');
-    const b = await wsOf('B');
-    b.serverOpen();
-    await settle();
     // a1 was sent by page A: the outbox promised to delete it once sent.
-    expect(b.sent).toEqual([]);
+    expect(await nextPageSends('B')).toEqual([]);
   });
 
   it("indexedDbOutbox(name, options): options that are not an object get the package's clear error naming them, as HeartbeatSocket's do", () => {
@@ -247,12 +181,8 @@ describe('outbox review', () => {
     expect((await rows()).map((row) => row.data)).toEqual(['a1']);
     // The transaction of a1's delete (once it is sent) is refused, and so is the first attempt
     // to open the database again.
-    vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(() => {
-      throw new DOMException('Connection to Indexed Database server lost', 'UnknownError');
-    });
-    const reopen = vi.spyOn(indexedDB, 'open').mockImplementationOnce(() => {
-      throw new DOMException('Connection to Indexed Database server lost', 'UnknownError');
-    });
+    vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(lost);
+    const reopen = vi.spyOn(indexedDB, 'open').mockImplementationOnce(lost);
     const before = FakeWebSocket.instances.length;
     first.socket.reconnect();
     const ws = await nextWs('A', before);
@@ -264,11 +194,7 @@ describe('outbox review', () => {
     expect(await rows()).toEqual([]);
     end('A', first.socket);
 
-    pageSocket('B');
-    const b = await wsOf('B');
-    b.serverOpen();
-    await settle();
-    expect(b.sent).toEqual([]);
+    expect(await nextPageSends('B')).toEqual([]);
   });
 
   it('a closed socket emptied by clearQueue() whose last delete is refused outright throws nothing, and the delete still goes', async () => {
@@ -281,9 +207,7 @@ describe('outbox review', () => {
       first.socket.send('a1');
       await settle();
       first.socket.close(); // holds a1 for a later reconnect()
-      vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(() => {
-        throw new DOMException('Connection to Indexed Database server lost', 'UnknownError');
-      });
+      vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(lost);
       expect(first.socket.clearQueue()).toBe(1);
       await settle();
       expect(reported.errors).toEqual([]);
@@ -305,14 +229,12 @@ describe('outbox review', () => {
     await settle();
     end('A', first.socket);
 
-    pageSocket('B');
-    const b = await wsOf('B');
-    b.serverOpen();
+    const sent = await nextPageSends('B');
     const bytes = (d: unknown) => {
       const v = d as ArrayBufferView;
       return [...new Uint8Array(v.buffer, v.byteOffset, v.byteLength)];
     };
-    expect(b.sent.map(bytes)).toEqual([
+    expect(sent.map(bytes)).toEqual([
       [7, 8, 9],
       [1, 2, 3],
     ]);

@@ -6,125 +6,18 @@
  */
 import {
   IDBDatabase as FakeDatabase,
-  IDBFactory,
   IDBObjectStore as FakeObjectStore,
   IDBTransaction as FakeTransaction,
 } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import {
-  HeartbeatSocket,
-  type Options,
-  type Outbox,
-  type OutboxLabel,
-  type OutboxLink,
-  type Tracker,
-} from '../src/index';
+import { HeartbeatSocket, type Outbox, type OutboxLabel, type OutboxLink, type Tracker } from '../src/index';
 import { deleteOutbox, indexedDbOutbox, RECOVERY_WAIT } from '../src/outbox/index';
 import { requests } from '../src/request/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
+import { end, locks, pageSocket, settle, stored, usePages, wsOf } from './helpers/outbox';
 import { makeSocket } from './helpers/socket';
 
-/** Web Locks whose holders are pages: `end(page)` releases what a page holds, as the browser does. */
-class PageLocks {
-  page = 'first';
-  readonly held = new Map<string, { page: string; release: () => void }>();
-  request(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => unknown): Promise<unknown> {
-    const page = this.page;
-    if (this.held.has(name)) {
-      if (!options.ifAvailable) throw new Error('PageLocks: only ifAvailable requests are played');
-      return Promise.resolve().then(() => callback(null));
-    }
-    return new Promise((resolve) => {
-      this.held.set(name, { page, release: () => resolve(undefined) });
-      void Promise.resolve()
-        .then(() => callback({ name }))
-        .then(resolve, resolve)
-        .finally(() => this.held.get(name)?.page === page && this.held.delete(name));
-    });
-  }
-  end(page: string): void {
-    for (const [name, lock] of [...this.held]) if (lock.page === page) this.held.delete(name);
-  }
-  /** As `navigator.locks.query()`: each page is a client, its name the client id. */
-  query(): Promise<{ held: { name: string; clientId: string }[] }> {
-    return Promise.resolve({ held: [...this.held].map(([name, { page }]) => ({ name, clientId: page })) });
-  }
-}
-
-let locks: PageLocks;
-/**
- * Every page here shares jsdom's one window: the `pagehide` and `pageshow` listeners of each
- * page's socket, by the page that first added them, so that a page that ends takes them with it
- * (a socket closed while it holds messages keeps listening, for a later reconnect()).
- */
-const pageListeners = new Map<EventListenerOrEventListenerObject, [page: string, type: string]>();
-const addListener = window.addEventListener;
-const unlisten = (page?: string) => {
-  for (const [listener, [of, type]] of [...pageListeners])
-    if (page === undefined || of === page) {
-      window.removeEventListener(type, listener);
-      pageListeners.delete(listener);
-    }
-};
-beforeEach(() => {
-  FakeWebSocket.reset();
-  globalThis.indexedDB = new IDBFactory();
-  locks = new PageLocks();
-  Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
-  window.addEventListener = (type: string, listener: EventListenerOrEventListenerObject | null, options?: unknown) => {
-    if (listener && /^page(hide|show)$/.test(type) && !pageListeners.has(listener))
-      pageListeners.set(listener, [locks.page, type]);
-    addListener.call(window, type, listener as EventListener, options as AddEventListenerOptions);
-  };
-});
-afterEach(() => {
-  Reflect.deleteProperty(navigator, 'locks');
-  vi.restoreAllMocks();
-  unlisten();
-  window.addEventListener = addListener;
-});
-
-/** A socket of page `page` on outbox `name`, connecting to ws://<page>.test/. */
-const pageSocket = (page: string, options: Options = {}, name = 'orders') => {
-  locks.page = page;
-  return makeSocket(
-    { outbox: indexedDbOutbox(name), minReconnectionDelay: 60_000, ...options },
-    `ws://page-${page.toLowerCase()}.test/`,
-  );
-};
-
-/** The newest FakeWebSocket of page `page`, once its attempt has started. */
-const wsOf = async (page: string): Promise<FakeWebSocket> => {
-  const mine = () => FakeWebSocket.instances.filter((ws) => ws.url.startsWith(`ws://page-${page.toLowerCase()}.test`));
-  await vi.waitFor(() => expect(mine().length).toBeGreaterThan(0));
-  return mine().at(-1)!;
-};
-
-/** Page `page` ends (reload, crash, closed tab): its locks go, its socket is never used again. */
-const end = (page: string, socket: HeartbeatSocket) => {
-  locks.end(page);
-  socket.close();
-  unlisten(page);
-};
-
-/** Every message stored in outbox `name`, oldest first. */
-const stored = async (name = 'orders'): Promise<unknown[]> => {
-  const db = await new Promise<IDBDatabase>((resolve, reject) => {
-    const request = indexedDB.open(`heartbeat-ws outbox ${name}`, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore('messages');
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-  const rows = await new Promise<{ data: unknown }[]>((resolve) => {
-    const request = db.transaction('messages').objectStore('messages').getAll();
-    request.onsuccess = () => resolve(request.result);
-  });
-  db.close();
-  return rows.map((row) => row.data);
-};
-
-/** Lets every pending IndexedDB write land. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+usePages();
 
 describe('indexedDbOutbox', () => {
   it("sends what a page left queued on the next page's first connection: after its open listeners, before its own queue, once", async () => {

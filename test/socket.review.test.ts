@@ -44,10 +44,10 @@ describe('an offline hint that a working connection proved wrong', () => {
 
 describe('close() or reconnect() called from shouldReconnect', () => {
   it('close() inside shouldReconnect is final: no retry follows', async () => {
-    // shouldReconnect runs in lost() before the phase is set; lost() then overwrites the CLOSED
-    // that close() set with RECONNECTING, reinstalls the page hooks and schedules a retry.
+    // shouldReconnect runs in lost() before the phase is set; lost() then overwrote the CLOSED
+    // that close() set with RECONNECTING, reinstalled the page hooks and scheduled a retry.
     const ref: { socket?: HeartbeatSocket } = {};
-    const { socket } = makeSocket({
+    const { socket, ofType } = makeSocket({
       random: () => 0,
       shouldReconnect: () => {
         ref.socket?.close(); // e.g. a logout handler reached from here
@@ -58,6 +58,8 @@ describe('close() or reconnect() called from shouldReconnect', () => {
     FakeWebSocket.last.serverOpen();
     FakeWebSocket.last.serverClose(1006);
     expect(socket.state).toBe('closed');
+    // One close, close()'s: not the lost connection's after it.
+    expect(ofType<CloseEvent>('close').map((e) => e.code)).toEqual([1000]);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(FakeWebSocket.instances).toHaveLength(1);
   });
@@ -131,7 +133,7 @@ function hiddenPageClock(): Clock {
 }
 
 describe('a dead link in a hidden page, heartbeat with ping: false', () => {
-  it('is declared dead while the page stays hidden (interval + timeout + one throttled wake-up)', async () => {
+  it('is declared dead while the page stays hidden (interval + timeout + two throttled wake-ups)', async () => {
     // The README's setting for a server that pings on its own every 20 s and expects nothing.
     const { socket, ofType } = makeSocket({
       heartbeat: { ping: false, interval: 25_000 },
@@ -146,8 +148,10 @@ describe('a dead link in a hidden page, heartbeat with ping: false', () => {
       if (t % 20 === 0) ws.serverMessage('server ping');
     }
     expect(socket.state).toBe('open');
-    // The link goes half-open: nothing arrives any more.
-    await vi.advanceTimersByTimeAsync(25_000 + 10_000 + 60_000);
+    // The link goes half-open: nothing arrives any more. The first late tick after the last
+    // message may follow a sleep (messages may wait behind it): the silence counts from it; the
+    // next late tick, nothing read since, judges.
+    await vi.advanceTimersByTimeAsync(25_000 + 10_000 + 2 * 60_000);
     // Received: still open after 10 more minutes too. Each watch tick is a chained timer, so it
     // wakes up to 60 s late; late by more than `timeout` reads as a wake from sleep, which
     // restarts the silence count (`last = now`, heartbeat.ts tick) at every tick, forever. With
@@ -191,5 +195,87 @@ describe('bad input without a clear error', () => {
     expect(ofType<ErrorEvent>('error').map((e) => (e.error as Error).message)).toEqual([
       "heartbeat-ws: url()'s answer must be a string or URL, got undefined",
     ]);
+  });
+});
+
+// From a fresh-eyes review of the session's own fixes (session 21): emit()'s skipped events,
+// lost()'s early return, connect()'s lifecycle check, the URL provider's answer check (those of
+// the heartbeat's `slept` are in test/heartbeat.test.ts, with its other tests).
+describe('reconnect() from a listener: the connection that ended still gets its close event', () => {
+  // API.md: "`close` (one per connection that ends, including heartbeat timeouts)". close() from
+  // such a listener dispatches its own close; reconnect() dispatches none (the socket is already
+  // detached), so the lost connection's close is swallowed with nothing in its place. The
+  // requests() module's `orphaned` and a SharedHeartbeatSocket leader's relayed `close` (its
+  // followers then keep `opened` and miss the next `open`) listen for that event.
+  it("statechange listener calling reconnect() on 'reconnecting' (surface.ts emit: the close is not dispatched)", () => {
+    const { socket, ofType } = makeSocket({ random: () => 0 });
+    FakeWebSocket.last.serverOpen();
+    // e.g. "the link dropped: skip the backoff", or a Vue flush: 'sync' watcher / Svelte subscriber.
+    socket.addEventListener('statechange', () => socket.state === 'reconnecting' && socket.reconnect());
+    FakeWebSocket.last.serverClose(4001, 'kicked', true);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    // Received: [] — the connection that was open ended without any close event.
+    expect(ofType<CloseEvent>('close').map((e) => e.code)).toEqual([4001]);
+  });
+
+  it('shouldReconnect calling reconnect() (machine.ts lost(): the early return skips the close)', () => {
+    const ref: { socket?: HeartbeatSocket } = {};
+    const made = makeSocket({ random: () => 0, shouldReconnect: () => (ref.socket?.reconnect(), true) });
+    ref.socket = made.socket;
+    FakeWebSocket.last.serverOpen();
+    FakeWebSocket.last.serverClose(4001, 'kicked', true);
+    // Received: [] — no close for the connection that ended.
+    expect(made.ofType<CloseEvent>('close').map((e) => e.code)).toEqual([4001]);
+  });
+});
+
+describe("a URL provider's answer", () => {
+  it("a URL object of another realm (an iframe's) is taken, as a static URL is", async () => {
+    // url.ts: `url instanceof URL` refuses any URL not made by this realm's constructor; the
+    // constructor's static path (String(input)) takes the same object.
+    const frame = document.createElement('iframe');
+    document.body.append(frame);
+    const FrameURL = (frame.contentWindow as unknown as { URL: typeof URL }).URL;
+    const foreign = new FrameURL('wss://example.test/live');
+    expect(
+      () => new HeartbeatSocket(foreign, [], { WebSocket: FakeWebSocket as never, startClosed: true }),
+    ).not.toThrow();
+    const { ofType } = makeSocket({}, () => foreign);
+    await vi.advanceTimersByTimeAsync(0);
+    // Received: an error event "url()'s answer must be a string or URL, got …", no attempt.
+    expect(ofType('error')).toEqual([]);
+    expect(FakeWebSocket.instances.map((ws) => ws.url)).toEqual(['wss://example.test/live']);
+  });
+});
+
+describe('a lifecycle that returns no uninstaller, with startClosed', () => {
+  it('reconnect() throws the TypeError and leaves the socket CLOSED, not CONNECTING with no attempt', () => {
+    const { socket } = makeSocket({ startClosed: true, lifecycle: (() => undefined) as never });
+    expect(() => socket.reconnect()).toThrow(/lifecycle/);
+    // Received: readyState 0, state 'connecting' (connect() set the phase before the check),
+    // no attempt, no timer, no statechange: stuck until close().
+    expect(socket.readyState).toBe(HeartbeatSocket.CLOSED);
+  });
+});
+
+describe("a statechange listener's close() and the other events of the change", () => {
+  it('a drop told with the change (the page frozen, with replayUnconfirmed) is still dispatched', () => {
+    const page = manual();
+    const { socket, ofType } = makeSocket({
+      heartbeat: { interval: 1000, timeout: 1000 },
+      replayUnconfirmed: true,
+      maxEnqueuedMessages: 1,
+      lifecycle: page.lifecycle,
+    });
+    FakeWebSocket.last.serverOpen();
+    socket.send('m1'); // written, kept until a pong
+    socket.probe(); // sends wait for the answer
+    socket.send('m2'); // queued
+    socket.addEventListener('statechange', () => socket.state === 'reconnecting' && socket.close());
+    // Into the back/forward cache: m1 goes back in front of m2, and the bound of 1 drops one, as
+    // the state moves to 'reconnecting', whose listener closes the socket.
+    page.signal('freeze');
+    expect(socket.state).toBe('closed');
+    expect(ofType<CustomEvent<{ reason: string }>>('drop').map((e) => e.detail.reason)).toEqual(['overflow']);
   });
 });

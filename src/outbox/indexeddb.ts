@@ -165,7 +165,7 @@ function keeper(
   /** Writes that failed in a row (aborted or refused), until one completes. */
   let fails = 0;
   /**
-   * Calls `again` to retry what failed: at once the first time, then after 200 ms, 400 ms...,
+   * Calls `again` to retry what failed: at once the first time, then after 400 ms, 800 ms...,
    * a minute at most. Not a fixed number of retries: a message stored and not deleted once sent
    * goes out again from the next page, so its delete is retried as long as the page lives; where
    * IndexedDB aborts every transaction, that costs one a minute, not thousands a second.

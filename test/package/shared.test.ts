@@ -105,8 +105,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 11,127 B (+25 B): a review of heartbeat-ws/request: interceptors see binary data in the tab's binaryType, as the listeners do; a follower's message given up on (untrack()) while a leader held it goes to no later leader (dropped, 'aborted'), unless an outbox has it.
  * 11,257 B (+130 B): the core's copy of the review fixes (+122 B) and the lifecycle's missing uninstaller named from the constructor (+8 B).
  * 11,260 B (+3 B): the same (+3 B).
+ * 11,286 B (+26 B): the core's copy of a review of the session's fixes (reconnect() from a statechange listener keeps the lost connection's close, and the others).
  */
-export const SHARED_SIZE_BUDGET = 11260;
+export const SHARED_SIZE_BUDGET = 11286;
 
 const node = consumerProject('shared');
 
