@@ -3,12 +3,12 @@
  * test/outbox.test.ts (fake-indexeddb, Web Locks whose holders are pages, real timers).
  */
 import { IDBDatabase as FakeDatabase, IDBObjectStore as FakeObjectStore } from 'fake-indexeddb';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Outbox, type OutboxLabel, type Tracker } from '../src/index';
 import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
 import { lead, type Leader } from '../src/shared/leader';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { end, pageSocket, rows, settle, usePages, wsOf } from './helpers/outbox';
+import { end, pageSocket, rows, settle, stored, usePages, wsOf } from './helpers/outbox';
 import { captureLogged, captureReported, closeAllSockets } from './helpers/socket';
 
 usePages();
@@ -50,6 +50,31 @@ describe('outbox review', () => {
     // Counted as 3 bytes by the queue's bounds, but 1 MiB goes to disk for each such message.
     expect(view.buffer.byteLength).toBe(3);
     end('A', first.socket);
+  });
+
+  it('a DataView over part of a large buffer stores its own bytes, as a DataView, not the whole buffer behind it; the next page sends those bytes', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: queued and stored
+    // A 3-byte frame cut out of a 1 MiB scratch buffer, through a DataView (which has no slice()).
+    const scratch = new Uint8Array(1 << 20);
+    scratch.set([7, 8, 9], 100);
+    first.socket.send(new DataView(scratch.buffer, 100, 3));
+    await settle();
+    const [row] = await rows();
+    const view = row!.data as DataView;
+    expect(Object.prototype.toString.call(view)).toBe('[object DataView]');
+    expect({ offset: view.byteOffset, length: view.byteLength, buffer: view.buffer.byteLength }).toEqual({
+      offset: 0,
+      length: 3,
+      buffer: 3, // not 1 MiB on disk for a message the queue's bounds count as 3 bytes
+    });
+    end('A', first.socket);
+
+    const [sent, ...more] = await nextPageSends('B');
+    expect(more).toEqual([]);
+    expect(Object.prototype.toString.call(sent)).toBe('[object DataView]');
+    const out = sent as DataView;
+    expect([...new Uint8Array(out.buffer, out.byteOffset, out.byteLength)]).toEqual([7, 8, 9]);
   });
 
   it("with SharedHeartbeatSocket, maxAge counts from the message's send(), not from the last leader that adopted it", async () => {
@@ -274,5 +299,115 @@ describe('outbox review', () => {
     expect(second.ofType<CustomEvent<{ reason: string; data: unknown }>>('drop').map((e) => e.detail)).toEqual(
       [1, 2, 3].map((i) => ({ reason: 'cleared', data: `secret ${i}` })),
     );
+  });
+
+  describe('a socket closed while IndexedDB refuses (setTimeout faked; IndexedDB answers through setImmediate)', () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      vi.spyOn(console, 'warn').mockImplementation(() => {});
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** Lets IndexedDB answer (setImmediate) and the faked timers due within `ms` fire. */
+    const wait = async (ms = 0) => {
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      await vi.advanceTimersByTimeAsync(ms);
+    };
+
+    /**
+     * Page A stores a1 while the server is down, then sends it after reconnect(); the write of its
+     * delete is refused outright, and so is every open of the database from then on. Then A's
+     * socket is closed (its closing handshake answered): it holds nothing.
+     */
+    const sentWhileRefused = async () => {
+      const first = pageSocket('A');
+      (await wsOf('A')).serverError(); // down: a1 waits in the queue, stored
+      first.socket.send('a1');
+      await wait();
+      expect(await stored()).toEqual(['a1']);
+      vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(lost);
+      const opened = vi.spyOn(indexedDB, 'open').mockImplementation(lost);
+      const before = FakeWebSocket.instances.length;
+      first.socket.reconnect();
+      const ws = await nextWs('A', before);
+      ws.serverOpen();
+      expect(ws.sent).toEqual(['a1']);
+      // Opened again at once, 400 ms, 800 ms, 1.6 s later: refused each time.
+      await wait(3000);
+      expect(opened).toHaveBeenCalledTimes(4);
+      first.socket.close();
+      ws.serverClose(1000);
+      await wait();
+      return { first, opened };
+    };
+
+    it('after close(), a socket that holds nothing leaves no timer, and asks IndexedDB nothing more, however long it keeps refusing', async () => {
+      const { first, opened } = await sentWhileRefused();
+      expect(first.socket.state).toBe('closed');
+      // API.md: after close(), no timer, listener or socket of it is left running. The retries of
+      // the delete went on, one a minute, for the page's life.
+      expect(vi.getTimerCount()).toBe(0);
+      await wait(10 * 60_000);
+      expect(opened).toHaveBeenCalledTimes(4);
+    });
+
+    it('the delete of a message sent while IndexedDB refused waits for reconnect(): the database is opened again then, the row deleted, and the next page does not send it', async () => {
+      const { first, opened } = await sentWhileRefused();
+      await wait(10 * 60_000);
+      opened.mockRestore(); // IndexedDB answers again
+      first.socket.reconnect();
+      await wait();
+      expect(await stored()).toEqual([]);
+      end('A', first.socket);
+
+      vi.useRealTimers();
+      expect(await nextPageSends('B')).toEqual([]);
+    });
+
+    it('the delete of a message sent while IndexedDB refused waits for a send() after close(): the database is opened again then, and the row deleted', async () => {
+      const { first, opened } = await sentWhileRefused();
+      await wait(10 * 60_000);
+      opened.mockRestore(); // IndexedDB answers again
+      first.socket.send('a2'); // queued for a later reconnect(), in memory only (refused)
+      await wait();
+      expect(await stored()).toEqual([]);
+    });
+
+    it('after close(), a socket that holds nothing leaves no timer where IndexedDB aborts every write, and the deletes go once it is woken again', async () => {
+      const first = pageSocket('A');
+      (await wsOf('A')).serverError();
+      first.socket.send('a1');
+      await wait();
+      const transaction = FakeDatabase.prototype.transaction;
+      let made = 0;
+      const aborts = vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementation(function (
+        this: IDBDatabase,
+        ...args: Parameters<IDBDatabase['transaction']>
+      ) {
+        made++;
+        const tx = transaction.apply(this, args);
+        queueMicrotask(() => (tx as unknown as { _abort(name: string): void })._abort('UnknownError'));
+        return tx;
+      });
+      const before = FakeWebSocket.instances.length;
+      first.socket.reconnect();
+      const ws = await nextWs('A', before);
+      ws.serverOpen();
+      expect(ws.sent).toEqual(['a1']);
+      await wait(3000);
+      first.socket.close();
+      ws.serverClose(1000);
+      await wait();
+      const issued = made;
+      expect(vi.getTimerCount()).toBe(0);
+      await wait(10 * 60_000);
+      expect(made).toBe(issued);
+      aborts.mockRestore(); // IndexedDB writes again
+      first.socket.reconnect();
+      await wait();
+      expect(await stored()).toEqual([]);
+    });
   });
 });
