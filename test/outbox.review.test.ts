@@ -301,6 +301,45 @@ describe('outbox review', () => {
     );
   });
 
+  it('reconnect(), close() and reconnect() at once (a view shown, left and shown again): its database is opened once, and closed as the socket rests', async () => {
+    const closed = vi.spyOn(FakeDatabase.prototype, 'close');
+    const { socket } = pageSocket('A');
+    (await wsOf('A')).serverOpen();
+    socket.close(); // holds nothing: its database closes
+    await settle();
+    const opened = vi.spyOn(indexedDB, 'open');
+    socket.reconnect(); // opens it again
+    socket.close(); // before it is open
+    socket.reconnect(); // while it opens: no second connection
+    await settle();
+    expect(opened).toHaveBeenCalledTimes(1);
+    socket.close();
+    await settle();
+    expect(closed).toHaveBeenCalledTimes(2);
+  });
+
+  it('a socket whose outbox was deleted (deleteOutbox(): a logout) does not make it again as it wakes with deletes it could not write', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: a1 waits in the queue, stored
+    first.socket.send('a1');
+    await settle();
+    await deleteOutbox('orders');
+    const before = FakeWebSocket.instances.length;
+    first.socket.reconnect();
+    const ws = await nextWs('A', before);
+    ws.serverOpen();
+    expect(ws.sent).toEqual(['a1']); // its delete: no database to write it to
+    first.socket.close(); // holds nothing
+    await settle();
+    const opened = vi.spyOn(indexedDB, 'open');
+    first.socket.reconnect();
+    first.socket.send('a2');
+    await settle();
+    expect(opened).not.toHaveBeenCalled();
+    expect((await indexedDB.databases()).map((db) => db.name)).toEqual([]);
+  });
+
   describe('a socket closed while IndexedDB refuses (setTimeout faked; IndexedDB answers through setImmediate)', () => {
     beforeEach(() => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -372,6 +411,46 @@ describe('outbox review', () => {
       opened.mockRestore(); // IndexedDB answers again
       first.socket.send('a2'); // queued for a later reconnect(), in memory only (refused)
       await wait();
+      expect(await stored()).toEqual([]);
+    });
+
+    it('a socket closed right after IndexedDB refused the delete of a message it had just sent still deletes it: the retry at once goes, then nothing more', async () => {
+      const first = pageSocket('A');
+      (await wsOf('A')).serverError(); // down: a1 waits in the queue, stored
+      first.socket.send('a1');
+      await wait();
+      vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(lost);
+      const before = FakeWebSocket.instances.length;
+      first.socket.reconnect();
+      const ws = await nextWs('A', before);
+      ws.serverOpen();
+      expect(ws.sent).toEqual(['a1']);
+      await Promise.resolve(); // a1's delete, refused: its retry, at once, is to come
+      const opened = vi.spyOn(indexedDB, 'open');
+      first.socket.close(); // holds nothing
+      ws.serverClose(1000);
+      await wait();
+      expect(await stored()).toEqual([]);
+      const calls = opened.mock.calls.length; // the retry's, and stored()'s
+      await wait(10 * 60_000);
+      expect(opened).toHaveBeenCalledTimes(calls);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('reconnect(), close() and reconnect() again while the database opens for the deletes left: the connection opened first is closed, none is left open once the socket rests', async () => {
+      const { first, opened } = await sentWhileRefused();
+      opened.mockRestore(); // IndexedDB answers again
+      const open = vi.spyOn(indexedDB, 'open');
+      const closed = vi.spyOn(FakeDatabase.prototype, 'close');
+      first.socket.reconnect(); // opens the database for a1's delete
+      first.socket.close(); // before it is open: the delete is still to write
+      first.socket.reconnect(); // opens it again
+      await wait();
+      first.socket.close();
+      FakeWebSocket.instances.at(-1)!.serverClose(1000);
+      await wait();
+      expect(open).toHaveBeenCalledTimes(2);
+      expect(closed).toHaveBeenCalledTimes(2);
       expect(await stored()).toEqual([]);
     });
 
