@@ -77,6 +77,23 @@ describe('outbox review', () => {
     expect([...new Uint8Array(out.buffer, out.byteOffset, out.byteLength)]).toEqual([7, 8, 9]);
   });
 
+  it('a message that is a whole buffer (an ArrayBuffer, a view of all of its buffer) is stored without a copy made first', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: queued and stored
+    // The copies a stored message could get: slice() of an ArrayBuffer, and of any typed array.
+    const copies = [ArrayBuffer.prototype, Object.getPrototypeOf(Uint8Array.prototype) as Uint8Array].map((of) =>
+      vi.spyOn(of, 'slice'),
+    );
+    // A 1 MiB upload: IndexedDB copies it as it stores it; a copy before that is a second MiB.
+    const file = new Uint8Array(1 << 20);
+    first.socket.send(file.buffer);
+    first.socket.send(file);
+    first.socket.send(new DataView(file.buffer));
+    expect(copies.map((copy) => copy.mock.calls.length)).toEqual([0, 0]);
+    await settle();
+    expect((await rows()).map((row) => (row.data as ArrayBuffer).byteLength)).toEqual([1 << 20, 1 << 20, 1 << 20]);
+  });
+
   it("with SharedHeartbeatSocket, maxAge counts from the message's send(), not from the last leader that adopted it", async () => {
     const t0 = Date.now();
     const clock = vi.spyOn(Date, 'now').mockReturnValue(t0);
@@ -316,6 +333,40 @@ describe('outbox review', () => {
     socket.close();
     await settle();
     expect(closed).toHaveBeenCalledTimes(2);
+  });
+
+  it('a socket refused by IndexedDB (an aborted write: quota), closed once its deletes went, does not open its database again as it wakes: it stores nothing more', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: a1 waits in the queue, stored
+    first.socket.send('a1');
+    await settle();
+    // a2's write aborts, as one over quota does: nothing more is stored.
+    const transaction = FakeDatabase.prototype.transaction;
+    vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(function (
+      this: IDBDatabase,
+      ...args: Parameters<IDBDatabase['transaction']>
+    ) {
+      const tx = transaction.apply(this, args);
+      queueMicrotask(() => (tx as unknown as { _abort(name: string): void })._abort('QuotaExceededError'));
+      return tx;
+    });
+    first.socket.send('a2');
+    await settle();
+    const before = FakeWebSocket.instances.length;
+    first.socket.reconnect();
+    const ws = await nextWs('A', before);
+    ws.serverOpen();
+    expect(ws.sent).toEqual(['a1', 'a2']);
+    await settle();
+    expect(await rows()).toEqual([]); // a1's delete went
+    first.socket.close(); // holds nothing
+    await settle();
+    const opened = vi.spyOn(indexedDB, 'open');
+    first.socket.send('a3'); // in memory only
+    first.socket.reconnect();
+    await settle();
+    expect(opened).not.toHaveBeenCalled();
   });
 
   it('a socket whose outbox was deleted (deleteOutbox(): a logout) does not make it again as it wakes with deletes it could not write', async () => {
