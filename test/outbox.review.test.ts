@@ -3,12 +3,12 @@
  * test/outbox.test.ts (fake-indexeddb, Web Locks whose holders are pages, real timers).
  */
 import { IDBDatabase as FakeDatabase, IDBObjectStore as FakeObjectStore } from 'fake-indexeddb';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Outbox, type OutboxLabel, type Tracker } from '../src/index';
 import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
 import { lead, type Leader } from '../src/shared/leader';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { end, pageSocket, rows, settle, usePages, wsOf } from './helpers/outbox';
+import { end, pageSocket, rows, settle, stored, usePages, wsOf } from './helpers/outbox';
 import { captureLogged, captureReported, closeAllSockets } from './helpers/socket';
 
 usePages();
@@ -50,6 +50,48 @@ describe('outbox review', () => {
     // Counted as 3 bytes by the queue's bounds, but 1 MiB goes to disk for each such message.
     expect(view.buffer.byteLength).toBe(3);
     end('A', first.socket);
+  });
+
+  it('a DataView over part of a large buffer stores its own bytes, as a DataView, not the whole buffer behind it; the next page sends those bytes', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: queued and stored
+    // A 3-byte frame cut out of a 1 MiB scratch buffer, through a DataView (which has no slice()).
+    const scratch = new Uint8Array(1 << 20);
+    scratch.set([7, 8, 9], 100);
+    first.socket.send(new DataView(scratch.buffer, 100, 3));
+    await settle();
+    const [row] = await rows();
+    const view = row!.data as DataView;
+    expect(Object.prototype.toString.call(view)).toBe('[object DataView]');
+    expect({ offset: view.byteOffset, length: view.byteLength, buffer: view.buffer.byteLength }).toEqual({
+      offset: 0,
+      length: 3,
+      buffer: 3, // not 1 MiB on disk for a message the queue's bounds count as 3 bytes
+    });
+    end('A', first.socket);
+
+    const [sent, ...more] = await nextPageSends('B');
+    expect(more).toEqual([]);
+    expect(Object.prototype.toString.call(sent)).toBe('[object DataView]');
+    const out = sent as DataView;
+    expect([...new Uint8Array(out.buffer, out.byteOffset, out.byteLength)]).toEqual([7, 8, 9]);
+  });
+
+  it('a message that is a whole buffer (an ArrayBuffer, a view of all of its buffer) is stored without a copy made first', async () => {
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: queued and stored
+    // The copies a stored message could get: slice() of an ArrayBuffer, and of any typed array.
+    const copies = [ArrayBuffer.prototype, Object.getPrototypeOf(Uint8Array.prototype) as Uint8Array].map((of) =>
+      vi.spyOn(of, 'slice'),
+    );
+    // A 1 MiB upload: IndexedDB copies it as it stores it; a copy before that is a second MiB.
+    const file = new Uint8Array(1 << 20);
+    first.socket.send(file.buffer);
+    first.socket.send(file);
+    first.socket.send(new DataView(file.buffer));
+    expect(copies.map((copy) => copy.mock.calls.length)).toEqual([0, 0]);
+    await settle();
+    expect((await rows()).map((row) => (row.data as ArrayBuffer).byteLength)).toEqual([1 << 20, 1 << 20, 1 << 20]);
   });
 
   it("with SharedHeartbeatSocket, maxAge counts from the message's send(), not from the last leader that adopted it", async () => {
@@ -274,5 +316,228 @@ describe('outbox review', () => {
     expect(second.ofType<CustomEvent<{ reason: string; data: unknown }>>('drop').map((e) => e.detail)).toEqual(
       [1, 2, 3].map((i) => ({ reason: 'cleared', data: `secret ${i}` })),
     );
+  });
+
+  it('reconnect(), close() and reconnect() at once (a view shown, left and shown again): its database is opened once, and closed as the socket rests', async () => {
+    const closed = vi.spyOn(FakeDatabase.prototype, 'close');
+    const { socket } = pageSocket('A');
+    (await wsOf('A')).serverOpen();
+    socket.close(); // holds nothing: its database closes
+    await settle();
+    const opened = vi.spyOn(indexedDB, 'open');
+    socket.reconnect(); // opens it again
+    socket.close(); // before it is open
+    socket.reconnect(); // while it opens: no second connection
+    await settle();
+    expect(opened).toHaveBeenCalledTimes(1);
+    socket.close();
+    await settle();
+    expect(closed).toHaveBeenCalledTimes(2);
+  });
+
+  it('a socket refused by IndexedDB (an aborted write: quota), closed once its deletes went, does not open its database again as it wakes: it stores nothing more', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: a1 waits in the queue, stored
+    first.socket.send('a1');
+    await settle();
+    // a2's write aborts, as one over quota does: nothing more is stored.
+    const transaction = FakeDatabase.prototype.transaction;
+    vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(function (
+      this: IDBDatabase,
+      ...args: Parameters<IDBDatabase['transaction']>
+    ) {
+      const tx = transaction.apply(this, args);
+      queueMicrotask(() => (tx as unknown as { _abort(name: string): void })._abort('QuotaExceededError'));
+      return tx;
+    });
+    first.socket.send('a2');
+    await settle();
+    const before = FakeWebSocket.instances.length;
+    first.socket.reconnect();
+    const ws = await nextWs('A', before);
+    ws.serverOpen();
+    expect(ws.sent).toEqual(['a1', 'a2']);
+    await settle();
+    expect(await rows()).toEqual([]); // a1's delete went
+    first.socket.close(); // holds nothing
+    await settle();
+    const opened = vi.spyOn(indexedDB, 'open');
+    first.socket.send('a3'); // in memory only
+    first.socket.reconnect();
+    await settle();
+    expect(opened).not.toHaveBeenCalled();
+  });
+
+  it('a socket whose outbox was deleted (deleteOutbox(): a logout) does not make it again as it wakes with deletes it could not write', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = pageSocket('A');
+    (await wsOf('A')).serverError(); // down: a1 waits in the queue, stored
+    first.socket.send('a1');
+    await settle();
+    await deleteOutbox('orders');
+    const before = FakeWebSocket.instances.length;
+    first.socket.reconnect();
+    const ws = await nextWs('A', before);
+    ws.serverOpen();
+    expect(ws.sent).toEqual(['a1']); // its delete: no database to write it to
+    first.socket.close(); // holds nothing
+    await settle();
+    const opened = vi.spyOn(indexedDB, 'open');
+    first.socket.reconnect();
+    first.socket.send('a2');
+    await settle();
+    expect(opened).not.toHaveBeenCalled();
+    expect((await indexedDB.databases()).map((db) => db.name)).toEqual([]);
+  });
+
+  describe('a socket closed while IndexedDB refuses (setTimeout faked; IndexedDB answers through setImmediate)', () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      vi.spyOn(console, 'warn').mockImplementation(() => {});
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** Lets IndexedDB answer (setImmediate) and the faked timers due within `ms` fire. */
+    const wait = async (ms = 0) => {
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      await vi.advanceTimersByTimeAsync(ms);
+    };
+
+    /**
+     * Page A stores a1 while the server is down, then sends it after reconnect(); the write of its
+     * delete is refused outright, and so is every open of the database from then on. Then A's
+     * socket is closed (its closing handshake answered): it holds nothing.
+     */
+    const sentWhileRefused = async () => {
+      const first = pageSocket('A');
+      (await wsOf('A')).serverError(); // down: a1 waits in the queue, stored
+      first.socket.send('a1');
+      await wait();
+      expect(await stored()).toEqual(['a1']);
+      vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(lost);
+      const opened = vi.spyOn(indexedDB, 'open').mockImplementation(lost);
+      const before = FakeWebSocket.instances.length;
+      first.socket.reconnect();
+      const ws = await nextWs('A', before);
+      ws.serverOpen();
+      expect(ws.sent).toEqual(['a1']);
+      // Opened again at once, 400 ms, 800 ms, 1.6 s later: refused each time.
+      await wait(3000);
+      expect(opened).toHaveBeenCalledTimes(4);
+      first.socket.close();
+      ws.serverClose(1000);
+      await wait();
+      return { first, opened };
+    };
+
+    it('after close(), a socket that holds nothing leaves no timer, and asks IndexedDB nothing more, however long it keeps refusing', async () => {
+      const { first, opened } = await sentWhileRefused();
+      expect(first.socket.state).toBe('closed');
+      // API.md: after close(), no timer, listener or socket of it is left running. The retries of
+      // the delete went on, one a minute, for the page's life.
+      expect(vi.getTimerCount()).toBe(0);
+      await wait(10 * 60_000);
+      expect(opened).toHaveBeenCalledTimes(4);
+    });
+
+    it('the delete of a message sent while IndexedDB refused waits for reconnect(): the database is opened again then, the row deleted, and the next page does not send it', async () => {
+      const { first, opened } = await sentWhileRefused();
+      await wait(10 * 60_000);
+      opened.mockRestore(); // IndexedDB answers again
+      first.socket.reconnect();
+      await wait();
+      expect(await stored()).toEqual([]);
+      end('A', first.socket);
+
+      vi.useRealTimers();
+      expect(await nextPageSends('B')).toEqual([]);
+    });
+
+    it('the delete of a message sent while IndexedDB refused waits for a send() after close(): the database is opened again then, and the row deleted', async () => {
+      const { first, opened } = await sentWhileRefused();
+      await wait(10 * 60_000);
+      opened.mockRestore(); // IndexedDB answers again
+      first.socket.send('a2'); // queued for a later reconnect(), in memory only (refused)
+      await wait();
+      expect(await stored()).toEqual([]);
+    });
+
+    it('a socket closed right after IndexedDB refused the delete of a message it had just sent still deletes it: the retry at once goes, then nothing more', async () => {
+      const first = pageSocket('A');
+      (await wsOf('A')).serverError(); // down: a1 waits in the queue, stored
+      first.socket.send('a1');
+      await wait();
+      vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(lost);
+      const before = FakeWebSocket.instances.length;
+      first.socket.reconnect();
+      const ws = await nextWs('A', before);
+      ws.serverOpen();
+      expect(ws.sent).toEqual(['a1']);
+      await Promise.resolve(); // a1's delete, refused: its retry, at once, is to come
+      const opened = vi.spyOn(indexedDB, 'open');
+      first.socket.close(); // holds nothing
+      ws.serverClose(1000);
+      await wait();
+      expect(await stored()).toEqual([]);
+      const calls = opened.mock.calls.length; // the retry's, and stored()'s
+      await wait(10 * 60_000);
+      expect(opened).toHaveBeenCalledTimes(calls);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('reconnect(), close() and reconnect() again while the database opens for the deletes left: the connection opened first is closed, none is left open once the socket rests', async () => {
+      const { first, opened } = await sentWhileRefused();
+      opened.mockRestore(); // IndexedDB answers again
+      const open = vi.spyOn(indexedDB, 'open');
+      const closed = vi.spyOn(FakeDatabase.prototype, 'close');
+      first.socket.reconnect(); // opens the database for a1's delete
+      first.socket.close(); // before it is open: the delete is still to write
+      first.socket.reconnect(); // opens it again
+      await wait();
+      first.socket.close();
+      FakeWebSocket.instances.at(-1)!.serverClose(1000);
+      await wait();
+      expect(open).toHaveBeenCalledTimes(2);
+      expect(closed).toHaveBeenCalledTimes(2);
+      expect(await stored()).toEqual([]);
+    });
+
+    it('after close(), a socket that holds nothing leaves no timer where IndexedDB aborts every write, and the deletes go once it is woken again', async () => {
+      const first = pageSocket('A');
+      (await wsOf('A')).serverError();
+      first.socket.send('a1');
+      await wait();
+      const transaction = FakeDatabase.prototype.transaction;
+      let made = 0;
+      const aborts = vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementation(function (
+        this: IDBDatabase,
+        ...args: Parameters<IDBDatabase['transaction']>
+      ) {
+        made++;
+        const tx = transaction.apply(this, args);
+        queueMicrotask(() => (tx as unknown as { _abort(name: string): void })._abort('UnknownError'));
+        return tx;
+      });
+      const before = FakeWebSocket.instances.length;
+      first.socket.reconnect();
+      const ws = await nextWs('A', before);
+      ws.serverOpen();
+      expect(ws.sent).toEqual(['a1']);
+      await wait(3000);
+      first.socket.close();
+      ws.serverClose(1000);
+      await wait();
+      const issued = made;
+      expect(vi.getTimerCount()).toBe(0);
+      await wait(10 * 60_000);
+      expect(made).toBe(issued);
+      aborts.mockRestore(); // IndexedDB writes again
+      first.socket.reconnect();
+      await wait();
+      expect(await stored()).toEqual([]);
+    });
   });
 });

@@ -164,13 +164,21 @@ function keeper(
 
   /** Writes that failed in a row (aborted or refused), until one completes. */
   let fails = 0;
+  /** The timer of the retry to come: one at most, cleared as the keeper rests. */
+  let later: ReturnType<typeof setTimeout> | undefined;
   /**
-   * Calls `again` to retry what failed: at once the first time, then after 400 ms, 800 ms...,
-   * a minute at most. Not a fixed number of retries: a message stored and not deleted once sent
-   * goes out again from the next page, so its delete is retried as long as the page lives; where
-   * IndexedDB aborts every transaction, that costs one a minute, not thousands a second.
+   * Retries what failed, the writes or, without a database (refused outright), the open: at once
+   * the first time, then after 400 ms, 800 ms..., a minute at most. Not a fixed number of retries:
+   * a message stored and not deleted once sent goes out again from the next page, so its delete is
+   * retried as long as the page lives; where IndexedDB aborts every transaction, that costs one a
+   * minute, not thousands a second. While the keeper rests (rest(): API.md, nothing left running
+   * after `close()`), only the first, at once: the deletes left wait for the socket to wake.
    */
-  const retry = (again: () => unknown): unknown => setTimeout(again, fails++ && Math.min(100 * 2 ** fails, 6e4));
+  const retry = (): void => {
+    clearTimeout(later);
+    if (!fails || !idle())
+      later = setTimeout(() => (db ? write() : reopen()), fails++ && Math.min(100 * 2 ** fails, 6e4));
+  };
 
   /** Issues every pending write, in this task's transaction. */
   const write = (): void => {
@@ -199,7 +207,7 @@ function keeper(
           // Quota, most often: store nothing more, but what was stored must still go when sent.
           refuse(current.error);
           for (const key of issued) pending.set(key, undefined);
-          retry(schedule);
+          retry();
         };
         current.oncomplete = () => (fails = 0);
       }
@@ -220,11 +228,17 @@ function keeper(
       for (const [key, row] of batch) if (!row) pending.set(key, undefined);
       db!.close();
       db = undefined;
-      retry(reopen);
+      retry();
     }
   };
 
-  const reopen = (): unknown => open(name).then(use, () => retry(reopen));
+  /** Opens the database again, retried while it fails; not one deleted meanwhile (deleteOutbox()). */
+  const reopen = (): unknown =>
+    deleted ||
+    open(name).then(use, (error) => {
+      refuse(error);
+      retry();
+    });
 
   const schedule = (): void => {
     if (scheduled) return;
@@ -327,6 +341,8 @@ function keeper(
       for (const kept of live.values()) if (kept.r) hooks.pull(kept, 'cleared');
       refuse(new Error(`outbox "${name}" was deleted`));
     };
+    // Opened twice (woken again while an open was under way): one connection is kept.
+    db?.close();
     db = opened;
     write();
     // Opened for a socket closed meanwhile that holds nothing: closed again.
@@ -417,8 +433,13 @@ function keeper(
     }
   };
   listen(true);
-  /** The database was closed while the socket was closed and held nothing: opened again on demand. */
+  /**
+   * The keeper rests (rest()), its database closed (or never opened, or refused): opened again on
+   * demand (wake()).
+   */
   let asleep = false;
+  // Not while paused for a `pageshow` (in the cache): that `pageshow` unpauses, then rests.
+  const idle = (): boolean => closed && resumed && !live.size && !cached;
   /**
    * `close()`: once the socket holds nothing (whenever that comes: at the close, at the end of a
    * recovery, at a `clearQueue()`, as a database it asked for opens), nothing of it stays reachable
@@ -427,24 +448,30 @@ function keeper(
    * its messages stay its own, through the back/forward cache too.
    */
   const rest = (): void => {
-    // Not while paused for a `pageshow` (in the cache): that `pageshow` unpauses, then rests.
-    if (closed && resumed && !live.size && !cached) {
+    if (idle()) {
       listen(false);
-      if (db) {
-        write();
-        // (Refused in there, it was closed.)
+      // A retry to come waits for wake(), all but the first, at once (as one write() starts here).
+      if (fails > 1) clearTimeout(later);
+      write();
+      // Opened again as it wakes: to store (not where a database asked for is on its way), or
+      // where IndexedDB refused, for the deletes left.
+      if (db || pending.size) {
+        // (Refused in write(), it was closed.)
         db?.close();
         db = undefined;
         asleep = true;
       }
     }
   };
-  /** `reconnect()` after `close()`, or a message sent meanwhile: as before `close()`. */
+  /**
+   * `reconnect()` after `close()`, or a message sent meanwhile: as before `close()`. Where IndexedDB
+   * refused, nothing more is stored, but the database opens again for the deletes left.
+   */
   const wake = (): void => {
     listen(true);
-    if (asleep && !refused) {
+    if (asleep && (!refused || pending.size)) {
       asleep = false;
-      open(name).then(use, refuse);
+      reopen();
     }
   };
 
@@ -466,13 +493,13 @@ function keeper(
           (error) => reading.delete(key) && warn(error),
         );
       } else if (stored) {
-        // A typed array over part of a buffer (a frame cut out of an encoder's scratch buffer,
-        // say) is stored as a copy of its own bytes, of the same type (slice()): IndexedDB would
-        // store the whole buffer behind it, which the queue's byte bounds do not count. (Of the
-        // data a socket takes, only a view has a buffer; a DataView, which has no slice(), is
-        // stored as it is.)
-        const view = data as Uint8Array;
-        if (view.byteLength < view.buffer?.byteLength && view.slice) data = view.slice();
+        // A view over part of a buffer (a frame cut out of an encoder's scratch buffer, say) is
+        // stored as a copy of its own bytes, of the same type (slice(); a DataView has none):
+        // IndexedDB would store the whole buffer behind it, which the queue's byte bounds do not
+        // count. (Of the data a socket takes, only a view has a buffer.)
+        const view = data as Partial<Uint8Array> & ArrayBufferView;
+        if (view.byteLength < view.buffer?.byteLength)
+          data = view.slice?.() ?? new DataView(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
         pending.set(key, { data, at, f });
         // Not open: it waits in the queue, so its write starts before send() returns. Open: it
         // is most likely written at once, which makes storing it moot (without
