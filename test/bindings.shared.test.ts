@@ -46,7 +46,7 @@ describe('live() with a HeartbeatSocket class', () => {
   it('takes the class out of the options: the core hears of no unknown option', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      const l = live(URL_A, withClass(HeartbeatSocket), () => {});
+      const l = live(URL_A, undefined, withClass(HeartbeatSocket), () => {});
       expect(l.socket).toBeInstanceOf(HeartbeatSocket);
       l.start();
       await settle();
@@ -84,7 +84,7 @@ describe('live() with a HeartbeatSocket class', () => {
       reconnect = () => calls.push('reconnect');
       clearQueue = () => 0;
     }
-    const l = live(URL_A, withClass(Wrapper), () => {});
+    const l = live(URL_A, undefined, withClass(Wrapper), () => {});
     // Given as it came: no provider of the binding's.
     expect((l.socket as unknown as Wrapper).url).toBe(URL_A);
     l.start();
@@ -111,7 +111,7 @@ describe('live() with a SharedHeartbeatSocket', () => {
 
   it('takes the url as given: its default channel is the url, so it joins the connection of that url', async () => {
     const changes: string[] = [];
-    const l = live(URL_A, withClass(SharedHeartbeatSocket, { WebSocket: tabWebSocket('B') }), () =>
+    const l = live(URL_A, undefined, withClass(SharedHeartbeatSocket, { WebSocket: tabWebSocket('B') }), () =>
       changes.push(l.snapshot().state),
     );
     expect(l.socket).toBeInstanceOf(SharedHeartbeatSocket);
@@ -130,7 +130,7 @@ describe('live() with a SharedHeartbeatSocket', () => {
   });
 
   it('a start again after a stop rejoins, and leaves the connection open', async () => {
-    const l = live(URL_A, withClass(SharedHeartbeatSocket, { WebSocket: tabWebSocket('B') }), () => {});
+    const l = live(URL_A, undefined, withClass(SharedHeartbeatSocket, { WebSocket: tabWebSocket('B') }), () => {});
     l.start();
     await vi.waitFor(() => expect(l.snapshot().state).toBe('open'));
     l.stop();
@@ -145,17 +145,23 @@ describe('live() with a SharedHeartbeatSocket', () => {
     const channels = () => [...(globalThis.BroadcastChannel as unknown as { all: Set<unknown> }).all].length;
     const before = channels();
     expect(() =>
-      live(URL_A, withClass(SharedHeartbeatSocket, { WebSocket: tabWebSocket('B') }), () => {}, true),
+      live(URL_A, undefined, withClass(SharedHeartbeatSocket, { WebSocket: tabWebSocket('B') }), () => {}, true),
     ).toThrow(new TypeError(REFUSED));
     expect(channels()).toBe(before);
   });
 
   it('a url that does not follow anything is taken', () => {
-    const l = live(URL_A, withClass(SharedHeartbeatSocket, { WebSocket: tabWebSocket('B') }), () => {}, false);
+    const l = live(
+      URL_A,
+      undefined,
+      withClass(SharedHeartbeatSocket, { WebSocket: tabWebSocket('B') }),
+      () => {},
+      false,
+    );
     expect(l.socket).toBeInstanceOf(SharedHeartbeatSocket);
     l.socket.close();
   });
 });
 
 const REFUSED =
-  'heartbeat-ws: a url ref or store needs HeartbeatSocket: the url of a shared socket cannot change (pass the url itself, and mount anew for another)';
+  "heartbeat-ws: a shared socket's url cannot change: pass a url, not a ref or store (mount anew for another)";

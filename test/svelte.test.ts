@@ -348,12 +348,13 @@ describe('heartbeatSocketStore over a SharedHeartbeatSocket, with two tabs', () 
   it("the last subscriber leaving closes this tab's socket alone; a new one joins again, the connection still open", async () => {
     const store = heartbeatSocketStore(URL_A, shared);
     let state = '';
-    store.subscribe((value) => (state = value.state));
-    const leave = store.subscribe(() => {});
+    const leaveA = store.subscribe((value) => (state = value.state));
+    const leaveB = store.subscribe(() => {});
     await vi.waitFor(() => expect(state).toBe('open'));
-    leave();
+    leaveA();
+    leaveB();
     await vi.waitFor(() => expect(store.socket.state).toBe('closed'));
-    leaves.push(store.subscribe(() => {}));
+    leaves.push(store.subscribe((value) => (state = value.state)));
     await vi.waitFor(() => expect(state).toBe('open'));
     expect(store.socket.state).toBe('open');
     expect(FakeWebSocket.instances).toHaveLength(1);
@@ -378,7 +379,7 @@ describe('heartbeatSocketStore over a SharedHeartbeatSocket, with two tabs', () 
 
   it('refuses a store url with a class whose url cannot change, naming what to do instead', () => {
     expect(() => heartbeatSocketStore(writable(URL_A), undefined, shared)).toThrow(
-      /a url ref or store needs HeartbeatSocket/,
+      /a shared socket's url cannot change/,
     );
     expect(FakeWebSocket.instances).toHaveLength(1);
   });

@@ -442,7 +442,7 @@ describe('useHeartbeatSocket from heartbeat-ws/vue over a SharedHeartbeatSocket,
   it('refuses a url ref with a class whose url cannot change, naming what to do instead', () => {
     const scope = effectScope();
     expect(() => scope.run(() => useHeartbeatSocket(ref(URL_A), shared))).toThrow(
-      /a url ref or store needs HeartbeatSocket/,
+      /a shared socket's url cannot change/,
     );
     scope.stop();
     expect(FakeWebSocket.instances).toHaveLength(1);
