@@ -71,6 +71,32 @@ describe('live() with a HeartbeatSocket class', () => {
     await vi.waitFor(() => expect(urls()).toEqual([URL_A, URL_B, 'ws://example.test/c']));
   });
 
+  it('a start back while the attempt of the stop is still connecting keeps that attempt (no reconnect)', async () => {
+    const l = live(URL_A, undefined, withClass(HeartbeatSocket), () => {});
+    l.start();
+    await settle();
+    l.stop();
+    l.start();
+    await settle();
+    expect(urls()).toEqual([URL_A]);
+    expect(FakeWebSocket.last.closeCalls).toEqual([]);
+    FakeWebSocket.last.serverOpen();
+    expect(l.socket.state).toBe('open');
+  });
+
+  it("a start back while the stop's connection is closing connects again once it has closed", async () => {
+    const l = live(URL_A, undefined, withClass(HeartbeatSocket), () => {});
+    l.start();
+    await settle();
+    FakeWebSocket.last.serverOpen();
+    l.stop();
+    expect(l.socket.readyState).toBe(HeartbeatSocket.CLOSING);
+    l.start();
+    await settle();
+    FakeWebSocket.last.serverClose(1000);
+    await vi.waitFor(() => expect(urls()).toEqual([URL_A, URL_A]));
+  });
+
   it('starts a socket of a class without the hook (a wrapper) with reconnect()', async () => {
     const calls: string[] = [];
     class Wrapper extends EventTarget {
