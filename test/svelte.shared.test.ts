@@ -99,3 +99,16 @@ describe('heartbeatSocketStore over a SharedHeartbeatSocket, with two tabs', () 
     expect(FakeWebSocket.instances).toHaveLength(1);
   });
 });
+
+describe('heartbeatSocketStore tells its subscribers of changes only', () => {
+  it("the start's connecting, shown from the first value, is not told again", async () => {
+    const store = heartbeatSocketStore(URL_A, { WebSocket: FakeWebSocket as never });
+    const states: string[] = [];
+    const leave = store.subscribe((value) => states.push(value.state));
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1));
+    expect(store.socket.state).toBe('connecting');
+    FakeWebSocket.last.serverOpen();
+    expect(states).toEqual(['connecting', 'open']);
+    leave();
+  });
+});
