@@ -42,9 +42,11 @@ describe('options.HeartbeatSocket types the socket', () => {
 
   it('in heartbeat-ws/react, which the others mirror', () => {
     // Called only in a component: its return types are read, not the hook run.
-    const plain = () => useReact(URL, { heartbeat: true });
-    expectTypeOf<ReturnType<typeof plain>['socket']>().toEqualTypeOf<HeartbeatSocket>();
-    const call = () => useReact(URL, { HeartbeatSocket: SharedHeartbeatSocket, channel: 'feed' });
-    expectTypeOf<ReturnType<typeof call>['socket']>().toEqualTypeOf<SharedHeartbeatSocket>();
+    expectTypeOf(() => useReact(URL, { heartbeat: true }))
+      .returns.toHaveProperty('socket')
+      .toEqualTypeOf<HeartbeatSocket>();
+    expectTypeOf(() => useReact(URL, { HeartbeatSocket: SharedHeartbeatSocket, channel: 'feed' }))
+      .returns.toHaveProperty('socket')
+      .toEqualTypeOf<SharedHeartbeatSocket>();
   });
 });
