@@ -18,8 +18,10 @@ import {
 } from 'vue';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { HeartbeatSocket, type Options, type UrlInput } from '../src/index';
+import { SharedHeartbeatSocket } from '../src/shared/index';
 import { useHeartbeatSocket, type UseHeartbeatSocketReturn } from '../src/vue/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
+import { installTabs, tabWebSocket } from './helpers/tabs';
 import { startTestServer } from './helpers/ws-server';
 
 const URL_A = 'ws://example.test/a';
@@ -346,6 +348,104 @@ describe('useHeartbeatSocket from heartbeat-ws/vue (jsdom)', () => {
     expect(result.state.value).toBe('open');
     result.socket.close();
     expect(result.state.value).toBe('closing');
+  });
+});
+
+describe('useHeartbeatSocket from heartbeat-ws/vue over a SharedHeartbeatSocket, with two tabs', () => {
+  let env: ReturnType<typeof installTabs>;
+  let a: SharedHeartbeatSocket;
+  const closes: CloseEvent[] = [];
+  const shared = { WebSocket: tabWebSocket('B'), HeartbeatSocket: SharedHeartbeatSocket, channel: 'feed' };
+  beforeEach(async () => {
+    env = installTabs();
+    closes.length = 0;
+    // Tab A: a shared socket, leader, open.
+    a = env.as('A', () => new SharedHeartbeatSocket(URL_A, { channel: 'feed', WebSocket: tabWebSocket('A') }));
+    a.addEventListener('close', (e) => closes.push(e));
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1));
+    FakeWebSocket.last.serverOpen();
+    await vi.waitFor(() => expect(a.state).toBe('open'));
+  });
+  afterEach(async () => {
+    for (const { app } of apps.splice(0)) app.unmount();
+    a.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    env.uninstall();
+  });
+
+  it("makes its socket with the class given, joins the other tab's connection, and shows its messages", async () => {
+    const view = mount(URL_A, shared as Options);
+    expect(view.result.socket).toBeInstanceOf(SharedHeartbeatSocket);
+    await vi.waitFor(() => expect(view.text()).toBe('open|1|'));
+    FakeWebSocket.last.serverMessage('to every tab');
+    await vi.waitFor(() => expect(view.text()).toBe('open|1|to every tab'));
+    // One connection, tab A's, never dropped by this tab's start.
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(FakeWebSocket.last.closeCalls).toEqual([]);
+    expect(closes).toEqual([]);
+  });
+
+  it("an unmount closes this tab's socket alone, and a remount joins again, leaving the connection open", async () => {
+    const first = mount(URL_A, shared as Options);
+    await vi.waitFor(() => expect(first.text()).toBe('open|1|'));
+    const socket = first.result.socket as unknown as SharedHeartbeatSocket;
+    first.app.unmount();
+    await vi.waitFor(() => expect(socket.state).toBe('closed'));
+    const second = mount(URL_A, shared as Options);
+    await vi.waitFor(() => expect(second.text()).toBe('open|1|'));
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(FakeWebSocket.last.closeCalls).toEqual([]);
+    expect(closes).toEqual([]);
+    expect(a.state).toBe('open');
+  });
+
+  it('an effect scope stopped and a new one started: the tab rejoins, and a shared connection that closed meanwhile starts', async () => {
+    const scope = effectScope();
+    const result = scope.run(() => useHeartbeatSocket(URL_A, shared as Options))!;
+    await vi.waitFor(() => expect(result.state.value).toBe('open'));
+    scope.stop();
+    a.close();
+    await vi.waitFor(() => expect(FakeWebSocket.last.closeCalls).toHaveLength(1));
+    FakeWebSocket.last.serverClose(1000);
+    const again = effectScope();
+    const next = again.run(() => useHeartbeatSocket(URL_A, shared as Options))!;
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
+    FakeWebSocket.last.serverOpen();
+    await vi.waitFor(() => expect(next.state.value).toBe('open'));
+    again.stop();
+  });
+
+  it('with startClosed, does not start the shared connection, and shows it as it is', async () => {
+    a.close();
+    await vi.waitFor(() => expect(FakeWebSocket.last.closeCalls).toHaveLength(1));
+    FakeWebSocket.last.serverClose(1000);
+    const view = mount(URL_A, { ...shared, startClosed: true } as Options);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(view.text()).toBe('closed|3|');
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
+  it('a url provider needs a channel, as SharedHeartbeatSocket says; with one, it is called by the leader', async () => {
+    const scope = effectScope();
+    expect(() =>
+      scope.run(() =>
+        useHeartbeatSocket(() => URL_B, { WebSocket: tabWebSocket('B'), HeartbeatSocket: SharedHeartbeatSocket }),
+      ),
+    ).toThrow(/options\.channel/);
+    const result = scope.run(() => useHeartbeatSocket(() => URL_B, { ...shared, channel: 'other' }))!;
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
+    expect(FakeWebSocket.last.url).toBe(URL_B);
+    expect(result.socket.isLeader).toBe(true);
+    scope.stop();
+  });
+
+  it('refuses a url ref with a class whose url cannot change, naming what to do instead', () => {
+    const scope = effectScope();
+    expect(() => scope.run(() => useHeartbeatSocket(ref(URL_A), shared))).toThrow(
+      /a shared socket's url cannot change/,
+    );
+    scope.stop();
+    expect(FakeWebSocket.instances).toHaveLength(1);
   });
 });
 

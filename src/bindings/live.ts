@@ -1,10 +1,11 @@
 /**
- * What the Vue and Svelte bindings share: one {@link HeartbeatSocket} per binding, whose url may
- * change, started when a component mounts (or a store gets its first subscriber) and closed when
+ * What the Vue and Svelte bindings share: one {@link HeartbeatSocket} per binding (or a socket of
+ * the class `options.HeartbeatSocket` names, as for the React hook), whose url may change, started when a component mounts (or a store gets its first subscriber) and closed when
  * it unmounts (or the last one leaves), read through one snapshot that changes on `statechange`
  * and `message`. Bundled into each binding's entry point; the core stays an import.
  */
 import { args } from './args';
+import { drive, type HookOptions, type HookSocket, type HookSocketClass } from './hook';
 import {
   HeartbeatSocket,
   toWebSocketUrl,
@@ -26,7 +27,7 @@ export interface HeartbeatSocketSnapshot {
 }
 
 export interface Live {
-  socket: HeartbeatSocket;
+  socket: HookSocket;
   send: (data: Data) => boolean;
   snapshot: () => HeartbeatSocketSnapshot;
   /** Takes a new url: the next attempt goes there, at once (a reconnect) while started. */
@@ -48,7 +49,7 @@ class ServerWebSocket {
  * Sockets that bindings let go of and that may still be live at their server, each with the
  * host it was connected to and the promise of its end.
  */
-const ending = new Map<HeartbeatSocket, [host: string, done: Promise<void>]>();
+const ending = new Map<HookSocket, [host: string, done: Promise<void>]>();
 
 const hostOf = (url: string | URL): string => {
   try {
@@ -74,26 +75,45 @@ function check(url: UrlInput): UrlInput {
 const keyOf = (url: UrlInput): string =>
   typeof url === 'function' ? 'function' : JSON.stringify([url].flat().map(String));
 
+/**
+ * @param follows - the url follows a ref or a store: `retarget()` will be called.
+ * @throws TypeError when it follows one and the class cannot take a url that changes.
+ */
 export function live(
   url: UrlInput,
   protocolsOrOptions: string | string[] | Options | undefined,
   optionsOrNone: Options | undefined,
   changed: () => void,
+  follows?: boolean,
 ): Live {
-  const [protocols, options] = args(protocolsOrOptions, optionsOrNone);
+  const [protocols, given] = args(protocolsOrOptions, optionsOrNone);
+  // The class is the binding's option, not the socket's (the core would warn of it).
+  const { HeartbeatSocket: Socket = HeartbeatSocket, ...options }: Options & Partial<HookOptions<HookSocketClass>> =
+    given;
+  // A HeartbeatSocket (a subclass too) takes the binding's url as a provider, which follows it.
+  // Any other class gets the url as given, as the React hook gives it: a SharedHeartbeatSocket
+  // takes a provider only with a `channel` (its default is the url), and its connection is the
+  // leader tab's, made with that tab's url: a url that changes here could not move it.
+  const core = Object.create(Socket.prototype) instanceof HeartbeatSocket;
+  if (follows && !core)
+    throw new TypeError(
+      "heartbeat-ws: a shared socket's url cannot change: pass a url, not a ref or store (mount anew for another)",
+    );
   let target = check(url);
   const g = globalThis as { WebSocket?: unknown; window?: unknown };
   // The binding's url is a provider of the core's: a new url is a reconnect of the same socket,
   // so the core's own guarantee (one live connection at the server) covers the change, and what
   // was queued for the old url goes to the new one instead of being lost.
-  const socket: HeartbeatSocket = new HeartbeatSocket(
-    () => {
-      const now = target;
-      if (typeof now === 'function') return now();
-      // A list of endpoints is rotated through on failures, as the core does with one.
-      const list = [now].flat();
-      return list[socket.retryCount % list.length]!;
-    },
+  const socket: HookSocket = new Socket(
+    core
+      ? () => {
+          const now = target;
+          if (typeof now === 'function') return now();
+          // A list of endpoints is rotated through on failures, as the core does with one.
+          const list = [now].flat();
+          return list[(socket as HeartbeatSocket).retryCount % list.length]!;
+        }
+      : url,
     protocols,
     {
       ...options,
@@ -104,7 +124,7 @@ export function live(
         WebSocket: ServerWebSocket as unknown as Options['WebSocket'],
         maxRetries: 0,
       }),
-    },
+    } as never,
   );
   let lastMessage: MessageEvent | null = null;
   /** The next start() connects: at first unless `startClosed`, and after a stop() that closed it. */
@@ -122,7 +142,7 @@ export function live(
   };
   socket.addEventListener('statechange', changed);
   socket.addEventListener('message', (event) => {
-    lastMessage = event;
+    lastMessage = event as MessageEvent;
     changed();
   });
 
@@ -153,7 +173,7 @@ export function live(
       socket.addEventListener('statechange', step);
       step();
     });
-    if (cancel) ending.set(socket, [hostOf(socket.url), done]);
+    if (cancel) ending.set(socket, [hostOf((socket as HeartbeatSocket).url), done]);
   };
 
   return {
@@ -176,8 +196,10 @@ export function live(
         for (let wait; active && resume && (wait = blockers()).length;) await Promise.all(wait);
         if (!active || !resume) return;
         resume = false;
-        // Back before its end was over: an attempt under way or an open connection is kept.
-        if (socket.readyState >= HeartbeatSocket.CLOSING) socket.reconnect();
+        // Back before its end was over: an attempt under way or an open connection is kept. A
+        // SharedHeartbeatSocket connects only if the shared connection is closed: reconnect()
+        // would drop it for every tab.
+        if (socket.readyState >= HeartbeatSocket.CLOSING) drive(socket, 'start');
       });
     },
     stop() {

@@ -8,6 +8,7 @@
  */
 import { useEffect, useInsertionEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 'react';
 import { args } from '../bindings/args';
+import { drive, type HookOptions, type HookSocket, type HookSocketClass } from '../bindings/hook';
 import {
   browserLifecycle,
   HeartbeatSocket,
@@ -19,6 +20,8 @@ import {
   type UrlInput,
   type UrlProvider,
 } from '../index';
+
+export type { HookOptions, HookSocket, HookSocketClass };
 
 /** What the hook re-renders on: a new object whenever one of its fields changes. */
 export interface HeartbeatSocketSnapshot {
@@ -37,57 +40,6 @@ export interface UseHeartbeatSocketResult<S extends HookSocket = HeartbeatSocket
   /** `socket.send`, as a function that keeps its identity as long as the socket does. */
   send: (data: Data) => boolean;
 }
-
-/**
- * What the hook uses of a socket: `HeartbeatSocket`'s and `SharedHeartbeatSocket`'s surface
- * (`statechange` included), so either class fits the `HeartbeatSocket` option.
- */
-export interface HookSocket extends EventTarget {
-  /** As {@link HeartbeatSocket.readyState}. */
-  readonly readyState: ReadyState;
-  /** As {@link HeartbeatSocket.state}. */
-  readonly state: SocketState;
-  /** As {@link HeartbeatSocket.send}. */
-  send(data: Data): boolean;
-  /** As {@link HeartbeatSocket.close}. */
-  close(code?: number, reason?: string): void;
-  /** As {@link HeartbeatSocket.reconnect}. */
-  reconnect(code?: number, reason?: string): void;
-  /** As {@link HeartbeatSocket.clearQueue}. */
-  clearQueue(): number;
-}
-
-/** A class the hook can make its socket with: `HeartbeatSocket`, `SharedHeartbeatSocket`, … */
-export type HookSocketClass = new (url: UrlInput, protocols?: string | string[], options?: never) => HookSocket;
-
-/** The hook's own option beside the socket's: the class to make the socket with. */
-export interface HookOptions<C extends HookSocketClass> {
-  /**
-   * The class of the socket: `SharedHeartbeatSocket` (from `heartbeat-ws/shared`) shares one
-   * connection between the tabs; its options (`channel`) then apply.
-   * @default HeartbeatSocket
-   */
-  HeartbeatSocket: C;
-  /** `SharedHeartbeatSocket`'s option: tabs with the same `channel` share one connection. */
-  channel?: string;
-}
-
-/** SharedHeartbeatSocket's start-if-closed and clear-this-tab's (src/shared/socket.ts). */
-const HOOK = Symbol.for('heartbeat-ws hook');
-
-/**
- * `'start'`: a SharedHeartbeatSocket connects only if the shared connection is closed
- * (reconnect() would drop it for every tab); a HeartbeatSocket reconnects. `'clear'`: a
- * SharedHeartbeatSocket drops this tab's messages alone (clearQueue() would clear every tab's);
- * a HeartbeatSocket its queue alone (clearQueue() would discard, with replayUnconfirmed, what
- * was written too, which the closing handshake confirms), and at its `close` what a failed
- * handshake put back. Any other socket: reconnect(), clearQueue().
- */
-const drive = (socket: HookSocket, what: string): unknown => {
-  // A socket without it (an older core, a wrapper of the HookSocket surface): its own methods.
-  const own = socket as HookSocket & { [HOOK]?: (what: string) => void };
-  return own[HOOK] ? own[HOOK](what) : what == 'start' ? socket.reconnect() : socket.clearQueue();
-};
 
 /** Stands in for a missing WebSocket while rendering on a server, where no socket ever connects. */
 class ServerWebSocket {

@@ -6,10 +6,11 @@
  * It imports nothing from Svelte: the store contract is a `subscribe` method, which Svelte 5's
  * `$store` syntax and `fromStore()` read as they read `svelte/store`'s own.
  */
+import type { HookOptions, HookSocket, HookSocketClass } from '../bindings/hook';
 import { live, type HeartbeatSocketSnapshot } from '../bindings/live';
 import type { Data, HeartbeatSocket, Options, UrlInput } from '../index';
 
-export type { HeartbeatSocketSnapshot };
+export type { HeartbeatSocketSnapshot, HookOptions, HookSocket, HookSocketClass };
 
 /** A store's `subscribe`, as Svelte calls it (`svelte/store`'s `Readable` has this shape). */
 export interface Subscribable<T> {
@@ -18,17 +19,19 @@ export interface Subscribable<T> {
 }
 
 /** The value of a {@link HeartbeatSocketStore}: a new object on every change. */
-export interface HeartbeatSocketValue extends HeartbeatSocketSnapshot {
+export interface HeartbeatSocketValue<S extends HookSocket = HeartbeatSocket> extends HeartbeatSocketSnapshot {
   /** The store's socket: one object for the store's life, across url changes. */
-  socket: HeartbeatSocket;
+  socket: S;
   /** `socket.send`: sends now when open, else queues (true when written now). */
   send: (data: Data) => boolean;
 }
 
 /** What {@link heartbeatSocketStore} returns: a readable store, plus the socket and `send`. */
-export interface HeartbeatSocketStore extends Subscribable<HeartbeatSocketValue> {
+export interface HeartbeatSocketStore<S extends HookSocket = HeartbeatSocket> extends Subscribable<
+  HeartbeatSocketValue<S>
+> {
   /** The store's socket: one object for the store's life, across url changes. */
-  socket: HeartbeatSocket;
+  socket: S;
   /** `socket.send`: sends now when open, else queues (true when written now). */
   send: (data: Data) => boolean;
 }
@@ -46,6 +49,10 @@ export interface HeartbeatSocketStore extends Subscribable<HeartbeatSocketValue>
  *   the core: called before every attempt.
  * - A store made anew (a remount, hot module replacement, `$derived(heartbeatSocketStore(…))`)
  *   connects once the connection of a store it replaces, at the same server, is gone there.
+ * - `options.HeartbeatSocket`: the class to make the socket with, e.g. `SharedHeartbeatSocket`
+ *   from `heartbeat-ws/shared` (with its `channel` option), for one connection shared by the
+ *   tabs; `socket` is then of that class. Its url cannot change: pass a url, not a store (a
+ *   store throws a TypeError), and make a new store for another url.
  *
  * @param url - as for `new HeartbeatSocket()`, or a store of it.
  * @param protocols - as for `new HeartbeatSocket()`.
@@ -56,31 +63,46 @@ export function heartbeatSocketStore(
   protocols?: string | string[],
   options?: Options,
 ): HeartbeatSocketStore;
+export function heartbeatSocketStore<C extends HookSocketClass>(
+  url: UrlInput | Subscribable<UrlInput>,
+  protocols: string | string[] | undefined,
+  options: Options & HookOptions<C>,
+): HeartbeatSocketStore<InstanceType<C>>;
 /**
  * Options second, without protocols, as for `new HeartbeatSocket()`.
  * @param url - as above.
  * @param options - as above.
  */
 export function heartbeatSocketStore(url: UrlInput | Subscribable<UrlInput>, options?: Options): HeartbeatSocketStore;
+export function heartbeatSocketStore<C extends HookSocketClass>(
+  url: UrlInput | Subscribable<UrlInput>,
+  options: Options & HookOptions<C>,
+): HeartbeatSocketStore<InstanceType<C>>;
 export function heartbeatSocketStore(
   url: UrlInput | Subscribable<UrlInput>,
   protocols?: string | string[] | Options,
   options?: Options,
-): HeartbeatSocketStore {
+): HeartbeatSocketStore<HookSocket> {
   const source = typeof url === 'object' && 'subscribe' in url ? url : undefined;
   let first = url as UrlInput;
   if (source) source.subscribe((value) => (first = value))();
-  const runs = new Set<{ run: (value: HeartbeatSocketValue) => void }>();
-  const binding = live(first, protocols, options, () => {
-    const now = binding.snapshot();
-    if (now === shown) return;
-    shown = now;
-    value = { ...now, socket, send };
-    for (const each of [...runs]) each.run(value);
-  });
+  const runs = new Set<{ run: (value: HeartbeatSocketValue<HookSocket>) => void }>();
+  const binding = live(
+    first,
+    protocols,
+    options,
+    () => {
+      const now = binding.snapshot();
+      if (now === shown) return;
+      shown = now;
+      value = { ...now, socket, send };
+      for (const each of [...runs]) each.run(value);
+    },
+    !!source,
+  );
   const { socket, send } = binding;
   let shown = binding.snapshot();
-  let value: HeartbeatSocketValue = { ...shown, socket, send };
+  let value: HeartbeatSocketValue<HookSocket> = { ...shown, socket, send };
   let leave: (() => void) | undefined;
   return {
     socket,

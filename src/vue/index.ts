@@ -7,15 +7,16 @@
  */
 import { getCurrentInstance, getCurrentScope, isRef, onMounted, onScopeDispose, shallowRef, watch } from 'vue';
 import type { Ref } from 'vue';
+import type { HookOptions, HookSocket, HookSocketClass } from '../bindings/hook';
 import { live, type HeartbeatSocketSnapshot } from '../bindings/live';
 import type { Data, HeartbeatSocket, Options, ReadyState, SocketState, UrlInput } from '../index';
 
-export type { HeartbeatSocketSnapshot };
+export type { HeartbeatSocketSnapshot, HookOptions, HookSocket, HookSocketClass };
 
 /** What {@link useHeartbeatSocket} returns. */
-export interface UseHeartbeatSocketReturn {
+export interface UseHeartbeatSocketReturn<S extends HookSocket = HeartbeatSocket> {
   /** The socket of this component: one object for the component's life, across url changes. */
-  socket: HeartbeatSocket;
+  socket: S;
   /** As {@link HeartbeatSocket.state}; `'connecting'` from setup for a socket that will connect. */
   state: Readonly<Ref<SocketState>>;
   /** As {@link HeartbeatSocket.readyState} (`'reconnecting'` reads as CONNECTING, 0). */
@@ -40,6 +41,10 @@ export interface UseHeartbeatSocketReturn {
  * - A remount (a `v-if` toggled, hot module replacement) makes a new socket, which connects once
  *   the one the unmount closed is gone at the server.
  * - In server rendering it never connects (`onMounted` does not run there).
+ * - `options.HeartbeatSocket`: the class to make the socket with, e.g. `SharedHeartbeatSocket`
+ *   from `heartbeat-ws/shared` (with its `channel` option), for one connection shared by the
+ *   tabs; `socket` is then of that class. Its url cannot change: pass a url, not a ref (a ref
+ *   throws a TypeError), and mount anew for another url.
  *
  * @param url - as for `new HeartbeatSocket()`, or a ref of it.
  * @param protocols - as for `new HeartbeatSocket()`.
@@ -50,17 +55,26 @@ export function useHeartbeatSocket(
   protocols?: string | string[],
   options?: Options,
 ): UseHeartbeatSocketReturn;
+export function useHeartbeatSocket<C extends HookSocketClass>(
+  url: UrlInput | Ref<UrlInput>,
+  protocols: string | string[] | undefined,
+  options: Options & HookOptions<C>,
+): UseHeartbeatSocketReturn<InstanceType<C>>;
 /**
  * Options second, without protocols, as for `new HeartbeatSocket()`.
  * @param url - as above.
  * @param options - as above.
  */
 export function useHeartbeatSocket(url: UrlInput | Ref<UrlInput>, options?: Options): UseHeartbeatSocketReturn;
+export function useHeartbeatSocket<C extends HookSocketClass>(
+  url: UrlInput | Ref<UrlInput>,
+  options: Options & HookOptions<C>,
+): UseHeartbeatSocketReturn<InstanceType<C>>;
 export function useHeartbeatSocket(
   url: UrlInput | Ref<UrlInput>,
   protocols?: string | string[] | Options,
   options?: Options,
-): UseHeartbeatSocketReturn {
+): UseHeartbeatSocketReturn<HookSocket> {
   const update = (): void => {
     const now = binding.snapshot();
     // readyState first: a `flush: 'sync'` watcher of state reads the readyState of its change.
@@ -68,7 +82,7 @@ export function useHeartbeatSocket(
     state.value = now.state;
     lastMessage.value = now.lastMessage;
   };
-  const binding = live(isRef(url) ? url.value : url, protocols, options, update);
+  const binding = live(isRef(url) ? url.value : url, protocols, options, update, isRef(url));
   const first = binding.snapshot();
   const state = shallowRef(first.state);
   const readyState = shallowRef(first.readyState);

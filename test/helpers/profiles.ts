@@ -3,8 +3,11 @@
  * BroadcastChannel): SharedHeartbeatSocket, heartbeat-ws/request across tabs, the demo in shared
  * mode. Each engine gets them its own way; see TESTING-IN-FIREFOX-AND-WEBKIT.md.
  */
+import type { Browser } from 'playwright-core';
 import type { WebDriver } from 'selenium-webdriver';
-import { type Engine, type EnginePage, webdriverEvaluate } from './engines';
+import { afterAll, beforeAll } from 'vitest';
+import { launchChromium, pageErrors } from './browser';
+import { createEngine, describeEngine, type Engine, type EnginePage, webdriverEvaluate } from './engines';
 
 /** A tab, as these tests drive it. */
 export type ProfileTab = Pick<EnginePage, 'evaluate' | 'errors' | 'goto' | 'goBack' | 'close'>;
@@ -83,3 +86,48 @@ export const webkitWindows = (engine: Engine): (() => Promise<Profile>) => {
     };
   };
 };
+
+/**
+ * Registers `fn` once per selected engine, as `"<engine>: <name> (<how its tabs are made>)"`,
+ * with tabs of one profile: Chromium's pages of one playwright context (a new context per
+ * profile), Firefox's pages of one browser, WebKit's windows of one WebDriver session. Each suite
+ * launches its own browser; like describeEngines, a missing one fails under CI=true.
+ */
+export function describeTabsOfOneProfile(name: string, fn: (profile: () => Promise<Profile>) => void): void {
+  describeEngine('chromium', `${name} (pages of one context)`, () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await launchChromium();
+    });
+    afterAll(() => browser?.close());
+    fn(async () => {
+      const ctx = await browser.newContext();
+      return {
+        open: async (url) => {
+          const page = await ctx.newPage();
+          const errors = pageErrors(page);
+          await page.goto(url);
+          return {
+            evaluate: ((f: never, arg: never) => page.evaluate(f, arg)) as ProfileTab['evaluate'],
+            errors: async () => [...errors],
+            goto: async (to) => void (await page.goto(to)),
+            goBack: async () => void (await page.goBack({ waitUntil: 'commit' })),
+            close: () => page.close(),
+          };
+        },
+        close: () => ctx.close(),
+      };
+    });
+  });
+  for (const [engine, how, tabs] of [
+    ['firefox', 'pages of one browser', firefoxPages],
+    ['webkit', 'windows of one session', webkitWindows],
+  ] as const) {
+    describeEngine(engine, `${name} (${how})`, () => {
+      const e = createEngine(engine);
+      beforeAll(() => e.launch());
+      afterAll(() => e.close());
+      fn(tabs(e));
+    });
+  }
+}
