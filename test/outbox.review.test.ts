@@ -8,7 +8,7 @@ import { type Outbox, type OutboxLabel, type Tracker } from '../src/index';
 import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
 import { lead, type Leader } from '../src/shared/leader';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { end, pageSocket, rows, settle, stored, usePages, wsOf } from './helpers/outbox';
+import { end, pageSocket, rows, settle, stored, usePages, WAIT, wsOf } from './helpers/outbox';
 import { captureLogged, captureReported, closeAllSockets } from './helpers/socket';
 
 usePages();
@@ -33,7 +33,7 @@ const nextWs = (page: string, before: number) =>
     const next = FakeWebSocket.instances.slice(before).find((w) => w.url.includes(`page-${page.toLowerCase()}`));
     expect(next).toBeDefined();
     return next!;
-  });
+  }, WAIT);
 
 describe('outbox review', () => {
   it('a typed-array view over a large buffer stores its own bytes, not the whole buffer behind it (maxEnqueuedBytes would not bound the disk)', async () => {
@@ -305,7 +305,7 @@ describe('outbox review', () => {
       return get.apply(this, args);
     });
     const second = pageSocket('B');
-    await vi.waitFor(() => expect(logout).toBeDefined());
+    await vi.waitFor(() => expect(logout).toBeDefined(), WAIT);
     await logout; // resolved: the app believes nothing of the last user is left
     expect(await rows()).toEqual([]);
     const b = await wsOf('B');

@@ -14,7 +14,7 @@ import { HeartbeatSocket, type Outbox, type OutboxLabel, type OutboxLink, type T
 import { deleteOutbox, indexedDbOutbox, RECOVERY_WAIT } from '../src/outbox/index';
 import { requests } from '../src/request/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { end, locks, pageSocket, settle, stored, usePages, wsOf } from './helpers/outbox';
+import { end, locks, pageSocket, settle, stored, usePages, WAIT, wsOf } from './helpers/outbox';
 import { makeSocket } from './helpers/socket';
 
 usePages();
@@ -411,7 +411,7 @@ describe('indexedDbOutbox', () => {
           const next = FakeWebSocket.instances.slice(before).find((w) => w.url.includes(`page-${page.toLowerCase()}`));
           expect(next).toBeDefined();
           return next!;
-        });
+        }, WAIT);
     };
     /** Page A with a1, a2 queued while its server is down, then cached. */
     const cachedA = async () => {
@@ -438,7 +438,7 @@ describe('indexedDbOutbox', () => {
       expect(b.sent).toEqual(['a1', 'a2']);
       const attempt = restore('A');
       a.socket.send('a3');
-      await vi.waitFor(() => expect(a.ofType<CustomEvent>('drop')).toHaveLength(2));
+      await vi.waitFor(() => expect(a.ofType<CustomEvent>('drop')).toHaveLength(2), WAIT);
       expect(a.ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason])).toEqual([
         ['a1', 'adopted'],
         ['a2', 'adopted'],
@@ -496,7 +496,7 @@ describe('indexedDbOutbox', () => {
       a.socket.reconnect();
       // It let go of pageshow while paused for it: every attempt waited for a pageshow it no
       // longer heard, and the socket stayed CONNECTING for good.
-      await vi.waitFor(() => expect(FakeWebSocket.instances.length).toBe(before + 1));
+      await vi.waitFor(() => expect(FakeWebSocket.instances.length).toBe(before + 1), WAIT);
       const ws = FakeWebSocket.last;
       ws.serverOpen();
       a.socket.send('a2');
@@ -515,8 +515,12 @@ describe('indexedDbOutbox', () => {
       const b = await adopter();
       expect(b.sent).toEqual(['a1']);
       const attempt = restore('A');
-      await vi.waitFor(() =>
-        expect(a.ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason])).toEqual([['a1', 'adopted']]),
+      await vi.waitFor(
+        () =>
+          expect(a.ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason])).toEqual([
+            ['a1', 'adopted'],
+          ]),
+        WAIT,
       );
       const next = await attempt();
       next.serverOpen();
@@ -531,8 +535,9 @@ describe('indexedDbOutbox', () => {
       (await wsOf('B')).serverError();
       await settle();
       restore('A');
-      await vi.waitFor(() =>
-        expect(a.ofType<CustomEvent>('drop').map((e) => e.detail.reason)).toEqual(['adopted', 'adopted']),
+      await vi.waitFor(
+        () => expect(a.ofType<CustomEvent>('drop').map((e) => e.detail.reason)).toEqual(['adopted', 'adopted']),
+        WAIT,
       );
       expect(a.socket.stats.queued).toBe(0);
       expect(await stored()).toEqual(['a1', 'a2']);
@@ -628,7 +633,7 @@ describe('indexedDbOutbox', () => {
       const before = FakeWebSocket.instances.length;
       dispatchEvent(Object.assign(new Event('pagehide'), { persisted: false }));
       a.socket.reconnect();
-      await vi.waitFor(() => expect(FakeWebSocket.instances.length).toBe(before + 1));
+      await vi.waitFor(() => expect(FakeWebSocket.instances.length).toBe(before + 1), WAIT);
       FakeWebSocket.instances.at(-1)!.serverOpen();
       expect(FakeWebSocket.instances.at(-1)!.sent).toEqual(['a1']);
     });
@@ -761,7 +766,7 @@ describe('indexedDbOutbox', () => {
       expect(early).toEqual([]);
       const adopted: unknown[][] = [];
       await leaderPage('C', [], adopted);
-      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'x', false]]));
+      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'x', false]]), WAIT);
     });
 
     it('tells adopt which are past maxAge, and fires no drop of its own for them', async () => {
@@ -772,7 +777,7 @@ describe('indexedDbOutbox', () => {
       const adopted: unknown[][] = [];
       const b = await leaderPage('B', [], adopted, 60_000);
       vi.restoreAllMocks();
-      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'old', true]]));
+      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'old', true]]), WAIT);
       expect(b.ofType('drop')).toEqual([]);
     });
 
@@ -786,7 +791,7 @@ describe('indexedDbOutbox', () => {
       a.socket.close();
       const adopted: unknown[][] = [];
       await leaderPage('C', [], adopted);
-      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'x', false]]));
+      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'x', false]]), WAIT);
     });
   });
 
@@ -812,7 +817,7 @@ describe('indexedDbOutbox', () => {
     const a = await wsOf('A');
     a.serverError();
     first.socket.send(new Blob([new Uint8Array([9, 8, 7])]));
-    await vi.waitFor(async () => expect(await stored()).toHaveLength(1));
+    await vi.waitFor(async () => expect(await stored()).toHaveLength(1), WAIT);
     const [bytes] = (await stored()) as ArrayBuffer[];
     expect([...new Uint8Array(bytes!)]).toEqual([9, 8, 7]);
     end('A', first.socket);
@@ -1080,7 +1085,7 @@ describe('indexedDbOutbox', () => {
       const next = FakeWebSocket.instances.slice(before).find((w) => w.url.includes(`page-${page.toLowerCase()}`));
       expect(next).toBeDefined();
       return next!;
-    });
+    }, WAIT);
 
   it('stores nothing, not even for a moment, of a message written at once to an open socket: a page that ends as the task ends leaves nothing to send again', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -1121,7 +1126,7 @@ describe('indexedDbOutbox', () => {
       newer.close();
       const { socket } = pageSocket('A');
       socket.send('q');
-      // At once: not after RECOVERY_WAIT (vi.waitFor gives up after 1 s).
+      // At once: not after RECOVERY_WAIT (wsOf gives up after 4 s).
       const ws = await wsOf('A');
       ws.serverOpen();
       expect(ws.sent).toEqual(['q']);

@@ -46,6 +46,13 @@ export class PageLocks {
   }
 }
 
+/**
+ * How long `vi.waitFor` waits here: its 1 s default failed under load (a unit file beside the
+ * others on a 2-core machine took 1.2 s). Below RECOVERY_WAIT (5 s), so a socket that `wsOf`
+ * finds still came at once, not after the outbox's wait for IndexedDB and the locks.
+ */
+export const WAIT = { timeout: 4_000 };
+
 /** The origin's Web Locks, as `navigator.locks` while `usePages()` runs. */
 export const locks = new PageLocks();
 
@@ -101,7 +108,7 @@ export const pageSocket = (page: string, options: Options = {}, name = 'orders')
 /** The newest FakeWebSocket of page `page`, once its attempt has started. */
 export const wsOf = async (page: string): Promise<FakeWebSocket> => {
   const mine = () => FakeWebSocket.instances.filter((ws) => ws.url.startsWith(`ws://page-${page.toLowerCase()}.test`));
-  await vi.waitFor(() => expect(mine().length).toBeGreaterThan(0));
+  await vi.waitFor(() => expect(mine().length).toBeGreaterThan(0), WAIT);
   return mine().at(-1)!;
 };
 
