@@ -1,8 +1,9 @@
 /**
  * What the Vue and Svelte bindings share: one {@link HeartbeatSocket} per binding (or a socket of
- * the class `options.HeartbeatSocket` names, as for the React hook), whose url may change, started when a component mounts (or a store gets its first subscriber) and closed when
- * it unmounts (or the last one leaves), read through one snapshot that changes on `statechange`
- * and `message`. Bundled into each binding's entry point; the core stays an import.
+ * the class `options.HeartbeatSocket` names, as for the React hook), whose url may change,
+ * started when a component mounts (or a store gets its first subscriber) and closed when it
+ * unmounts (or the last one leaves), read through one snapshot that changes on `statechange` and
+ * `message`. Bundled into each binding's entry point; the core stays an import.
  */
 import { args } from './args';
 import { drive, type HookOptions, type HookSocket, type HookSocketClass } from './hook';
