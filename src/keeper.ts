@@ -38,9 +38,10 @@ export interface OutboxHooks {
   label?(done: Tracker): OutboxLabel | undefined;
   /**
    * Set with `label`: a recovered message that carries one goes to the leader as that tab's
-   * message (not sent if the tab handed it over already); `expired`: past the outbox's age limit.
+   * message (not sent if the tab handed it over already); `dropped`: not sent, for this reason
+   * (`'expired'`: past the outbox's age limit; `'cleared'`: read from an outbox deleted since).
    */
-  adopt?(label: OutboxLabel, data: Data, expired: boolean): void;
+  adopt?(label: OutboxLabel, data: Data, dropped: false | 'expired' | 'cleared'): void;
 }
 
 /** The tab that sent a message and its number there (see `OutboxHooks.label`). */

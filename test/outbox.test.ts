@@ -777,8 +777,41 @@ describe('indexedDbOutbox', () => {
       const adopted: unknown[][] = [];
       const b = await leaderPage('B', [], adopted, 60_000);
       vi.restoreAllMocks();
-      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'old', true]]), WAIT);
+      await vi.waitFor(() => expect(adopted).toEqual([[['tab1', 1], 'old', 'expired']]), WAIT);
       expect(b.ofType('drop')).toEqual([]);
+    });
+
+    it("a logout (deleteOutbox()) that reaches the next leader as it reads what an ended one kept: each message is told to its tab as dropped, 'cleared' (adopt), not dropped on the leader's own socket, which no tab hears", async () => {
+      const a = await leaderPage('A', [
+        ['x', 'tab1', 1],
+        ['y', 'tab2', 5],
+      ]);
+      end('A', a.socket);
+      // The browser's versionchange (another page's deleteOutbox()) comes as the next leader reads
+      // the last row.
+      const get = FakeObjectStore.prototype.get;
+      let reads = 0;
+      vi.spyOn(FakeObjectStore.prototype, 'get').mockImplementation(function (
+        this: IDBObjectStore,
+        ...args: Parameters<IDBObjectStore['get']>
+      ) {
+        const request = get.apply(this, args);
+        if (++reads === 2) {
+          const db = this.transaction.db;
+          request.addEventListener('success', () => db.onversionchange?.call(db, new Event('versionchange') as never));
+        }
+        return request;
+      });
+      const adopted: unknown[][] = [];
+      const b = await leaderPage('B', [], adopted);
+      b.ws.serverOpen();
+      await vi.waitFor(() => expect(adopted).toHaveLength(2), WAIT);
+      expect(adopted).toEqual([
+        [['tab1', 1], 'x', 'cleared'],
+        [['tab2', 5], 'y', 'cleared'],
+      ]);
+      expect(b.ofType('drop')).toEqual([]);
+      expect(b.ws.sent).toEqual([]);
     });
 
     it('letGo() lets go of what it kept while the page lives: the next leader takes it over; before it, none does', async () => {

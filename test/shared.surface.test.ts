@@ -285,8 +285,8 @@ it("option outbox: the leader's socket keeps every tab's messages, labelled with
   hooks[1]!.adopt!(a1!, 'a1', false);
   hooks[1]!.adopt!(b1!, 'b1', false);
   // Past maxAge: a's (a tab that left) is told here, in the leader tab; b's own only as b's own.
-  hooks[1]!.adopt!([a1![0], 2], 'a2', true);
-  hooks[1]!.adopt!([b1![0], 3], 'b3', true);
+  hooks[1]!.adopt!([a1![0], 2], 'a2', 'expired');
+  hooks[1]!.adopt!([b1![0], 3], 'b3', 'expired');
   live()[0]!.serverOpen();
   await settle();
   expect(live()[0]!.sent).toEqual(['b1', 'b2', 'a1']);

@@ -286,9 +286,10 @@ function keeper(
     const now = Date.now();
     const items: [Data, Tracker][] = [];
     for (const [key, { data, at, f }] of recovered) {
-      // Read from a database deleted since (deleteOutbox(): a logout): not sent, nor deleted.
+      // Read from a database deleted since (deleteOutbox(): a logout): not sent, nor deleted. A
+      // leader tab's is told to its tab (a drop of the leader's own socket reaches no tab).
       if (deleted) {
-        hooks.drop(data, 'cleared');
+        f && hooks.adopt ? hooks.adopt(f, data, 'cleared') : hooks.drop(data, 'cleared');
         continue;
       }
       const done = track(key, true, undefined, 1);
@@ -299,7 +300,7 @@ function keeper(
         // the time of its first send(), not this leader's: maxAge counts from that. (Expired, it
         // is not stored: what a drop listener sends meanwhile is stamped as any.)
         if (!expired) adopting = at;
-        hooks.adopt(f, data, expired);
+        hooks.adopt(f, data, expired && 'expired');
         adopting = undefined;
         done('written');
       } else if (expired) hooks.drop(data, 'expired', done);

@@ -31,10 +31,10 @@ export interface Leader {
   label(done: Tracker): OutboxLabel | undefined;
   /**
    * A message an earlier leader's outbox kept, as message `n` of tab `from`: taken as `accept`
-   * takes it (nothing if the tab handed it over already), or dropped if `expired`. Its drop is
-   * told to its tab and to `orphan` too (its tab may have ended).
+   * takes it (nothing if the tab handed it over already), or dropped for the reason `dropped`
+   * gives. Its drop is told to its tab and to `orphan` too (its tab may have ended).
    */
-  adopt(label: OutboxLabel, data: Data, expired: boolean): void;
+  adopt(label: OutboxLabel, data: Data, dropped: false | 'expired' | 'cleared'): void;
 }
 
 /** How many drops a tab remembers, for tabs that were away when they were told. */
@@ -174,12 +174,12 @@ export function lead(
       return take(from, n, data);
     },
     label: (done) => tracked.get(done),
-    adopt([from, n], data, expired) {
+    adopt([from, n], data, dropped) {
       if (n <= (taken[from] ?? 0)) return;
-      if (!expired) return void take(from, n, data, true);
+      if (!dropped) return void take(from, n, data, true);
       taken[from] = n;
-      settled(from, n, 'expired');
-      orphan(data, 'expired', from);
+      settled(from, n, dropped);
+      orphan(data, dropped, from);
     },
     withdraw(from, n) {
       for (const [done, [tab, m]] of tracked) if (tab === from && m === n) return socket.untrack(done);

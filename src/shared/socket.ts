@@ -575,7 +575,7 @@ function tab(
             ...hooks,
             // Both called once `next` is set: at a send through it, and after a read of IndexedDB.
             label: (done) => next!.label(done),
-            adopt: (f, data, expired) => next!.adopt(f, data, expired),
+            adopt: (f, data, dropped) => next!.adopt(f, data, dropped),
           })),
       });
     const socket = (given && (shared ? call(attach) : attach())) || make();

@@ -106,8 +106,9 @@ const MINIFIED = './dist/shared.umd.min.js';
  * 11,257 B (+130 B): the core's copy of the review fixes (+122 B) and the lifecycle's missing uninstaller named from the constructor (+8 B).
  * 11,260 B (+3 B): the same (+3 B).
  * 11,286 B (+26 B): the core's copy of a review of the session's fixes (reconnect() from a statechange listener keeps the lost connection's close, and the others).
+ * 11,279 B (-7 B): adopt() takes the reason of a drop ('expired', or 'cleared' for a message read from an outbox deleted meanwhile), told to its tab as given.
  */
-export const SHARED_SIZE_BUDGET = 11286;
+export const SHARED_SIZE_BUDGET = 11279;
 
 const node = consumerProject('shared');
 

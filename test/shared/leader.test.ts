@@ -332,7 +332,7 @@ describe('what an earlier leader kept in the outbox (adopt, label)', () => {
 
   it('drops an expired one: told to its tab and to the leader tab (its tab may have ended); its tab hands it over in vain', async () => {
     const { leader, of, orphans } = make();
-    leader.adopt(['a', 3], 'a3', true);
+    leader.adopt(['a', 3], 'a3', 'expired');
     expect(leader.accept('a', 3, 'a3')).toBe(false);
     FakeWebSocket.last.serverOpen();
     await settle();
@@ -342,6 +342,20 @@ describe('what an earlier leader kept in the outbox (adopt, label)', () => {
       [3, 'expired', 'a'],
     ]);
     expect(orphans).toEqual([['a3', 'expired', 'a']]);
+  });
+
+  it("drops one read from an outbox deleted meanwhile (a logout): 'cleared', told to its tab and to the leader tab; never sent", async () => {
+    const { leader, of, orphans } = make();
+    leader.adopt(['a', 3], 'a3', 'cleared');
+    expect(leader.accept('a', 3, 'a3')).toBe(false);
+    FakeWebSocket.last.serverOpen();
+    await settle();
+    expect(FakeWebSocket.last.sent).toEqual([]);
+    expect(of('drop').map(([m, to]) => [m.n, m.reason, to])).toEqual([
+      [3, 'cleared', 'a'],
+      [3, 'cleared', 'a'],
+    ]);
+    expect(orphans).toEqual([['a3', 'cleared', 'a']]);
   });
 
   it('with replayUnconfirmed, an adopted message confirmed by a pong is no drop for the leader tab', async () => {
