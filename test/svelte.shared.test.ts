@@ -120,12 +120,11 @@ describe('heartbeatSocketStore over a SharedHeartbeatSocket, with two tabs', () 
     await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
     expect(store.socket.state).toBe('connecting');
     leave();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(store.socket.state).toBe('closed');
-    // Its attempt is the leader's own: this tab, the only one, closed it.
-    await vi.waitFor(() =>
-      expect(FakeWebSocket.last.closeCalls.length + Number(FakeWebSocket.last.readyState === 3)).toBeGreaterThan(0),
-    );
+    // This tab, the only one, led: it closes the attempt it made, at once (not once it opens).
+    await vi.waitFor(() => expect(FakeWebSocket.last.closeCalls).toHaveLength(1));
+    expect(store.socket.state).not.toBe('connecting');
+    FakeWebSocket.last.serverClose(1000);
+    await vi.waitFor(() => expect(store.socket.state).toBe('closed'));
   });
 
   it('a store made, left a task unsubscribed (and so out of the channel), then subscribed, joins the open connection', async () => {
