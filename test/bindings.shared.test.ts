@@ -167,6 +167,48 @@ describe('live() with a SharedHeartbeatSocket', () => {
     expect(FakeWebSocket.last.closeCalls).toEqual([]);
   });
 
+  it('a socket not started within a task leaves the channel it joined when made; started later, it joins again', async () => {
+    const l = live(URL_A, undefined, withClass(SharedHeartbeatSocket, { WebSocket: tabWebSocket('B') }), () => {});
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect([l.socket.state, await a.countTabs()]).toEqual(['closed', 1]);
+    l.start();
+    await vi.waitFor(() => expect(l.socket.state).toBe('open'));
+    expect(await a.countTabs()).toBe(2);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    l.stop();
+  });
+
+  it('a socket started within its first task stays in the channel past it', async () => {
+    const l = live(URL_A, undefined, withClass(SharedHeartbeatSocket, { WebSocket: tabWebSocket('B') }), () => {});
+    l.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect([l.socket.state, await a.countTabs()]).toEqual(['open', 2]);
+    l.stop();
+  });
+
+  it('started and stopped in one task (a server render, a double mount undone): leaves the channel', async () => {
+    const l = live(URL_A, undefined, withClass(SharedHeartbeatSocket, { WebSocket: tabWebSocket('B') }), () => {});
+    l.start();
+    l.stop();
+    await settle();
+    expect(l.socket.state).toBe('closed');
+    expect(await a.countTabs()).toBe(1);
+  });
+
+  it('stopped while the shared connection connects: this tab leaves at once, where a HeartbeatSocket waits for its attempt', async () => {
+    a.close();
+    await vi.waitFor(() => expect(FakeWebSocket.last.closeCalls).toHaveLength(1));
+    FakeWebSocket.last.serverClose(1000);
+    const l = live(URL_A, undefined, withClass(SharedHeartbeatSocket, { WebSocket: tabWebSocket('B') }), () => {});
+    l.start();
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
+    expect(l.socket.state).toBe('connecting');
+    l.stop();
+    // This tab leads (the only one): its attempt is closed now, not once it opens.
+    expect(FakeWebSocket.last.closeCalls).toHaveLength(1);
+    expect(l.socket.state).not.toBe('connecting');
+  });
+
   it('refuses a url that follows a ref or store, before it joins any channel', () => {
     const channels = () => [...(globalThis.BroadcastChannel as unknown as { all: Set<unknown> }).all].length;
     const before = channels();

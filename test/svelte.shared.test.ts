@@ -92,6 +92,52 @@ describe('heartbeatSocketStore over a SharedHeartbeatSocket, with two tabs', () 
     await vi.waitFor(() => expect(state).toBe('open'));
   });
 
+  it('a store never subscribed, or subscribed and left in one task (a server render, get(store)), leaves no tab in the channel', async () => {
+    heartbeatSocketStore(URL_A, shared);
+    const once = heartbeatSocketStore(URL_A, shared);
+    once.subscribe(() => {})();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await a.countTabs()).toBe(1);
+    expect(once.socket.state).toBe('closed');
+  });
+
+  it('the only tab that uses the connection closing closes it: it is not handed to a store nobody subscribes to', async () => {
+    heartbeatSocketStore(URL_A, shared);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    a.close();
+    await vi.waitFor(() => expect(FakeWebSocket.instances[0]!.closeCalls).toHaveLength(1));
+    FakeWebSocket.instances[0]!.serverClose(1000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
+  it('the last subscriber leaving while the shared connection connects: the tab leaves the channel at once', async () => {
+    a.close();
+    await vi.waitFor(() => expect(FakeWebSocket.last.closeCalls).toHaveLength(1));
+    FakeWebSocket.last.serverClose(1000);
+    const store = heartbeatSocketStore(URL_A, shared);
+    const leave = store.subscribe(() => {});
+    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(2));
+    expect(store.socket.state).toBe('connecting');
+    leave();
+    // This tab, the only one, led: it closes the attempt it made, at once (not once it opens).
+    await vi.waitFor(() => expect(FakeWebSocket.last.closeCalls).toHaveLength(1));
+    expect(store.socket.state).not.toBe('connecting');
+    FakeWebSocket.last.serverClose(1000);
+    await vi.waitFor(() => expect(store.socket.state).toBe('closed'));
+  });
+
+  it('a store made, left a task unsubscribed (and so out of the channel), then subscribed, joins the open connection', async () => {
+    const store = heartbeatSocketStore(URL_A, shared);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    let state = '';
+    leaves.push(store.subscribe((value) => (state = value.state)));
+    await vi.waitFor(() => expect(state).toBe('open'));
+    expect(await a.countTabs()).toBe(2);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(closes).toEqual([]);
+  });
+
   it('refuses a store url with a class whose url cannot change, naming what to do instead', () => {
     expect(() => heartbeatSocketStore(writable(URL_A), undefined, shared)).toThrow(
       /a shared socket's url cannot change/,

@@ -415,6 +415,15 @@ describe('useHeartbeatSocket from heartbeat-ws/vue over a SharedHeartbeatSocket,
     again.stop();
   });
 
+  it('a scope stopped in the task it ran in (never started) leaves no tab in the channel', async () => {
+    const scope = effectScope();
+    const { socket } = scope.run(() => useHeartbeatSocket(URL_A, shared as Options))!;
+    scope.stop();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(socket.state).toBe('closed');
+    expect(await a.countTabs()).toBe(1);
+  });
+
   it('with startClosed, does not start the shared connection, and shows it as it is', async () => {
     a.close();
     await vi.waitFor(() => expect(FakeWebSocket.last.closeCalls).toHaveLength(1));

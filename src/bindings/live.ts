@@ -146,6 +146,10 @@ export function live(
     lastMessage = event as MessageEvent;
     changed();
   });
+  // A SharedHeartbeatSocket joins its channel when made: one not started within a task (a store
+  // never subscribed, a server render's subscribe-and-leave, a setup never mounted) leaves it, or
+  // it could be handed the connection nobody here uses. A start() later joins again.
+  if (!core) setTimeout(() => active || socket.close());
 
   /** What must end before this socket connects: let-go sockets of the same server (any, for a provider). */
   const blockers = (): Promise<void>[] => {
@@ -206,10 +210,13 @@ export function live(
     stop() {
       if (!active) return;
       active = false;
-      if (resume) return;
+      // A shared socket's state is the shared connection's, not an attempt of this tab's: it
+      // leaves the channel at once (and never started, as above).
+      if (resume) return void (core || socket.close());
       // CLOSING too is the app's close() (only close() makes it): a socket it closed stays closed.
       resume = socket.readyState < HeartbeatSocket.CLOSING;
-      if (resume) end();
+      if (resume && core) end();
+      else if (resume) socket.close();
     },
   };
 }

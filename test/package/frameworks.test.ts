@@ -32,8 +32,10 @@ const dist = (file: string) => join(root, file);
  * 1,450 B (+152 B): options.HeartbeatSocket, as the React hook takes it (src/bindings/hook.ts):
  * the class taken out of the options, the url as given to a class other than HeartbeatSocket,
  * the start through the shared socket's hook, and the TypeError of a url ref with it.
+ * 1,476 B (+26 B): a review of it: a shared socket never started within a task leaves its
+ * channel (it joins when made), and one stopped leaves at once, not once the connection moves.
  */
-export const VUE_SIZE_BUDGET = 1450;
+export const VUE_SIZE_BUDGET = 1476;
 
 /**
  * The budget for heartbeat-ws/svelte's minified UMD, gzipped (level 9): what the store adds on top
@@ -42,8 +44,10 @@ export const VUE_SIZE_BUDGET = 1450;
  * 1,443 B (+156 B): options.HeartbeatSocket, as the React hook takes it (src/bindings/hook.ts):
  * the class taken out of the options, the url as given to a class other than HeartbeatSocket,
  * the start through the shared socket's hook, and the TypeError of a store url with it.
+ * 1,472 B (+29 B): a review of it: a shared socket never started within a task leaves its
+ * channel (it joins when made), and one stopped leaves at once, not once the connection moves.
  */
-export const SVELTE_SIZE_BUDGET = 1443;
+export const SVELTE_SIZE_BUDGET = 1472;
 
 const LINKED = ['vue', '@vue'];
 let consumer: string;
