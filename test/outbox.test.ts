@@ -814,6 +814,36 @@ describe('indexedDbOutbox', () => {
       expect(b.ws.sent).toEqual([]);
     });
 
+    it("a logout that reaches a leader as it reads what a plain HeartbeatSocket's page left (no label): dropped on its own socket, 'cleared'; adopt hears nothing", async () => {
+      const plain = pageSocket('A');
+      (await wsOf('A')).serverError();
+      plain.socket.send('plain');
+      await settle();
+      end('A', plain.socket);
+      const get = FakeObjectStore.prototype.get;
+      vi.spyOn(FakeObjectStore.prototype, 'get').mockImplementation(function (
+        this: IDBObjectStore,
+        ...args: Parameters<IDBObjectStore['get']>
+      ) {
+        const request = get.apply(this, args);
+        const db = this.transaction.db;
+        request.addEventListener('success', () => db.onversionchange?.call(db, new Event('versionchange') as never));
+        return request;
+      });
+      const adopted: unknown[][] = [];
+      const b = pageSocket('B', { outbox: leaderOutbox(new Map(), adopted).outbox });
+      await vi.waitFor(
+        () =>
+          expect(b.ofType<CustomEvent>('drop').map((e) => [e.detail.data, e.detail.reason])).toEqual([
+            ['plain', 'cleared'],
+          ]),
+        WAIT,
+      );
+      (await wsOf('B')).serverOpen();
+      await settle();
+      expect(adopted).toEqual([]);
+    });
+
     it('letGo() lets go of what it kept while the page lives: the next leader takes it over; before it, none does', async () => {
       const a = await leaderPage('A', [['x', 'tab1', 1]]);
       const early: unknown[][] = [];
