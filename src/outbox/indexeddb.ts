@@ -289,7 +289,8 @@ function keeper(
       // Read from a database deleted since (deleteOutbox(): a logout): not sent, nor deleted. A
       // leader tab's is told to its tab (a drop of the leader's own socket reaches no tab).
       if (deleted) {
-        f && hooks.adopt ? hooks.adopt(f, data, 'cleared') : hooks.drop(data, 'cleared');
+        if (f && hooks.adopt) hooks.adopt(f, data, 'cleared');
+        else hooks.drop(data, 'cleared');
         continue;
       }
       const done = track(key, true, undefined, 1);
