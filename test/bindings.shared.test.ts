@@ -11,7 +11,7 @@ import { drive, type HookSocket } from '../src/bindings/hook';
 import { live } from '../src/bindings/live';
 import { SharedHeartbeatSocket } from '../src/shared/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { installTabs, tabWebSocket } from './helpers/tabs';
+import { installTabs, leadingTab, tabWebSocket } from './helpers/tabs';
 
 const URL_A = 'ws://example.test/a';
 const URL_B = 'ws://example.test/b';
@@ -124,10 +124,7 @@ describe('live() with a SharedHeartbeatSocket', () => {
   let a: SharedHeartbeatSocket;
   beforeEach(async () => {
     env = installTabs();
-    a = env.as('A', () => new SharedHeartbeatSocket(URL_A, { WebSocket: tabWebSocket('A') }));
-    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1));
-    FakeWebSocket.last.serverOpen();
-    await vi.waitFor(() => expect(a.state).toBe('open'));
+    a = await leadingTab(env, URL_A);
   });
   afterEach(async () => {
     a.close();

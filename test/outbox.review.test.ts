@@ -8,7 +8,7 @@ import { type Outbox, type OutboxLabel, type Tracker } from '../src/index';
 import { deleteOutbox, indexedDbOutbox } from '../src/outbox/index';
 import { lead, type Leader } from '../src/shared/leader';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { end, pageSocket, rows, settle, stored, usePages, WAIT, wsOf } from './helpers/outbox';
+import { abortWrites, end, pageSocket, rows, settle, stored, usePages, WAIT, wsOf } from './helpers/outbox';
 import { captureLogged, captureReported, closeAllSockets } from './helpers/socket';
 
 usePages();
@@ -187,17 +187,7 @@ describe('outbox review', () => {
     (await wsOf('A')).serverError();
     first.socket.send('a1');
     await settle();
-    const transaction = FakeDatabase.prototype.transaction;
-    let made = 0;
-    vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementation(function (
-      this: IDBDatabase,
-      ...args: Parameters<IDBDatabase['transaction']>
-    ) {
-      made++;
-      const tx = transaction.apply(this, args);
-      queueMicrotask(() => (tx as unknown as { _abort(name: string): void })._abort('UnknownError'));
-      return tx;
-    });
+    const { made } = abortWrites('UnknownError');
     const before = FakeWebSocket.instances.length;
     first.socket.reconnect();
     const ws = await nextWs('A', before);
@@ -206,12 +196,12 @@ describe('outbox review', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     // a1's delete aborts, is issued again at once, aborts again...: thousands of transactions in
     // half a second (the page burns CPU for as long as it lives), where a few retries would do.
-    expect(made).toBeLessThan(10);
+    expect(made()).toBeLessThan(10);
     // Never given up (a stored message not deleted would go out again from the next page): at
     // once, then 400 ms, 800 ms later, growing.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(made).toBeGreaterThanOrEqual(4);
-    expect(made).toBeLessThanOrEqual(6);
+    expect(made()).toBeGreaterThanOrEqual(4);
+    expect(made()).toBeLessThanOrEqual(6);
   });
 
   it('a write refused outright as it carries the delete of a message just sent: the delete waits for a connection opened again, even one that fails to open at first', async () => {
@@ -342,15 +332,7 @@ describe('outbox review', () => {
     first.socket.send('a1');
     await settle();
     // a2's write aborts, as one over quota does: nothing more is stored.
-    const transaction = FakeDatabase.prototype.transaction;
-    vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(function (
-      this: IDBDatabase,
-      ...args: Parameters<IDBDatabase['transaction']>
-    ) {
-      const tx = transaction.apply(this, args);
-      queueMicrotask(() => (tx as unknown as { _abort(name: string): void })._abort('QuotaExceededError'));
-      return tx;
-    });
+    abortWrites('QuotaExceededError', true);
     first.socket.send('a2');
     await settle();
     const before = FakeWebSocket.instances.length;
@@ -510,17 +492,7 @@ describe('outbox review', () => {
       (await wsOf('A')).serverError();
       first.socket.send('a1');
       await wait();
-      const transaction = FakeDatabase.prototype.transaction;
-      let made = 0;
-      const aborts = vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementation(function (
-        this: IDBDatabase,
-        ...args: Parameters<IDBDatabase['transaction']>
-      ) {
-        made++;
-        const tx = transaction.apply(this, args);
-        queueMicrotask(() => (tx as unknown as { _abort(name: string): void })._abort('UnknownError'));
-        return tx;
-      });
+      const { made, spy: aborts } = abortWrites('UnknownError');
       const before = FakeWebSocket.instances.length;
       first.socket.reconnect();
       const ws = await nextWs('A', before);
@@ -530,10 +502,10 @@ describe('outbox review', () => {
       first.socket.close();
       ws.serverClose(1000);
       await wait();
-      const issued = made;
+      const issued = made();
       expect(vi.getTimerCount()).toBe(0);
       await wait(10 * 60_000);
-      expect(made).toBe(issued);
+      expect(made()).toBe(issued);
       aborts.mockRestore(); // IndexedDB writes again
       first.socket.reconnect();
       await wait();

@@ -14,7 +14,7 @@ import { HeartbeatSocket, type Outbox, type OutboxLabel, type OutboxLink, type T
 import { deleteOutbox, indexedDbOutbox, RECOVERY_WAIT } from '../src/outbox/index';
 import { requests } from '../src/request/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { end, locks, pageSocket, settle, stored, usePages, WAIT, wsOf } from './helpers/outbox';
+import { abortWrites, end, locks, pageSocket, settle, stored, usePages, WAIT, wsOf } from './helpers/outbox';
 import { makeSocket } from './helpers/socket';
 
 usePages();
@@ -1322,15 +1322,7 @@ describe('indexedDbOutbox', () => {
       await settle();
       expect(await stored()).toEqual(['a1']);
       // The next transaction (a1's delete, once a1 is written) aborts, as one over quota does.
-      const transaction = FakeDatabase.prototype.transaction;
-      vi.spyOn(FakeDatabase.prototype, 'transaction').mockImplementationOnce(function (
-        this: IDBDatabase,
-        ...args: Parameters<IDBDatabase['transaction']>
-      ) {
-        const tx = transaction.apply(this, args);
-        queueMicrotask(() => (tx as unknown as { _abort(name: string): void })._abort('QuotaExceededError'));
-        return tx;
-      });
+      abortWrites('QuotaExceededError', true);
       const before = FakeWebSocket.instances.length;
       first.socket.reconnect();
       const ws = await nextWs('A', before);

@@ -9,7 +9,7 @@ import type { UrlInput } from '../src/index';
 import { SharedHeartbeatSocket } from '../src/shared/index';
 import { heartbeatSocketStore, type HeartbeatSocketValue } from '../src/svelte/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { installTabs, tabWebSocket } from './helpers/tabs';
+import { installTabs, leadingTab, tabWebSocket } from './helpers/tabs';
 
 const URL_A = 'ws://example.test/a';
 
@@ -33,11 +33,8 @@ describe('heartbeatSocketStore over a SharedHeartbeatSocket, with two tabs', () 
     env = installTabs();
     closes.length = 0;
     // Tab A: a shared socket, leader, open.
-    a = env.as('A', () => new SharedHeartbeatSocket(URL_A, { channel: 'feed', WebSocket: tabWebSocket('A') }));
+    a = await leadingTab(env, URL_A, { channel: 'feed' });
     a.addEventListener('close', (e) => closes.push(e));
-    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1));
-    FakeWebSocket.last.serverOpen();
-    await vi.waitFor(() => expect(a.state).toBe('open'));
   });
   afterEach(async () => {
     for (const leave of leaves.splice(0)) leave();

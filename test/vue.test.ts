@@ -21,7 +21,7 @@ import { HeartbeatSocket, type Options, type UrlInput } from '../src/index';
 import { SharedHeartbeatSocket } from '../src/shared/index';
 import { useHeartbeatSocket, type UseHeartbeatSocketReturn } from '../src/vue/index';
 import { FakeWebSocket } from './helpers/fake-websocket';
-import { installTabs, tabWebSocket } from './helpers/tabs';
+import { installTabs, leadingTab, tabWebSocket } from './helpers/tabs';
 import { startTestServer } from './helpers/ws-server';
 
 const URL_A = 'ws://example.test/a';
@@ -360,11 +360,8 @@ describe('useHeartbeatSocket from heartbeat-ws/vue over a SharedHeartbeatSocket,
     env = installTabs();
     closes.length = 0;
     // Tab A: a shared socket, leader, open.
-    a = env.as('A', () => new SharedHeartbeatSocket(URL_A, { channel: 'feed', WebSocket: tabWebSocket('A') }));
+    a = await leadingTab(env, URL_A, { channel: 'feed' });
     a.addEventListener('close', (e) => closes.push(e));
-    await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1));
-    FakeWebSocket.last.serverOpen();
-    await vi.waitFor(() => expect(a.state).toBe('open'));
   });
   afterEach(async () => {
     for (const { app } of apps.splice(0)) app.unmount();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serveStatic, waitFor, type StaticServer } from '../helpers/browser';
 import { describeEngines, type EnginePage as Page } from '../helpers/engines';
 import { bundleFrameworkApp, ownDist, type FrameworkApp } from '../helpers/framework-app';
-import { describeTabsOfOneProfile, type Profile, type ProfileTab } from '../helpers/profiles';
+import { describeSharedApp } from '../helpers/shared-app';
 import { startTestServer, type TestServer } from '../helpers/ws-server';
 
 const APP_VUE = `<script setup>
@@ -181,82 +181,6 @@ app.mount('#root');
 window.unmount = () => app.unmount();
 `;
 
-/** What a tab shows: the composable's refs as rendered, and every message its socket got. */
-const shown = (tab: ProfileTab) =>
-  tab.evaluate(() => {
-    const w = window as unknown as { received: string[]; socket: { isLeader: boolean } };
-    return {
-      state: document.getElementById('state')?.textContent ?? null,
-      message: document.getElementById('message')?.textContent ?? null,
-      received: [...w.received],
-      isLeader: w.socket.isLeader,
-    };
-  });
-
-describeTabsOfOneProfile('heartbeat-ws/vue with SharedHeartbeatSocket: one connection for the tabs', (profile) => {
-  let app: FrameworkApp;
-  let http: StaticServer;
-  let server: TestServer;
-  let tabs: Profile | undefined;
-
-  beforeAll(async () => {
-    app = await bundleFrameworkApp(
-      'vue-shared',
-      { 'App.vue': SHARED_VUE, 'main.js': SHARED_MAIN },
-      ['vue', '@vue'],
-      [vue()],
-    );
-    http = await serveStatic(app.files);
-    server = await startTestServer({ maxLifetimeMs: 60_000 });
-  });
-
-  afterAll(async () => {
-    await tabs?.close().catch(() => {});
-    await server?.close();
-    await http?.close();
-    app?.remove();
-  });
-
-  it('bundles dist/shared.mjs as an import of its own beside dist/vue.mjs, over one dist/heartbeat-ws.mjs', () => {
-    expect(ownDist(app.moduleIds)).toEqual(['heartbeat-ws.mjs', 'shared.mjs', 'vue.mjs']);
-  });
-
-  it('three tabs: the server sees one connection, every tab renders every server message, and an unmount leaves it to the others', async () => {
-    const key = `vue-tabs-${Date.now()}`;
-    const page = `${http.url}/?ws=${encodeURIComponent(`${server.url}/?client=${key}`)}`;
-    tabs = await profile();
-    const open: ProfileTab[] = [];
-    for (let i = 0; i < 3; i++) open.push(await tabs.open(page));
-    for (const tab of open)
-      await waitFor('the state "open" in every tab', async () => (await shown(tab)).state === 'open', {
-        timeout: 15_000,
-      });
-    expect(server.connections.filter((c) => c.key === key)).toHaveLength(1);
-    expect(server.maxLive(key)).toBe(1);
-    const leaders: ProfileTab[] = [];
-    for (const tab of open) if ((await shown(tab)).isLeader) leaders.push(tab);
-    expect(leaders).toHaveLength(1);
-
-    for (const m of ['m1', 'm2', 'm3']) server.live(key)[0]!.ws.send(m);
-    for (const tab of open)
-      await waitFor('every message in every tab', async () => (await shown(tab)).message === 'm3', {
-        timeout: 15_000,
-      });
-    for (const tab of open) expect((await shown(tab)).received).toEqual(['m1', 'm2', 'm3']);
-
-    // A follower's component unmounts: its tab leaves, the connection stays for the others.
-    const follower = open.find((t) => !leaders.includes(t))!;
-    await follower.evaluate(() => (window as unknown as { unmount(): void }).unmount());
-    server.live(key)[0]!.ws.send('m4');
-    for (const tab of open.filter((t) => t !== follower))
-      await waitFor('the next message in the tabs left', async () => (await shown(tab)).message === 'm4', {
-        timeout: 15_000,
-      });
-    expect(server.connections.filter((c) => c.key === key)).toHaveLength(1);
-    expect(server.live(key)).toHaveLength(1);
-    for (const tab of open) expect(await tab.errors()).toEqual([]);
-    await tabs.close();
-    tabs = undefined;
-    await waitFor('the server to see the close', () => server.live(key).length === 0, { timeout: 15_000 });
-  });
-});
+describeSharedApp('vue', () =>
+  bundleFrameworkApp('vue-shared', { 'App.vue': SHARED_VUE, 'main.js': SHARED_MAIN }, ['vue', '@vue'], [vue()]),
+);

@@ -5,7 +5,7 @@
  * fake-indexeddb answers through them. What the server gets is what the FakeWebSocket of the next
  * page records. `usePages()` installs them around every test of the file that calls it.
  */
-import { IDBFactory } from 'fake-indexeddb';
+import { IDBDatabase as FakeDatabase, IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 import type { HeartbeatSocket, Options } from '../../src/index';
 import { indexedDbOutbox } from '../../src/outbox/index';
@@ -140,3 +140,23 @@ export const stored = async (name = 'orders'): Promise<unknown[]> => (await rows
 
 /** Lets every pending IndexedDB write land. */
 export const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+/**
+ * IndexedDB's transactions abort with `name` (`'QuotaExceededError'` as one over quota,
+ * `'UnknownError'` as a broken backing store): every one from now on, or only the next (`once`).
+ * `made()`: how many were made since; `spy.mockRestore()` lets them commit again.
+ */
+export const abortWrites = (name: string, once = false) => {
+  const transaction = FakeDatabase.prototype.transaction;
+  let made = 0;
+  const spy = vi.spyOn(FakeDatabase.prototype, 'transaction');
+  const abort = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+    made++;
+    const tx = transaction.apply(this, args);
+    queueMicrotask(() => (tx as unknown as { _abort(name: string): void })._abort(name));
+    return tx;
+  };
+  if (once) spy.mockImplementationOnce(abort);
+  else spy.mockImplementation(abort);
+  return { made: () => made, spy };
+};

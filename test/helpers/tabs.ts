@@ -5,7 +5,7 @@
  * tab's own code taking part. Delivery and lock grants are asynchronous (microtasks), as in
  * browsers.
  */
-import { afterEach, beforeEach, vi } from 'vitest';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 import type { WebSocketConstructor } from '../../src/index';
 import type { LifecycleSignal } from '../../src/env/lifecycle';
 import { SharedHeartbeatSocket, type SharedOptions } from '../../src/shared/index';
@@ -169,6 +169,18 @@ export function installTabs() {
 }
 
 /** The URL of the tabs' connection, where a test does not name one. */
+/**
+ * Tab A of `env`: a SharedHeartbeatSocket of `url` that leads, its connection (the first
+ * FakeWebSocket) open.
+ */
+export async function leadingTab(env: ReturnType<typeof installTabs>, url: string, options: SharedOptions = {}) {
+  const a = env.as('A', () => new SharedHeartbeatSocket(url, { ...options, WebSocket: tabWebSocket('A') }));
+  await vi.waitFor(() => expect(FakeWebSocket.instances).toHaveLength(1));
+  FakeWebSocket.last.serverOpen();
+  await vi.waitFor(() => expect(a.state).toBe('open'));
+  return a;
+}
+
 export const TAB_URL = 'ws://example.test/live';
 
 /** What `useTabs()` gives a test file. */
